@@ -1,0 +1,87 @@
+"""The CongDan application factory."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from app.config import check_production, ensure_secret_key, load_config
+from app.errors import ProblemApi
+from app.extensions import db, jwt, limiter, migrate
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Create and configure an instance of the CongDan application.
+
+    :param config: overrides applied last (tests pass the database URL and keys).
+    """
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(load_config(app.instance_path))
+    app.config.from_prefixed_env("CONGDAN")
+    app.config.update(config or {})
+    ensure_secret_key(app.config, app.instance_path)
+    check_production(app.config)
+    _apply_engine_options(app)
+
+    _import_models()
+    api = _register_extensions(app)
+    _register_blueprints(api)
+    _register_commands(app)
+    return app
+
+
+def _apply_engine_options(app: Flask) -> None:
+    """Bound how long a connection attempt may hang (PostgreSQL only)."""
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+        options.setdefault("connect_args", {}).setdefault("connect_timeout", 5)
+
+
+def _register_extensions(app: Flask) -> ProblemApi:
+    from app.auth import init_auth
+    from app.request_id import init_request_id
+
+    init_request_id(app)
+    db.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=_migrations_directory(),
+        render_as_batch=True,
+        compare_type=True,
+    )
+    api = ProblemApi(app)
+    api.spec.components.security_scheme(
+        "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    )
+    jwt.init_app(app)
+    init_auth(app)
+    limiter.init_app(app)
+    return api
+
+
+def _import_models() -> None:
+    """Import every model module so the metadata (and Alembic) sees every table."""
+    from app import idempotency  # noqa: F401
+    from identity import models  # noqa: F401
+
+
+def _register_blueprints(api: ProblemApi) -> None:
+    from app.health import blp as health_blp
+    from identity.routes import blp as identity_blp
+
+    for blueprint in (health_blp, identity_blp):
+        api.register_blueprint(blueprint)
+
+
+def _register_commands(app: Flask) -> None:
+    from app.cli import register_commands
+
+    register_commands(app)
+
+
+def _migrations_directory() -> str:
+    return str(Path(__file__).resolve().parent.parent / "migrations")

@@ -1,0 +1,33 @@
+"""Command-line tasks: ``flask seed-demo`` and housekeeping."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+
+from app import idempotency
+from app.extensions import db
+
+
+@click.command("seed-demo")
+def seed_demo_command() -> None:
+    """Create the demo accounts and data of DESIGN.md (safe to run again)."""
+    from identity.demo import seed_identity
+
+    citizens = seed_identity()
+    db.session.commit()
+    click.echo(f"Demo data ready: {len(citizens)} citizens. Password: congdan-demo")
+
+
+@click.command("purge-expired")
+def purge_expired_command() -> None:
+    """Delete idempotency records older than 24 hours."""
+    deleted = idempotency.purge_expired()
+    db.session.commit()
+    click.echo(f"Deleted {deleted} expired idempotency records.")
+
+
+def register_commands(app: Flask) -> None:
+    """Attach the commands to ``flask``."""
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(purge_expired_command)

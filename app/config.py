@@ -1,0 +1,130 @@
+"""Configuration read from the environment.
+
+Every variable is documented in README.md ("Configuration"). Defaults make a fresh
+clone run with no server: SQLite under ``instance/`` and a secret generated there at
+first run. Production mode (``CONGDAN_ENV=production``) refuses to start without a
+real ``SECRET_KEY`` and ``DATABASE_URL``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+ENVIRONMENTS = ("development", "production", "testing")
+MIN_PRODUCTION_SECRET_LENGTH = 32
+
+
+class ConfigurationError(RuntimeError):
+    """The environment does not describe a configuration we can safely run."""
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigurationError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def load_config(instance_path: str) -> dict[str, Any]:
+    """Build the configuration mapping from the environment.
+
+    :param instance_path: the Flask instance folder, where the default SQLite
+        database and generated secrets live.
+    """
+    env = os.environ.get("CONGDAN_ENV", "development")
+    if env not in ENVIRONMENTS:
+        raise ConfigurationError(
+            f"CONGDAN_ENV must be one of {', '.join(ENVIRONMENTS)}, got {env!r}"
+        )
+    port = _env_int("PORT", 5000)
+    database_url = os.environ.get("DATABASE_URL") or (
+        f"sqlite:///{Path(instance_path, 'congdan.db')}"
+    )
+    return {
+        "ENV": env,
+        "PORT": port,
+        "BASE_URL": os.environ.get("BASE_URL", f"http://127.0.0.1:{port}").rstrip("/"),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or None,
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "MAX_CONTENT_LENGTH": _env_int("MAX_CONTENT_LENGTH", 12 * 1024 * 1024),
+        "IDEMPOTENCY_TTL": timedelta(hours=24),
+        "PASSWORD_HASH_METHOD": "scrypt",
+        "JWT_ACCESS_TOKEN_EXPIRES": timedelta(minutes=15),
+        "JWT_REFRESH_TOKEN_EXPIRES": timedelta(days=30),
+        "JWT_TOKEN_LOCATION": ["headers"],
+        "JWT_ALGORITHM": "HS256",
+        "JWT_DECODE_ALGORITHMS": ["HS256"],
+        "API_TITLE": "CongDan API",
+        "API_VERSION": "1.0.0",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "OPENAPI_SWAGGER_UI_PATH": "/docs",
+        "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+        "PAGE_SIZE_DEFAULT": 20,
+        "PAGE_SIZE_MAX": 100,
+    }
+
+
+def ensure_secret_key(config: dict[str, Any], instance_path: str) -> None:
+    """Fill ``SECRET_KEY``: from the environment, or generated once into ``instance/``.
+
+    Production refuses a missing key: a key generated on one host would differ on
+    the next, and every token signed by one would be rejected by the other.
+    """
+    if config["ENV"] == "production":
+        if len(config.get("SECRET_KEY") or "") < MIN_PRODUCTION_SECRET_LENGTH:
+            raise ConfigurationError(
+                "SECRET_KEY must be set, at least "
+                f"{MIN_PRODUCTION_SECRET_LENGTH} characters, when CONGDAN_ENV=production"
+            )
+        return
+    if config.get("SECRET_KEY"):
+        return
+    key_file = Path(instance_path, "secret_key")
+    write_once(key_file, secrets.token_urlsafe(64).encode())
+    config["SECRET_KEY"] = key_file.read_text().strip()
+
+
+def write_once(path: Path, content: bytes) -> None:
+    """Create ``path`` (mode 0600) with ``content`` unless it already exists.
+
+    Two gunicorn workers may start at the same moment: the content is written to a
+    private file first and hard-linked into place, so a reader never sees a
+    half-written file and the first writer wins.
+    """
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(content)
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink()
+
+
+def check_production(config: dict[str, Any]) -> None:
+    """Refuse production settings that only make sense on a developer's machine."""
+    if config["ENV"] != "production":
+        return
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        raise ConfigurationError(
+            "DATABASE_URL must point at PostgreSQL when CONGDAN_ENV=production"
+        )
+    if not config["BASE_URL"].startswith("https://"):
+        raise ConfigurationError("BASE_URL must be https when CONGDAN_ENV=production")

@@ -1,0 +1,320 @@
+"""RFC 9457 problem details: one shape for every error the API returns.
+
+Every error leaves as ``application/problem+json`` with a stable ``type`` URI, a
+localised ``title`` and ``detail``, the ``status``, the ``instance`` path, the
+``request_id`` (also in ``X-Request-ID``) and, for validation errors, ``errors``:
+a mapping of field path to messages. The OAuth protocol endpoints of ``/vneid`` keep
+the RFC 6749 body instead.
+"""
+
+from __future__ import annotations
+
+import http
+import json
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import marshmallow as ma
+from flask import Flask, Response, current_app, g, request
+from flask_smorest import Api
+from flask_smorest.utils import prepare_response
+from marshmallow.exceptions import SCHEMA
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.wrappers import Response as BaseResponse
+
+from app import i18n
+
+PROBLEM_TYPE_BASE = "https://congdan.binhduong.gov.vn/problems/"
+PROBLEM_MIMETYPE = "application/problem+json"
+
+log = logging.getLogger(__name__)
+
+#: Problem slug for plain HTTP errors that carry no slug of their own.
+_SLUG_BY_STATUS = {
+    400: "bad-request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    406: "not-acceptable",
+    409: "conflict",
+    412: "precondition-failed",
+    413: "payload-too-large",
+    415: "unsupported-media-type",
+    422: "validation-failed",
+    428: "precondition-required",
+    429: "rate-limited",
+    500: "internal-error",
+    503: "service-unavailable",
+}
+
+
+class Problem(HTTPException):
+    """An error the client can act on, rendered as an RFC 9457 problem.
+
+    Subclasses set ``code`` (the HTTP status) and ``slug`` (the last segment of the
+    ``type`` URI, which never changes once published); ``MESSAGES`` in
+    :mod:`app.i18n` holds ``<slug>.title`` and usually ``<slug>.detail``.
+
+    :param detail_key: a catalog key for the detail, when not ``<slug>.detail``.
+    :param errors: field path -> list of English messages (translated on render).
+    :param headers: extra response headers, e.g. ``Retry-After``.
+    :param extra: extension members added to the body.
+    :param params: values for the detail's placeholders.
+    """
+
+    code = 400
+    slug = "bad-request"
+
+    def __init__(
+        self,
+        *,
+        detail_key: str | None = None,
+        errors: Mapping[str, list[str]] | None = None,
+        headers: Mapping[str, str] | None = None,
+        extra: Mapping[str, Any] | None = None,
+        **params: Any,
+    ) -> None:
+        super().__init__(description=detail_key or f"{self.slug}.detail")
+        self.detail_key = detail_key or f"{self.slug}.detail"
+        self.errors = dict(errors) if errors else None
+        self.extra_headers = dict(headers or {})
+        self.extra = dict(extra or {})
+        self.params = params
+
+
+class BadRequest(Problem):
+    code, slug = 400, "bad-request"
+
+
+class MalformedJson(Problem):
+    code, slug = 400, "malformed-json"
+
+
+class Unauthorized(Problem):
+    code, slug = 401, "unauthorized"
+
+
+class Forbidden(Problem):
+    code, slug = 403, "forbidden"
+
+
+class NotFound(Problem):
+    code, slug = 404, "not-found"
+
+
+class Conflict(Problem):
+    code, slug = 409, "conflict"
+
+
+class ValidationFailed(Problem):
+    code, slug = 422, "validation-failed"
+
+
+class ServiceUnavailable(Problem):
+    code, slug = 503, "service-unavailable"
+
+
+class DatabaseUnavailable(Problem):
+    code, slug = 503, "database-unavailable"
+
+
+def problem_response(
+    status: int,
+    slug: str,
+    *,
+    detail: str | None = None,
+    errors: Mapping[str, list[str]] | None = None,
+    headers: Mapping[str, str] | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> Response:
+    """Render a problem body in the request's language."""
+    title_key = f"{slug}.title"
+    title = (
+        i18n.translate(title_key)
+        if i18n.has_message(title_key)
+        else http.HTTPStatus(status).phrase
+    )
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_BASE + slug,
+        "title": title,
+        "status": status,
+    }
+    if detail:
+        body["detail"] = detail
+    body["instance"] = request.path
+    request_id = g.get("request_id")
+    if request_id:
+        body["request_id"] = request_id
+    if errors:
+        body["errors"] = {
+            field: [i18n.translate_validation(message) for message in messages]
+            for field, messages in errors.items()
+        }
+    body.update(extra or {})
+    response = Response(
+        json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM_MIMETYPE
+    )
+    response.headers["Content-Language"] = i18n.current_language()
+    response.vary.add("Accept-Language")
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """Flatten marshmallow's nested error dict into ``{"a.b.0.c": [messages]}``."""
+    flat: dict[str, list[str]] = {}
+    if isinstance(messages, Mapping):
+        for key, value in messages.items():
+            name = "" if key == SCHEMA else str(key)
+            path = f"{prefix}.{name}" if prefix and name else (prefix or name)
+            for field, found in flatten_messages(value, path).items():
+                flat.setdefault(field, []).extend(found)
+    elif isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        flat[prefix or SCHEMA] = list(messages)
+    elif isinstance(messages, list):
+        for index, value in enumerate(messages):
+            flat.update(flatten_messages(value, f"{prefix}.{index}"))
+    else:
+        flat[prefix or SCHEMA] = [str(messages)]
+    return flat
+
+
+def _webargs_errors(data: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Field errors of a webargs 422, keyed by path; non-body locations prefixed."""
+    errors: dict[str, list[str]] = {}
+    for location, messages in (data.get("messages") or {}).items():
+        prefix = "" if location in ("json", "form", "files") else location
+        for field, found in flatten_messages(messages, prefix).items():
+            errors.setdefault(field, []).extend(found)
+    return errors
+
+
+def render_http_exception(error: HTTPException) -> BaseResponse:
+    """Turn any ``HTTPException`` into a problem response (304 stays bodiless)."""
+    status = error.code or 500
+    if status < 400:
+        return error.get_response()
+    if isinstance(error, Problem):
+        return problem_response(
+            status,
+            error.slug,
+            detail=i18n.translate(error.detail_key, **error.params)
+            if i18n.has_message(error.detail_key)
+            else None,
+            errors=error.errors,
+            headers=error.extra_headers,
+            extra=error.extra,
+        )
+    slug = _SLUG_BY_STATUS.get(status, f"http-{status}")
+    data: Mapping[str, Any] = getattr(error, "data", None) or {}
+    headers = dict(data.get("headers") or {})
+    errors = None
+    params: dict[str, Any] = {}
+    if status == 400 and isinstance(
+        getattr(error, "exc", None), json.JSONDecodeError | UnicodeDecodeError
+    ):
+        slug = "malformed-json"
+    elif status == 422:
+        errors = _webargs_errors(data)
+    elif isinstance(error, MethodNotAllowed):
+        params["method"] = request.method
+        if error.valid_methods:
+            headers["Allow"] = ", ".join(sorted(error.valid_methods))
+    elif status == 413:
+        params["limit"] = current_app.config.get("MAX_CONTENT_LENGTH")
+    detail_key = f"{slug}.detail"
+    return problem_response(
+        status,
+        slug,
+        detail=i18n.translate(detail_key, **params)
+        if i18n.has_message(detail_key)
+        else None,
+        errors=errors,
+        headers=headers,
+    )
+
+
+def _handle_integrity_error(error: IntegrityError) -> BaseResponse:
+    from app.extensions import db
+
+    db.session.rollback()
+    log.warning("integrity error: %s", error.orig.__class__.__name__)
+    return render_http_exception(Conflict())
+
+
+def _handle_database_unreachable(error: DBAPIError) -> BaseResponse:
+    from app.extensions import db
+
+    db.session.rollback()
+    log.error("database unavailable: %s", error.orig.__class__.__name__)
+    return render_http_exception(DatabaseUnavailable(headers={"Retry-After": "5"}))
+
+
+def _handle_unexpected(error: Exception) -> BaseResponse:
+    """Log an unexpected exception with the request id; reveal nothing internal."""
+    if isinstance(error, HTTPException):  # pragma: no cover - more specific handler
+        return render_http_exception(error)
+    log.error(
+        "unhandled exception in %s %s",
+        request.method,
+        request.path,
+        exc_info=error,
+    )
+    return problem_response(
+        500,
+        "internal-error",
+        detail=i18n.translate(
+            "internal-error.detail", request_id=g.get("request_id", "-")
+        ),
+    )
+
+
+class ProblemSchema(ma.Schema):
+    """An RFC 9457 problem (documentation only; bodies are built by hand)."""
+
+    type = ma.fields.String(metadata={"description": "Stable URI of the error kind"})
+    title = ma.fields.String(metadata={"description": "Short localised summary"})
+    status = ma.fields.Integer(metadata={"description": "HTTP status code"})
+    detail = ma.fields.String(metadata={"description": "Localised explanation"})
+    instance = ma.fields.String(metadata={"description": "Path of the request"})
+    request_id = ma.fields.String(metadata={"description": "Same as X-Request-ID"})
+    errors = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.List(ma.fields.String()),
+        metadata={"description": "Field path -> localised messages"},
+    )
+
+
+class ProblemApi(Api):  # type: ignore[misc]
+    """flask-smorest ``Api`` that speaks ``application/problem+json``."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def _register_error_handlers(self) -> None:
+        app: Flask = self._app
+        app.register_error_handler(HTTPException, self.handle_http_exception)
+        app.register_error_handler(IntegrityError, _handle_integrity_error)
+        app.register_error_handler(OperationalError, _handle_database_unreachable)
+        app.register_error_handler(Exception, _handle_unexpected)
+
+    def handle_http_exception(self, error: HTTPException) -> BaseResponse:
+        """Render ``error`` as a problem (the flask-smorest override point)."""
+        return render_http_exception(error)
+
+    def _register_responses(self) -> None:
+        """Document every error response as ``application/problem+json``."""
+        for status in http.HTTPStatus:
+            response: dict[str, Any] = {"description": status.phrase}
+            content_type = self.DEFAULT_RESPONSE_CONTENT_TYPE
+            if status >= 400:
+                response["schema"] = self.ERROR_SCHEMA
+                content_type = PROBLEM_MIMETYPE
+            prepare_response(response, self.spec, content_type)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Error", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM_MIMETYPE)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
