@@ -1,0 +1,196 @@
+"""The demo population of ../shared/DESIGN.md ("Demo data"), created idempotently.
+
+Rows are looked up by their natural keys (national id, official code) and only
+created when missing, so a second run changes nothing — not even a password hash.
+Codes of organisations are illustrative, in the formats the sectors use.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Final
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from identity import services
+from identity.models import (
+    Citizen,
+    GuardianRelation,
+    Guardianship,
+    Household,
+    HouseholdMember,
+    HouseholdRole,
+    Membership,
+    Organisation,
+    OrganisationKind,
+    Role,
+    Sector,
+)
+
+DEMO_PASSWORD: Final = "congdan-demo"  # noqa: S105 - published demo credential
+
+CLINIC_CODE: Final = "74012"
+SCHOOL_CODE: Final = "74718001"
+AGENCY_CODE: Final = "000.25.37.H57"
+OPERATIONS_CENTRE_CODE: Final = "000.00.46.H57"
+
+ORGANISATIONS: Final = (
+    {
+        "code": CLINIC_CODE,
+        "name": "Phòng khám Đa khoa Thủ Dầu Một",
+        "name_en": "Thu Dau Mot General Clinic",
+        "kind": OrganisationKind.CLINIC,
+        "sector": Sector.HEALTH,
+        "address": "Số 5 đường Yersin, phường Phú Cường, TP. Thủ Dầu Một, Bình Dương",
+    },
+    {
+        "code": SCHOOL_CODE,
+        "name": "Trường THCS Chánh Nghĩa",
+        "name_en": "Chanh Nghia Lower Secondary School",
+        "kind": OrganisationKind.SCHOOL,
+        "sector": Sector.EDUCATION,
+        "address": "Đường Nguyễn Văn Tiết, phường Chánh Nghĩa, TP. Thủ Dầu Một, Bình Dương",
+    },
+    {
+        "code": AGENCY_CODE,
+        "name": "UBND phường Phú Cường",
+        "name_en": "Phu Cuong Ward People's Committee",
+        "kind": OrganisationKind.AGENCY,
+        "sector": Sector.PUBLIC_ADMINISTRATION,
+        "address": "Số 1 đường Quang Trung, phường Phú Cường, TP. Thủ Dầu Một, Bình Dương",
+    },
+    {
+        "code": OPERATIONS_CENTRE_CODE,
+        "name": "Trung tâm Điều hành thông minh tỉnh Bình Dương",
+        "name_en": "Binh Duong Intelligent Operations Centre",
+        "kind": OrganisationKind.OPERATIONS_CENTRE,
+        "sector": Sector.OPERATIONS,
+        "address": "Tháp A, Trung tâm Hành chính tỉnh, TP. Thủ Dầu Một, Bình Dương",
+    },
+)
+
+_AN_ADDRESS: Final = (
+    "Số 12 đường Bạch Đằng, phường Phú Cường, TP. Thủ Dầu Một, Bình Dương"
+)
+
+#: (national id, name, birth date, sex, phone, loa, can log in, membership)
+CITIZENS: Final = (
+    ("074095000101", "Nguyễn Văn An", date(1995, 3, 14), "male", "0912000101", 2,
+     True, None),
+    ("074314000102", "Nguyễn Thị Bình", date(2014, 9, 2), "female", None, 1,
+     False, None),
+    ("074190000103", "Trần Thị Cúc", date(1990, 6, 21), "female", "0912000103", 2,
+     True, (CLINIC_CODE, Role.DOCTOR)),
+    ("074088000104", "Lê Văn Dũng", date(1988, 11, 5), "male", "0912000104", 2,
+     True, (SCHOOL_CODE, Role.TEACHER)),
+    ("074180000105", "Phạm Thị Em", date(1980, 1, 30), "female", "0912000105", 2,
+     True, (SCHOOL_CODE, Role.PRINCIPAL)),
+    ("074092000106", "Võ Văn Phúc", date(1992, 8, 17), "male", "0912000106", 2,
+     True, (AGENCY_CODE, Role.OFFICER)),
+    ("074185000107", "Đặng Thị Giang", date(1985, 4, 9), "female", "0912000107", 2,
+     True, (OPERATIONS_CENTRE_CODE, Role.ANALYST)),
+    ("074099000108", "Huỳnh Văn Hải", date(1999, 12, 24), "male", "0912000108", 1,
+     True, None),
+)  # fmt: skip
+
+AN_NATIONAL_ID: Final = "074095000101"
+BINH_NATIONAL_ID: Final = "074314000102"
+HOUSEHOLD_CODE: Final = "74-PC-000101"
+
+
+def _organisation(fields: dict[str, object]) -> Organisation:
+    existing = db.session.scalar(
+        sa.select(Organisation).where(Organisation.code == fields["code"])
+    )
+    if existing is not None:
+        return existing
+    organisation = Organisation(**fields)
+    db.session.add(organisation)
+    return organisation
+
+
+def _citizen(
+    number: str,
+    name: str,
+    born: date,
+    sex: str,
+    phone: str | None,
+    loa: int,
+    can_log_in: bool,
+) -> Citizen:
+    existing = services.find_citizen_by_national_id(number)
+    if existing is not None:
+        return existing
+    address = (
+        _AN_ADDRESS
+        if number in (AN_NATIONAL_ID, BINH_NATIONAL_ID)
+        else ("Phường Phú Cường, TP. Thủ Dầu Một, Bình Dương")
+    )
+    return services.register_citizen(
+        {
+            "national_id": number,
+            "full_name": name,
+            "birth_date": born.isoformat(),
+            "sex": sex,
+            "address": address,
+            "phone": phone,
+            "loa": loa,
+        },
+        password=DEMO_PASSWORD if can_log_in else None,
+    )
+
+
+def _membership(citizen: Citizen, organisation: Organisation, role: Role) -> None:
+    exists = db.session.scalar(
+        sa.select(Membership.id).where(
+            Membership.citizen_id == citizen.id,
+            Membership.organisation_id == organisation.id,
+            Membership.role == role,
+        )
+    )
+    if exists is None:
+        services.add_membership(citizen, organisation, role)
+
+
+def _household(head: Citizen, child: Citizen) -> None:
+    household = db.session.scalar(
+        sa.select(Household).where(Household.code == HOUSEHOLD_CODE)
+    )
+    if household is None:
+        household = Household(code=HOUSEHOLD_CODE, address=_AN_ADDRESS)
+        household.members = [
+            HouseholdMember(citizen=head, role=HouseholdRole.HEAD),
+            HouseholdMember(citizen=child, role=HouseholdRole.CHILD),
+        ]
+        db.session.add(household)
+    linked = db.session.scalar(
+        sa.select(Guardianship.id).where(
+            Guardianship.guardian_id == head.id, Guardianship.ward_id == child.id
+        )
+    )
+    if linked is None:
+        db.session.add(
+            Guardianship(guardian=head, ward=child, relation=GuardianRelation.PARENT)
+        )
+
+
+def seed_identity() -> dict[str, Citizen]:
+    """Create the demo organisations, citizens, memberships and household.
+
+    :return: the demo citizens by national id, for the other domains' seeds.
+    """
+    organisations = {
+        fields["code"]: _organisation(dict(fields)) for fields in ORGANISATIONS
+    }
+    db.session.flush()
+    citizens: dict[str, Citizen] = {}
+    for number, name, born, sex, phone, loa, can_log_in, membership in CITIZENS:
+        citizen = _citizen(number, name, born, sex, phone, loa, can_log_in)
+        citizens[number] = citizen
+        if membership is not None:
+            code, role = membership
+            _membership(citizen, organisations[code], role)
+    _household(citizens[AN_NATIONAL_ID], citizens[BINH_NATIONAL_ID])
+    db.session.flush()
+    return citizens

@@ -1,0 +1,70 @@
+"""HTTP API of the population register: the citizen's own entry, the children they
+act for, and the public registry of organisations."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from app.auth import BEARER, auth_required, current_actor
+from app.db import utcnow
+from app.etag import etagged
+from app.pagination import Page, PageArgsSchema, page_schema
+from identity import services
+from identity.models import Citizen, Organisation
+from identity.schemas import (
+    CitizenSchema,
+    OrganisationQueryArgsSchema,
+    OrganisationSchema,
+    WardSchema,
+)
+
+blp = Blueprint(
+    "identity",
+    __name__,
+    url_prefix="/api/v1",
+    description="The population register: citizens, guardianship, organisations.",
+)
+
+
+@blp.route("/citizens/me")
+class CitizenMe(MethodView):
+    @etagged
+    @auth_required
+    @blp.response(200, CitizenSchema)
+    @blp.doc(security=BEARER)
+    def get(self) -> Citizen:
+        """Read my entry in the population register and my roles."""
+        return services.get_citizen(current_actor().citizen_id)
+
+
+@blp.route("/citizens/me/dependants")
+class Dependants(MethodView):
+    @auth_required
+    @blp.arguments(PageArgsSchema, location="query")
+    @blp.response(200, page_schema(WardSchema))
+    @blp.doc(security=BEARER)
+    def get(self, args: dict[str, Any]) -> Page[Citizen]:
+        """List the children under 14 I act for, youngest first."""
+        return services.list_wards(current_actor().citizen_id, utcnow().date(), **args)
+
+
+@blp.route("/organisations")
+class Organisations(MethodView):
+    @blp.arguments(OrganisationQueryArgsSchema, location="query")
+    @blp.response(200, page_schema(OrganisationSchema))
+    def get(self, args: dict[str, Any]) -> Page[Organisation]:
+        """List registered clinics, schools and agencies, newest first."""
+        return services.list_organisations(**args)
+
+
+@blp.route("/organisations/<uuid:org_id>")
+class OrganisationById(MethodView):
+    @etagged
+    @blp.response(200, OrganisationSchema)
+    def get(self, org_id: uuid.UUID) -> Organisation:
+        """Read one registered organisation."""
+        return services.get_organisation(org_id)
