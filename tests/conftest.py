@@ -1,0 +1,189 @@
+"""Shared fixtures: one migrated database per run, one rolled-back transaction per test.
+
+The database comes from ``TEST_DATABASE_URL`` (``make test`` runs the suite once on
+SQLite and once on PostgreSQL); without it, a fresh SQLite file. The schema is built
+by the real migrations, and the demo data is seeded once and committed, so every test
+starts from the same state: the demo population of DESIGN.md and nothing else.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Any
+
+import flask_migrate
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_jwt_extended import create_access_token
+from flask_sqlalchemy.session import _app_ctx_id
+from sqlalchemy import orm
+
+from app import create_app
+from app.extensions import db
+from identity.demo import seed_identity
+from identity.models import Citizen, Organisation
+
+TEST_SECRET = "test-secret-key-that-is-long-enough-for-hs256-signing"
+
+
+def _reset_database(url: str) -> None:
+    """Start from an empty schema: drop whatever an earlier run left behind."""
+    if not url.startswith("postgresql"):
+        return
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DROP SCHEMA public CASCADE")
+        connection.exec_driver_sql("CREATE SCHEMA public")
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The URL of the database this run uses."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'congdan-test.db'}"
+
+
+def make_app(database_url: str, **overrides: Any) -> Flask:
+    """Build an application for tests against ``database_url``."""
+    config = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": TEST_SECRET,
+        "BASE_URL": "http://congdan.test",
+        # Hash cost is irrelevant to what the tests prove and dominates seeding.
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str) -> Iterator[Flask]:
+    """The application, on a freshly migrated database holding the demo data."""
+    _reset_database(database_url)
+    application = make_app(database_url)
+    with application.app_context():
+        flask_migrate.upgrade()
+        seed_identity()
+        db.session.commit()
+        db.session.remove()
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def db_session(
+    app: Flask, request: pytest.FixtureRequest
+) -> Iterator[orm.scoped_session[orm.Session] | None]:
+    """Run the test inside a transaction that is rolled back afterwards.
+
+    Application code may commit freely: with ``create_savepoint`` its commits only
+    release savepoints inside the outer transaction. Tests marked ``real_sessions``
+    get the application's own sessions instead (and clean up after themselves).
+    """
+    if request.node.get_closest_marker("real_sessions"):
+        yield None
+        return
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        original = db.session
+        db.session = orm.scoped_session(
+            orm.sessionmaker(bind=connection, join_transaction_mode="create_savepoint"),
+            scopefunc=_app_ctx_id,
+        )
+        try:
+            yield db.session
+        finally:
+            db.session.remove()
+            db.session = original
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A test client for the application."""
+    return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def probe_app(database_url: str, app: Flask) -> Flask:
+    """A second application with the test-only probe routes and a 4 KiB body limit."""
+    from tests import probe
+
+    application = make_app(database_url, MAX_CONTENT_LENGTH=4096)
+    probe.install(application)
+    return application
+
+
+@pytest.fixture
+def probe(probe_app: Flask) -> FlaskClient:
+    """A test client for the probe application."""
+    return probe_app.test_client()
+
+
+@pytest.fixture
+def citizen(app: Flask) -> Callable[[str], Citizen]:
+    """Look up a demo citizen by national id."""
+
+    def _citizen(national_id: str) -> Citizen:
+        found = db.session.scalar(
+            sa.select(Citizen).where(Citizen.national_id == national_id)
+        )
+        assert found is not None, national_id
+        return found
+
+    return _citizen
+
+
+@pytest.fixture
+def organisation(app: Flask) -> Callable[[str], Organisation]:
+    """Look up a demo organisation by official code."""
+
+    def _organisation(code: str) -> Organisation:
+        found = db.session.scalar(
+            sa.select(Organisation).where(Organisation.code == code)
+        )
+        assert found is not None, code
+        return found
+
+    return _organisation
+
+
+@pytest.fixture
+def auth_headers(app: Flask) -> Callable[..., dict[str, str]]:
+    """Build ``Authorization`` headers for a citizen, optionally acting for an org."""
+
+    def _headers(
+        who: Citizen,
+        *,
+        org: Organisation | None = None,
+        role: str | None = None,
+        acr: str = "urn:vneid:loa:2",
+        auth_time: datetime | None = None,
+    ) -> dict[str, str]:
+        claims: dict[str, Any] = {"acr": acr}
+        if org is not None:
+            claims.update(org=str(org.id), role=role)
+        if auth_time is not None:
+            claims["auth_time"] = int(auth_time.timestamp())
+        with app.app_context():
+            token = create_access_token(identity=str(who.id), additional_claims=claims)
+        return {"Authorization": f"Bearer {token}"}
+
+    return _headers
+
+
+def random_uuid() -> uuid.UUID:
+    """A UUID that names nothing in the database."""
+    return uuid.uuid4()

@@ -1,0 +1,126 @@
+"""A retried creating POST with the same Idempotency-Key creates nothing new."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from app.db import utcnow
+from app.extensions import db
+from app.idempotency import IdempotencyRecord
+from identity.models import Citizen
+from tests.test_errors import VALID_CITIZEN, assert_problem
+
+AN = "074095000101"
+HAI = "074099000108"
+
+
+def count_citizens(national_id: str) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count()).where(Citizen.national_id == national_id)
+    )
+
+
+@pytest.fixture
+def as_an(citizen, auth_headers):
+    return auth_headers(citizen(AN))
+
+
+def test_same_key_and_body_replays_first_response_and_creates_once(probe, as_an):
+    headers = as_an | {"Idempotency-Key": "7b1d2c4e-retry-1"}
+    first = probe.post("/_probe/citizens", json=VALID_CITIZEN, headers=headers)
+    second = probe.post("/_probe/citizens", json=VALID_CITIZEN, headers=headers)
+
+    assert first.status_code == 201
+    assert second.status_code == 201
+    assert second.get_json() == first.get_json()
+    assert second.headers["Idempotent-Replayed"] == "true"
+    assert "Idempotent-Replayed" not in first.headers
+    assert count_citizens(VALID_CITIZEN["national_id"]) == 1
+
+
+def test_same_key_with_different_body_is_422(probe, as_an):
+    headers = as_an | {"Idempotency-Key": "retry-2"}
+    probe.post("/_probe/citizens", json=VALID_CITIZEN, headers=headers)
+    changed = dict(VALID_CITIZEN, full_name="Trương Minh Khôi")
+    response = probe.post("/_probe/citizens", json=changed, headers=headers)
+
+    assert_problem(response, 422, "idempotency-key-reused")
+    assert count_citizens(VALID_CITIZEN["national_id"]) == 1
+
+
+def test_same_key_from_another_caller_is_independent(probe, citizen, auth_headers):
+    key = {"Idempotency-Key": "shared-key"}
+    first = probe.post(
+        "/_probe/citizens", json=VALID_CITIZEN, headers=auth_headers(citizen(AN)) | key
+    )
+    other = dict(VALID_CITIZEN, national_id="079201654321")
+    second = probe.post(
+        "/_probe/citizens", json=other, headers=auth_headers(citizen(HAI)) | key
+    )
+    assert first.status_code == 201
+    assert second.status_code == 201
+    assert second.get_json()["id"] != first.get_json()["id"]
+
+
+def test_key_older_than_24_hours_no_longer_replays(probe, as_an):
+    headers = as_an | {"Idempotency-Key": "old-key"}
+    probe.post("/_probe/citizens", json=VALID_CITIZEN, headers=headers)
+    db.session.execute(
+        sa.update(IdempotencyRecord).values(created_at=utcnow() - timedelta(hours=25))
+    )
+    other = dict(VALID_CITIZEN, national_id="079201654321")
+    response = probe.post("/_probe/citizens", json=other, headers=headers)
+
+    assert response.status_code == 201
+    assert "Idempotent-Replayed" not in response.headers
+    assert count_citizens("079201654321") == 1
+
+
+def test_failed_request_releases_its_key(probe, as_an):
+    headers = as_an | {"Idempotency-Key": "fails-then-succeeds"}
+    invalid = dict(VALID_CITIZEN, national_id="12")
+    failed = probe.post("/_probe/citizens", json=invalid, headers=headers)
+    assert_problem(failed, 422, "validation-failed")
+    assert (
+        db.session.scalar(sa.select(sa.func.count()).select_from(IdempotencyRecord))
+        == 0
+    )
+
+    retried = probe.post("/_probe/citizens", json=invalid, headers=headers)
+    assert_problem(retried, 422, "validation-failed")
+
+
+def test_request_still_running_gets_409_with_retry_after(probe, as_an, citizen):
+    body = json.dumps(VALID_CITIZEN).encode()
+    fingerprint = hashlib.sha256(b"POST /_probe/citizens\n" + body).hexdigest()
+    db.session.add(
+        IdempotencyRecord(
+            caller=f"{citizen(AN).id}|", key="in-flight", fingerprint=fingerprint
+        )
+    )
+    db.session.flush()
+    response = probe.post(
+        "/_probe/citizens",
+        data=body,
+        content_type="application/json",
+        headers=as_an | {"Idempotency-Key": "in-flight"},
+    )
+    assert_problem(response, 409, "idempotency-key-in-use")
+    assert response.headers["Retry-After"] == "1"
+    assert count_citizens(VALID_CITIZEN["national_id"]) == 0
+
+
+@pytest.mark.parametrize("key", ["", "x" * 256, "tab\tinside", "ký-tự"])
+def test_malformed_key_is_400(probe, as_an, key):
+    response = probe.post(
+        "/_probe/citizens",
+        json=VALID_CITIZEN,
+        headers=as_an | {"Idempotency-Key": key},
+    )
+    assert_problem(response, 400, "idempotency-key-invalid")
+    assert count_citizens(VALID_CITIZEN["national_id"]) == 0
