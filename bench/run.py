@@ -1,0 +1,227 @@
+"""Load benchmark: gunicorn on a throwaway database, wrk against each endpoint.
+
+Every figure is reported next to the framework floor measured in the same run
+(``/livez``: a bare Flask view that touches nothing), because absolute numbers on a
+shared 2-core machine mean little and ratios travel. Run with ``make bench``.
+
+Environment: ``BENCH_DURATION`` seconds per endpoint (default 10),
+``BENCH_CONNECTIONS`` (default 8), ``BENCH_DATABASE_URL`` (default: a fresh SQLite
+file in a temporary directory), ``WORKERS`` (default 2).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+DURATION = int(os.environ.get("BENCH_DURATION", "10"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "8"))
+WORKERS = int(os.environ.get("WORKERS", "2"))
+FLOOR = "floor (/livez)"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One thing to load: a name for the table, a path and request headers."""
+
+    name: str
+    path: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Result:
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _flask(env: dict[str, str], *args: str) -> str:
+    completed = subprocess.run(
+        [str(BIN / "flask"), "--app", "wsgi", *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return completed.stdout
+
+
+def _token_for(env: dict[str, str], national_id: str) -> str:
+    script = (
+        "import sqlalchemy as sa\n"
+        "from flask_jwt_extended import create_access_token\n"
+        "from datetime import timedelta\n"
+        "from app import create_app\n"
+        "from app.extensions import db\n"
+        "from identity.models import Citizen\n"
+        "app = create_app()\n"
+        "with app.app_context():\n"
+        "    who = db.session.scalar(sa.select(Citizen).where("
+        f"Citizen.national_id == {national_id!r}))\n"
+        "    print(create_access_token(identity=str(who.id), "
+        "expires_delta=timedelta(hours=1)))\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return completed.stdout.strip().splitlines()[-1]
+
+
+def _wait_until_up(base: str, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit("gunicorn exited during start-up")
+        try:
+            with urllib.request.urlopen(f"{base}/livez", timeout=1):  # noqa: S310
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("gunicorn did not answer /livez within 30 s")
+
+
+_UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
+
+
+def _to_ms(text: str) -> float:
+    match = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
+    if not match:
+        raise ValueError(f"unreadable wrk latency {text!r}")
+    return float(match.group(1)) * _UNITS_MS[match.group(2)]
+
+
+def parse_wrk(output: str) -> Result:
+    """Read requests/s, p50, p99 and error counts from ``wrk --latency`` output."""
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    p50 = _to_ms(re.search(r"^\s+50%\s+(\S+)", output, re.M).group(1))  # type: ignore[union-attr]
+    p99 = _to_ms(re.search(r"^\s+99%\s+(\S+)", output, re.M).group(1))  # type: ignore[union-attr]
+    errors = 0
+    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    if non_2xx:
+        errors += int(non_2xx.group(1))
+    socket_errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
+    if socket_errors:
+        errors += sum(int(n) for n in socket_errors.groups())
+    return Result(rps, p50, p99, errors)
+
+
+def _load(base: str, endpoint: Endpoint, seconds: int) -> Result:
+    command = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency"]
+    for name, value in endpoint.headers.items():
+        command += ["-H", f"{name}: {value}"]
+    command.append(base + endpoint.path)
+    completed = subprocess.run(command, check=True, capture_output=True, text=True)
+    return parse_wrk(completed.stdout)
+
+
+def _print_table(results: dict[str, Result]) -> None:
+    floor = results[FLOOR]
+    header = (
+        f"{'endpoint':<28} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'rps/floor':>9} {'p99/floor':>9} {'errors':>6}"
+    )
+    print(header)
+    print("-" * len(header))
+    for name, result in results.items():
+        print(
+            f"{name:<28} {result.requests_per_second:>9.0f} {result.p50_ms:>8.2f} "
+            f"{result.p99_ms:>8.2f} "
+            f"{result.requests_per_second / floor.requests_per_second:>9.2f} "
+            f"{result.p99_ms / floor.p99_ms:>9.2f} {result.errors:>6}"
+        )
+
+
+def main() -> int:
+    """Start the server, load every endpoint, print the table."""
+    if shutil.which("wrk") is None:
+        print("wrk is not installed: apt-get install wrk", file=sys.stderr)
+        return 2
+    workdir = Path(tempfile.mkdtemp(prefix="congdan-bench-"))
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=os.environ.get(
+            "BENCH_DATABASE_URL", f"sqlite:///{workdir / 'bench.db'}"
+        ),
+        SECRET_KEY=secrets.token_urlsafe(48),
+        BASE_URL=base,
+        PORT=str(port),
+    )
+    _flask(env, "db", "upgrade")
+    _flask(env, "seed-demo")
+    token = _token_for(env, "074095000101")
+    bearer = {"Authorization": f"Bearer {token}"}
+    endpoints = [
+        Endpoint(FLOOR, "/livez"),
+        Endpoint("healthz (SELECT 1)", "/healthz"),
+        Endpoint("organisations list", "/api/v1/organisations"),
+        Endpoint("own register entry", "/api/v1/citizens/me", bearer),
+    ]
+    server = subprocess.Popen(
+        [
+            str(BIN / "gunicorn"),
+            "--workers",
+            str(WORKERS),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        _wait_until_up(base, server)
+        results: dict[str, Result] = {}
+        for endpoint in endpoints:
+            _load(base, endpoint, 2)  # warm-up: imports, connection pools, caches
+            results[endpoint.name] = _load(base, endpoint, DURATION)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        shutil.rmtree(workdir, ignore_errors=True)
+    print(
+        f"\nCongDan load benchmark: gunicorn {WORKERS} sync workers, wrk 1 thread, "
+        f"{CONNECTIONS} connections, {DURATION}s per endpoint, "
+        f"{os.cpu_count()} CPUs, database {env['DATABASE_URL'].split(':')[0]}\n"
+    )
+    _print_table(results)
+    failed = sum(result.errors for result in results.values())
+    if failed:
+        print(f"\n{failed} requests failed", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
