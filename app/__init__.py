@@ -19,6 +19,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     :param config: overrides applied last (tests pass the database URL and keys).
     """
     app = Flask(__name__, instance_relative_config=True)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Vietnamese as UTF-8
     app.config.from_mapping(load_config(app.instance_path))
     app.config.from_prefixed_env("CONGDAN")
     app.config.update(config or {})
