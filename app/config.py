@@ -54,11 +54,21 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SECRET_KEY": os.environ.get("SECRET_KEY") or None,
+        "SESSION_COOKIE_NAME": "vneid_session",
+        "SESSION_COOKIE_PATH": "/vneid",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env == "production",
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "MAX_CONTENT_LENGTH": _env_int("MAX_CONTENT_LENGTH", 12 * 1024 * 1024),
         "IDEMPOTENCY_TTL": timedelta(hours=24),
         "PASSWORD_HASH_METHOD": "scrypt",
+        "VNEID_KEYS_FILE": str(Path(instance_path, "vneid_keys.json")),
+        "VNEID_ISSUER": os.environ.get("VNEID_ISSUER") or None,
+        "VNEID_CLIENT_ID": os.environ.get("VNEID_CLIENT_ID", "congdan-app"),
+        "VNEID_CLIENT_SECRET": os.environ.get("VNEID_CLIENT_SECRET") or None,
+        "API_APP_REDIRECT_URI": "vn.congdan.app:/callback",
         "JWT_ACCESS_TOKEN_EXPIRES": timedelta(minutes=15),
         "JWT_REFRESH_TOKEN_EXPIRES": timedelta(days=30),
         "JWT_TOKEN_LOCATION": ["headers"],
@@ -76,6 +86,17 @@ def load_config(instance_path: str) -> dict[str, Any]:
     }
 
 
+def ensure_generated_secret(
+    config: dict[str, Any], name: str, instance_path: str, filename: str
+) -> None:
+    """Fill ``config[name]`` from the environment or a file generated in ``instance/``."""
+    if config.get(name):
+        return
+    path = Path(instance_path, filename)
+    write_once(path, secrets.token_urlsafe(48).encode())
+    config[name] = path.read_text().strip()
+
+
 def ensure_secret_key(config: dict[str, Any], instance_path: str) -> None:
     """Fill ``SECRET_KEY``: from the environment, or generated once into ``instance/``.
 
@@ -89,11 +110,7 @@ def ensure_secret_key(config: dict[str, Any], instance_path: str) -> None:
                 f"{MIN_PRODUCTION_SECRET_LENGTH} characters, when CONGDAN_ENV=production"
             )
         return
-    if config.get("SECRET_KEY"):
-        return
-    key_file = Path(instance_path, "secret_key")
-    write_once(key_file, secrets.token_urlsafe(64).encode())
-    config["SECRET_KEY"] = key_file.read_text().strip()
+    ensure_generated_secret(config, "SECRET_KEY", instance_path, "secret_key")
 
 
 def write_once(path: Path, content: bytes) -> None:
@@ -116,6 +133,20 @@ def write_once(path: Path, content: bytes) -> None:
         pass
     finally:
         tmp.unlink()
+
+
+def derive_identity_settings(config: dict[str, Any], instance_path: str) -> None:
+    """Point the API at the embedded provider unless ``VNEID_ISSUER`` says otherwise."""
+    embedded = f"{config['BASE_URL']}/vneid"
+    config["VNEID_ISSUER"] = (config.get("VNEID_ISSUER") or embedded).rstrip("/")
+    config.setdefault("VNEID_IN_PROCESS", config["VNEID_ISSUER"] == embedded)
+    if config["ENV"] == "production" and not config.get("VNEID_CLIENT_SECRET"):
+        raise ConfigurationError(
+            "VNEID_CLIENT_SECRET must be set when CONGDAN_ENV=production"
+        )
+    ensure_generated_secret(
+        config, "VNEID_CLIENT_SECRET", instance_path, "vneid_client_secret"
+    )
 
 
 def check_production(config: dict[str, Any]) -> None:

@@ -41,6 +41,19 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "Mã truy cập không hợp lệ hoặc đã hết hạn; vui lòng đăng nhập lại.",
         "The access token is invalid or has expired; please sign in again.",
     ),
+    "insufficient-user-authentication.title": (
+        "Cần xác thực mức độ cao hơn",
+        "Stronger authentication required",
+    ),
+    "insufficient-user-authentication.detail": (
+        "Thao tác này cần đăng nhập VNeID mức độ 2 trong vòng 5 phút; vui lòng đăng nhập lại.",
+        "This action needs a level-2 VNeID login within the last 5 minutes; please sign in again.",
+    ),
+    "refresh-token-reused.title": ("Mã làm mới đã được dùng", "Refresh token reused"),
+    "refresh-token-reused.detail": (
+        "Mã làm mới này đã được dùng trước đó; mọi phiên đăng nhập liên quan đã bị thu hồi.",
+        "This refresh token was already used; every session descending from it was revoked.",
+    ),
     "forbidden.title": ("Không có quyền", "Forbidden"),
     "forbidden.detail": (
         "Bạn không có quyền thực hiện thao tác này.",
@@ -214,6 +227,14 @@ def current_language() -> str:
         request.accept_languages.best_match(SUPPORTED_LANGUAGES, DEFAULT_LANGUAGE)
         or DEFAULT_LANGUAGE
     )
+
+
+def add_messages(messages: dict[str, tuple[str, str]]) -> None:
+    """Add a domain's messages to the catalog (at import time; keys must be new)."""
+    clash = MESSAGES.keys() & messages.keys()
+    if clash:
+        raise ValueError(f"message keys defined twice: {sorted(clash)}")
+    MESSAGES.update(messages)
 
 
 def translate(key: str, lang: str | None = None, **params: object) -> str:
