@@ -1,0 +1,66 @@
+"""``flask vneid …``: key rotation and client registration."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from app.extensions import db
+from identity.vneid import keys
+from identity.vneid.clients import InvalidClientMetadataError, register_client
+
+vneid_cli = AppGroup("vneid", help="Manage the mock VNeID provider.")
+
+
+@vneid_cli.command("rotate-keys")
+def rotate_keys_command() -> None:
+    """Add new signing keys; old ones stay published until their tokens expire."""
+    new = keys.rotate(Path(current_app.config["VNEID_KEYS_FILE"]))
+    click.echo("New active keys: " + ", ".join(new))
+
+
+@vneid_cli.command("create-client")
+@click.option("--client-id", required=True)
+@click.option("--redirect-uri", "redirect_uris", multiple=True, required=True)
+@click.option("--post-logout-redirect-uri", "logout_uris", multiple=True)
+@click.option("--name")
+@click.option("--public", is_flag=True, help="No secret: PKCE only (phones, SPAs).")
+@click.option("--scope", default="openid profile", show_default=True)
+@click.option(
+    "--alg",
+    type=click.Choice(keys.SUPPORTED_ALGORITHMS),
+    default="RS256",
+    show_default=True,
+)
+def create_client_command(
+    client_id: str,
+    redirect_uris: tuple[str, ...],
+    logout_uris: tuple[str, ...],
+    name: str | None,
+    public: bool,
+    scope: str,
+    alg: str,
+) -> None:
+    """Register a relying party and print its secret once."""
+    try:
+        client, secret = register_client(
+            client_id,
+            list(redirect_uris),
+            name=name,
+            public=public,
+            scope=scope,
+            alg=alg,
+            post_logout_redirect_uris=list(logout_uris),
+        )
+    except InvalidClientMetadataError as error:
+        raise click.UsageError(str(error)) from error
+    db.session.commit()
+    click.echo(f"client_id: {client.client_id}")
+    if secret:
+        click.echo(f"client_secret: {secret}")
+        click.echo(
+            "Store the secret now: it is kept only as a hash and cannot be shown again."
+        )

@@ -1,0 +1,232 @@
+"""The provider's endpoints under ``/vneid``.
+
+These are OAuth 2.0 / OpenID Connect protocol endpoints: their errors keep the
+RFC 6749 body (``{"error": ..., "error_description": ...}``) that relying-party
+libraries expect, not the API's problem documents.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from authlib.oauth2 import OAuth2Error
+from flask import Response, jsonify, request
+from flask_smorest import Blueprint
+
+from app import i18n
+from app.extensions import db
+from identity.vneid import keys, login
+from identity.vneid.claims import ACR_VALUES, CLAIMS_SUPPORTED, SCOPES_SUPPORTED
+from identity.vneid.server import authorization, end_login_session, issuer
+
+blp = Blueprint(
+    "vneid",
+    __name__,
+    url_prefix="/vneid",
+    template_folder="templates",
+    description="Mock VNeID OpenID Provider (OAuth 2.0 errors, not problem JSON).",
+)
+
+_FORM = {
+    "content": {"application/x-www-form-urlencoded": {"schema": {"type": "object"}}}
+}
+_JSON_OK = {
+    200: {
+        "description": "JSON document",
+        "content": {"application/json": {"schema": {"type": "object"}}},
+    }
+}
+_OAUTH_ERRORS = {
+    400: {
+        "description": "OAuth 2.0 error (RFC 6749 §5.2)",
+        "content": {"application/json": {"schema": {"type": "object"}}},
+    },
+    401: {
+        "description": "Client authentication failed",
+        "content": {"application/json": {"schema": {"type": "object"}}},
+    },
+}
+
+
+def discovery_document() -> dict[str, Any]:
+    """OpenID Provider Metadata: only what this provider really does."""
+    base = issuer()
+    return {
+        "issuer": base,
+        "authorization_endpoint": f"{base}/authorize",
+        "token_endpoint": f"{base}/token",
+        "userinfo_endpoint": f"{base}/userinfo",
+        "jwks_uri": f"{base}/jwks",
+        "revocation_endpoint": f"{base}/revoke",
+        "introspection_endpoint": f"{base}/introspect",
+        "end_session_endpoint": f"{base}/logout",
+        "scopes_supported": list(SCOPES_SUPPORTED),
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": ["authorization_code", "refresh_token"],
+        "subject_types_supported": ["pairwise"],
+        "id_token_signing_alg_values_supported": list(keys.SUPPORTED_ALGORITHMS),
+        "token_endpoint_auth_methods_supported": [
+            "client_secret_basic",
+            "client_secret_post",
+            "none",
+        ],
+        "revocation_endpoint_auth_methods_supported": [
+            "client_secret_basic",
+            "client_secret_post",
+            "none",
+        ],
+        "introspection_endpoint_auth_methods_supported": [
+            "client_secret_basic",
+            "client_secret_post",
+        ],
+        "code_challenge_methods_supported": ["S256"],
+        "claims_supported": list(CLAIMS_SUPPORTED),
+        "acr_values_supported": list(ACR_VALUES),
+        "prompt_values_supported": ["none", "login", "consent"],
+        "ui_locales_supported": ["vi", "en"],
+        "claims_parameter_supported": False,
+        "request_parameter_supported": False,
+        "request_uri_parameter_supported": False,
+        "authorization_response_iss_parameter_supported": True,
+    }
+
+
+@blp.route("/.well-known/openid-configuration", methods=["GET"])
+@blp.doc(
+    summary="Read the provider's metadata (OIDC Discovery, RFC 8414).",
+    responses=_JSON_OK,
+)
+def openid_configuration() -> Response:
+    response = jsonify(discovery_document())
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+@blp.route("/jwks", methods=["GET"])
+@blp.doc(summary="Read the public keys that sign ID tokens (JWKS).", responses=_JSON_OK)
+def jwks() -> Response:
+    response = jsonify(keys.published_jwks())
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@blp.route("/authorize", methods=["GET", "POST"])
+@blp.doc(
+    summary="Sign in, verify the second factor and consent, then redirect with a code.",
+    responses={
+        200: {
+            "description": "An HTML page of the login flow",
+            "content": {"text/html": {"schema": {"type": "string"}}},
+        },
+        302: {"description": "Back to the client with code (or error), state and iss"},
+        400: {
+            "description": "HTML error page (the client cannot be redirected to)",
+            "content": {"text/html": {"schema": {"type": "string"}}},
+        },
+        401: {
+            "description": "Wrong credentials (HTML page)",
+            "content": {"text/html": {"schema": {"type": "string"}}},
+        },
+        429: {
+            "description": "Too many failed attempts (HTML page, Retry-After)",
+            "content": {"text/html": {"schema": {"type": "string"}}},
+        },
+    },
+)
+def authorize() -> Response:
+    return login.handle_authorize()
+
+
+def _protocol(endpoint_response: Response) -> Response:
+    """Commit what the endpoint did (token rows, revocations after a replay)."""
+    db.session.commit()
+    endpoint_response.headers["Cache-Control"] = "no-store"
+    return endpoint_response
+
+
+@blp.route("/token", methods=["POST"])
+@blp.doc(
+    summary="Exchange a code or refresh token for tokens.",
+    requestBody=_FORM,
+    responses={**_JSON_OK, **_OAUTH_ERRORS},
+)
+def token() -> Response:
+    return _protocol(authorization.create_token_response())
+
+
+@blp.route("/userinfo", methods=["GET", "POST"])
+@blp.doc(
+    summary="Read the claims the citizen consented to release.",
+    responses={
+        **_JSON_OK,
+        401: {"description": "Invalid or missing bearer token (RFC 6750)"},
+    },
+)
+def userinfo() -> Response:
+    return _protocol(authorization.create_endpoint_response("userinfo"))
+
+
+@blp.route("/revoke", methods=["POST"])
+@blp.doc(
+    summary="Revoke a token and its family (RFC 7009).",
+    requestBody=_FORM,
+    responses={**_JSON_OK, **_OAUTH_ERRORS},
+)
+def revoke() -> Response:
+    return _protocol(authorization.create_endpoint_response("revocation"))
+
+
+@blp.route("/introspect", methods=["POST"])
+@blp.doc(
+    summary="Describe a token to the client it was issued to (RFC 7662).",
+    requestBody=_FORM,
+    responses={**_JSON_OK, **_OAUTH_ERRORS},
+)
+def introspect() -> Response:
+    return _protocol(authorization.create_endpoint_response("introspection"))
+
+
+@blp.route("/logout", methods=["GET", "POST"])
+@blp.doc(
+    summary="End the provider session (RP-initiated logout).",
+    responses={
+        200: {
+            "description": "Confirmation or signed-out page",
+            "content": {"text/html": {"schema": {"type": "string"}}},
+        },
+        302: {"description": "Back to the registered post_logout_redirect_uri"},
+        400: {
+            "description": "Invalid logout request (HTML page)",
+            "content": {"text/html": {"schema": {"type": "string"}}},
+        },
+    },
+)
+def logout() -> Response:
+    try:
+        end_request = authorization.validate_endpoint_request("end_session")
+    except OAuth2Error as error:
+        return login.error_response(error)
+    lang = login.page_language()
+    if end_request.needs_confirmation and not (
+        request.method == "POST" and login.csrf_ok()
+    ):
+        return login.render_message(
+            "vneid.logout.title",
+            i18n.translate("vneid.logout.confirm", lang),
+            200,
+            form_action=request.full_path,
+        )
+    current = login.current_login_session()
+    if current is not None:
+        end_login_session(current.id)
+    login.state().clear()
+    response: Response | None = authorization.create_endpoint_response(
+        "end_session", end_request
+    )
+    db.session.commit()
+    if response is not None:
+        return response
+    return login.render_message(
+        "vneid.logout.title", i18n.translate("vneid.logout.done", lang), 200
+    )
