@@ -8,7 +8,12 @@ from typing import Any
 
 from flask import Flask
 
-from app.config import check_production, ensure_secret_key, load_config
+from app.config import (
+    check_production,
+    derive_identity_settings,
+    ensure_secret_key,
+    load_config,
+)
 from app.errors import ProblemApi
 from app.extensions import db, jwt, limiter, migrate
 
@@ -25,6 +30,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(config or {})
     ensure_secret_key(app.config, app.instance_path)
     check_production(app.config)
+    derive_identity_settings(app.config, app.instance_path)
     _apply_engine_options(app)
 
     _import_models()
@@ -44,6 +50,7 @@ def _apply_engine_options(app: Flask) -> None:
 def _register_extensions(app: Flask) -> ProblemApi:
     from app.auth import init_auth
     from app.request_id import init_request_id
+    from identity.vneid.server import init_provider
 
     init_request_id(app)
     db.init_app(app)
@@ -61,20 +68,27 @@ def _register_extensions(app: Flask) -> ProblemApi:
     jwt.init_app(app)
     init_auth(app)
     limiter.init_app(app)
+    init_provider(app)
     return api
 
 
 def _import_models() -> None:
     """Import every model module so the metadata (and Alembic) sees every table."""
-    from app import idempotency  # noqa: F401
-    from identity import models  # noqa: F401
+    from app import audit, idempotency  # noqa: F401
+    from identity import models, totp  # noqa: F401
+    from identity.login import models as login_models  # noqa: F401
+    from identity.login import tokens  # noqa: F401 - registers the JWT callbacks
+    from identity.vneid import models as vneid_models  # noqa: F401
 
 
 def _register_blueprints(api: ProblemApi) -> None:
     from app.health import blp as health_blp
+    from identity.login.routes import blp as auth_blp
+    from identity.login.routes import callback_blp
     from identity.routes import blp as identity_blp
+    from identity.vneid.routes import blp as vneid_blp
 
-    for blueprint in (health_blp, identity_blp):
+    for blueprint in (health_blp, identity_blp, auth_blp, callback_blp, vneid_blp):
         api.register_blueprint(blueprint)
 
 

@@ -30,8 +30,17 @@ R = TypeVar("R")
 BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 
 
+#: Step-up (RFC 9470): sensitive actions need a level-2 login this recent.
+STEP_UP_ACR = "urn:vneid:loa:2"
+STEP_UP_MAX_AGE = 300
+
+
 class InvalidToken(Problem):
     code, slug = 401, "invalid-token"
+
+
+class InsufficientUserAuthentication(Problem):
+    code, slug = 401, "insufficient-user-authentication"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +53,7 @@ class Actor:
     acr: str | None = None
     auth_time: datetime | None = None
     token_id: str | None = None
+    family_id: uuid.UUID | None = None
 
     @property
     def acts_for_org(self) -> bool:
@@ -63,6 +73,7 @@ def current_actor() -> Actor:
         acr=claims.get("acr"),
         auth_time=datetime.fromtimestamp(auth_time, UTC) if auth_time else None,
         token_id=claims.get("jti"),
+        family_id=uuid.UUID(claims["fam"]) if claims.get("fam") else None,
     )
 
 
@@ -98,6 +109,36 @@ def roles_required(*roles: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
         return wrapped
 
     return decorator
+
+
+def step_up_required(view: Callable[P, R]) -> Callable[P, R]:
+    """View decorator: a level-2 login (``acr``) no older than five minutes.
+
+    Otherwise 401 with the RFC 9470 challenge, telling the phone to log in again
+    with ``acr_values`` and ``max_age`` before retrying.
+    """
+
+    @functools.wraps(view)
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
+        verify_jwt_in_request()
+        actor = current_actor()
+        recent = (
+            actor.auth_time is not None
+            and (datetime.now(UTC) - actor.auth_time).total_seconds() <= STEP_UP_MAX_AGE
+        )
+        if actor.acr != STEP_UP_ACR or not recent:
+            challenge = (
+                'Bearer realm="congdan", error="insufficient_user_authentication", '
+                'error_description="A level-2 login within 5 minutes is required", '
+                f'acr_values="{STEP_UP_ACR}", max_age={STEP_UP_MAX_AGE}'
+            )
+            raise InsufficientUserAuthentication(
+                headers={"WWW-Authenticate": challenge},
+                extra={"acr_values": STEP_UP_ACR, "max_age": STEP_UP_MAX_AGE},
+            )
+        return view(*args, **kwargs)
+
+    return wrapped
 
 
 def _bearer_challenge(error: str | None = None) -> dict[str, str]:

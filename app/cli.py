@@ -29,5 +29,8 @@ def purge_expired_command() -> None:
 
 def register_commands(app: Flask) -> None:
     """Attach the commands to ``flask``."""
+    from identity.vneid.cli import vneid_cli
+
+    app.cli.add_command(vneid_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(purge_expired_command)

@@ -11,9 +11,10 @@ from datetime import date
 from typing import Final
 
 import sqlalchemy as sa
+from flask import current_app
 
 from app.extensions import db
-from identity import services
+from identity import services, totp
 from identity.models import (
     Citizen,
     GuardianRelation,
@@ -27,8 +28,11 @@ from identity.models import (
     Role,
     Sector,
 )
+from identity.vneid import clients
 
 DEMO_PASSWORD: Final = "congdan-demo"  # noqa: S105 - published demo credential
+#: An's authenticator secret, published in DESIGN.md so the demo can be tried.
+DEMO_TOTP_SECRET: Final = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # noqa: S105
 
 CLINIC_CODE: Final = "74012"
 SCHOOL_CODE: Final = "74718001"
@@ -175,6 +179,22 @@ def _household(head: Citizen, child: Citizen) -> None:
         )
 
 
+def _congdan_app() -> None:
+    """Register the API itself as the provider's confidential client."""
+    config = current_app.config
+    if clients.query_client(config["VNEID_CLIENT_ID"]) is not None:
+        return
+    callback = f"{config['BASE_URL']}/callback"
+    clients.register_client(
+        config["VNEID_CLIENT_ID"],
+        [config["API_APP_REDIRECT_URI"], callback],
+        name="CongDan",
+        scope="openid profile phone address national_id",
+        secret=config["VNEID_CLIENT_SECRET"],
+        post_logout_redirect_uris=[callback],
+    )
+
+
 def seed_identity() -> dict[str, Citizen]:
     """Create the demo organisations, citizens, memberships and household.
 
@@ -192,5 +212,9 @@ def seed_identity() -> dict[str, Citizen]:
             code, role = membership
             _membership(citizen, organisations[code], role)
     _household(citizens[AN_NATIONAL_ID], citizens[BINH_NATIONAL_ID])
+    an = citizens[AN_NATIONAL_ID]
+    if db.session.get(totp.TotpCredential, an.id) is None:
+        totp.install_secret(an.id, DEMO_TOTP_SECRET, confirmed=True)
+    _congdan_app()
     db.session.flush()
     return citizens

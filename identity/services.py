@@ -16,6 +16,7 @@ from app.errors import NotFound
 from app.extensions import db
 from app.pagination import Page, paginate
 from identity.models import (
+    GUARDIANSHIP_AGE_LIMIT,
     ROLES_BY_KIND,
     Citizen,
     Guardianship,
@@ -76,19 +77,28 @@ def register_citizen(
     return citizen
 
 
-def list_wards(
-    guardian_id: uuid.UUID, on: date, *, cursor: str | None, limit: int
-) -> Page[Citizen]:
-    """The children ``guardian_id`` acts for on ``on`` (under 14), youngest first."""
-    fourteen_years_before = _years_before(on, 14)
-    statement = (
+def _wards_statement(guardian_id: uuid.UUID, on: date) -> sa.Select[Citizen]:
+    return (
         sa.select(Citizen)
         .join(Guardianship, Guardianship.ward_id == Citizen.id)
         .where(
             Guardianship.guardian_id == guardian_id,
-            Citizen.birth_date > fourteen_years_before,
+            Citizen.birth_date > _years_before(on, GUARDIANSHIP_AGE_LIMIT),
         )
     )
+
+
+def all_wards(guardian_id: uuid.UUID, on: date) -> list[Citizen]:
+    """Every child ``guardian_id`` acts for on ``on``, youngest first."""
+    statement = _wards_statement(guardian_id, on)
+    return list(db.session.scalars(statement.order_by(Citizen.birth_date.desc())))
+
+
+def list_wards(
+    guardian_id: uuid.UUID, on: date, *, cursor: str | None, limit: int
+) -> Page[Citizen]:
+    """The children ``guardian_id`` acts for on ``on`` (under 14), youngest first."""
+    statement = _wards_statement(guardian_id, on)
     return paginate(
         statement,
         sort=Citizen.birth_date,
@@ -153,10 +163,10 @@ def add_membership(
     return membership
 
 
-def active_membership(
+def active_memberships(
     citizen_id: uuid.UUID, org_id: uuid.UUID, role: Role | None = None
-) -> Membership | None:
-    """Return an active membership of the citizen in the organisation, if any."""
+) -> list[Membership]:
+    """The citizen's active roles in the organisation (optionally just ``role``)."""
     statement = sa.select(Membership).where(
         Membership.citizen_id == citizen_id,
         Membership.organisation_id == org_id,
@@ -164,4 +174,4 @@ def active_membership(
     )
     if role is not None:
         statement = statement.where(Membership.role == role)
-    return db.session.scalars(statement).first()
+    return list(db.session.scalars(statement))

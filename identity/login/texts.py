@@ -1,0 +1,69 @@
+"""Messages of the API login, in Vietnamese and English."""
+
+from __future__ import annotations
+
+from app.i18n import add_messages
+
+add_messages(
+    {
+        "login-state-invalid.title": (
+            "Phiên đăng nhập không hợp lệ",
+            "Invalid login state",
+        ),
+        "login-state-invalid.detail": (
+            "Phiên đăng nhập không tồn tại, đã dùng hoặc đã hết hạn (10 phút); vui lòng đăng nhập lại.",
+            "The login state is unknown, already used or expired (10 minutes); please start again.",
+        ),
+        "login-failed.title": ("Đăng nhập thất bại", "Login failed"),
+        "login-failed.code": (
+            "VNeID không chấp nhận mã đăng nhập; vui lòng đăng nhập lại.",
+            "VNeID did not accept the authorization code; please start again.",
+        ),
+        "login-failed.id-token": (
+            "Không xác minh được thông tin đăng nhập từ VNeID.",
+            "The identity token from VNeID could not be verified.",
+        ),
+        "identity-provider-unavailable.title": (
+            "VNeID không phản hồi",
+            "VNeID unavailable",
+        ),
+        "identity-provider-unavailable.detail": (
+            "Không kết nối được VNeID; vui lòng thử lại sau.",
+            "VNeID cannot be reached; please try again later.",
+        ),
+        "account-not-linkable.title": (
+            "Không liên kết được tài khoản",
+            "Account cannot be linked",
+        ),
+        "account-not-linkable.detail": (
+            "Cần chia sẻ số định danh cá nhân ở lần đăng nhập đầu tiên để liên kết tài khoản.",
+            "Share your personal identification number at the first login so the account can be linked.",
+        ),
+        "membership-required.title": (
+            "Không có vai trò tại tổ chức",
+            "No role in this organisation",
+        ),
+        "membership-required.detail": (
+            "Bạn không có vai trò đang hiệu lực tại tổ chức này.",
+            "You hold no active role in this organisation.",
+        ),
+        "role-ambiguous.title": ("Cần chọn vai trò", "Choose a role"),
+        "role-ambiguous.detail": (
+            "Bạn có nhiều vai trò tại tổ chức này; hãy chọn một vai trò.",
+            "You hold several roles in this organisation; name the one to act in.",
+        ),
+        "totp-already-enrolled.title": (
+            "Đã bật xác thực hai bước",
+            "Two-step verification already on",
+        ),
+        "totp-already-enrolled.detail": (
+            "Tài khoản đã có ứng dụng xác thực.",
+            "This account already has an authenticator app.",
+        ),
+        "totp-code-rejected.title": ("Mã xác thực không đúng", "Code rejected"),
+        "totp-code-rejected.detail": (
+            "Mã không đúng, đã dùng, hoặc chưa bắt đầu đăng ký.",
+            "The code is wrong or already used, or no enrolment is pending.",
+        ),
+    }
+)

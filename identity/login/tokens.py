@@ -1,0 +1,170 @@
+"""The API's own tokens (flask-jwt-extended): 15-minute access, 30-day refresh.
+
+A login starts a *family*. Each refresh token works once and is replaced by a new
+one of the same family; presenting a used one means it was stolen or replayed, so
+the whole family is revoked. Access tokens name their family, and the family is
+checked on every request, so logout and reuse detection take effect at once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
+from jwt import PyJWTError
+
+from app import audit
+from app.auth import Actor, InvalidToken
+from app.db import utcnow
+from app.errors import Problem
+from app.extensions import db, jwt
+from identity.login.models import RefreshToken, TokenFamily
+from identity.models import Citizen, Membership
+
+
+class RefreshTokenReused(Problem):
+    code, slug = 401, "refresh-token-reused"
+
+
+def _lifetime(name: str) -> timedelta:
+    value: timedelta = current_app.config[name]
+    return value
+
+
+def _token_response(access: str, refresh: str | None = None) -> dict[str, Any]:
+    response: dict[str, Any] = {
+        "access_token": access,
+        "token_type": "Bearer",
+        "expires_in": int(_lifetime("JWT_ACCESS_TOKEN_EXPIRES").total_seconds()),
+    }
+    if refresh is not None:
+        response["refresh_token"] = refresh
+        response["refresh_expires_in"] = int(
+            _lifetime("JWT_REFRESH_TOKEN_EXPIRES").total_seconds()
+        )
+    return response
+
+
+def _access_claims(family: TokenFamily) -> dict[str, Any]:
+    return {
+        "fam": str(family.id),
+        "acr": family.acr,
+        "auth_time": int(family.auth_time.timestamp()),
+    }
+
+
+def _issue_pair(family: TokenFamily) -> dict[str, Any]:
+    identity = str(family.citizen_id)
+    claims = _access_claims(family)
+    access = create_access_token(identity=identity, additional_claims=claims)
+    refresh = create_refresh_token(
+        identity=identity, additional_claims={"fam": claims["fam"]}
+    )
+    payload = decode_token(refresh)
+    db.session.add(
+        RefreshToken(
+            jti=payload["jti"],
+            family_id=family.id,
+            expires_at=datetime.fromtimestamp(payload["exp"], tz=utcnow().tzinfo),
+        )
+    )
+    db.session.flush()
+    return _token_response(access, refresh)
+
+
+def start_session(citizen: Citizen, *, acr: str, auth_time: datetime) -> dict[str, Any]:
+    """Open a token family for a fresh login and return its first token pair."""
+    family = TokenFamily(citizen_id=citizen.id, acr=acr, auth_time=auth_time)
+    db.session.add(family)
+    db.session.flush()
+    audit.record("api.login", "success", actor_id=citizen.id, details={"acr": acr})
+    return _issue_pair(family)
+
+
+def revoke_family(family_id: uuid.UUID, reason: str) -> None:
+    """Revoke a family: its refresh tokens and every access token naming it."""
+    db.session.execute(
+        sa.update(TokenFamily)
+        .where(TokenFamily.id == family_id, TokenFamily.revoked_at.is_(None))
+        .values(revoked_at=utcnow(), revoked_reason=reason)
+    )
+    audit.record(
+        "api.tokens.revoked",
+        "success",
+        details={"family": str(family_id), "reason": reason},
+    )
+
+
+def rotate(refresh_token: str) -> dict[str, Any]:
+    """Exchange a refresh token for a new pair; a reused one revokes its family.
+
+    :raise InvalidToken: the token is malformed, expired or not a refresh token.
+    :raise RefreshTokenReused: the token was already used (family now revoked).
+    """
+    try:
+        payload = decode_token(refresh_token, allow_expired=False)
+    except PyJWTError as error:
+        raise InvalidToken() from error
+    if payload.get("type") != "refresh" or "fam" not in payload:
+        raise InvalidToken()
+    row = db.session.get(RefreshToken, payload["jti"])
+    family = db.session.get(TokenFamily, uuid.UUID(payload["fam"]))
+    if row is None or family is None or row.family_id != family.id:
+        raise InvalidToken()
+    if family.revoked_at is not None:
+        raise InvalidToken()
+    claimed = db.session.execute(
+        sa.update(RefreshToken)
+        .where(RefreshToken.jti == row.jti, RefreshToken.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
+    if not claimed.rowcount:  # type: ignore[attr-defined]
+        revoke_family(family.id, "refresh token reused")
+        audit.record(
+            "api.refresh",
+            "failure",
+            actor_id=family.citizen_id,
+            details={"reason": "reuse"},
+        )
+        raise RefreshTokenReused()
+    return _issue_pair(family)
+
+
+def act_as(actor: Actor, membership: Membership) -> dict[str, Any]:
+    """An access token of the caller's family acting for ``membership``'s org."""
+    claims: dict[str, Any] = {
+        "fam": str(actor.family_id),
+        "acr": actor.acr,
+        "auth_time": int(actor.auth_time.timestamp()) if actor.auth_time else None,
+        "org": str(membership.organisation_id),
+        "role": membership.role.value,
+    }
+    access = create_access_token(
+        identity=str(actor.citizen_id), additional_claims=claims
+    )
+    audit.record(
+        "api.act_as",
+        "success",
+        actor_id=actor.citizen_id,
+        details={"org": claims["org"], "role": claims["role"]},
+    )
+    return _token_response(access)
+
+
+@jwt.token_in_blocklist_loader
+def _family_revoked(_header: dict[str, Any], payload: dict[str, Any]) -> bool:
+    """Refuse any token whose family was revoked (logout, refresh-token reuse).
+
+    Every token the API issues names a family; one without is not ours.
+    """
+    family_id = payload.get("fam")
+    if family_id is None:
+        return True
+    family = db.session.execute(
+        sa.select(TokenFamily.revoked_at).where(TokenFamily.id == uuid.UUID(family_id))
+    ).first()
+    return family is None or family.revoked_at is not None
