@@ -68,19 +68,21 @@ def _flask(env: dict[str, str], *args: str) -> str:
 
 
 def _token_for(env: dict[str, str], national_id: str) -> str:
+    """An access token of a real login (token family) for a demo citizen."""
     script = (
         "import sqlalchemy as sa\n"
-        "from flask_jwt_extended import create_access_token\n"
-        "from datetime import timedelta\n"
         "from app import create_app\n"
+        "from app.db import utcnow\n"
         "from app.extensions import db\n"
+        "from identity.login import tokens\n"
         "from identity.models import Citizen\n"
         "app = create_app()\n"
         "with app.app_context():\n"
         "    who = db.session.scalar(sa.select(Citizen).where("
         f"Citizen.national_id == {national_id!r}))\n"
-        "    print(create_access_token(identity=str(who.id), "
-        "expires_delta=timedelta(hours=1)))\n"
+        "    pair = tokens.start_session(who, acr='urn:vneid:loa:2', auth_time=utcnow())\n"
+        "    db.session.commit()\n"
+        "    print(pair['access_token'])\n"
     )
     completed = subprocess.run(
         [sys.executable, "-c", script],

@@ -9,9 +9,11 @@ starts from the same state: the demo population of DESIGN.md and nothing else.
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import flask_migrate
@@ -24,11 +26,16 @@ from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy import orm
 
 from app import create_app
+from app.db import utcnow
 from app.extensions import db
 from identity.demo import seed_identity
+from identity.login.models import TokenFamily
 from identity.models import Citizen, Organisation
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-hs256-signing"
+TEST_CLIENT_SECRET = "test-congdan-app-client-secret"
+#: Signing keys of every test app: generated once per run, outside the repository.
+KEYS_FILE = Path(tempfile.mkdtemp(prefix="congdan-test-keys-")) / "vneid_keys.json"
 
 
 def _reset_database(url: str) -> None:
@@ -57,7 +64,9 @@ def make_app(database_url: str, **overrides: Any) -> Flask:
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SECRET_KEY": TEST_SECRET,
-        "BASE_URL": "http://congdan.test",
+        "BASE_URL": "http://localhost",
+        "VNEID_CLIENT_SECRET": TEST_CLIENT_SECRET,
+        "VNEID_KEYS_FILE": str(KEYS_FILE),
         # Hash cost is irrelevant to what the tests prove and dominates seeding.
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     }
@@ -162,7 +171,10 @@ def organisation(app: Flask) -> Callable[[str], Organisation]:
 
 @pytest.fixture
 def auth_headers(app: Flask) -> Callable[..., dict[str, str]]:
-    """Build ``Authorization`` headers for a citizen, optionally acting for an org."""
+    """Build ``Authorization`` headers for a citizen, optionally acting for an org.
+
+    The token belongs to a real token family, as every token the API issues does.
+    """
 
     def _headers(
         who: Citizen,
@@ -172,13 +184,19 @@ def auth_headers(app: Flask) -> Callable[..., dict[str, str]]:
         acr: str = "urn:vneid:loa:2",
         auth_time: datetime | None = None,
     ) -> dict[str, str]:
-        claims: dict[str, Any] = {"acr": acr}
+        family = TokenFamily(
+            citizen_id=who.id, acr=acr, auth_time=auth_time or utcnow()
+        )
+        db.session.add(family)
+        db.session.flush()
+        claims: dict[str, Any] = {
+            "fam": str(family.id),
+            "acr": acr,
+            "auth_time": int(family.auth_time.timestamp()),
+        }
         if org is not None:
             claims.update(org=str(org.id), role=role)
-        if auth_time is not None:
-            claims["auth_time"] = int(auth_time.timestamp())
-        with app.app_context():
-            token = create_access_token(identity=str(who.id), additional_claims=claims)
+        token = create_access_token(identity=str(who.id), additional_claims=claims)
         return {"Authorization": f"Bearer {token}"}
 
     return _headers

@@ -13,7 +13,7 @@ from flask import Flask
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from app.auth import auth_required
+from app.auth import auth_required, step_up_required
 from app.extensions import db
 from app.idempotency import idempotent
 from identity import services
@@ -46,6 +46,15 @@ class ProbeCitizensThenFail(MethodView):
         """Register a citizen, then fail before committing (test only)."""
         services.register_citizen(CitizenRegistrationSchema().dump(data))
         raise RuntimeError("simulated failure after a write")
+
+
+@blp.route("/sensitive")
+class ProbeSensitive(MethodView):
+    @step_up_required
+    @blp.response(200)
+    def post(self) -> dict[str, str]:
+        """Do something that needs a recent level-2 login (test only)."""
+        return {"done": "yes"}
 
 
 def install(app: Flask) -> None:

@@ -1,0 +1,293 @@
+"""The phone's login through the API (backend-for-frontend) and the API's tokens."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import sqlalchemy as sa
+from flask_jwt_extended import create_access_token
+from joserfc import jwt as jose_jwt
+from joserfc.jwk import OctKey, RSAKey
+
+from app.db import utcnow
+from app.extensions import db
+from identity.login.models import ExternalIdentity, LoginState, TokenFamily
+from tests.identity.oidc import (
+    AN,
+    BROWSER_CALLBACK,
+    CUC,
+    HAI,
+    browser,
+    next_otp,
+    redirect_params,
+    sign_in,
+)
+from tests.test_errors import assert_problem
+
+
+def start_login(client, **body):
+    response = client.post(
+        "/api/v1/auth/vneid/start", json={"redirect_uri": BROWSER_CALLBACK, **body}
+    )
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def phone_login(app, client, national_id=AN, otp_secret=None, **start):
+    """The whole sequence the phone runs; return the API's token pair."""
+    started = start_login(client, **start)
+    otp = next_otp(national_id, otp_secret) if otp_secret else None
+    final = sign_in(browser(app), started["authorization_url"], national_id, otp=otp)
+    params = redirect_params(final)
+    assert params["state"] == started["state"]
+    response = client.post(
+        "/api/v1/auth/vneid", json={"code": params["code"], "state": params["state"]}
+    )
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_start_returns_an_authorization_url_with_pkce_and_nonce(client):
+    started = start_login(client, acr_values="urn:vneid:loa:2", max_age=300)
+    url = urlsplit(started["authorization_url"])
+    params = {k: v[0] for k, v in parse_qs(url.query).items()}
+    assert url.path == "/vneid/authorize"
+    assert params["client_id"] == "congdan-app"
+    assert params["state"] == started["state"]
+    assert params["code_challenge_method"] == "S256"
+    assert params["nonce"]
+    assert params["code_challenge"]
+    assert params["acr_values"] == "urn:vneid:loa:2"
+    assert params["max_age"] == "300"
+    stored = db.session.get(LoginState, started["state"])
+    assert stored.code_verifier not in started["authorization_url"]
+
+
+def test_start_refuses_an_unregistered_redirect_uri(client):
+    response = client.post(
+        "/api/v1/auth/vneid/start", json={"redirect_uri": "https://evil.example/cb"}
+    )
+    body = assert_problem(response, 422, "validation-failed")
+    assert list(body["errors"]) == ["redirect_uri"]
+
+
+def test_phone_login_returns_api_tokens_and_me(app, client, citizen):
+    pair = phone_login(app, client)
+    assert pair["token_type"] == "Bearer"
+    assert pair["expires_in"] == 15 * 60
+    assert pair["refresh_expires_in"] == 30 * 24 * 3600
+
+    me = client.get("/api/v1/me", headers=bearer(pair["access_token"]))
+    assert me.status_code == 200
+    body = me.get_json()
+    assert body["profile"]["national_id"] == AN
+    assert [child["full_name"] for child in body["children"]] == ["Nguyễn Thị Bình"]
+    assert body["memberships"] == []
+    assert body["acting"] == {"org_id": None, "role": None}
+    assert body["acr"] == "urn:vneid:loa:2"
+    link = db.session.scalar(sa.select(ExternalIdentity))
+    assert link.citizen_id == citizen(AN).id
+
+
+def test_state_is_single_use(app, client):
+    started = start_login(client)
+    params = redirect_params(sign_in(browser(app), started["authorization_url"], CUC))
+    body = {"code": params["code"], "state": params["state"]}
+    assert client.post("/api/v1/auth/vneid", json=body).status_code == 200
+    again = client.post("/api/v1/auth/vneid", json=body)
+    assert_problem(again, 400, "login-state-invalid")
+
+
+def test_expired_state_is_refused(app, client):
+    started = start_login(client)
+    params = redirect_params(sign_in(browser(app), started["authorization_url"], CUC))
+    db.session.execute(
+        sa.update(LoginState).values(created_at=utcnow() - timedelta(minutes=11))
+    )
+    db.session.commit()
+    response = client.post(
+        "/api/v1/auth/vneid", json={"code": params["code"], "state": params["state"]}
+    )
+    assert_problem(response, 400, "login-state-invalid")
+
+
+def test_code_not_accepted_by_the_provider_is_login_failed(client):
+    started = start_login(client)
+    response = client.post(
+        "/api/v1/auth/vneid", json={"code": "forged", "state": started["state"]}
+    )
+    assert_problem(response, 400, "login-failed")
+
+
+def test_refresh_rotates_and_reuse_revokes_the_family(app, client):
+    pair = phone_login(app, client, CUC)
+    rotated = client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]}
+    )
+    assert rotated.status_code == 200
+    new_pair = rotated.get_json()
+    assert new_pair["refresh_token"] != pair["refresh_token"]
+    assert (
+        client.get("/api/v1/me", headers=bearer(new_pair["access_token"])).status_code
+        == 200
+    )
+
+    reuse = client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]}
+    )
+    assert_problem(reuse, 401, "refresh-token-reused")
+    for token in (pair["access_token"], new_pair["access_token"]):
+        assert_problem(
+            client.get("/api/v1/me", headers=bearer(token)), 401, "invalid-token"
+        )
+    after = client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": new_pair["refresh_token"]}
+    )
+    assert_problem(after, 401, "invalid-token")
+
+
+def test_access_token_is_not_a_refresh_token(app, client):
+    pair = phone_login(app, client, CUC)
+    response = client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": pair["access_token"]}
+    )
+    assert_problem(response, 401, "invalid-token")
+
+
+def test_logout_revokes_every_token_of_the_login(app, client):
+    pair = phone_login(app, client, CUC)
+    response = client.post("/api/v1/auth/logout", headers=bearer(pair["access_token"]))
+    assert response.status_code == 204
+    assert_problem(
+        client.get("/api/v1/me", headers=bearer(pair["access_token"])),
+        401,
+        "invalid-token",
+    )
+    refresh = client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]}
+    )
+    assert_problem(refresh, 401, "invalid-token")
+    revoked = db.session.scalar(sa.select(TokenFamily.revoked_reason))
+    assert revoked == "logout"
+
+
+def test_act_as_gives_a_token_for_an_organisation_where_i_hold_a_role(
+    app, client, organisation
+):
+    pair = phone_login(app, client, CUC)
+    clinic = organisation("74012")
+    response = client.post(
+        "/api/v1/auth/act-as",
+        json={"org_id": str(clinic.id)},
+        headers=bearer(pair["access_token"]),
+    )
+    assert response.status_code == 200
+    acting = response.get_json()
+    assert "refresh_token" not in acting
+    me = client.get("/api/v1/me", headers=bearer(acting["access_token"])).get_json()
+    assert me["acting"] == {"org_id": str(clinic.id), "role": "doctor"}
+
+    client.post("/api/v1/auth/logout", headers=bearer(pair["access_token"]))
+    assert (
+        client.get("/api/v1/me", headers=bearer(acting["access_token"])).status_code
+        == 401
+    )
+
+
+@pytest.mark.parametrize(("who", "code"), [(HAI, "74012"), (CUC, "74718001")])
+def test_act_as_without_membership_is_403(
+    app, client, organisation, citizen, auth_headers, who, code
+):
+    response = client.post(
+        "/api/v1/auth/act-as",
+        json={"org_id": str(organisation(code).id)},
+        headers=auth_headers(citizen(who)),
+    )
+    assert_problem(response, 403, "membership-required")
+
+
+def test_act_as_needs_a_token(client, organisation):
+    response = client.post(
+        "/api/v1/auth/act-as", json={"org_id": str(organisation("74012").id)}
+    )
+    assert_problem(response, 401, "unauthorized")
+
+
+def _unsigned(claims: dict) -> str:
+    def part(data: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+    return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}."
+
+
+def test_tokens_not_signed_by_the_api_are_refused(app, client, citizen, auth_headers):
+    headers = auth_headers(citizen(AN))
+    genuine = headers["Authorization"].split()[1]
+    claims = jose_jwt.decode(
+        genuine, OctKey.import_key(app.config["SECRET_KEY"])
+    ).claims
+
+    forged_none = _unsigned(claims)
+    other_key = OctKey.generate_key(256)
+    forged_hmac = jose_jwt.encode({"alg": "HS256"}, claims, other_key)
+    rsa = RSAKey.generate_key(2048)
+    forged_rsa = jose_jwt.encode({"alg": "RS256", "kid": "not-in-jwks"}, claims, rsa)
+    for token in (forged_none, forged_hmac, forged_rsa):
+        response = client.get("/api/v1/me", headers=bearer(token))
+        assert_problem(response, 401, "invalid-token")
+
+
+def test_expired_access_token_is_refused(app, client, citizen):
+    family = TokenFamily(
+        citizen_id=citizen(AN).id, acr="urn:vneid:loa:2", auth_time=utcnow()
+    )
+    db.session.add(family)
+    db.session.commit()
+    token = create_access_token(
+        identity=str(citizen(AN).id),
+        additional_claims={"fam": str(family.id)},
+        expires_delta=timedelta(seconds=-1),
+    )
+    assert_problem(
+        client.get("/api/v1/me", headers=bearer(token)), 401, "invalid-token"
+    )
+
+
+def test_totp_enrolment_confirmation_and_login(app, client, citizen, auth_headers):
+    import pyotp
+
+    headers = auth_headers(citizen(CUC))
+    started = client.post("/api/v1/auth/totp/enrolment", headers=headers)
+    assert started.status_code == 201
+    body = started.get_json()
+    assert body["otpauth_uri"].startswith("otpauth://totp/VNeID:")
+    assert body["qr_svg"].startswith("<svg")
+    assert len(base64.b32decode(body["secret"])) * 8 == 160
+
+    wrong = client.post(
+        "/api/v1/auth/totp/enrolment/confirm", json={"code": "000000"}, headers=headers
+    )
+    assert_problem(wrong, 422, "totp-code-rejected")
+    code = pyotp.TOTP(body["secret"]).now()
+    confirmed = client.post(
+        "/api/v1/auth/totp/enrolment/confirm", json={"code": code}, headers=headers
+    )
+    assert confirmed.status_code == 200
+    codes = confirmed.get_json()["recovery_codes"]
+    assert len(codes) == len(set(codes)) == 10
+
+    again = client.post("/api/v1/auth/totp/enrolment", headers=headers)
+    assert_problem(again, 409, "totp-already-enrolled")
+
+    # Cúc now logs in with a second factor, so she reaches level 2.
+    pair = phone_login(app, client, CUC, body["secret"], acr_values="urn:vneid:loa:2")
+    me = client.get("/api/v1/me", headers=bearer(pair["access_token"])).get_json()
+    assert me["acr"] == "urn:vneid:loa:2"

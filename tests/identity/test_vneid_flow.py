@@ -1,0 +1,548 @@
+"""The mock VNeID provider, driven through its HTML pages by Authlib's own client."""
+
+from __future__ import annotations
+
+import time
+
+import jwt as pyjwt
+import pytest
+import sqlalchemy as sa
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
+from joserfc.jwk import KeySet
+
+from app.db import utcnow
+from app.extensions import db
+from identity.models import Citizen
+from identity.vneid.clients import register_client
+from identity.vneid.models import AuthorizationCode, LoginSession
+from tests.identity.oidc import (
+    AN,
+    BROWSER_CALLBACK,
+    CUC,
+    HAI,
+    authorization_request,
+    browser,
+    form_step,
+    redirect_params,
+    relying_party,
+    sign_in,
+    unique_client_id,
+)
+
+ISSUER = "http://localhost/vneid"
+
+
+def verify_with_pyjwt(id_token: str, audience: str, jwks: dict) -> dict:
+    """Check an ID token with PyJWT, a JOSE library independent of the signer's."""
+    header = pyjwt.get_unverified_header(id_token)
+    key = pyjwt.PyJWKSet.from_dict(jwks)[header["kid"]]
+    return pyjwt.decode(
+        id_token,
+        key=key,
+        algorithms=["RS256", "ES256"],
+        audience=audience,
+        issuer=ISSUER,
+        options={"require": ["exp", "iat", "sub", "aud", "iss", "nonce", "auth_time"]},
+    )
+
+
+def complete_flow(app, national_id=AN, rp=None, **params):
+    """Authorization code flow end to end; return the token response and request."""
+    rp = rp or relying_party(app)
+    request = authorization_request(rp, **params)
+    final = sign_in(browser(app), request.url, national_id)
+    code = redirect_params(final)["code"]
+    token = rp.fetch_token(
+        "http://localhost/vneid/token", code=code, code_verifier=request.verifier
+    )
+    return token, request, rp
+
+
+def test_discovery_advertises_only_what_is_enforced(client):
+    doc = client.get("/vneid/.well-known/openid-configuration").get_json()
+    assert doc["issuer"] == ISSUER
+    assert doc["response_types_supported"] == ["code"]
+    assert doc["code_challenge_methods_supported"] == ["S256"]
+    assert doc["subject_types_supported"] == ["pairwise"]
+    assert set(doc["id_token_signing_alg_values_supported"]) == {"RS256", "ES256"}
+    assert doc["authorization_response_iss_parameter_supported"] is True
+    assert doc["request_uri_parameter_supported"] is False
+    assert "implicit" not in doc["grant_types_supported"]
+    assert doc["jwks_uri"] == f"{ISSUER}/jwks"
+
+
+def test_jwks_publishes_public_keys_with_thumbprint_kids(client):
+    published = client.get("/vneid/jwks").get_json()
+    assert {key["alg"] for key in published["keys"]} == {"RS256", "ES256"}
+    for jwk in published["keys"]:
+        assert "d" not in jwk
+        imported = KeySet.import_key_set({"keys": [jwk]}).keys[0]
+        assert jwk["kid"] == imported.thumbprint()
+
+
+def test_full_code_flow_with_totp_and_consent(app, client, citizen):
+    started = int(time.time())
+    token, request, _ = complete_flow(app)
+    jwks = client.get("/vneid/jwks").get_json()
+    claims = verify_with_pyjwt(token["id_token"], "congdan-app", jwks)
+
+    an = citizen(AN)
+    assert claims["nonce"] == request.nonce
+    assert claims["acr"] == "urn:vneid:loa:2"
+    assert claims["amr"] == ["pwd", "otp", "mfa"]
+    assert started - 1 <= claims["auth_time"] <= int(time.time()) + 1
+    assert claims["sub"] not in (AN, str(an.id))
+    assert claims["sid"]
+    assert "national_id" not in claims  # claims are released by userinfo only
+    assert token["token_type"].lower() == "bearer"
+    assert token["refresh_token"]
+
+    info = client.get(
+        "/vneid/userinfo", headers={"Authorization": f"Bearer {token['access_token']}"}
+    ).get_json()
+    assert info == {
+        "sub": claims["sub"],
+        "name": "Nguyễn Văn An",
+        "birthdate": "1995-03-14",
+        "gender": "male",
+        "national_id": AN,
+    }
+
+
+def test_authorization_response_carries_state_and_iss(app):
+    rp = relying_party(app)
+    request = authorization_request(rp)
+    params = redirect_params(sign_in(browser(app), request.url))
+    assert params["state"] == request.state
+    assert params["iss"] == ISSUER
+
+
+def test_userinfo_leaves_out_a_declined_claim(app, client):
+    rp = relying_party(app)
+    request = authorization_request(rp)
+    final = sign_in(browser(app), request.url, exclude=("national_id",))
+    token = rp.fetch_token(
+        "http://localhost/vneid/token",
+        code=redirect_params(final)["code"],
+        code_verifier=request.verifier,
+    )
+    info = client.get(
+        "/vneid/userinfo", headers={"Authorization": f"Bearer {token['access_token']}"}
+    ).get_json()
+    assert "national_id" not in info
+    assert info["name"] == "Nguyễn Văn An"
+
+
+def test_subject_is_pairwise_per_client_and_es256_on_request(app, client):
+    client_id = unique_client_id()
+    _, secret = register_client(
+        client_id, ["https://partner.example/cb"], alg="ES256", scope="openid profile"
+    )
+    db.session.commit()
+    partner = relying_party(
+        app, client_id, secret, "https://partner.example/cb", scope="openid profile"
+    )
+    partner_token, _, _ = complete_flow(app, rp=partner)
+    app_token, _, _ = complete_flow(app)
+    jwks = client.get("/vneid/jwks").get_json()
+    partner_claims = verify_with_pyjwt(partner_token["id_token"], client_id, jwks)
+    app_claims = verify_with_pyjwt(app_token["id_token"], "congdan-app", jwks)
+    assert pyjwt.get_unverified_header(partner_token["id_token"])["alg"] == "ES256"
+    assert partner_claims["sub"] != app_claims["sub"]
+
+
+def test_login_without_second_factor_is_level_one(app, client):
+    token, _, _ = complete_flow(app, national_id=CUC)
+    claims = pyjwt.decode(token["id_token"], options={"verify_signature": False})
+    assert claims["acr"] == "urn:vneid:loa:1"
+    assert claims["amr"] == ["pwd"]
+
+
+def test_level_one_account_cannot_obtain_level_two(app):
+    rp = relying_party(app)
+    request = authorization_request(rp, acr_values="urn:vneid:loa:2")
+    params = redirect_params(sign_in(browser(app), request.url, HAI))
+    assert params["error"] == "unmet_authentication_requirements"
+    assert "code" not in params
+
+
+def test_level_one_is_granted_when_it_is_acceptable(app):
+    token, _, _ = complete_flow(
+        app, national_id=HAI, acr_values="urn:vneid:loa:2 urn:vneid:loa:1"
+    )
+    claims = pyjwt.decode(token["id_token"], options={"verify_signature": False})
+    assert claims["acr"] == "urn:vneid:loa:1"
+
+
+def test_second_authorization_reuses_session_and_consent(app):
+    rp = relying_party(app)
+    b = browser(app)
+    first = authorization_request(rp)
+    assert "code" in redirect_params(sign_in(b, first.url))
+    second = authorization_request(rp)
+    response = b.get(second.url)
+    assert "code" in redirect_params(response)
+
+
+def test_prompt_login_and_max_age_force_a_new_login(app):
+    rp = relying_party(app)
+    b = browser(app)
+    sign_in(b, authorization_request(rp).url)
+    forced = b.get(authorization_request(rp, prompt="login").url)
+    assert form_step(forced) == "password"
+    time.sleep(1.1)  # max_age counts whole seconds since the login
+    aged = b.get(authorization_request(rp, max_age="0").url)
+    assert form_step(aged) == "password"
+
+
+def test_prompt_none_without_session_is_login_required(app):
+    rp = relying_party(app)
+    request = authorization_request(rp, prompt="none")
+    params = redirect_params(browser(app).get(request.url))
+    assert params["error"] == "login_required"
+    assert params["state"] == request.state
+
+
+def test_prompt_consent_asks_again(app):
+    rp = relying_party(app)
+    b = browser(app)
+    sign_in(b, authorization_request(rp).url)
+    again = b.get(authorization_request(rp, prompt="consent").url)
+    assert form_step(again) == "consent"
+
+
+def test_denied_consent_is_access_denied(app):
+    rp = relying_party(app)
+    request = authorization_request(rp)
+    params = redirect_params(sign_in(browser(app), request.url, confirm=False))
+    assert params["error"] == "access_denied"
+
+
+def test_form_without_csrf_token_is_refused(app):
+    rp = relying_party(app)
+    request = authorization_request(rp)
+    b = browser(app)
+    b.get(request.url)
+    response = b.post(
+        request.url, data={"step": "password", "national_id": AN, "password": "x"}
+    )
+    assert response.status_code == 400
+    assert "Phiên làm việc đã hết hạn" in response.text
+
+
+def test_login_page_speaks_english_on_request(app):
+    rp = relying_party(app)
+    request = authorization_request(rp)
+    b = browser(app)
+    vietnamese = b.get(request.url)
+    english = b.get(request.url + "&ui_locales=en")
+    assert "Mật khẩu" in vietnamese.text
+    assert "Password" in english.text
+    assert english.headers["Content-Language"] == "en"
+    assert vietnamese.headers["X-Frame-Options"] == "DENY"
+
+
+def test_session_cookie_is_httponly_and_lax(app):
+    rp = relying_party(app)
+    response = browser(app).get(authorization_request(rp).url)
+    cookie = response.headers["set-cookie"]
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+    assert "Path=/vneid" in cookie
+
+
+# --- refusals -----------------------------------------------------------------
+
+
+def _authorize_params(**overrides):
+    params = {
+        "response_type": "code",
+        "client_id": "congdan-app",
+        "redirect_uri": BROWSER_CALLBACK,
+        "scope": "openid profile",
+        "state": "s-123",
+        "nonce": "n-123",
+        "code_challenge": create_s256_code_challenge("v" * 50),
+        "code_challenge_method": "S256",
+    }
+    params.update(overrides)
+    return {key: value for key, value in params.items() if value is not None}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "error"),
+    [
+        ({"code_challenge": None, "code_challenge_method": None}, "invalid_request"),
+        (
+            {"code_challenge_method": "plain", "code_challenge": "v" * 50},
+            "invalid_request",
+        ),
+        ({"code_challenge_method": None}, "invalid_request"),
+        ({"nonce": None}, "invalid_request"),
+        ({"scope": "profile"}, "invalid_scope"),
+        ({"response_type": "token"}, "unsupported_response_type"),
+        ({"request": "eyJ..."}, "request_not_supported"),
+    ],
+)
+def test_bad_authorization_requests_are_redirected_errors(client, overrides, error):
+    response = client.get(
+        "/vneid/authorize", query_string=_authorize_params(**overrides)
+    )
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert location.startswith(BROWSER_CALLBACK)
+    assert f"error={error}" in location
+    assert "state=s-123" in location
+    assert "iss=" in location
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"redirect_uri": "http://localhost/callback/evil"},
+        {"redirect_uri": "https://attacker.example/cb"},
+        {"redirect_uri": None},
+        {"client_id": "nobody"},
+    ],
+)
+def test_unverifiable_redirect_is_never_followed(client, overrides):
+    response = client.get(
+        "/vneid/authorize", query_string=_authorize_params(**overrides)
+    )
+    assert response.status_code == 400
+    assert "Location" not in response.headers
+    assert response.mimetype == "text/html"
+
+
+def _code_for(app, rp=None, national_id=CUC):
+    rp = rp or relying_party(app)
+    request = authorization_request(rp)
+    params = redirect_params(sign_in(browser(app), request.url, national_id))
+    return rp, request, params["code"]
+
+
+def _token_error(response) -> str:
+    assert response.status_code in (400, 401), response.text
+    return response.json()["error"]
+
+
+def test_wrong_and_missing_verifier_are_invalid_grant(app):
+    rp, _, code = _code_for(app)
+    wrong = rp.post(
+        "http://localhost/vneid/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": BROWSER_CALLBACK,
+            "code_verifier": "w" * 50,
+        },
+        auth=("congdan-app", rp.client_secret),
+    )
+    assert _token_error(wrong) == "invalid_grant"
+    rp2, _, code2 = _code_for(app)
+    missing = rp2.post(
+        "http://localhost/vneid/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code2,
+            "redirect_uri": BROWSER_CALLBACK,
+        },
+        auth=("congdan-app", rp2.client_secret),
+    )
+    assert _token_error(missing) == "invalid_grant"
+
+
+def test_replayed_code_is_refused_and_kills_its_tokens(app, client):
+    rp, request, code = _code_for(app)
+    token = rp.fetch_token(
+        "http://localhost/vneid/token", code=code, code_verifier=request.verifier
+    )
+    replay = rp.post(
+        "http://localhost/vneid/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": BROWSER_CALLBACK,
+            "code_verifier": request.verifier,
+        },
+        auth=("congdan-app", rp.client_secret),
+    )
+    assert _token_error(replay) == "invalid_grant"
+    userinfo = client.get(
+        "/vneid/userinfo", headers={"Authorization": f"Bearer {token['access_token']}"}
+    )
+    assert userinfo.status_code == 401
+    assert userinfo.get_json()["error"] == "invalid_token"
+    refreshed = rp.post(
+        "http://localhost/vneid/token",
+        data={"grant_type": "refresh_token", "refresh_token": token["refresh_token"]},
+        auth=("congdan-app", rp.client_secret),
+    )
+    assert _token_error(refreshed) == "invalid_grant"
+
+
+def test_expired_code_is_invalid_grant(app):
+    rp, request, code = _code_for(app)
+    db.session.execute(
+        sa.update(AuthorizationCode).values(created_at=utcnow().replace(year=2020))
+    )
+    db.session.commit()
+    response = rp.post(
+        "http://localhost/vneid/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": BROWSER_CALLBACK,
+            "code_verifier": request.verifier,
+        },
+        auth=("congdan-app", rp.client_secret),
+    )
+    assert _token_error(response) == "invalid_grant"
+
+
+def test_wrong_client_secret_is_invalid_client(app):
+    rp, request, code = _code_for(app)
+    response = rp.post(
+        "http://localhost/vneid/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": BROWSER_CALLBACK,
+            "code_verifier": request.verifier,
+        },
+        auth=("congdan-app", "not-the-secret"),
+    )
+    assert response.status_code == 401
+    assert response.json()["error"] == "invalid_client"
+
+
+def test_refresh_rotates_and_reuse_revokes_the_family(app, client):
+    token, _, rp = complete_flow(app, national_id=CUC)
+    first = rp.post(
+        "http://localhost/vneid/token",
+        data={"grant_type": "refresh_token", "refresh_token": token["refresh_token"]},
+        auth=("congdan-app", rp.client_secret),
+    ).json()
+    assert first["refresh_token"] != token["refresh_token"]
+    reuse = rp.post(
+        "http://localhost/vneid/token",
+        data={"grant_type": "refresh_token", "refresh_token": token["refresh_token"]},
+        auth=("congdan-app", rp.client_secret),
+    )
+    assert _token_error(reuse) == "invalid_grant"
+    dead = client.get(
+        "/vneid/userinfo", headers={"Authorization": f"Bearer {first['access_token']}"}
+    )
+    assert dead.status_code == 401
+
+
+def test_revoking_the_refresh_token_kills_the_access_token(app, client):
+    token, _, rp = complete_flow(app, national_id=CUC)
+    revoked = rp.post(
+        "http://localhost/vneid/revoke",
+        data={"token": token["refresh_token"], "token_type_hint": "refresh_token"},
+        auth=("congdan-app", rp.client_secret),
+    )
+    assert revoked.status_code == 200
+    introspected = rp.post(
+        "http://localhost/vneid/introspect",
+        data={"token": token["access_token"]},
+        auth=("congdan-app", rp.client_secret),
+    ).json()
+    assert introspected == {"active": False}
+
+
+def test_introspection_describes_own_tokens_only(app):
+    token, _, rp = complete_flow(app, national_id=CUC)
+    mine = rp.post(
+        "http://localhost/vneid/introspect",
+        data={"token": token["access_token"]},
+        auth=("congdan-app", rp.client_secret),
+    ).json()
+    assert mine["active"] is True
+    assert mine["client_id"] == "congdan-app"
+    assert mine["acr"] == "urn:vneid:loa:1"
+
+    other_id = unique_client_id()
+    _, other_secret = register_client(other_id, ["https://other.example/cb"])
+    db.session.commit()
+    theirs = rp.post(
+        "http://localhost/vneid/introspect",
+        data={"token": token["access_token"]},
+        auth=(other_id, other_secret),
+    ).json()
+    assert theirs == {"active": False}
+
+
+def test_introspection_refuses_unauthenticated_callers(app, client):
+    public_id = unique_client_id()
+    register_client(public_id, ["https://app.example/cb"], public=True)
+    db.session.commit()
+    response = client.post(
+        "/vneid/introspect", data={"token": "anything", "client_id": public_id}
+    )
+    assert response.status_code == 401
+    assert response.get_json()["error"] == "invalid_client"
+
+
+def test_public_client_must_use_pkce_and_no_secret(app):
+    public_id = unique_client_id()
+    register_client(public_id, ["https://app.example/cb"], public=True)
+    db.session.commit()
+    rp = relying_party(app, public_id, None, "https://app.example/cb", scope="openid")
+    token, _, _ = complete_flow(app, national_id=CUC, rp=rp)
+    assert token["id_token"]
+
+
+def test_rp_initiated_logout_ends_the_session(app, citizen):
+    rp = relying_party(app)
+    request = authorization_request(rp)
+    b = browser(app)
+    code = redirect_params(sign_in(b, request.url, CUC))["code"]
+    token = rp.fetch_token(
+        "http://localhost/vneid/token", code=code, code_verifier=request.verifier
+    )
+    response = b.get(
+        "/vneid/logout",
+        params={
+            "id_token_hint": token["id_token"],
+            "post_logout_redirect_uri": BROWSER_CALLBACK,
+            "state": "bye",
+        },
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"{BROWSER_CALLBACK}?state=bye"
+    sessions = db.session.scalars(
+        sa.select(LoginSession).where(LoginSession.citizen_id == citizen(CUC).id)
+    ).all()
+    assert sessions
+    assert all(s.ended_at is not None for s in sessions)
+    again = b.get(authorization_request(rp, prompt="none").url)
+    assert redirect_params(again)["error"] == "login_required"
+
+
+def test_unknown_client_is_not_registered_twice():
+    register_client("dup-client", ["https://dup.example/cb"])
+    with pytest.raises(ValueError, match="already registered"):
+        register_client("dup-client", ["https://dup.example/cb"])
+
+
+@pytest.mark.parametrize(
+    "uri",
+    ["http://evil.example/cb", "https://app.example/cb#frag", "javascript:alert(1)"],
+)
+def test_unsafe_redirect_uris_cannot_be_registered(uri):
+    with pytest.raises(ValueError, match="redirect URI"):
+        register_client(unique_client_id(), [uri])
+
+
+def test_none_algorithm_cannot_be_registered():
+    with pytest.raises(ValueError, match="RS256 or ES256"):
+        register_client(unique_client_id(), ["https://a.example/cb"], alg="none")
+
+
+def test_citizen_row_is_untouched_by_login(app, citizen):
+    before = citizen(CUC).updated_at
+    complete_flow(app, national_id=CUC)
+    db.session.expire_all()
+    assert db.session.get(Citizen, citizen(CUC).id).updated_at == before
