@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 import flask_migrate
 import pytest
 import sqlalchemy as sa
@@ -21,22 +19,6 @@ def test_autogenerate_finds_no_difference_after_upgrade(app):
         opts={"compare_type": True, "render_as_batch": True},
     )
     assert compare_metadata(context, db.metadata) == []
-
-
-@pytest.fixture
-def scratch_database_url(database_url, tmp_path):
-    """A database of the run's kind that no other test uses."""
-    if not database_url.startswith("postgresql"):
-        yield f"sqlite:///{tmp_path / 'scratch.db'}"
-        return
-    name = f"congdan_scratch_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(database_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    yield database_url.rsplit("/", 1)[0] + f"/{name}"
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
-    admin.dispose()
 
 
 @pytest.mark.real_sessions
