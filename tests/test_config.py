@@ -93,3 +93,12 @@ def test_unknown_environment_name_is_refused(clean_env, tmp_path):
     clean_env.setenv("CONGDAN_ENV", "prod")
     with pytest.raises(ConfigurationError, match="CONGDAN_ENV must be one of"):
         load_config(str(tmp_path))
+
+
+@pytest.mark.parametrize(("env", "secure"), [("development", False), ("testing", True)])
+def test_session_cookie_is_secure_outside_development(clean_env, tmp_path, env, secure):
+    clean_env.setenv("CONGDAN_ENV", env)
+    config = load_config(str(tmp_path))
+    assert config["SESSION_COOKIE_SECURE"] is secure
+    assert config["SESSION_COOKIE_HTTPONLY"] is True
+    assert config["SESSION_COOKIE_SAMESITE"] == "Lax"

@@ -14,7 +14,7 @@ from app.db import utcnow
 from app.extensions import db
 from identity.models import Citizen
 from identity.vneid.clients import register_client
-from identity.vneid.models import AuthorizationCode, LoginSession
+from identity.vneid.models import AuthorizationCode, LoginSession, OAuthClient
 from tests.identity.oidc import (
     AN,
     BROWSER_CALLBACK,
@@ -546,3 +546,35 @@ def test_citizen_row_is_untouched_by_login(app, citizen):
     complete_flow(app, national_id=CUC)
     db.session.expire_all()
     assert db.session.get(Citizen, citizen(CUC).id).updated_at == before
+
+
+def test_create_client_command_prints_a_working_secret_once(app):
+    result = app.test_cli_runner().invoke(
+        args=[
+            "vneid", "create-client", "--client-id", "clinic-his",
+            "--redirect-uri", "https://his.clinic.example/cb", "--scope", "openid profile",
+        ]
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    secret = result.output.split("client_secret: ")[1].split()[0]
+    stored = db.session.scalar(
+        sa.select(OAuthClient).where(OAuthClient.client_id == "clinic-his")
+    )
+    assert stored.secret_digest != secret
+    assert stored.check_client_secret(secret)
+    assert not stored.check_client_secret(secret + "x")
+
+
+def test_create_client_command_refuses_unsafe_metadata(app):
+    result = app.test_cli_runner().invoke(
+        args=[
+            "vneid",
+            "create-client",
+            "--client-id",
+            "x",
+            "--redirect-uri",
+            "http://evil.example/cb",
+        ]
+    )
+    assert result.exit_code != 0
+    assert "redirect URI" in result.output
