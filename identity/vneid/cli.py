@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
+from app import audit
 from app.extensions import db
 from identity.vneid import keys
 from identity.vneid.clients import InvalidClientMetadataError, register_client
@@ -18,7 +16,9 @@ vneid_cli = AppGroup("vneid", help="Manage the mock VNeID provider.")
 @vneid_cli.command("rotate-keys")
 def rotate_keys_command() -> None:
     """Add new signing keys; old ones stay published until their tokens expire."""
-    new = keys.rotate(Path(current_app.config["VNEID_KEYS_FILE"]))
+    new = keys.store().rotate()
+    audit.record("vneid.keys.rotated", "success", details={"kids": new})
+    db.session.commit()
     click.echo("New active keys: " + ", ".join(new))
 
 

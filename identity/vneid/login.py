@@ -33,10 +33,10 @@ from flask import (
 )
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app import audit, i18n
+from app import audit, i18n, throttle
 from app.db import utcnow
 from app.extensions import db
-from identity import throttle, totp
+from identity import totp
 from identity.models import Citizen
 from identity.services import find_citizen_by_national_id
 from identity.vneid import texts  # noqa: F401 - registers the page texts
@@ -51,6 +51,7 @@ from identity.vneid.models import ClaimConsent, LoginSession
 from identity.vneid.server import authorization, issuer
 
 SESSION_KEY = "vneid"
+LOGIN_ACTION = "vneid.login"
 PENDING_LIFETIME = timedelta(minutes=5)
 CONSENT_LIFETIME = timedelta(days=365)
 _MAX_REMEMBERED_FLOWS = 10
@@ -226,11 +227,11 @@ def _client_id(grant: Any) -> str:
 def _throttled(
     account_key: str, grant: Any, template: str, **context: Any
 ) -> Response | None:
-    wait = throttle.retry_after(account_key, audit.client_ip())
+    wait = throttle.retry_after(LOGIN_ACTION, account_key, audit.client_ip())
     if wait is None:
         return None
     audit.record(
-        throttle.LOGIN_ACTION,
+        LOGIN_ACTION,
         "throttled",
         subject_key=account_key,
         client_id=_client_id(grant),
@@ -286,7 +287,7 @@ def _password_step(grant: Any, flow: str) -> Response | LoginSession:
     )
     if citizen is None or stored is None or not valid:
         audit.record(
-            throttle.LOGIN_ACTION,
+            LOGIN_ACTION,
             "failure",
             actor_id=citizen.id if citizen else None,
             subject_key=account_key,
@@ -323,7 +324,7 @@ def _otp_step(grant: Any, flow: str) -> Response | LoginSession:
         return throttled
     if not totp.verify_second_factor(citizen.id, request.form.get("otp", "")):
         audit.record(
-            throttle.LOGIN_ACTION,
+            LOGIN_ACTION,
             "failure",
             actor_id=citizen.id,
             subject_key=account_key,
@@ -352,7 +353,7 @@ def _complete_login(
     current["csrf"] = secrets.token_urlsafe(32)
     _remember("fresh", flow)
     audit.record(
-        throttle.LOGIN_ACTION,
+        LOGIN_ACTION,
         "success",
         actor_id=citizen.id,
         subject_key=_account_key(citizen.national_id),

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from pathlib import Path
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
@@ -478,4 +477,4 @@ def init_provider(app: Flask) -> None:
         },
     )
     authorization.init_app(app, query_client=query_client, save_token=save_token)
-    keys.ensure_keys(Path(app.config["VNEID_KEYS_FILE"]))
+    keys.store(app.config["VNEID_KEYS_FILE"]).ensure()
