@@ -50,6 +50,7 @@ def _apply_engine_options(app: Flask) -> None:
 def _register_extensions(app: Flask) -> ProblemApi:
     from app.auth import init_auth
     from app.request_id import init_request_id
+    from app.signing import init_signing
     from identity.vneid.server import init_provider
 
     init_request_id(app)
@@ -69,12 +70,15 @@ def _register_extensions(app: Flask) -> ProblemApi:
     init_auth(app)
     limiter.init_app(app)
     init_provider(app)
+    init_signing(app)
     return api
 
 
 def _import_models() -> None:
     """Import every model module so the metadata (and Alembic) sees every table."""
     from app import audit, idempotency  # noqa: F401
+    from consent import models as consent_models  # noqa: F401
+    from consent import texts  # noqa: F401 - registers the messages
     from identity import models, totp  # noqa: F401
     from identity.login import models as login_models  # noqa: F401
     from identity.login import tokens  # noqa: F401 - registers the JWT callbacks
@@ -83,12 +87,23 @@ def _import_models() -> None:
 
 def _register_blueprints(api: ProblemApi) -> None:
     from app.health import blp as health_blp
+    from app.signing import blp as signing_blp
+    from consent.routes import blp as consent_blp
     from identity.login.routes import blp as auth_blp
     from identity.login.routes import callback_blp
     from identity.routes import blp as identity_blp
     from identity.vneid.routes import blp as vneid_blp
 
-    for blueprint in (health_blp, identity_blp, auth_blp, callback_blp, vneid_blp):
+    blueprints = (
+        health_blp,
+        signing_blp,
+        identity_blp,
+        auth_blp,
+        callback_blp,
+        vneid_blp,
+        consent_blp,
+    )
+    for blueprint in blueprints:
         api.register_blueprint(blueprint)
 
 

@@ -153,7 +153,8 @@ def problem_response(
             field: [i18n.translate_validation(message) for message in messages]
             for field, messages in errors.items()
         }
-    body.update(extra or {})
+    # Extension members never replace the RFC 9457 ones.
+    body.update({key: value for key, value in (extra or {}).items() if key not in body})
     response = Response(
         json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM_MIMETYPE
     )

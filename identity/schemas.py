@@ -131,3 +131,27 @@ class OrganisationQueryArgsSchema(PageArgsSchema):
 
     kind = fields.Enum(OrganisationKind, by_value=True, load_default=None)
     sector = fields.Enum(Sector, by_value=True, load_default=None)
+
+
+class CitizenViewArgsSchema(ma.Schema):
+    """How much identity data to read: ``basic`` or ``full`` (a separate consent)."""
+
+    view = fields.String(
+        load_default="basic", validate=validate.OneOf(["basic", "full"])
+    )
+
+
+class CitizenIdentitySchema(ma.Schema):
+    """A citizen's identity data as another party may read it under consent.
+
+    ``basic`` is name, birth date and sex; ``full`` adds the national id, address
+    and phone.
+    """
+
+    id = fields.UUID(required=True)
+    full_name = fields.String(required=True)
+    birth_date = fields.Date(required=True)
+    sex = fields.Enum(Sex, by_value=True, required=True)
+    national_id = fields.String()
+    address = fields.String()
+    phone = fields.String(allow_none=True)

@@ -54,6 +54,23 @@ def get_citizen(citizen_id: uuid.UUID) -> Citizen:
     return citizen
 
 
+def identity_view(citizen: Citizen, *, full: bool) -> dict[str, Any]:
+    """The identity fields another party may see: basic, or full."""
+    view: dict[str, Any] = {
+        "id": citizen.id,
+        "full_name": citizen.full_name,
+        "birth_date": citizen.birth_date,
+        "sex": citizen.sex,
+    }
+    if full:
+        view.update(
+            national_id=citizen.national_id,
+            address=citizen.address,
+            phone=citizen.phone,
+        )
+    return view
+
+
 def find_citizen_by_national_id(number: str) -> Citizen | None:
     """Return the citizen with this national id, if the register has one."""
     return db.session.scalar(sa.select(Citizen).where(Citizen.national_id == number))
@@ -175,3 +192,14 @@ def active_memberships(
     if role is not None:
         statement = statement.where(Membership.role == role)
     return list(db.session.scalars(statement))
+
+
+def guardians_of(child: Citizen, on: date) -> list[uuid.UUID]:
+    """The citizens who act for ``child`` on ``on`` (none from their 14th birthday)."""
+    if on >= child.guardianship_ends_on:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(Guardianship.guardian_id).where(Guardianship.ward_id == child.id)
+        )
+    )

@@ -1,0 +1,162 @@
+"""Consent artefacts: who sees them, revocation, and expiry.
+
+An artefact says what one organisation may read and until when; its subject (or
+their guardian) and the grantee see it. Revocation works at once: the policy
+check reads the artefact on every request.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from app import audit
+from app.auth import Actor
+from app.db import utcnow
+from app.errors import NotFound
+from app.extensions import db
+from app.pagination import Page, paginate
+from consent import notifications, requests
+from consent.models import (
+    ArtefactStatus,
+    ConsentArtefact,
+    ConsentRequest,
+    ConsentStatusChange,
+    RequestStatus,
+)
+from consent.problems import IllegalTransition
+from identity import services as identity_services
+from identity.models import Citizen
+from identity.policies import is_guardian_of
+
+
+def _can_see_artefact(actor: Actor, artefact: ConsentArtefact) -> bool:
+    if actor.org_id is not None:
+        return artefact.grantee_org_id == actor.org_id
+    return artefact.subject_id == actor.citizen_id or is_guardian_of(
+        actor.citizen_id, artefact.subject_id, utcnow().date()
+    )
+
+
+def list_artefacts(
+    actor: Actor, status: ArtefactStatus | None, *, cursor: str | None, limit: int
+) -> Page[ConsentArtefact]:
+    """The citizen's (and children's) artefacts, or the organisation's own."""
+    statement = sa.select(ConsentArtefact)
+    if actor.org_id is not None:
+        statement = statement.where(ConsentArtefact.grantee_org_id == actor.org_id)
+    else:
+        wards = [
+            w.id for w in identity_services.all_wards(actor.citizen_id, utcnow().date())
+        ]
+        statement = statement.where(
+            sa.or_(
+                ConsentArtefact.subject_id == actor.citizen_id,
+                ConsentArtefact.subject_id.in_(wards),
+            )
+        )
+    now = utcnow()
+    if status == ArtefactStatus.GRANTED:
+        statement = statement.where(
+            ConsentArtefact.status == ArtefactStatus.GRANTED,
+            ConsentArtefact.valid_until > now,
+        )
+    elif status == ArtefactStatus.EXPIRED:
+        statement = statement.where(
+            sa.or_(
+                ConsentArtefact.status == ArtefactStatus.EXPIRED,
+                sa.and_(
+                    ConsentArtefact.status == ArtefactStatus.GRANTED,
+                    ConsentArtefact.valid_until <= now,
+                ),
+            )
+        )
+    elif status is not None:
+        statement = statement.where(ConsentArtefact.status == status)
+    return paginate(
+        statement,
+        sort=ConsentArtefact.created_at,
+        id_column=ConsentArtefact.id,
+        cursor=cursor,
+        limit=limit,
+    )
+
+
+def get_artefact(actor: Actor, artefact_id: uuid.UUID) -> ConsentArtefact:
+    """An artefact its subject, their guardian or the grantee may see (else 404)."""
+    artefact = db.session.get(ConsentArtefact, artefact_id)
+    if artefact is None or not _can_see_artefact(actor, artefact):
+        raise NotFound()
+    return artefact
+
+
+def revoke(actor: Actor, artefact_id: uuid.UUID, reason: str | None) -> ConsentArtefact:
+    """End an artefact now: by its subject or their guardian, or the grantee itself."""
+    artefact = db.session.scalar(
+        sa.select(ConsentArtefact)
+        .where(ConsentArtefact.id == artefact_id)
+        .with_for_update()
+    )
+    if artefact is None or not _can_see_artefact(actor, artefact):
+        raise NotFound()
+    if artefact.effective_status != ArtefactStatus.GRANTED:
+        raise IllegalTransition(
+            extra={"current_status": artefact.effective_status.value}
+        )
+    artefact.status = ArtefactStatus.REVOKED
+    artefact.revoked_at = utcnow()
+    artefact.history.append(
+        ConsentStatusChange(
+            status=ArtefactStatus.REVOKED, actor_id=actor.citizen_id, reason=reason
+        )
+    )
+    if actor.org_id is None:
+        notifications.notify_org(
+            artefact.grantee_org_id, "consent_revoked", artefact_id=artefact.id
+        )
+    else:
+        subject = db.session.get(Citizen, artefact.subject_id)
+        if subject is not None:
+            notifications.notify_subject_side(
+                subject, "consent_revoked", artefact_id=artefact.id
+            )
+    audit.record(
+        "consent.revoked",
+        "success",
+        actor_id=actor.citizen_id,
+        details={"artefact": str(artefact.id)},
+    )
+    return artefact
+
+
+def expire_overdue(now: datetime | None = None) -> tuple[int, int]:
+    """Mark overdue requests and artefacts expired and tell both sides.
+
+    Reads never depend on this sweeper (they check times themselves); it keeps the
+    stored status honest and sends the notifications.
+    """
+    now = now or utcnow()
+    overdue_requests = db.session.scalars(
+        sa.select(ConsentRequest).where(
+            ConsentRequest.status == RequestStatus.PENDING,
+            ConsentRequest.expires_at <= now,
+        )
+    ).all()
+    for request in overdue_requests:
+        requests.expire_request(request)
+    overdue_artefacts = db.session.scalars(
+        sa.select(ConsentArtefact).where(
+            ConsentArtefact.status == ArtefactStatus.GRANTED,
+            ConsentArtefact.valid_until <= now,
+        )
+    ).all()
+    for artefact in overdue_artefacts:
+        artefact.status = ArtefactStatus.EXPIRED
+        artefact.history.append(ConsentStatusChange(status=ArtefactStatus.EXPIRED))
+        notifications.notify_org(
+            artefact.grantee_org_id, "consent_expired", artefact_id=artefact.id
+        )
+    db.session.flush()
+    return len(overdue_requests), len(overdue_artefacts)

@@ -1,0 +1,142 @@
+"""Notification inboxes: one per citizen, one per organisation (read by its staff).
+
+A notification stores a kind and ids; its title and text are rendered in the
+reader's language when listed, so a change of language needs no migration.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+
+from app import i18n
+from app.auth import Actor
+from app.db import utcnow
+from app.errors import NotFound
+from app.extensions import db
+from app.pagination import Page, paginate
+from consent.models import Notification
+from identity import services as identity_services
+from identity.models import Citizen
+
+i18n.add_messages(
+    {
+        "notification.consent_requested": (
+            "{org} đề nghị truy cập dữ liệu của {subject}.",
+            "{org} asks to access {subject}'s data.",
+        ),
+        "notification.consent_approved": (
+            "Yêu cầu truy cập dữ liệu đã được chấp thuận.",
+            "Your consent request was approved.",
+        ),
+        "notification.consent_denied": (
+            "Yêu cầu truy cập dữ liệu đã bị từ chối.",
+            "Your consent request was denied.",
+        ),
+        "notification.consent_revoked": (
+            "Một sự đồng ý chia sẻ dữ liệu đã bị thu hồi.",
+            "A data-sharing consent was revoked.",
+        ),
+        "notification.consent_request_expired": (
+            "Một yêu cầu truy cập dữ liệu đã hết hạn mà không được trả lời.",
+            "A consent request expired unanswered.",
+        ),
+        "notification.consent_expired": (
+            "Một sự đồng ý chia sẻ dữ liệu đã hết hạn.",
+            "A data-sharing consent expired.",
+        ),
+        "notification.share_code_redeemed": (
+            "{org} đã dùng mã chia sẻ của bạn.",
+            "{org} used your share code.",
+        ),
+        "notification.emergency_access": (
+            "{org} đã truy cập khẩn cấp dữ liệu sức khỏe của {subject}.",
+            "{org} used emergency access to {subject}'s health data.",
+        ),
+    }
+)
+
+
+def notify_citizen(citizen_id: uuid.UUID, kind: str, **data: Any) -> None:
+    """Add a notification to a citizen's inbox."""
+    db.session.add(Notification(citizen_id=citizen_id, kind=kind, data=_jsonable(data)))
+
+
+def notify_org(org_id: uuid.UUID, kind: str, **data: Any) -> None:
+    """Add a notification to an organisation's inbox."""
+    db.session.add(Notification(org_id=org_id, kind=kind, data=_jsonable(data)))
+
+
+def notify_subject_side(subject: Citizen, kind: str, **data: Any) -> None:
+    """Notify the subject, or their guardians while they are under 14."""
+    recipients = identity_services.guardians_of(subject, utcnow().date()) or [
+        subject.id
+    ]
+    for recipient in recipients:
+        notify_citizen(recipient, kind, subject=subject.full_name, **data)
+
+
+def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: str(value) if isinstance(value, uuid.UUID) else value
+        for key, value in data.items()
+    }
+
+
+def _inbox(actor: Actor) -> sa.ColumnElement[bool]:
+    if actor.org_id is not None:
+        return Notification.org_id == actor.org_id
+    return Notification.citizen_id == actor.citizen_id
+
+
+def list_for(
+    actor: Actor, *, unread_only: bool, cursor: str | None, limit: int
+) -> Page[Notification]:
+    """The actor's inbox (the organisation's when acting for one), newest first."""
+    statement = sa.select(Notification).where(_inbox(actor))
+    if unread_only:
+        statement = statement.where(Notification.read_at.is_(None))
+    return paginate(
+        statement,
+        sort=Notification.created_at,
+        id_column=Notification.id,
+        cursor=cursor,
+        limit=limit,
+    )
+
+
+def unread_count(actor: Actor) -> int:
+    """How many notifications in the actor's inbox are unread."""
+    return int(
+        db.session.scalar(
+            sa.select(sa.func.count()).where(
+                _inbox(actor), Notification.read_at.is_(None)
+            )
+        )
+        or 0
+    )
+
+
+def mark_read(actor: Actor, notification_id: uuid.UUID) -> Notification:
+    """Mark one of the actor's notifications read (404 for anyone else's)."""
+    notification = db.session.scalar(
+        sa.select(Notification).where(Notification.id == notification_id, _inbox(actor))
+    )
+    if notification is None:
+        raise NotFound()
+    if notification.read_at is None:
+        notification.read_at = utcnow()
+    return notification
+
+
+def render_text(notification: Notification) -> str:
+    """The notification's text in the request's language."""
+    params = {
+        key: value for key, value in notification.data.items() if isinstance(value, str)
+    }
+    try:
+        return i18n.translate(f"notification.{notification.kind}", **params)
+    except KeyError:
+        return notification.kind

@@ -1,0 +1,311 @@
+"""The one enforcement point for every read of a citizen's data by someone else.
+
+``authorize_read(actor, subject_id, category)`` combines rules, *deny wins*:
+
+* the citizen themself, not acting for an organisation: permit (not logged);
+* a guardian of a child under 14, not acting for an organisation: permit;
+* staff acting for an organisation: permit only under a live artefact that names
+  that organisation and the category, whose purpose reaches the category, whose
+  data period covers what is asked, whose access mode allows the action, and whose
+  frequency limit is not used up (otherwise 429 with ``Retry-After``);
+* staff whose membership has ended since their token was issued: deny.
+
+Everything is read from the database on every call, so a revocation or an expiry
+takes effect on the very next request, whatever tokens were issued before it.
+Every cross-party decision, permit or deny, writes one access event the citizen can
+read; a denial is committed before the 403/429 is raised, so it is never lost.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask import g, has_request_context
+
+from app.auth import Actor
+from app.db import utcnow
+from app.errors import Forbidden, Problem
+from app.extensions import db
+from consent.models import AccessEvent, ArtefactStatus, Basis, ConsentArtefact
+from consent.vocabulary import PURPOSES, AccessMode, Category, FrequencyUnit
+from identity import services as identity_services
+from identity.policies import is_guardian_of
+
+
+class Effect(enum.StrEnum):
+    PERMIT = "permit"
+    DENY = "deny"
+    NOT_APPLICABLE = "not_applicable"
+
+
+class ConsentRequired(Forbidden):
+    slug = "consent-required"
+
+
+class ConsentFrequencyExceeded(Problem):
+    code, slug = 429, "consent-frequency-exceeded"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The outcome of one policy check, with what it rests on."""
+
+    effect: Effect
+    basis: Basis = Basis.NONE
+    artefact: ConsentArtefact | None = None
+    reason: str | None = None
+    retry_after: int | None = None
+
+    @property
+    def allowed(self) -> bool:
+        """True when the read may go ahead."""
+        return self.effect == Effect.PERMIT
+
+    @property
+    def data_period(self) -> tuple[date, date] | None:
+        """The dates the caller may see (``None``: all of them)."""
+        if self.artefact is None:
+            return None
+        return self.artefact.data_from, self.artefact.data_to
+
+    @property
+    def include_sensitive(self) -> bool:
+        """Whether sensitive records (HIV, mental health…) may be shown."""
+        return self.artefact is None or self.artefact.include_sensitive
+
+
+NOT_APPLICABLE = Decision(Effect.NOT_APPLICABLE)
+
+
+def combine(decisions: Iterable[Decision]) -> Decision:
+    """Deny wins over any permit; with neither, deny (no basis)."""
+    permit: Decision | None = None
+    for decision in decisions:
+        if decision.effect == Effect.DENY:
+            return decision
+        if decision.effect == Effect.PERMIT and permit is None:
+            permit = decision
+    return permit or Decision(Effect.DENY, reason="no-basis")
+
+
+def _membership_rule(actor: Actor) -> Decision:
+    if actor.org_id is None:
+        return NOT_APPLICABLE
+    roles = identity_services.active_memberships(actor.citizen_id, actor.org_id)
+    if not any(m.role.value == actor.role for m in roles):
+        return Decision(Effect.DENY, reason="membership-ended")
+    return NOT_APPLICABLE
+
+
+def _self_rule(actor: Actor, subject_id: uuid.UUID) -> Decision:
+    if actor.org_id is None and actor.citizen_id == subject_id:
+        return Decision(Effect.PERMIT, Basis.SELF)
+    return NOT_APPLICABLE
+
+
+def _guardian_rule(actor: Actor, subject_id: uuid.UUID, at: datetime) -> Decision:
+    if (
+        actor.org_id is None
+        and actor.citizen_id != subject_id
+        and is_guardian_of(actor.citizen_id, subject_id, at.date())
+    ):
+        return Decision(Effect.PERMIT, Basis.GUARDIAN)
+    return NOT_APPLICABLE
+
+
+_WINDOWS = {
+    FrequencyUnit.HOUR: timedelta(hours=1),
+    FrequencyUnit.DAY: timedelta(days=1),
+}
+
+
+def _frequency_wait(artefact: ConsentArtefact, at: datetime) -> int | None:
+    """Seconds until the artefact may be used again, or ``None`` if it may now.
+
+    A use is one request: reading several categories in one request counts once.
+    """
+    if artefact.frequency_limit is None or artefact.frequency_unit is None:
+        return None
+    # Serialise the count-then-use of one artefact (PostgreSQL row lock; SQLite
+    # serialises writers anyway and ignores FOR UPDATE).
+    db.session.execute(
+        sa.select(ConsentArtefact.id)
+        .where(ConsentArtefact.id == artefact.id)
+        .with_for_update()
+    )
+    window = _WINDOWS[artefact.frequency_unit]
+    uses = db.session.execute(
+        sa.select(AccessEvent.request_id, sa.func.min(AccessEvent.at))
+        .where(
+            AccessEvent.artefact_id == artefact.id,
+            AccessEvent.outcome == "permit",
+            AccessEvent.at > at - window,
+        )
+        .group_by(AccessEvent.request_id)
+    ).all()
+    current = _request_id()
+    if any(request_id == current for request_id, _ in uses):
+        return None
+    if len(uses) < artefact.frequency_limit:
+        return None
+    oldest = min(first_use for _, first_use in uses)
+    return max(1, math.ceil((oldest + window - at).total_seconds()))
+
+
+def _artefact_check(
+    artefact: ConsentArtefact,
+    category: Category,
+    at: datetime,
+    action: str,
+    period: tuple[date, date] | None,
+) -> Decision:
+    if artefact.status == ArtefactStatus.REVOKED:
+        return Decision(Effect.DENY, reason="artefact-revoked")
+    if not artefact.is_live(at):
+        return Decision(Effect.DENY, reason="artefact-expired")
+    if category.value not in artefact.categories:
+        return Decision(Effect.DENY, reason="category-not-granted")
+    purpose = PURPOSES.get(artefact.purpose)
+    if purpose is None or category not in purpose.categories:
+        return Decision(Effect.DENY, reason="purpose-mismatch")
+    if action == "export" and artefact.access_mode != AccessMode.STORE:
+        return Decision(Effect.DENY, reason="view-only")
+    if period is not None and not (
+        artefact.data_from <= period[0] and period[1] <= artefact.data_to
+    ):
+        return Decision(Effect.DENY, reason="period-outside")
+    wait = _frequency_wait(artefact, at)
+    if wait is not None:
+        return Decision(Effect.DENY, reason="frequency-exceeded", retry_after=wait)
+    return Decision(Effect.PERMIT, Basis.ARTEFACT, artefact)
+
+
+def _artefact_rule(
+    actor: Actor,
+    subject_id: uuid.UUID,
+    category: Category,
+    at: datetime,
+    action: str,
+    period: tuple[date, date] | None,
+) -> Decision:
+    if actor.org_id is None:
+        return NOT_APPLICABLE
+    statement = (
+        sa.select(ConsentArtefact)
+        .where(
+            ConsentArtefact.subject_id == subject_id,
+            ConsentArtefact.grantee_org_id == actor.org_id,
+        )
+        .order_by(ConsentArtefact.created_at.desc())
+    )
+    refusals = [
+        _artefact_check(a, category, at, action, period)
+        for a in db.session.scalars(statement)
+    ]
+    permits = [d for d in refusals if d.allowed]
+    if permits:
+        return permits[0]
+    throttled = [d for d in refusals if d.reason == "frequency-exceeded"]
+    if throttled:
+        return throttled[0]
+    # No artefact applies: the organisation simply has no basis (not a veto).
+    return Decision(
+        Effect.NOT_APPLICABLE, reason=refusals[0].reason if refusals else "no-artefact"
+    )
+
+
+def decide(
+    actor: Actor,
+    subject_id: uuid.UUID,
+    category: Category,
+    *,
+    at: datetime | None = None,
+    action: str = "read",
+    period: tuple[date, date] | None = None,
+) -> Decision:
+    """Combine every rule for one read (no side effects)."""
+    at = at or utcnow()
+    artefact_decision = _artefact_rule(actor, subject_id, category, at, action, period)
+    decision = combine(
+        [
+            _membership_rule(actor),
+            _self_rule(actor, subject_id),
+            _guardian_rule(actor, subject_id, at),
+            artefact_decision,
+        ]
+    )
+    if (
+        not decision.allowed
+        and decision.reason == "no-basis"
+        and artefact_decision.reason
+    ):
+        return Decision(Effect.DENY, reason=artefact_decision.reason)
+    return decision
+
+
+def _request_id() -> str:
+    """The id that groups one request's reads (a fresh one outside requests)."""
+    if has_request_context() and "request_id" in g:
+        return str(g.request_id)
+    return uuid.uuid4().hex
+
+
+def record_access(
+    actor: Actor,
+    subject_id: uuid.UUID,
+    category: Category,
+    action: str,
+    decision: Decision,
+) -> None:
+    """Write the access event of one cross-party decision."""
+    db.session.add(
+        AccessEvent(
+            subject_id=subject_id,
+            actor_id=actor.citizen_id,
+            org_id=actor.org_id,
+            category=category.value,
+            action=action,
+            basis=decision.basis,
+            artefact_id=decision.artefact.id if decision.artefact else None,
+            outcome="permit" if decision.allowed else "deny",
+            reason=decision.reason,
+            request_id=_request_id(),
+        )
+    )
+    db.session.flush()
+
+
+def authorize_read(
+    actor: Actor,
+    subject_id: uuid.UUID,
+    category: Category,
+    *,
+    at: datetime | None = None,
+    action: str = "read",
+    period: tuple[date, date] | None = None,
+) -> Decision:
+    """Decide one read, log it if cross-party, and refuse it with a problem if denied.
+
+    Call it before any write of the request: a denial commits its access event.
+
+    :raise ConsentRequired: 403, no basis or a veto.
+    :raise ConsentFrequencyExceeded: 429, the artefact's frequency limit is used up.
+    """
+    decision = decide(actor, subject_id, category, at=at, action=action, period=period)
+    if decision.basis != Basis.SELF:
+        record_access(actor, subject_id, category, action, decision)
+    if decision.allowed:
+        return decision
+    db.session.commit()
+    if decision.retry_after is not None:
+        raise ConsentFrequencyExceeded(
+            headers={"Retry-After": str(decision.retry_after)},
+            extra={"reason": decision.reason},
+        )
+    raise ConsentRequired(extra={"reason": decision.reason})

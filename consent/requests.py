@@ -1,0 +1,349 @@
+"""Consent requests: an organisation asks, the citizen (or guardian) answers.
+
+Approval may narrow what was asked — fewer categories, a shorter period or
+window — never widen it, and creates the signed artefact. Services flush; routes
+commit. Where a refusal must leave a trace (a request that expired, which the
+requester must hear about), the service commits it before raising.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from app import audit
+from app.auth import Actor
+from app.db import utcnow
+from app.errors import Forbidden, NotFound, ValidationFailed
+from app.extensions import db
+from app.pagination import Page, paginate
+from consent import notifications, signing
+from consent.models import (
+    MAX_ACCESS_WINDOW,
+    REQUEST_LIFETIME,
+    ArtefactStatus,
+    ConsentArtefact,
+    ConsentRequest,
+    ConsentStatusChange,
+    GrantorKind,
+    RequestStatus,
+)
+from consent.problems import IllegalTransition, NotYourRequest
+from consent.vocabulary import PURPOSES
+from identity import services as identity_services
+from identity.models import Citizen, Role
+from identity.policies import is_guardian_of
+
+REQUESTING_ROLES = frozenset(Role) - {Role.ANALYST}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a request asks for, or an approval grants."""
+
+    categories: frozenset[str]
+    data_from: date
+    data_to: date
+    valid_until: datetime
+
+
+def narrow(requested: Scope, changes: dict[str, Any]) -> Scope:
+    """Apply a citizen's narrowing to a request; refuse anything wider (422).
+
+    Omitted fields keep the requested value. Fewer categories, a later start, an
+    earlier end and a shorter window are accepted; nothing else.
+    """
+    granted = requested
+    errors: dict[str, list[str]] = {}
+    if changes.get("categories") is not None:
+        categories = frozenset(changes["categories"])
+        if not categories:
+            errors["categories"] = ["Choose at least one category."]
+        elif not categories <= requested.categories:
+            errors["categories"] = [
+                "Only categories that were requested can be granted."
+            ]
+        granted = replace(granted, categories=categories)
+    if changes.get("data_from") is not None:
+        if changes["data_from"] < requested.data_from:
+            errors["data_from"] = ["The period cannot start earlier than requested."]
+        granted = replace(granted, data_from=changes["data_from"])
+    if changes.get("data_to") is not None:
+        if changes["data_to"] > requested.data_to:
+            errors["data_to"] = ["The period cannot end later than requested."]
+        granted = replace(granted, data_to=changes["data_to"])
+    if granted.data_from > granted.data_to:
+        errors.setdefault("data_to", []).append(
+            "The period must not end before it starts."
+        )
+    if changes.get("valid_until") is not None:
+        if changes["valid_until"] > requested.valid_until:
+            errors["valid_until"] = ["Access cannot last longer than requested."]
+        elif changes["valid_until"] <= utcnow():
+            errors["valid_until"] = ["Access must end in the future."]
+        granted = replace(granted, valid_until=changes["valid_until"])
+    if errors:
+        raise ValidationFailed(errors=errors)
+    return granted
+
+
+def _as_utc(moment: datetime) -> datetime:
+    return (
+        moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    )
+
+
+def _validate_request(org_sector: Any, data: dict[str, Any]) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    purpose = PURPOSES[data["purpose"]]
+    if org_sector not in purpose.sectors:
+        errors["purpose"] = ["This purpose is not open to your organisation's sector."]
+    outside = sorted(set(data["categories"]) - {c.value for c in purpose.categories})
+    if outside:
+        errors["categories"] = [
+            f"Not reachable under this purpose: {', '.join(outside)}."
+        ]
+    if data["data_from"] > data["data_to"]:
+        errors["data_to"] = ["The period must not end before it starts."]
+    valid_until = _as_utc(data["valid_until"])
+    if valid_until <= utcnow():
+        errors["valid_until"] = ["Access must end in the future."]
+    elif valid_until > utcnow() + MAX_ACCESS_WINDOW:
+        errors["valid_until"] = ["Access may last at most one year."]
+    if (data.get("frequency_limit") is None) != (data.get("frequency_unit") is None):
+        errors["frequency_limit"] = ["Give both a limit and its unit, or neither."]
+    return errors
+
+
+def _resolve_subject(actor: Actor, data: dict[str, Any]) -> Citizen:
+    if data.get("subject_id"):
+        citizen = db.session.get(Citizen, data["subject_id"])
+        field = "subject_id"
+    else:
+        number = data.get("national_id") or ""
+        citizen = identity_services.find_citizen_by_national_id(number)
+        field = "national_id"
+        audit.record(
+            "consent.subject_lookup",
+            "success" if citizen else "failure",
+            actor_id=actor.citizen_id,
+            subject_key=audit.keyed_hash(f"national_id:{number}"),
+            details={"org": str(actor.org_id)},
+        )
+    if citizen is None:
+        raise ValidationFailed(errors={field: ["No citizen in the register matches."]})
+    return citizen
+
+
+def create_request(actor: Actor, data: dict[str, Any]) -> ConsentRequest:
+    """An organisation asks a citizen for access (validated against its sector)."""
+    if actor.org_id is None or actor.role not in {r.value for r in REQUESTING_ROLES}:
+        raise Forbidden()
+    organisation = identity_services.get_organisation(actor.org_id)
+    errors = _validate_request(organisation.sector, data)
+    if errors:
+        raise ValidationFailed(errors=errors)
+    subject = _resolve_subject(actor, data)
+    request = ConsentRequest(
+        requester_org_id=organisation.id,
+        requested_by=actor.citizen_id,
+        subject_id=subject.id,
+        purpose=data["purpose"],
+        categories=sorted(set(data["categories"])),
+        data_from=data["data_from"],
+        data_to=data["data_to"],
+        valid_until=_as_utc(data["valid_until"]),
+        access_mode=data["access_mode"],
+        frequency_limit=data.get("frequency_limit"),
+        frequency_unit=data.get("frequency_unit"),
+        include_sensitive=data.get("include_sensitive", False),
+        note=data.get("note"),
+        expires_at=utcnow() + REQUEST_LIFETIME,
+    )
+    db.session.add(request)
+    db.session.flush()
+    notifications.notify_subject_side(
+        subject, "consent_requested", org=organisation.name, request_id=request.id
+    )
+    audit.record(
+        "consent.requested",
+        "success",
+        actor_id=actor.citizen_id,
+        details={"request": str(request.id), "org": str(organisation.id)},
+    )
+    return request
+
+
+def _subjects_of(actor: Actor) -> sa.ColumnElement[bool]:
+    """Condition: the subject is the actor or a child the actor acts for today."""
+    on = utcnow().date()
+    wards = [w.id for w in identity_services.all_wards(actor.citizen_id, on)]
+    return sa.or_(
+        ConsentRequest.subject_id == actor.citizen_id,
+        ConsentRequest.subject_id.in_(wards),
+    )
+
+
+def list_requests(
+    actor: Actor, status: RequestStatus | None, *, cursor: str | None, limit: int
+) -> Page[ConsentRequest]:
+    """The citizen's (and their children's) inbox, or the organisation's sent requests."""
+    statement = sa.select(ConsentRequest)
+    if actor.org_id is not None:
+        statement = statement.where(ConsentRequest.requester_org_id == actor.org_id)
+    else:
+        statement = statement.where(_subjects_of(actor))
+    now = utcnow()
+    if status == RequestStatus.PENDING:
+        statement = statement.where(
+            ConsentRequest.status == RequestStatus.PENDING,
+            ConsentRequest.expires_at > now,
+        )
+    elif status == RequestStatus.EXPIRED:
+        statement = statement.where(
+            sa.or_(
+                ConsentRequest.status == RequestStatus.EXPIRED,
+                sa.and_(
+                    ConsentRequest.status == RequestStatus.PENDING,
+                    ConsentRequest.expires_at <= now,
+                ),
+            )
+        )
+    elif status is not None:
+        statement = statement.where(ConsentRequest.status == status)
+    return paginate(
+        statement,
+        sort=ConsentRequest.created_at,
+        id_column=ConsentRequest.id,
+        cursor=cursor,
+        limit=limit,
+    )
+
+
+def _can_see_request(actor: Actor, request: ConsentRequest) -> bool:
+    if actor.org_id is not None:
+        return request.requester_org_id == actor.org_id
+    return request.subject_id == actor.citizen_id or is_guardian_of(
+        actor.citizen_id, request.subject_id, utcnow().date()
+    )
+
+
+def get_request(actor: Actor, request_id: uuid.UUID) -> ConsentRequest:
+    """A request its subject, their guardian or the requester may see (else 404)."""
+    request = db.session.get(ConsentRequest, request_id)
+    if request is None or not _can_see_request(actor, request):
+        raise NotFound()
+    return request
+
+
+def _answering(
+    actor: Actor, request_id: uuid.UUID
+) -> tuple[ConsentRequest, GrantorKind]:
+    request = db.session.scalar(
+        sa.select(ConsentRequest)
+        .where(ConsentRequest.id == request_id)
+        .with_for_update()
+    )
+    if request is None:
+        raise NotFound()
+    if actor.org_id is None and request.subject_id == actor.citizen_id:
+        kind = GrantorKind.SELF
+    elif actor.org_id is None and is_guardian_of(
+        actor.citizen_id, request.subject_id, utcnow().date()
+    ):
+        kind = GrantorKind.GUARDIAN
+    else:
+        raise NotYourRequest()
+    if request.is_overdue():
+        expire_request(request)
+        db.session.commit()
+        raise IllegalTransition(extra={"current_status": RequestStatus.EXPIRED.value})
+    if request.status != RequestStatus.PENDING:
+        raise IllegalTransition(extra={"current_status": request.status.value})
+    return request, kind
+
+
+def approve(
+    actor: Actor, request_id: uuid.UUID, changes: dict[str, Any]
+) -> ConsentArtefact:
+    """Approve a pending request, possibly narrowed; create the signed artefact."""
+    request, kind = _answering(actor, request_id)
+    requested = Scope(
+        frozenset(request.categories),
+        request.data_from,
+        request.data_to,
+        request.valid_until,
+    )
+    granted = narrow(requested, changes)
+    now = utcnow()
+    artefact = ConsentArtefact(
+        request_id=request.id,
+        subject_id=request.subject_id,
+        grantor_id=actor.citizen_id,
+        grantor_kind=kind,
+        grantee_org_id=request.requester_org_id,
+        purpose=request.purpose,
+        categories=sorted(granted.categories),
+        data_from=granted.data_from,
+        data_to=granted.data_to,
+        valid_from=now,
+        valid_until=granted.valid_until,
+        access_mode=request.access_mode,
+        frequency_limit=request.frequency_limit,
+        frequency_unit=request.frequency_unit,
+        include_sensitive=request.include_sensitive,
+    )
+    db.session.add(artefact)
+    db.session.flush()
+    artefact.history.append(
+        ConsentStatusChange(status=ArtefactStatus.GRANTED, actor_id=actor.citizen_id)
+    )
+    artefact.jws = signing.sign_artefact(artefact)
+    request.status = RequestStatus.APPROVED
+    request.answered_at, request.answered_by = now, actor.citizen_id
+    notifications.notify_org(
+        request.requester_org_id,
+        "consent_approved",
+        request_id=request.id,
+        artefact_id=artefact.id,
+    )
+    audit.record(
+        "consent.granted",
+        "success",
+        actor_id=actor.citizen_id,
+        details={"artefact": str(artefact.id), "grantor": kind.value},
+    )
+    return artefact
+
+
+def deny(actor: Actor, request_id: uuid.UUID) -> ConsentRequest:
+    """Deny a pending request."""
+    request, _ = _answering(actor, request_id)
+    request.status = RequestStatus.DENIED
+    request.answered_at, request.answered_by = utcnow(), actor.citizen_id
+    notifications.notify_org(
+        request.requester_org_id, "consent_denied", request_id=request.id
+    )
+    audit.record(
+        "consent.denied",
+        "success",
+        actor_id=actor.citizen_id,
+        details={"request": str(request.id)},
+    )
+    return request
+
+
+def expire_request(request: ConsentRequest) -> None:
+    request.status = RequestStatus.EXPIRED
+    notifications.notify_org(
+        request.requester_org_id, "consent_request_expired", request_id=request.id
+    )
+    subject = db.session.get(Citizen, request.subject_id)
+    if subject is not None:
+        notifications.notify_subject_side(
+            subject, "consent_request_expired", request_id=request.id
+        )

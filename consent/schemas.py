@@ -1,0 +1,205 @@
+"""Request and response bodies of consent."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from app.pagination import PageArgsSchema
+from consent.models import ArtefactStatus, Basis, GrantorKind, RequestStatus
+from consent.notifications import render_text
+from consent.vocabulary import PURPOSES, AccessMode, Category, FrequencyUnit
+
+_CATEGORY = fields.Enum(Category, by_value=True)
+
+
+class ConsentRequestCreateSchema(ma.Schema):
+    """What an organisation asks a citizen for."""
+
+    subject_id = fields.UUID(load_default=None, metadata={"description": "Citizen id"})
+    national_id = fields.String(
+        load_default=None,
+        validate=validate.Regexp(r"^\d{12}$"),
+        metadata={"description": "Instead of subject_id: looked up and logged"},
+    )
+    purpose = fields.String(required=True, validate=validate.OneOf(sorted(PURPOSES)))
+    categories = fields.List(
+        fields.String(validate=validate.OneOf([c.value for c in Category])),
+        required=True,
+        validate=validate.Length(min=1),
+    )
+    data_from = fields.Date(required=True)
+    data_to = fields.Date(required=True)
+    valid_until = fields.AwareDateTime(required=True, default_timezone=None)
+    access_mode = fields.Enum(AccessMode, by_value=True, required=True)
+    frequency_limit = fields.Integer(
+        load_default=None, validate=validate.Range(min=1, max=1000)
+    )
+    frequency_unit = fields.Enum(FrequencyUnit, by_value=True, load_default=None)
+    include_sensitive = fields.Boolean(load_default=False)
+    note = fields.String(load_default=None, validate=validate.Length(max=500))
+
+    @ma.validates_schema
+    def _one_subject(self, data: dict[str, object], **_: object) -> None:
+        if bool(data.get("subject_id")) == bool(data.get("national_id")):
+            raise ma.ValidationError(
+                "Give exactly one of subject_id and national_id.",
+                field_name="subject_id",
+            )
+
+
+class ConsentRequestSchema(ma.Schema):
+    """A consent request and where it stands."""
+
+    id = fields.UUID()
+    requester_org_id = fields.UUID()
+    requester_name = fields.String(attribute="requester.name")
+    subject_id = fields.UUID()
+    purpose = fields.String()
+    categories = fields.List(fields.String())
+    data_from = fields.Date()
+    data_to = fields.Date()
+    valid_until = fields.DateTime()
+    access_mode = fields.Enum(AccessMode, by_value=True)
+    frequency_limit = fields.Integer(allow_none=True)
+    frequency_unit = fields.Enum(FrequencyUnit, by_value=True, allow_none=True)
+    include_sensitive = fields.Boolean()
+    note = fields.String(allow_none=True)
+    status = fields.Enum(RequestStatus, by_value=True, attribute="effective_status")
+    created_at = fields.DateTime()
+    expires_at = fields.DateTime()
+    answered_at = fields.DateTime(allow_none=True)
+
+
+class ConsentRequestQueryArgsSchema(PageArgsSchema):
+    """Filter requests by status."""
+
+    status = fields.Enum(RequestStatus, by_value=True, load_default=None)
+
+
+class ApprovalSchema(ma.Schema):
+    """Optional narrowing: fewer categories, a shorter period or window."""
+
+    categories = fields.List(
+        fields.String(validate=validate.OneOf([c.value for c in Category])),
+        load_default=None,
+    )
+    data_from = fields.Date(load_default=None)
+    data_to = fields.Date(load_default=None)
+    valid_until = fields.AwareDateTime(load_default=None, default_timezone=None)
+
+
+class StatusChangeSchema(ma.Schema):
+    """One step of an artefact's history."""
+
+    status = fields.Enum(ArtefactStatus, by_value=True)
+    at = fields.DateTime()
+    actor_id = fields.UUID(allow_none=True)
+    reason = fields.String(allow_none=True)
+
+
+class ArtefactSchema(ma.Schema):
+    """A consent artefact: what one organisation may read, and until when."""
+
+    id = fields.UUID()
+    request_id = fields.UUID(allow_none=True)
+    subject_id = fields.UUID()
+    grantor_id = fields.UUID()
+    grantor_kind = fields.Enum(GrantorKind, by_value=True)
+    grantee_org_id = fields.UUID()
+    grantee_name = fields.String(attribute="grantee.name")
+    purpose = fields.String()
+    categories = fields.List(fields.String())
+    data_from = fields.Date()
+    data_to = fields.Date()
+    valid_from = fields.DateTime()
+    valid_until = fields.DateTime()
+    access_mode = fields.Enum(AccessMode, by_value=True)
+    frequency_limit = fields.Integer(allow_none=True)
+    frequency_unit = fields.Enum(FrequencyUnit, by_value=True, allow_none=True)
+    include_sensitive = fields.Boolean()
+    status = fields.Enum(ArtefactStatus, by_value=True, attribute="effective_status")
+    history = fields.List(fields.Nested(StatusChangeSchema))
+
+
+class ArtefactQueryArgsSchema(PageArgsSchema):
+    """Filter artefacts by status."""
+
+    status = fields.Enum(ArtefactStatus, by_value=True, load_default=None)
+
+
+class RevocationSchema(ma.Schema):
+    """Why the consent ends (optional)."""
+
+    reason = fields.String(load_default=None, validate=validate.Length(max=500))
+
+
+class ArtefactJwsSchema(ma.Schema):
+    """The signed artefact and where to find the keys that verify it."""
+
+    jws = fields.String(required=True)
+    jwks_uri = fields.String(required=True)
+
+
+class ShareCodeCreateSchema(ma.Schema):
+    """What to share, for whom (me or a child I act for), and for how long."""
+
+    categories = fields.List(
+        fields.String(validate=validate.OneOf([c.value for c in Category])),
+        required=True,
+        validate=validate.Length(min=1),
+    )
+    subject_id = fields.UUID(load_default=None)
+    access_hours = fields.Integer(
+        load_default=24, validate=validate.Range(min=1, max=720)
+    )
+
+
+class ShareCodeSchema(ma.Schema):
+    """A code to show at the counter (valid 10 minutes, usable once)."""
+
+    code = fields.String(required=True)
+    expires_at = fields.DateTime(attribute="share_code.expires_at")
+    categories = fields.List(fields.String(), attribute="share_code.categories")
+    qr_svg = fields.String(required=True)
+
+
+class AccessEventSchema(ma.Schema):
+    """Who read (or tried to read) what, when, and on what basis."""
+
+    id = fields.UUID()
+    at = fields.DateTime()
+    actor_id = fields.UUID()
+    org_id = fields.UUID(allow_none=True)
+    org_name = fields.String(attribute="organisation.name", allow_none=True)
+    category = fields.String()
+    action = fields.String()
+    basis = fields.Enum(Basis, by_value=True)
+    artefact_id = fields.UUID(allow_none=True)
+    outcome = fields.String()
+    reason = fields.String(allow_none=True)
+
+
+class NotificationSchema(ma.Schema):
+    """A notification, its text in the reader's language."""
+
+    id = fields.UUID()
+    kind = fields.String()
+    text = fields.Function(render_text, metadata={"type": "string"})
+    data = fields.Dict()
+    created_at = fields.DateTime()
+    read_at = fields.DateTime(allow_none=True)
+
+
+class NotificationPageSchema(ma.Schema):
+    """A page of notifications with the inbox's unread count."""
+
+    items = fields.List(fields.Nested(NotificationSchema), required=True)
+    next_cursor = fields.String(allow_none=True, required=True)
+    unread = fields.Integer(required=True)
+
+
+class NotificationQueryArgsSchema(PageArgsSchema):
+    """Only unread ones, if asked."""
+
+    unread = fields.Boolean(load_default=False)

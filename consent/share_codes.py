@@ -1,0 +1,195 @@
+"""Share codes: a citizen at a counter shares chosen categories without the clinic
+knowing who they are in advance.
+
+The code is 8 characters from an alphabet with no look-alikes, valid 10 minutes,
+stored only as a digest, and redeemed at most once — atomically, so two counters
+racing with the same code cannot both get an artefact. Wrong or expired codes are
+audited and throttled per organisation and per address.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import NoReturn
+
+import qrcode
+import qrcode.image.svg
+import sqlalchemy as sa
+
+from app import audit, throttle
+from app.auth import Actor
+from app.db import utcnow
+from app.errors import Forbidden, NotFound, Problem
+from app.extensions import db
+from consent import notifications, signing
+from consent.models import (
+    ArtefactStatus,
+    ConsentArtefact,
+    ConsentStatusChange,
+    GrantorKind,
+    ShareCode,
+)
+from consent.vocabulary import DEFAULT_PURPOSE_BY_SECTOR, PURPOSES, AccessMode
+from identity import services as identity_services
+from identity.models import Citizen
+from identity.policies import is_guardian_of
+
+ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L, U
+LENGTH = 8
+REDEEM_ACTION = "consent.share_code.redeem"
+#: A share code opens the whole record history for the chosen categories.
+OPEN_PERIOD = (date(1900, 1, 1), date(9999, 12, 31))
+
+
+class ShareCodeInvalid(NotFound):
+    slug = "share-code-invalid"
+
+
+class ShareCodeThrottled(Problem):
+    code, slug = 429, "share-code-throttled"
+
+
+class ShareCodeNotForSector(Forbidden):
+    slug = "share-code-not-for-sector"
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    """A new code, shown once with its QR image."""
+
+    code: str
+    share_code: ShareCode
+    qr_svg: str
+
+
+def _digest(code: str) -> str:
+    return hashlib.sha256(code.upper().encode()).hexdigest()
+
+
+def _grantor_kind(actor: Actor, subject_id: uuid.UUID) -> GrantorKind:
+    if actor.org_id is None and subject_id == actor.citizen_id:
+        return GrantorKind.SELF
+    if actor.org_id is None and is_guardian_of(
+        actor.citizen_id, subject_id, utcnow().date()
+    ):
+        return GrantorKind.GUARDIAN
+    raise Forbidden()
+
+
+def create(
+    actor: Actor, subject_id: uuid.UUID | None, categories: list[str], access_hours: int
+) -> IssuedCode:
+    """Issue a code for the citizen (or a child they act for)."""
+    subject = subject_id or actor.citizen_id
+    kind = _grantor_kind(actor, subject)
+    code = "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
+    share_code = ShareCode(
+        code_digest=_digest(code),
+        subject_id=subject,
+        created_by=actor.citizen_id,
+        grantor_kind=kind,
+        categories=sorted(set(categories)),
+        access_hours=access_hours,
+        expires_at=utcnow() + ShareCode.LIFETIME,
+    )
+    db.session.add(share_code)
+    db.session.flush()
+    audit.record(
+        "consent.share_code.created",
+        "success",
+        actor_id=actor.citizen_id,
+        details={"share_code": str(share_code.id)},
+    )
+    svg = qrcode.make(code, image_factory=qrcode.image.svg.SvgPathImage).to_string()
+    return IssuedCode(code=code, share_code=share_code, qr_svg=svg.decode())
+
+
+def _refuse(actor: Actor, org_key: str, reason: str) -> NoReturn:
+    audit.record(
+        REDEEM_ACTION,
+        "failure",
+        actor_id=actor.citizen_id,
+        subject_key=org_key,
+        details={"reason": reason},
+    )
+    db.session.commit()
+    raise ShareCodeInvalid()
+
+
+def redeem(actor: Actor, code: str) -> ConsentArtefact:
+    """Turn a valid code into an artefact for the caller's organisation, once."""
+    if actor.org_id is None:
+        raise Forbidden()
+    org_key = audit.keyed_hash(f"org:{actor.org_id}")
+    wait = throttle.retry_after(REDEEM_ACTION, org_key, audit.client_ip())
+    if wait is not None:
+        raise ShareCodeThrottled(headers={"Retry-After": str(wait)})
+    share_code = db.session.scalar(
+        sa.select(ShareCode).where(ShareCode.code_digest == _digest(code))
+    )
+    now = utcnow()
+    if share_code is None:
+        _refuse(actor, org_key, "unknown")
+    if share_code.redeemed_at is not None or now >= share_code.expires_at:
+        _refuse(actor, org_key, "used-or-expired")
+    organisation = identity_services.get_organisation(actor.org_id)
+    purpose_code = DEFAULT_PURPOSE_BY_SECTOR.get(organisation.sector)
+    reachable = (
+        {c.value for c in PURPOSES[purpose_code].categories} if purpose_code else set()
+    )
+    categories = sorted(set(share_code.categories) & reachable)
+    if not categories:
+        raise ShareCodeNotForSector()
+    claimed = db.session.execute(
+        sa.update(ShareCode)
+        .where(ShareCode.id == share_code.id, ShareCode.redeemed_at.is_(None))
+        .values(redeemed_at=now, redeemed_by_org_id=organisation.id)
+    )
+    if not claimed.rowcount:  # type: ignore[attr-defined]
+        _refuse(actor, org_key, "raced")
+    artefact = ConsentArtefact(
+        share_code_id=share_code.id,
+        subject_id=share_code.subject_id,
+        grantor_id=share_code.created_by,
+        grantor_kind=share_code.grantor_kind,
+        grantee_org_id=organisation.id,
+        purpose=purpose_code,
+        categories=categories,
+        data_from=OPEN_PERIOD[0],
+        data_to=OPEN_PERIOD[1],
+        valid_from=now,
+        valid_until=now + timedelta(hours=share_code.access_hours),
+        access_mode=AccessMode.VIEW,
+    )
+    db.session.add(artefact)
+    db.session.flush()
+    artefact.history.append(
+        ConsentStatusChange(
+            status=ArtefactStatus.GRANTED,
+            actor_id=share_code.created_by,
+            reason="share code",
+        )
+    )
+    artefact.jws = signing.sign_artefact(artefact)
+    subject = db.session.get(Citizen, share_code.subject_id)
+    notifications.notify_citizen(
+        share_code.created_by,
+        "share_code_redeemed",
+        org=organisation.name,
+        artefact_id=artefact.id,
+    )
+    audit.record(
+        REDEEM_ACTION,
+        "success",
+        actor_id=actor.citizen_id,
+        subject_key=org_key,
+        details={
+            "artefact": str(artefact.id),
+            "subject": str(subject.id) if subject else None,
+        },
+    )
+    return artefact
