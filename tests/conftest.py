@@ -35,7 +35,7 @@ from identity.models import Citizen, Organisation
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-hs256-signing"
 TEST_CLIENT_SECRET = "test-congdan-app-client-secret"
 #: Signing keys of every test app: generated once per run, outside the repository.
-KEYS_FILE = Path(tempfile.mkdtemp(prefix="congdan-test-keys-")) / "vneid_keys.json"
+KEYS_DIR = Path(tempfile.mkdtemp(prefix="congdan-test-keys-"))
 
 
 def _reset_database(url: str) -> None:
@@ -66,7 +66,8 @@ def make_app(database_url: str, **overrides: Any) -> Flask:
         "SECRET_KEY": TEST_SECRET,
         "BASE_URL": "http://localhost",
         "VNEID_CLIENT_SECRET": TEST_CLIENT_SECRET,
-        "VNEID_KEYS_FILE": str(KEYS_FILE),
+        "VNEID_KEYS_FILE": str(KEYS_DIR / "vneid_keys.json"),
+        "API_KEYS_FILE": str(KEYS_DIR / "api_keys.json"),
         # Hash cost is irrelevant to what the tests prove and dominates seeding.
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from tests.test_errors import assert_problem
 
 
@@ -24,7 +26,7 @@ def test_every_route_is_documented(app, client):
     for rule in app.url_map.iter_rules():
         if rule.endpoint in ("static",) or rule.endpoint.startswith("api-docs."):
             continue
-        path = rule.rule.replace("<uuid:", "{").replace("<", "{").replace(">", "}")
+        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
         assert path in documented, rule.rule
 
 

@@ -1,0 +1,68 @@
+"""The sweeper marks what ran out and tells both sides."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from app.db import utcnow
+from app.extensions import db
+from consent.models import (
+    ArtefactStatus,
+    ConsentArtefact,
+    ConsentRequest,
+    Notification,
+    RequestStatus,
+)
+from tests.consent.helpers import AN, BINH, ask, grant
+
+
+def test_consent_expire_command_expires_requests_and_artefacts(
+    app, client, parties, citizen, organisation
+):
+    request = ask(client, parties.clinic(), citizen(BINH).id)
+    artefact = grant(client, parties, citizen(AN).id)
+    past = utcnow() - timedelta(seconds=1)
+    db.session.execute(
+        sa.update(ConsentRequest)
+        .where(ConsentRequest.id == uuid.UUID(request["id"]))
+        .values(expires_at=past)
+    )
+    db.session.execute(sa.update(ConsentArtefact).values(valid_until=past))
+    db.session.commit()
+
+    result = app.test_cli_runner().invoke(args=["consent", "expire"])
+    assert result.exit_code == 0, result.output
+    assert "Expired 1 requests and 1 consents." in result.output
+    db.session.expire_all()
+    assert (
+        db.session.get(ConsentRequest, uuid.UUID(request["id"])).status
+        == RequestStatus.EXPIRED
+    )
+    expired = db.session.get(ConsentArtefact, uuid.UUID(artefact["id"]))
+    assert expired.status == ArtefactStatus.EXPIRED
+    assert [h.status for h in expired.history] == [
+        ArtefactStatus.GRANTED,
+        ArtefactStatus.EXPIRED,
+    ]
+    org_kinds = set(
+        db.session.scalars(
+            sa.select(Notification.kind).where(
+                Notification.org_id == organisation("74012").id
+            )
+        )
+    )
+    assert {"consent_request_expired", "consent_expired"} <= org_kinds
+    guardian_kinds = set(
+        db.session.scalars(
+            sa.select(Notification.kind).where(
+                Notification.citizen_id == citizen(AN).id
+            )
+        )
+    )
+    assert "consent_request_expired" in guardian_kinds
+
+    again = app.test_cli_runner().invoke(args=["consent", "expire"])
+    assert "Expired 0 requests and 0 consents." in again.output
