@@ -15,9 +15,11 @@ from flask_smorest import Blueprint
 
 from app import i18n
 from app.extensions import db
-from identity.vneid import keys, login
+from identity.vneid import authorize as authorize_flow
+from identity.vneid import keys, pages
 from identity.vneid.claims import ACR_VALUES, CLAIMS_SUPPORTED, SCOPES_SUPPORTED
-from identity.vneid.server import authorization, end_login_session, issuer
+from identity.vneid.issuance import end_login_session, issuer
+from identity.vneid.server import authorization
 
 blp = Blueprint(
     "vneid",
@@ -135,7 +137,7 @@ def jwks() -> Response:
     },
 )
 def authorize() -> Response:
-    return login.handle_authorize()
+    return authorize_flow.handle_authorize()
 
 
 def _protocol(endpoint_response: Response) -> Response:
@@ -206,27 +208,27 @@ def logout() -> Response:
     try:
         end_request = authorization.validate_endpoint_request("end_session")
     except OAuth2Error as error:
-        return login.error_response(error)
-    lang = login.page_language()
+        return pages.error_response(error)
+    lang = pages.page_language()
     if end_request.needs_confirmation and not (
-        request.method == "POST" and login.csrf_ok()
+        request.method == "POST" and pages.csrf_ok()
     ):
-        return login.render_message(
+        return pages.render_message(
             "vneid.logout.title",
             i18n.translate("vneid.logout.confirm", lang),
             200,
             form_action=request.full_path,
         )
-    current = login.current_login_session()
+    current = pages.current_login_session()
     if current is not None:
         end_login_session(current.id)
-    login.state().clear()
+    pages.state().clear()
     response: Response | None = authorization.create_endpoint_response(
         "end_session", end_request
     )
     db.session.commit()
     if response is not None:
         return response
-    return login.render_message(
+    return pages.render_message(
         "vneid.logout.title", i18n.translate("vneid.logout.done", lang), 200
     )

@@ -1,0 +1,223 @@
+"""The interactive authorization endpoint: sign in, second factor, consent, code.
+
+Every step is served at ``/vneid/authorize`` with the client's original query
+string, so each POST re-validates the whole authorization request through Authlib.
+Progress lives in the signed session cookie: the provider session id (``sid``), a
+password-verified login waiting for its second factor, and which authorization
+requests (by a hash of their parameters) already had a fresh login or consent,
+so ``prompt=login`` and ``max_age`` are satisfied once and do not loop.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from authlib.oauth2 import OAuth2Error
+from authlib.oauth2.rfc6749 import AccessDeniedError, InvalidRequestError
+from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
+from flask import (
+    Response,
+    request,
+)
+
+from app import audit, i18n
+from app.db import utcnow
+from app.extensions import db
+from identity.vneid import texts  # noqa: F401 - registers the page texts
+from identity.vneid.claims import (
+    ACR_VALUES,
+    CLAIM_LABELS,
+    claims_for_scope,
+)
+from identity.vneid.login import client_id_of, login_needed, login_step
+from identity.vneid.models import ClaimConsent, LoginSession
+from identity.vneid.pages import (
+    csrf_ok,
+    current_login_session,
+    error_redirect,
+    error_response,
+    flow_key,
+    page_language,
+    remember,
+    render_message,
+    render_page,
+    state,
+)
+from identity.vneid.server import authorization
+
+CONSENT_LIFETIME = timedelta(days=365)
+
+
+class UnmetAuthenticationRequirementsError(OAuth2Error):
+    """The account cannot authenticate at any of the requested ``acr_values``."""
+
+    error = "unmet_authentication_requirements"
+
+
+class RequestNotSupportedError(OAuth2Error):
+    error = "request_not_supported"
+
+
+# --- pages ---------------------------------------------------------------
+
+
+def latest_consent(citizen_id: uuid.UUID, client_id: str) -> ClaimConsent | None:
+    """The citizen's current claim consent for a client, if any is still valid."""
+    return db.session.scalar(
+        sa.select(ClaimConsent)
+        .where(
+            ClaimConsent.citizen_id == citizen_id,
+            ClaimConsent.client_id == client_id,
+            ClaimConsent.revoked_at.is_(None),
+            ClaimConsent.expires_at > utcnow(),
+        )
+        .order_by(ClaimConsent.granted_at.desc())
+        .limit(1)
+    )
+
+
+def _consent_page(grant: Any, requested: list[str]) -> Response:
+    index = 0 if page_language() == "vi" else 1
+    return render_page(
+        "consent.html",
+        claims=[(claim, CLAIM_LABELS[claim][index]) for claim in requested],
+        client_name=grant.request.client.name,
+        action=request.full_path,
+    )
+
+
+def _record_consent(
+    login: LoginSession, client_id: str, requested: list[str]
+) -> ClaimConsent:
+    excluded = set(request.form.getlist("exclude"))
+    consent = ClaimConsent(
+        citizen_id=login.citizen_id,
+        client_id=client_id,
+        requested=requested,
+        claims=[claim for claim in requested if claim not in excluded],
+        expires_at=utcnow() + CONSENT_LIFETIME,
+    )
+    db.session.add(consent)
+    audit.record(
+        "vneid.consent",
+        "success",
+        actor_id=login.citizen_id,
+        client_id=client_id,
+        details={
+            "claims": consent.claims,
+            "declined": sorted(excluded & set(requested)),
+        },
+    )
+    return consent
+
+
+# --- the endpoint ----------------------------------------------------------
+
+
+def _parse_max_age(grant: Any) -> int | None:
+    raw = grant.request.payload.data.get("max_age")
+    if raw is None:
+        return None
+    if not str(raw).isdigit():
+        raise InvalidRequestError("'max_age' must be a non-negative integer.")
+    return int(raw)
+
+
+def handle_authorize() -> Response:
+    """Serve every step of ``/vneid/authorize`` for GET and POST."""
+    if request.method == "POST" and not csrf_ok():
+        return render_message(
+            "vneid.error.title",
+            i18n.translate("vneid.error.csrf", page_language()),
+            400,
+            is_error=True,
+        )
+    login = current_login_session()
+    try:
+        grant = authorization.get_consent_grant(
+            end_user=login.citizen if login else None
+        )
+    except OAuth2Error as error:
+        return error_response(error)
+    data = grant.request.payload.data
+    if data.get("request") or data.get("request_uri"):
+        return error_redirect(grant, RequestNotSupportedError())
+    try:
+        max_age = _parse_max_age(grant)
+    except OAuth2Error as error:
+        return error_redirect(grant, error)
+    prompts = set(data.get("prompt", "").split())
+    acr_values = [
+        acr for acr in data.get("acr_values", "").split() if acr in ACR_VALUES
+    ]
+    flow = flow_key()
+
+    if (
+        login is not None
+        and flow not in state().get("fresh", [])
+        and login_needed(login, prompts, max_age, acr_values)
+    ):
+        login = None
+    if login is None:
+        if "none" in prompts:
+            return error_redirect(grant, LoginRequiredError())
+        outcome = login_step(grant, flow)
+        if isinstance(outcome, Response):
+            return outcome
+        login = outcome
+    if acr_values and login.acr not in acr_values:
+        audit.record(
+            "vneid.authorize",
+            "failure",
+            actor_id=login.citizen_id,
+            client_id=client_id_of(grant),
+            details={"reason": "acr"},
+        )
+        db.session.commit()
+        return error_redirect(grant, UnmetAuthenticationRequirementsError())
+
+    client_id = client_id_of(grant)
+    requested = claims_for_scope(grant.request.scope)
+    consent = latest_consent(login.citizen_id, client_id)
+    consented_now = flow in state().get("consented", [])
+    if not consented_now and (
+        consent is None
+        or not set(requested) <= set(consent.requested)
+        or "consent" in prompts
+    ):
+        if "none" in prompts:
+            return error_redirect(grant, ConsentRequiredError())
+        if request.method != "POST" or request.form.get("step") != "consent":
+            db.session.commit()
+            return _consent_page(grant, requested)
+        if request.form.get("confirm") != "yes":
+            audit.record(
+                "vneid.consent",
+                "denied",
+                actor_id=login.citizen_id,
+                client_id=client_id,
+            )
+            db.session.commit()
+            return error_redirect(grant, AccessDeniedError())
+        consent = _record_consent(login, client_id, requested)
+        remember("consented", flow)
+
+    released = [
+        claim for claim in requested if consent is not None and claim in consent.claims
+    ]
+    grant.request.vneid_context = {"session": login, "claims": released}
+    response: Response = authorization.create_authorization_response(
+        grant=grant, grant_user=login.citizen
+    )
+    audit.record(
+        "vneid.authorize",
+        "success",
+        actor_id=login.citizen_id,
+        client_id=client_id,
+        details={"claims": released},
+    )
+    db.session.commit()
+    return response
