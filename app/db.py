@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Dialect, Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, registry
 from sqlalchemy.pool import ConnectionPoolEntry
 
 NAMING_CONVENTION = {
@@ -112,6 +112,9 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> N
     # WAL lets readers go on while a gunicorn worker writes; memory databases
     # answer "memory" and stay as they are.
     cursor.execute("PRAGMA journal_mode=WAL")
+    # In WAL mode NORMAL is still corruption-safe; it only lets a power cut lose the
+    # last commits, which is right for the embedded development database.
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
@@ -119,3 +122,17 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> N
 def _sqlite_on_begin(connection: Connection) -> None:
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql("BEGIN")
+
+
+def end_read_snapshot(session: Session) -> None:
+    """On SQLite, commit a read-only transaction before its first write.
+
+    In WAL mode a transaction that has read and then writes fails at once
+    (SQLITE_BUSY_SNAPSHOT) when another worker committed in between; a transaction
+    that starts by writing waits for the lock instead (``busy_timeout``). Reads that
+    log what they read call this before logging. PostgreSQL needs nothing.
+    """
+    if session.get_bind().dialect.name == "sqlite" and not (
+        session.new or session.dirty or session.deleted
+    ):
+        session.commit()

@@ -251,7 +251,7 @@ def _handle_database_unreachable(error: DBAPIError) -> BaseResponse:
     from app.extensions import db
 
     db.session.rollback()
-    log.error("database unavailable: %s", error.orig.__class__.__name__)
+    log.error("database unavailable: %s: %s", error.orig.__class__.__name__, error.orig)
     return render_http_exception(DatabaseUnavailable(headers={"Retry-After": "5"}))
 
 

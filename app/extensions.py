@@ -14,7 +14,9 @@ from flask_sqlalchemy import SQLAlchemy
 
 from app.db import Base
 
-db = SQLAlchemy(model_class=Base)
+# Routes commit, then serialise what they hold: reloading every attribute after the
+# commit would cost a query per object and show nothing new.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 jwt = JWTManager()
 limiter = Limiter(key_func=get_remote_address)

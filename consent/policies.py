@@ -8,6 +8,8 @@
   that organisation and the category, whose purpose reaches the category, whose
   data period covers what is asked, whose access mode allows the action, and whose
   frequency limit is not used up (otherwise 429 with ``Retry-After``);
+* a doctor inside an emergency-access window they opened: permit, for the
+  emergency summary only;
 * staff whose membership has ended since their token was issued: deny.
 
 Everything is read from the database on every call, so a revocation or an expiry
@@ -29,10 +31,16 @@ import sqlalchemy as sa
 from flask import g, has_request_context
 
 from app.auth import Actor
-from app.db import utcnow
+from app.db import end_read_snapshot, utcnow
 from app.errors import Forbidden, Problem
 from app.extensions import db
-from consent.models import AccessEvent, ArtefactStatus, Basis, ConsentArtefact
+from consent.models import (
+    AccessEvent,
+    ArtefactStatus,
+    Basis,
+    ConsentArtefact,
+    EmergencyAccess,
+)
 from consent.vocabulary import PURPOSES, AccessMode, Category, FrequencyUnit
 from identity import services as identity_services
 from identity.policies import is_guardian_of
@@ -119,6 +127,27 @@ def _guardian_rule(actor: Actor, subject_id: uuid.UUID, at: datetime) -> Decisio
     return NOT_APPLICABLE
 
 
+def _emergency_rule(
+    actor: Actor, subject_id: uuid.UUID, category: Category, at: datetime
+) -> Decision:
+    if actor.org_id is None or category != Category.EMERGENCY_SUMMARY:
+        return NOT_APPLICABLE
+    window = db.session.scalar(
+        sa.select(EmergencyAccess.id)
+        .where(
+            EmergencyAccess.subject_id == subject_id,
+            EmergencyAccess.org_id == actor.org_id,
+            EmergencyAccess.actor_id == actor.citizen_id,
+            EmergencyAccess.opened_at <= at,
+            EmergencyAccess.expires_at > at,
+        )
+        .limit(1)
+    )
+    if window is None:
+        return NOT_APPLICABLE
+    return Decision(Effect.PERMIT, Basis.EMERGENCY)
+
+
 _WINDOWS = {
     FrequencyUnit.HOUR: timedelta(hours=1),
     FrequencyUnit.DAY: timedelta(days=1),
@@ -158,12 +187,23 @@ def _frequency_wait(artefact: ConsentArtefact, at: datetime) -> int | None:
     return max(1, math.ceil((oldest + window - at).total_seconds()))
 
 
+Period = tuple[date | None, date | None]
+
+
+def _inside(period: Period, artefact: ConsentArtefact) -> bool:
+    """Whether the asked dates (an open bound asks nothing) lie in the artefact's."""
+    start, end = period
+    return (start is None or artefact.data_from <= start <= artefact.data_to) and (
+        end is None or artefact.data_from <= end <= artefact.data_to
+    )
+
+
 def _artefact_check(
     artefact: ConsentArtefact,
     category: Category,
     at: datetime,
     action: str,
-    period: tuple[date, date] | None,
+    period: Period | None,
 ) -> Decision:
     if artefact.status == ArtefactStatus.REVOKED:
         return Decision(Effect.DENY, reason="artefact-revoked")
@@ -176,9 +216,7 @@ def _artefact_check(
         return Decision(Effect.DENY, reason="purpose-mismatch")
     if action == "export" and artefact.access_mode != AccessMode.STORE:
         return Decision(Effect.DENY, reason="view-only")
-    if period is not None and not (
-        artefact.data_from <= period[0] and period[1] <= artefact.data_to
-    ):
+    if period is not None and not _inside(period, artefact):
         return Decision(Effect.DENY, reason="period-outside")
     wait = _frequency_wait(artefact, at)
     if wait is not None:
@@ -192,7 +230,7 @@ def _artefact_rule(
     category: Category,
     at: datetime,
     action: str,
-    period: tuple[date, date] | None,
+    period: Period | None,
 ) -> Decision:
     if actor.org_id is None:
         return NOT_APPLICABLE
@@ -227,7 +265,7 @@ def decide(
     *,
     at: datetime | None = None,
     action: str = "read",
-    period: tuple[date, date] | None = None,
+    period: Period | None = None,
 ) -> Decision:
     """Combine every rule for one read (no side effects)."""
     at = at or utcnow()
@@ -237,6 +275,7 @@ def decide(
             _membership_rule(actor),
             _self_rule(actor, subject_id),
             _guardian_rule(actor, subject_id, at),
+            _emergency_rule(actor, subject_id, category, at),
             artefact_decision,
         ]
     )
@@ -264,6 +303,9 @@ def record_access(
     decision: Decision,
 ) -> None:
     """Write the access event of one cross-party decision."""
+    # Read before settling the snapshot, so the new transaction starts by writing.
+    artefact_id = decision.artefact.id if decision.artefact else None
+    end_read_snapshot(db.session)
     db.session.add(
         AccessEvent(
             subject_id=subject_id,
@@ -272,7 +314,7 @@ def record_access(
             category=category.value,
             action=action,
             basis=decision.basis,
-            artefact_id=decision.artefact.id if decision.artefact else None,
+            artefact_id=artefact_id,
             outcome="permit" if decision.allowed else "deny",
             reason=decision.reason,
             request_id=_request_id(),
@@ -288,7 +330,7 @@ def authorize_read(
     *,
     at: datetime | None = None,
     action: str = "read",
-    period: tuple[date, date] | None = None,
+    period: Period | None = None,
 ) -> Decision:
     """Decide one read, log it if cross-party, and refuse it with a problem if denied.
 

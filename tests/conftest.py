@@ -28,6 +28,7 @@ from sqlalchemy import orm
 from app import create_app
 from app.db import utcnow
 from app.extensions import db
+from health_book.demo import seed_health_book
 from identity.demo import seed_identity
 from identity.login.models import TokenFamily
 from identity.models import Citizen, Organisation
@@ -82,7 +83,7 @@ def app(database_url: str) -> Iterator[Flask]:
     application = make_app(database_url)
     with application.app_context():
         flask_migrate.upgrade()
-        seed_identity()
+        seed_health_book(seed_identity())
         db.session.commit()
         db.session.remove()
     yield application
@@ -108,7 +109,11 @@ def db_session(
         outer = connection.begin()
         original = db.session
         db.session = orm.scoped_session(
-            orm.sessionmaker(bind=connection, join_transaction_mode="create_savepoint"),
+            orm.sessionmaker(
+                bind=connection,
+                join_transaction_mode="create_savepoint",
+                expire_on_commit=False,
+            ),
             scopefunc=_app_ctx_id,
         )
         try:
