@@ -14,6 +14,7 @@ from app.config import (
     ensure_secret_key,
     load_config,
 )
+from app.converters import SubjectConverter
 from app.errors import ProblemApi
 from app.extensions import db, jwt, limiter, migrate
 
@@ -62,7 +63,9 @@ def _register_extensions(app: Flask) -> ProblemApi:
         render_as_batch=True,
         compare_type=True,
     )
+    app.url_map.converters["subject"] = SubjectConverter
     api = ProblemApi(app)
+    api.register_converter(SubjectConverter, SubjectConverter.openapi_schema)
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     )
@@ -79,6 +82,7 @@ def _import_models() -> None:
     from app import audit, idempotency  # noqa: F401
     from consent import models as consent_models  # noqa: F401
     from consent import texts  # noqa: F401 - registers the messages
+    from health_book import models as health_models  # noqa: F401
     from identity import models, totp  # noqa: F401
     from identity.login import models as login_models  # noqa: F401
     from identity.login import tokens  # noqa: F401 - registers the JWT callbacks
@@ -89,6 +93,7 @@ def _register_blueprints(api: ProblemApi) -> None:
     from app.health import blp as health_blp
     from app.signing import blp as signing_blp
     from consent.routes import blp as consent_blp
+    from health_book.routes import blp as health_book_blp
     from identity.login.routes import blp as auth_blp
     from identity.login.routes import callback_blp
     from identity.routes import blp as identity_blp
@@ -102,6 +107,7 @@ def _register_blueprints(api: ProblemApi) -> None:
         callback_blp,
         vneid_blp,
         consent_blp,
+        health_book_blp,
     )
     for blueprint in blueprints:
         api.register_blueprint(blueprint)

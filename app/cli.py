@@ -13,9 +13,11 @@ from app.extensions import db
 @click.command("seed-demo")
 def seed_demo_command() -> None:
     """Create the demo accounts and data of DESIGN.md (safe to run again)."""
+    from health_book.demo import seed_health_book
     from identity.demo import seed_identity
 
     citizens = seed_identity()
+    seed_health_book(citizens)
     db.session.commit()
     click.echo(f"Demo data ready: {len(citizens)} citizens. Password: congdan-demo")
 

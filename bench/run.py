@@ -11,6 +11,7 @@ file in a temporary directory), ``WORKERS`` (default 2).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
@@ -67,32 +68,62 @@ def _flask(env: dict[str, str], *args: str) -> str:
     return completed.stdout
 
 
-def _token_for(env: dict[str, str], national_id: str) -> str:
-    """An access token of a real login (token family) for a demo citizen."""
-    script = (
-        "import sqlalchemy as sa\n"
-        "from app import create_app\n"
-        "from app.db import utcnow\n"
-        "from app.extensions import db\n"
-        "from identity.login import tokens\n"
-        "from identity.models import Citizen\n"
-        "app = create_app()\n"
-        "with app.app_context():\n"
-        "    who = db.session.scalar(sa.select(Citizen).where("
-        f"Citizen.national_id == {national_id!r}))\n"
-        "    pair = tokens.start_session(who, acr='urn:vneid:loa:2', auth_time=utcnow())\n"
-        "    db.session.commit()\n"
-        "    print(pair['access_token'])\n"
+_SETUP = """
+import json
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from flask_jwt_extended import create_access_token
+
+from app import create_app
+from app.auth import Actor
+from app.db import utcnow
+from app.extensions import db
+from consent import requests
+from consent.vocabulary import AccessMode
+from identity.login import tokens
+from identity.models import Citizen, Organisation
+
+app = create_app()
+with app.app_context():
+    def citizen(number):
+        return db.session.scalar(sa.select(Citizen).where(Citizen.national_id == number))
+
+    an, binh, cuc = citizen("074095000101"), citizen("074314000102"), citizen("074190000103")
+    clinic = db.session.scalar(sa.select(Organisation).where(Organisation.code == "74012"))
+    an_pair = tokens.start_session(an, acr="urn:vneid:loa:2", auth_time=utcnow())
+    cuc_pair = tokens.start_session(cuc, acr="urn:vneid:loa:1", auth_time=utcnow())
+    family = tokens.decode_token(cuc_pair["access_token"])["fam"]
+    doctor = Actor(citizen_id=cuc.id, org_id=clinic.id, role="doctor")
+    asked = requests.create_request(doctor, {
+        "subject_id": binh.id, "purpose": "CAREMGT", "categories": ["immunizations"],
+        "data_from": date(2000, 1, 1), "data_to": date(2030, 1, 1),
+        "valid_until": utcnow() + timedelta(days=1), "access_mode": AccessMode.VIEW,
+    })
+    requests.approve(Actor(citizen_id=an.id, acr="urn:vneid:loa:2", auth_time=utcnow()), asked.id, {})
+    clinic_token = create_access_token(
+        identity=str(cuc.id), expires_delta=timedelta(hours=1),
+        additional_claims={"fam": family, "acr": "urn:vneid:loa:1", "org": str(clinic.id), "role": "doctor"},
     )
+    db.session.commit()
+    print(json.dumps({"an": an_pair["access_token"], "clinic": clinic_token, "binh": str(binh.id)}))
+"""
+
+
+def _setup(env: dict[str, str]) -> dict[str, str]:
+    """Tokens of a real login for An and the clinic, and a consent for Bình's book."""
     completed = subprocess.run(
-        [sys.executable, "-c", script],
+        [sys.executable, "-c", _SETUP],
         cwd=ROOT,
         env=env,
-        check=True,
+        check=False,
         capture_output=True,
         text=True,
     )
-    return completed.stdout.strip().splitlines()[-1]
+    if completed.returncode != 0:
+        raise SystemExit(f"benchmark setup failed:\n{completed.stderr}")
+    parsed: dict[str, str] = json.loads(completed.stdout.strip().splitlines()[-1])
+    return parsed
 
 
 def _wait_until_up(base: str, server: subprocess.Popen[bytes]) -> None:
@@ -180,13 +211,20 @@ def main() -> int:
     )
     _flask(env, "db", "upgrade")
     _flask(env, "seed-demo")
-    token = _token_for(env, "074095000101")
-    bearer = {"Authorization": f"Bearer {token}"}
+    fixtures = _setup(env)
+    citizen = {"Authorization": f"Bearer {fixtures['an']}"}
+    clinic = {"Authorization": f"Bearer {fixtures['clinic']}"}
     endpoints = [
         Endpoint(FLOOR, "/livez"),
         Endpoint("healthz (SELECT 1)", "/healthz"),
         Endpoint("organisations list", "/api/v1/organisations"),
-        Endpoint("own register entry", "/api/v1/citizens/me", bearer),
+        Endpoint("own register entry", "/api/v1/citizens/me", citizen),
+        Endpoint("own health book", "/api/v1/citizens/me/health-book", citizen),
+        Endpoint(
+            "clinic reads immunizations",
+            f"/api/v1/citizens/{fixtures['binh']}/health-book/immunizations",
+            clinic,
+        ),
     ]
     server = subprocess.Popen(
         [

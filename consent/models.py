@@ -238,6 +238,31 @@ class AccessEvent(Base):
     organisation: Mapped[Organisation | None] = relationship()
 
 
+class EmergencyAccess(Base):
+    """A doctor's break-glass access to a patient's emergency summary, time-boxed."""
+
+    __tablename__ = "emergency_accesses"
+    __table_args__ = (
+        sa.Index("ix_emergency_accesses_subject_org", "subject_id", "org_id"),
+        sa.Index("ix_emergency_accesses_org_opened", "org_id", "opened_at"),
+    )
+
+    WINDOW = timedelta(minutes=30)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    subject_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("citizens.id", ondelete="CASCADE")
+    )
+    org_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("organisations.id"))
+    actor_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("citizens.id"))
+    reason: Mapped[str] = mapped_column(sa.String(500))
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    reviewed_at: Mapped[datetime | None]
+    reviewed_by: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("citizens.id"))
+    review_note: Mapped[str | None] = mapped_column(sa.String(500))
+
+
 class Notification(Base):
     """A message for a citizen, or for the staff of an organisation."""
 

@@ -32,6 +32,14 @@ add_messages(
             "Thao tác không thực hiện được ở trạng thái hiện tại; không có gì thay đổi.",
             "This cannot be done in the current state; nothing was changed.",
         ),
+        "record-superseded.title": (
+            "Bản ghi đã được đính chính",
+            "Record already corrected",
+        ),
+        "record-superseded.detail": (
+            "Bản ghi này đã có phiên bản mới hơn; hãy đính chính phiên bản hiện hành.",
+            "This record already has a newer version; correct the current one.",
+        ),
         "share-code-invalid.title": ("Mã chia sẻ không hợp lệ", "Invalid share code"),
         "share-code-invalid.detail": (
             "Mã chia sẻ không đúng, đã dùng hoặc đã hết hạn.",

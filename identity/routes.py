@@ -43,7 +43,7 @@ class CitizenMe(MethodView):
     @blp.doc(security=BEARER)
     def get(self) -> Citizen:
         """Read my entry in the population register and my roles."""
-        return services.get_citizen(current_actor().citizen_id)
+        return services.get_citizen(current_actor().citizen_id, with_roles=True)
 
 
 @blp.route("/citizens/<uuid:citizen_id>")

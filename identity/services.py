@@ -40,15 +40,14 @@ def hash_password(password: str) -> str:
     )
 
 
-def get_citizen(citizen_id: uuid.UUID) -> Citizen:
-    """Return the citizen, with their roles loaded, or raise a 404 problem."""
-    citizen = db.session.get(
-        Citizen,
-        citizen_id,
-        options=[
-            orm.selectinload(Citizen.memberships).joinedload(Membership.organisation)
-        ],
+def get_citizen(citizen_id: uuid.UUID, *, with_roles: bool = False) -> Citizen:
+    """Return the citizen (with their roles loaded, if asked) or raise a 404 problem."""
+    options = (
+        [orm.selectinload(Citizen.memberships).joinedload(Membership.organisation)]
+        if with_roles
+        else []
     )
+    citizen = db.session.get(Citizen, citizen_id, options=options)
     if citizen is None:
         raise NotFound()
     return citizen

@@ -193,7 +193,7 @@ class Me(MethodView):
     def get(self) -> dict[str, Any]:
         """Read who I am: profile, roles, the children I act for, my acting role."""
         actor = current_actor()
-        citizen = services.get_citizen(actor.citizen_id)
+        citizen = services.get_citizen(actor.citizen_id, with_roles=True)
         return {
             "profile": citizen,
             "memberships": citizen.active_memberships,

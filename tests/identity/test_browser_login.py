@@ -20,6 +20,7 @@ from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
 from app.extensions import db
+from health_book.demo import seed_health_book
 from identity.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, seed_identity
 from tests.conftest import make_app
 
@@ -49,7 +50,7 @@ def live_server(scratch_database_url: str) -> Iterator[str]:
     app = make_app(scratch_database_url, BASE_URL=base_url)
     with app.app_context():
         flask_migrate.upgrade()
-        seed_identity()
+        seed_health_book(seed_identity())
         db.session.commit()
         db.session.remove()
     server = make_server("127.0.0.1", port, app, threaded=True)

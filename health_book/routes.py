@@ -1,0 +1,281 @@
+"""HTTP API of the health book: ``/api/v1/citizens/{id|me}/health-book/...``.
+
+Each category gets the same five routes — list and write, correct, history, hide
+and unhide — registered from one table, so a new category cannot forget one.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import Response, jsonify
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from app.auth import BEARER, auth_required, current_actor, step_up_required
+from app.errors import NotFound
+from app.extensions import db
+from app.idempotency import idempotent
+from app.pagination import Page, page_schema
+from consent import emergency
+from consent.models import EmergencyAccess
+from consent.vocabulary import Category
+from health_book import fhir, schemas, services, views
+from health_book.models import HealthProfile
+
+blp = Blueprint(
+    "health_book",
+    __name__,
+    url_prefix="/api/v1",
+    description="The electronic health book: clinic-written, consent-gated.",
+)
+BOOK = "/citizens/<subject:subject>/health-book"
+
+CATEGORY_SCHEMAS: dict[Category, type[schemas.RecordSchema]] = {
+    Category.ALLERGIES: schemas.AllergySchema,
+    Category.CONDITIONS: schemas.ConditionSchema,
+    Category.IMMUNIZATIONS: schemas.ImmunizationSchema,
+    Category.ENCOUNTERS: schemas.EncounterSchema,
+    Category.MEDICATIONS: schemas.MedicationSchema,
+    Category.OBSERVATIONS: schemas.ObservationSchema,
+}
+
+
+def _register_category(category: Category, schema: type[schemas.RecordSchema]) -> None:
+    model = services.MODELS[category]
+    name = category.value
+    doc = {"security": BEARER}
+
+    class Records(MethodView):
+        @auth_required
+        @blp.arguments(schemas.RecordQueryArgsSchema, location="query")
+        @blp.response(200, page_schema(schema))
+        @blp.alt_response(403, response="FORBIDDEN")
+        @blp.doc(
+            summary=f"List {name} (newest first), as the caller may see them.", **doc
+        )
+        def get(self, args: dict[str, Any], subject: str | uuid.UUID) -> Page[Any]:
+            actor = current_actor()
+            citizen = services.resolve_subject(actor, subject)
+            page = services.list_records(actor, citizen, category, **args)
+            db.session.commit()  # keep the access event
+            return page
+
+        @idempotent
+        @auth_required
+        @blp.arguments(schema)
+        @blp.response(201, schema)
+        @blp.alt_response(403, response="FORBIDDEN")
+        @blp.doc(
+            summary=f"Record {name} (a doctor or nurse acting for a clinic).", **doc
+        )
+        def post(self, data: dict[str, Any], subject: str | uuid.UUID) -> Any:
+            actor = current_actor()
+            record = services.add_record(
+                actor, services.resolve_subject(actor, subject), model, data
+            )
+            db.session.commit()
+            return record
+
+    correction = schemas.correction_schema(schema)
+
+    class Corrections(MethodView):
+        @idempotent
+        @auth_required
+        @blp.arguments(correction)
+        @blp.response(201, schema)
+        @blp.alt_response(409, response="CONFLICT")
+        @blp.doc(summary=f"Correct one of {name}: a new version supersedes it.", **doc)
+        def post(
+            self, data: dict[str, Any], subject: str | uuid.UUID, record_id: uuid.UUID
+        ) -> Any:
+            actor = current_actor()
+            citizen = services.resolve_subject(actor, subject)
+            reason = data.pop("correction_reason")
+            record = services.correct_record(
+                actor, citizen, model, record_id, data, reason
+            )
+            db.session.commit()
+            return record
+
+    class History(MethodView):
+        @auth_required
+        @blp.response(200, schema(many=True))
+        @blp.alt_response(404, response="NOT_FOUND")
+        @blp.doc(summary=f"Read every version of one of {name}, oldest first.", **doc)
+        def get(self, subject: str | uuid.UUID, record_id: uuid.UUID) -> list[Any]:
+            actor = current_actor()
+            versions = services.record_history(
+                actor, services.resolve_subject(actor, subject), category, record_id
+            )
+            db.session.commit()
+            return versions
+
+    def visibility(hidden: bool) -> type[MethodView]:
+        class Visibility(MethodView):
+            @auth_required
+            @blp.response(200, schema)
+            @blp.alt_response(403, response="FORBIDDEN")
+            @blp.doc(
+                summary=f"{'Hide' if hidden else 'Show again'} one of {name} from everyone but me.",
+                **doc,
+            )
+            def post(self, subject: str | uuid.UUID, record_id: uuid.UUID) -> Any:
+                actor = current_actor()
+                record = services.set_hidden(
+                    actor,
+                    services.resolve_subject(actor, subject),
+                    model,
+                    record_id,
+                    hidden,
+                )
+                db.session.commit()
+                return record
+
+        return Visibility
+
+    blp.route(f"{BOOK}/{name}", endpoint=f"{name}")(Records)
+    blp.route(
+        f"{BOOK}/{name}/<uuid:record_id>/corrections", endpoint=f"{name}_corrections"
+    )(Corrections)
+    blp.route(f"{BOOK}/{name}/<uuid:record_id>/history", endpoint=f"{name}_history")(
+        History
+    )
+    blp.route(f"{BOOK}/{name}/<uuid:record_id>/hide", endpoint=f"{name}_hide")(
+        visibility(True)
+    )
+    blp.route(f"{BOOK}/{name}/<uuid:record_id>/unhide", endpoint=f"{name}_unhide")(
+        visibility(False)
+    )
+
+
+for _category, _schema in CATEGORY_SCHEMAS.items():
+    _register_category(_category, _schema)
+
+
+@blp.route(BOOK)
+class Summary(MethodView):
+    @auth_required
+    @blp.response(200, schemas.SummarySchema)
+    @blp.alt_response(403, response="FORBIDDEN")
+    @blp.doc(security=BEARER)
+    def get(self, subject: str | uuid.UUID) -> dict[str, Any]:
+        """Read the health book at a glance (only the categories I may read)."""
+        actor = current_actor()
+        book = views.summary(actor, services.resolve_subject(actor, subject))
+        db.session.commit()
+        return book
+
+
+@blp.route(f"{BOOK}/profile")
+class Profile(MethodView):
+    @auth_required
+    @blp.response(200, schemas.ProfileSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.doc(security=BEARER)
+    def get(self, subject: str | uuid.UUID) -> HealthProfile:
+        """Read the profile: blood group, height, weight, BHYT card (as observations)."""
+        actor = current_actor()
+        current = services.profile(actor, services.resolve_subject(actor, subject))
+        db.session.commit()
+        if current is None:
+            raise NotFound()
+        return current
+
+    @idempotent
+    @auth_required
+    @blp.arguments(schemas.ProfileSchema)
+    @blp.response(201, schemas.ProfileSchema)
+    @blp.doc(security=BEARER)
+    def post(self, data: dict[str, Any], subject: str | uuid.UUID) -> HealthProfile:
+        """Record a new profile version (a clinic); the previous one is kept."""
+        actor = current_actor()
+        record: HealthProfile = services.add_record(
+            actor, services.resolve_subject(actor, subject), HealthProfile, data
+        )
+        db.session.commit()
+        return record
+
+
+@blp.route(f"{BOOK}/fhir")
+@blp.doc(
+    security=BEARER,
+    summary="Export the book as a FHIR R4 International Patient Summary (document Bundle).",
+    responses={
+        200: {
+            "description": "FHIR Bundle",
+            "content": {"application/fhir+json": {"schema": {"type": "object"}}},
+        },
+        403: {"$ref": "#/components/responses/FORBIDDEN"},
+    },
+)
+@auth_required
+def patient_summary(subject: str | uuid.UUID) -> Response:
+    actor = current_actor()
+    bundle = fhir.patient_summary(actor, services.resolve_subject(actor, subject))
+    db.session.commit()
+    response = jsonify(bundle)
+    response.mimetype = "application/fhir+json"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@blp.route(f"{BOOK}/emergency-summary")
+class EmergencySummary(MethodView):
+    @auth_required
+    @blp.response(200, schemas.EmergencySummarySchema)
+    @blp.alt_response(403, response="FORBIDDEN")
+    @blp.doc(security=BEARER)
+    def get(self, subject: str | uuid.UUID) -> dict[str, Any]:
+        """Read the emergency summary (also inside an emergency-access window)."""
+        actor = current_actor()
+        summary = views.emergency_summary(
+            actor, services.resolve_subject(actor, subject)
+        )
+        db.session.commit()
+        return summary
+
+
+@blp.route("/citizens/<uuid:citizen_id>/emergency-access")
+class EmergencyAccessOpen(MethodView):
+    @step_up_required
+    @blp.arguments(schemas.EmergencyRequestSchema)
+    @blp.response(201, schemas.EmergencyAccessSchema)
+    @blp.alt_response(403, response="FORBIDDEN")
+    @blp.doc(security=BEARER)
+    def post(self, data: dict[str, str], citizen_id: uuid.UUID) -> EmergencyAccess:
+        """Open a 30-minute emergency window on a patient's summary (a doctor; logged, notified)."""
+        actor = current_actor()
+        access = emergency.open_window(
+            actor, services.resolve_subject(actor, citizen_id), data["reason"]
+        )
+        db.session.commit()
+        return access
+
+
+@blp.route("/emergency-accesses")
+class EmergencyAccesses(MethodView):
+    @auth_required
+    @blp.arguments(schemas.EmergencyQueryArgsSchema, location="query")
+    @blp.response(200, page_schema(schemas.EmergencyAccessSchema))
+    @blp.doc(security=BEARER)
+    def get(self, args: dict[str, Any]) -> Page[EmergencyAccess]:
+        """List my clinic's emergency accesses for review, newest first."""
+        return emergency.list_for_review(
+            current_actor(), unreviewed=args.pop("unreviewed"), **args
+        )
+
+
+@blp.route("/emergency-accesses/<uuid:access_id>/review")
+class EmergencyReview(MethodView):
+    @auth_required
+    @blp.arguments(schemas.ReviewSchema)
+    @blp.response(200, schemas.EmergencyAccessSchema)
+    @blp.alt_response(403, response="FORBIDDEN")
+    @blp.doc(security=BEARER)
+    def post(self, data: dict[str, str], access_id: uuid.UUID) -> EmergencyAccess:
+        """Record the review of an emergency access (by someone other than its doctor)."""
+        access = emergency.review(current_actor(), access_id, data["note"])
+        db.session.commit()
+        return access

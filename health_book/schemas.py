@@ -1,0 +1,297 @@
+"""Request and response bodies of the health book."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from app.pagination import PageArgsSchema
+from health_book import coding
+from health_book.models import (
+    AllergyCategory,
+    ClinicalStatus,
+    Criticality,
+    EncounterClass,
+    MedicationStatus,
+    ObservationCategory,
+    Programme,
+)
+
+_TEXT = validate.Length(min=1, max=500)
+
+
+def _icd10(value: str) -> None:
+    if not coding.is_icd10(value):
+        raise ma.ValidationError(coding.ICD10_ERROR)
+
+
+class RecordSchema(ma.Schema):
+    """What every record says about itself."""
+
+    id = fields.UUID(dump_only=True)
+    citizen_id = fields.UUID(dump_only=True)
+    clinic_id = fields.UUID(dump_only=True)
+    author_id = fields.UUID(dump_only=True)
+    record_date = fields.Date(required=True)
+    created_at = fields.DateTime(dump_only=True)
+    supersedes_id = fields.UUID(dump_only=True, allow_none=True)
+    superseded_at = fields.DateTime(dump_only=True, allow_none=True)
+    hidden = fields.Function(
+        lambda r: r.hidden_at is not None, dump_only=True, metadata={"type": "boolean"}
+    )
+    sensitive = fields.Boolean(load_default=False)
+    correction_reason = fields.String(dump_only=True, allow_none=True)
+
+
+class ProfileSchema(RecordSchema):
+    """Blood group, height, weight and the BHYT card (normalised to 10 digits)."""
+
+    blood_group = fields.String(
+        load_default=None, allow_none=True, validate=validate.OneOf(coding.BLOOD_GROUPS)
+    )
+    height_cm = fields.Decimal(
+        load_default=None,
+        allow_none=True,
+        as_string=True,
+        validate=validate.Range(min=20, max=260),
+    )
+    weight_kg = fields.Decimal(
+        load_default=None,
+        allow_none=True,
+        as_string=True,
+        validate=validate.Range(min=0.5, max=400),
+    )
+    bhyt_number = fields.String(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "15-character card code or 10-digit number"},
+    )
+    bhyt_valid_from = fields.Date(load_default=None, allow_none=True)
+    bhyt_valid_to = fields.Date(load_default=None, allow_none=True)
+    primary_care_facility = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=255)
+    )
+
+    @ma.validates("bhyt_number")
+    def _bhyt(self, value: str | None, **_: Any) -> None:
+        if value:
+            try:
+                coding.normalise_bhyt(value)
+            except ValueError as error:
+                raise ma.ValidationError(str(error)) from error
+
+    @ma.post_load
+    def _normalise(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        if data.get("bhyt_number"):
+            data["bhyt_number"] = coding.normalise_bhyt(data["bhyt_number"])
+        return data
+
+
+class AllergySchema(RecordSchema):
+    """An allergy or intolerance."""
+
+    substance = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    category = fields.Enum(AllergyCategory, by_value=True, required=True)
+    criticality = fields.Enum(Criticality, by_value=True, required=True)
+    reaction = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=500)
+    )
+
+
+class ConditionSchema(RecordSchema):
+    """A diagnosis, coded in ICD-10."""
+
+    icd10_code = fields.String(
+        required=True, validate=_icd10, metadata={"example": "I10"}
+    )
+    description = fields.String(required=True, validate=_TEXT)
+    clinical_status = fields.Enum(ClinicalStatus, by_value=True, required=True)
+
+
+class ImmunizationSchema(RecordSchema):
+    """A vaccine dose (``record_date`` is the day it was given)."""
+
+    vaccine_code = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=20),
+        metadata={"description": "CVX code"},
+    )
+    vaccine_name = fields.String(
+        required=True, validate=validate.Length(min=1, max=255)
+    )
+    dose_number = fields.Integer(required=True, validate=validate.Range(min=1, max=20))
+    lot_number = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=50)
+    )
+    programme = fields.Enum(Programme, by_value=True, required=True)
+
+
+class EncounterSchema(RecordSchema):
+    """A visit or stay (``record_date`` is the admission day)."""
+
+    encounter_class = fields.Enum(EncounterClass, by_value=True, required=True)
+    admitted_at = fields.AwareDateTime(required=True, default_timezone=None)
+    discharged_at = fields.AwareDateTime(
+        load_default=None, allow_none=True, default_timezone=None
+    )
+    reason = fields.String(required=True, validate=_TEXT)
+    diagnosis_code = fields.String(load_default=None, allow_none=True, validate=_icd10)
+    diagnosis_text = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=500)
+    )
+    treatment_summary = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=10000)
+    )
+    follow_up = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=500)
+    )
+
+    @ma.validates_schema(skip_on_field_errors=True)
+    def _discharge_after_admission(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("discharged_at") and data["discharged_at"] < data["admitted_at"]:
+            raise ma.ValidationError(
+                "Discharge cannot come before admission.", field_name="discharged_at"
+            )
+
+
+class MedicationSchema(RecordSchema):
+    """A prescription line."""
+
+    medication = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    atc_code = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Regexp(r"^[A-Z]\d{2}[A-Z]{2}\d{2}$"),
+    )
+    dosage = fields.String(required=True, validate=_TEXT)
+    quantity = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=50)
+    )
+    duration_days = fields.Integer(
+        load_default=None, allow_none=True, validate=validate.Range(min=1, max=3650)
+    )
+    status = fields.Enum(MedicationStatus, by_value=True, required=True)
+
+
+class ObservationSchema(RecordSchema):
+    """A vital sign or laboratory result in a UCUM unit, with its reference range."""
+
+    category = fields.Enum(ObservationCategory, by_value=True, required=True)
+    loinc_code = fields.String(
+        required=True,
+        validate=validate.Regexp(r"^\d{1,7}-\d$"),
+        metadata={"example": "718-7"},
+    )
+    name = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    value = fields.Decimal(required=True, as_string=True)
+    unit = fields.String(
+        required=True,
+        validate=validate.OneOf(sorted(coding.UCUM_UNITS), error=coding.UCUM_ERROR),
+    )
+    reference_low = fields.Decimal(load_default=None, allow_none=True, as_string=True)
+    reference_high = fields.Decimal(load_default=None, allow_none=True, as_string=True)
+    effective_at = fields.AwareDateTime(required=True, default_timezone=None)
+
+    @ma.validates_schema(skip_on_field_errors=True)
+    def _range_order(self, data: dict[str, Any], **_: Any) -> None:
+        low, high = data.get("reference_low"), data.get("reference_high")
+        if low is not None and high is not None and low > high:
+            raise ma.ValidationError(
+                "The reference range is inverted.", field_name="reference_high"
+            )
+
+
+def correction_schema(schema: type[RecordSchema]) -> type[RecordSchema]:
+    """The record's schema plus the (required) reason for the correction."""
+    name = schema.__name__.removesuffix("Schema") + "CorrectionSchema"
+    return type(
+        name,
+        (schema,),
+        {
+            "correction_reason": fields.String(required=True, validate=_TEXT),
+            "__doc__": f"A corrected {schema.__name__.removesuffix('Schema').lower()} and why.",
+        },
+    )
+
+
+class RecordQueryArgsSchema(PageArgsSchema):
+    """Filter records by date (inclusive)."""
+
+    date_from = fields.Date(load_default=None, data_key="from")
+    date_to = fields.Date(load_default=None, data_key="to")
+
+    @ma.validates_schema
+    def _order(self, data: dict[str, Any], **_: Any) -> None:
+        if (
+            data.get("date_from")
+            and data.get("date_to")
+            and data["date_from"] > data["date_to"]
+        ):
+            raise ma.ValidationError(
+                "The period must not end before it starts.", field_name="to"
+            )
+
+
+class SectionSchema(ma.Schema):
+    """The latest records of one category."""
+
+    items = fields.List(fields.Dict(), required=True)
+    more = fields.Boolean(
+        required=True, metadata={"description": "Older records exist"}
+    )
+
+
+class SummarySchema(ma.Schema):
+    """The health book at a glance: only the categories the caller may read."""
+
+    subject_id = fields.UUID(required=True)
+    profile = fields.Dict(allow_none=True)
+    sections = fields.Dict(
+        keys=fields.String(), values=fields.Nested(SectionSchema), required=True
+    )
+
+
+class EmergencyRequestSchema(ma.Schema):
+    """Why the doctor needs emergency access."""
+
+    reason = fields.String(required=True, validate=validate.Length(min=10, max=500))
+
+
+class EmergencyAccessSchema(ma.Schema):
+    """An emergency-access window and its review."""
+
+    id = fields.UUID()
+    subject_id = fields.UUID()
+    org_id = fields.UUID()
+    actor_id = fields.UUID()
+    reason = fields.String()
+    opened_at = fields.DateTime()
+    expires_at = fields.DateTime()
+    reviewed_at = fields.DateTime(allow_none=True)
+    reviewed_by = fields.UUID(allow_none=True)
+    review_note = fields.String(allow_none=True)
+
+
+class EmergencyQueryArgsSchema(PageArgsSchema):
+    """Only those not yet reviewed, if asked."""
+
+    unreviewed = fields.Boolean(load_default=False)
+
+
+class ReviewSchema(ma.Schema):
+    """The reviewer's finding."""
+
+    note = fields.String(required=True, validate=_TEXT)
+
+
+class EmergencySummarySchema(ma.Schema):
+    """What an emergency team needs first."""
+
+    subject_id = fields.UUID(required=True)
+    blood_group = fields.String(allow_none=True)
+    allergies = fields.List(fields.Nested(AllergySchema), required=True)
+    active_conditions = fields.List(fields.Nested(ConditionSchema), required=True)
+    current_medications = fields.List(fields.Nested(MedicationSchema), required=True)
+    immunizations = fields.List(fields.Nested(ImmunizationSchema), required=True)

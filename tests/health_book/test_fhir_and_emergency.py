@@ -1,0 +1,282 @@
+"""The FHIR patient summary and break-glass access."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from fhir.resources.R4B.bundle import Bundle
+
+from app.audit import AuditEvent
+from app.db import utcnow
+from app.extensions import db
+from consent.models import EmergencyAccess, Notification
+from tests.consent.helpers import AN, BINH, CUC, HAI, events, grant
+from tests.test_errors import assert_problem
+
+
+def book(subject, suffix=""):
+    return f"/api/v1/citizens/{subject}/health-book{suffix}"
+
+
+def resources(bundle, kind=None):
+    found = [entry["resource"] for entry in bundle["entry"]]
+    return [r for r in found if kind is None or r["resourceType"] == kind]
+
+
+def assert_valid_document(bundle):
+    """Valid R4(B) and every reference resolves inside the bundle."""
+    Bundle.model_validate(bundle)
+    assert bundle["type"] == "document"
+    assert bundle["entry"][0]["resource"]["resourceType"] == "Composition"
+    full_urls = {entry["fullUrl"] for entry in bundle["entry"]}
+
+    def references(node):
+        if isinstance(node, dict):
+            if "reference" in node:
+                yield node["reference"]
+            for value in node.values():
+                yield from references(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from references(value)
+
+    dangling = set(references(bundle)) - full_urls
+    assert not dangling, dangling
+
+
+def test_own_book_exports_as_a_valid_patient_summary(client, parties):
+    response = client.get(book("me", "/fhir"), headers=parties.as_citizen(AN))
+    assert response.status_code == 200
+    assert response.mimetype == "application/fhir+json"
+    bundle = response.get_json()
+    assert_valid_document(bundle)
+    composition = bundle["entry"][0]["resource"]
+    titles = [s["title"] for s in composition["section"]]
+    assert titles[:3] == [
+        "Problem list",
+        "Allergies and adverse reactions",
+        "History of medication use",
+    ]
+    assert {r["resourceType"] for r in resources(bundle)} >= {
+        "Composition", "Patient", "Organization", "Practitioner", "Condition", "AllergyIntolerance",
+        "MedicationRequest", "Observation", "Encounter",
+    }  # fmt: skip
+    patient = resources(bundle, "Patient")[0]
+    assert patient["name"] == [{"text": "Nguyễn Văn An"}]
+    hb = next(
+        o
+        for o in resources(bundle, "Observation")
+        if o["code"]["coding"][0]["code"] == "6690-2"
+    )
+    assert hb["valueQuantity"] == {
+        "value": 11.2,
+        "unit": "10*9/L",
+        "system": "http://unitsofmeasure.org",
+        "code": "10*9/L",
+    }
+
+
+def test_childs_immunizations_export_for_the_guardian(client, parties, citizen):
+    bundle = client.get(
+        book(citizen(BINH).id, "/fhir"), headers=parties.as_citizen(AN)
+    ).get_json()
+    assert_valid_document(bundle)
+    doses = resources(bundle, "Immunization")
+    assert len(doses) == 14
+    assert {d["protocolApplied"][0]["series"] for d in doses} == {"TCMR"}
+
+
+def test_export_under_a_view_only_consent_is_refused(client, parties, citizen):
+    an = citizen(AN)
+    grant(
+        client,
+        parties,
+        an.id,
+        categories=["allergies", "conditions"],
+        data_from="2000-01-01",
+    )
+    response = client.get(book(an.id, "/fhir"), headers=parties.clinic())
+    assert assert_problem(response, 403, "consent-required")["reason"] == "view-only"
+
+
+def test_export_leaks_nothing_outside_the_consent(client, parties, citizen):
+    an = citizen(AN)
+    grant(
+        client,
+        parties,
+        an.id,
+        categories=["allergies"],
+        data_from="2000-01-01",
+        access_mode="store",
+    )
+    response = client.get(book(an.id, "/fhir"), headers=parties.clinic())
+    assert response.status_code == 200
+    bundle = response.get_json()
+    assert_valid_document(bundle)
+    kinds = {r["resourceType"] for r in resources(bundle)}
+    assert "AllergyIntolerance" in kinds
+    assert not kinds & {
+        "Condition",
+        "MedicationRequest",
+        "Observation",
+        "Encounter",
+        "Immunization",
+    }
+    sections = {s["title"]: s for s in bundle["entry"][0]["resource"]["section"]}
+    assert sections["Problem list"]["emptyReason"]["coding"][0]["code"] == "withheld"
+    assert "entry" not in sections["Problem list"]
+    patient = resources(bundle, "Patient")[0]
+    assert "name" not in patient  # identity was not consented
+    assert AN not in response.get_data(as_text=True)
+    assert "Tăng huyết áp" not in response.get_data(as_text=True)
+
+
+def open_window(client, parties, citizen, subject):
+    return client.post(
+        f"/api/v1/citizens/{subject}/emergency-access",
+        json={"reason": "Bệnh nhân bất tỉnh tại phòng cấp cứu"},
+        headers=parties._headers(
+            citizen(CUC),
+            org=parties.organisation("74012"),
+            role="doctor",
+            acr="urn:vneid:loa:2",
+            auth_time=utcnow(),
+        ),
+    )
+
+
+def test_emergency_access_opens_the_summary_only(client, parties, citizen):
+    an = citizen(AN)
+    opened = open_window(client, parties, citizen, an.id)
+    assert opened.status_code == 201
+    window = opened.get_json()
+    assert window["reason"] == "Bệnh nhân bất tỉnh tại phòng cấp cứu"
+
+    summary = client.get(book(an.id, "/emergency-summary"), headers=parties.clinic())
+    assert summary.status_code == 200
+    body = summary.get_json()
+    assert body["blood_group"] == "O+"
+    assert [a["substance"] for a in body["allergies"]] == ["Hải sản (tôm, cua)"]
+    assert [c["icd10_code"] for c in body["active_conditions"]] == ["I10"]
+    assert [m["medication"] for m in body["current_medications"]] == ["Amlodipine 5 mg"]
+    for category in ("conditions", "encounters", "observations"):
+        assert_problem(
+            client.get(book(an.id, f"/{category}"), headers=parties.clinic()),
+            403,
+            "consent-required",
+        )
+
+    flagged = [e for e in events(an.id) if e.basis.value == "emergency"]
+    assert [e.action for e in flagged] == ["break_glass_start", "read"]
+    assert db.session.scalar(
+        sa.select(AuditEvent.action).where(AuditEvent.action == "consent.break_glass")
+    )
+    kinds = db.session.scalars(
+        sa.select(Notification.kind).where(Notification.citizen_id == an.id)
+    ).all()
+    assert "emergency_access" in kinds
+
+
+def test_emergency_window_closes_after_thirty_minutes(client, parties, citizen):
+    an = citizen(AN)
+    open_window(client, parties, citizen, an.id)
+    db.session.execute(
+        sa.update(EmergencyAccess).values(expires_at=utcnow() - timedelta(seconds=1))
+    )
+    db.session.commit()
+    assert_problem(
+        client.get(book(an.id, "/emergency-summary"), headers=parties.clinic()),
+        403,
+        "consent-required",
+    )
+
+
+def test_emergency_for_a_child_notifies_the_guardian(client, parties, citizen):
+    binh = citizen(BINH)
+    assert open_window(client, parties, citizen, binh.id).status_code == 201
+    kinds = db.session.scalars(
+        sa.select(Notification.kind).where(Notification.citizen_id == citizen(AN).id)
+    ).all()
+    assert "emergency_access" in kinds
+
+
+def test_emergency_access_needs_a_doctor_with_step_up(
+    client, parties, citizen, auth_headers
+):
+    an = citizen(AN)
+    nurse_like = client.post(
+        f"/api/v1/citizens/{an.id}/emergency-access",
+        json={"reason": "Bệnh nhân bất tỉnh tại phòng cấp cứu"},
+        headers=auth_headers(
+            citizen(CUC),
+            org=parties.organisation("74012"),
+            role="nurse",
+            auth_time=utcnow(),
+        ),
+    )
+    assert_problem(nurse_like, 403, "forbidden")
+    stale = client.post(
+        f"/api/v1/citizens/{an.id}/emergency-access",
+        json={"reason": "Bệnh nhân bất tỉnh tại phòng cấp cứu"},
+        headers=auth_headers(
+            citizen(CUC),
+            org=parties.organisation("74012"),
+            role="doctor",
+            auth_time=utcnow() - timedelta(minutes=6),
+        ),
+    )
+    assert_problem(stale, 401, "insufficient-user-authentication")
+    no_reason = client.post(
+        f"/api/v1/citizens/{an.id}/emergency-access",
+        json={"reason": "gấp"},
+        headers=auth_headers(
+            citizen(CUC),
+            org=parties.organisation("74012"),
+            role="doctor",
+            auth_time=utcnow(),
+        ),
+    )
+    assert "reason" in assert_problem(no_reason, 422, "validation-failed")["errors"]
+
+
+def test_emergency_accesses_are_listed_for_review_by_someone_else(
+    client, parties, citizen, auth_headers
+):
+    an = citizen(AN)
+    window = open_window(client, parties, citizen, an.id).get_json()
+    listed = client.get(
+        "/api/v1/emergency-accesses?unreviewed=true", headers=parties.clinic()
+    ).get_json()
+    assert [w["id"] for w in listed["items"]] == [window["id"]]
+    own = client.post(
+        f"/api/v1/emergency-accesses/{window['id']}/review",
+        json={"note": "Hợp lệ"},
+        headers=parties.clinic(),
+    )
+    assert_problem(own, 403, "forbidden")
+    assert_problem(
+        client.get("/api/v1/emergency-accesses", headers=parties.as_citizen(HAI)),
+        403,
+        "forbidden",
+    )
+
+    from identity.models import Role
+    from identity.services import add_membership
+
+    clinic = parties.organisation("74012")
+    add_membership(citizen(HAI), clinic, Role.ORG_ADMIN)
+    db.session.commit()
+    reviewed = client.post(
+        f"/api/v1/emergency-accesses/{window['id']}/review",
+        json={"note": "Đã xác minh: cấp cứu thật"},
+        headers=auth_headers(citizen(HAI), org=clinic, role="org_admin"),
+    )
+    assert reviewed.status_code == 200
+    assert reviewed.get_json()["reviewed_by"] == str(citizen(HAI).id)
+    assert (
+        client.get(
+            "/api/v1/emergency-accesses?unreviewed=true", headers=parties.clinic()
+        ).get_json()["items"]
+        == []
+    )
