@@ -15,7 +15,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Dialect, Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, registry
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    mapped_column,
+    registry,
+    scoped_session,
+)
 from sqlalchemy.pool import ConnectionPoolEntry
 
 NAMING_CONVENTION = {
@@ -124,7 +131,7 @@ def _sqlite_on_begin(connection: Connection) -> None:
         connection.exec_driver_sql("BEGIN")
 
 
-def end_read_snapshot(session: Session) -> None:
+def end_read_snapshot(session: Session | scoped_session[Any]) -> None:
     """On SQLite, commit a read-only transaction before its first write.
 
     In WAL mode a transaction that has read and then writes fails at once
