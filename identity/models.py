@@ -186,6 +186,8 @@ class Organisation(TimestampMixin, Base):
     )
     sector: Mapped[Sector] = mapped_column(str_enum(Sector, "sector"))
     address: Mapped[str] = mapped_column(sa.String(500))
+    #: Removed from the registry: what it issued no longer passes the trust check.
+    deregistered_at: Mapped[datetime | None]
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="organisation")
 

@@ -1,0 +1,367 @@
+"""What a transcript says, and whether it says it consistently.
+
+Grades 6–12 are assessed under Circular 22/2021 (scores, Tốt/Khá/Đạt/Chưa đạt);
+grades 1–5 under Circular 27/2020 (Hoàn thành tốt/Hoàn thành/Chưa hoàn thành…).
+The two vocabularies never mix. For Circular 22 every stated average and result
+is recomputed from the raw scores (``grading``); any contradiction is reported by
+field path, as the API's 422 and as the verifier's ``GRADES_INCONSISTENT``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any, Final
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from school_records import grading
+from school_records.grading import Comment, Level
+
+TT22: Final = "TT22/2021/TT-BGDĐT"
+TT27: Final = "TT27/2020/TT-BGDĐT"
+TT22_LEVELS: Final = [level.value for level in Level]
+TT22_COMMENTS: Final = [c.value for c in Comment]
+TT27_SUBJECT_LEVELS: Final = ["Hoàn thành tốt", "Hoàn thành", "Chưa hoàn thành"]
+TT27_QUALITY_LEVELS: Final = ["Tốt", "Đạt", "Cần cố gắng"]
+TT27_OVERALL: Final = [
+    "Hoàn thành xuất sắc",
+    "Hoàn thành tốt",
+    "Hoàn thành",
+    "Chưa hoàn thành",
+]
+PROMOTIONS: Final = ["lên lớp", "ở lại lớp", "rèn luyện hè", "kiểm tra lại"]
+AWARDS: Final = [
+    "Học sinh Xuất sắc",
+    "Học sinh Giỏi",
+    "Học sinh Hoàn thành xuất sắc",
+    "Học sinh tiêu biểu",
+]
+MAX_ABSENT_DAYS: Final = 45
+_TT27_ONLY: Final = set(TT27_SUBJECT_LEVELS + TT27_OVERALL + ["Cần cố gắng"])
+_TT22_ONLY: Final = {Level.KHA.value, Level.CHUA_DAT.value}
+
+
+def regulation_for(grade: int) -> str:
+    """Which circular assesses ``grade``."""
+    return TT27 if grade <= 5 else TT22
+
+
+ONE_DECIMAL_ERROR: Final = "Scores have at most one decimal place (10-point scale)."
+
+
+def _score_field(**kwargs: Any) -> fields.Decimal:
+    """A score on the 10-point scale with at most one decimal, kept exact."""
+
+    def one_decimal(value: Decimal) -> None:
+        if value != value.quantize(grading.ONE_DECIMAL):
+            raise ma.ValidationError(ONE_DECIMAL_ERROR)
+
+    return fields.Decimal(
+        validate=[validate.Range(min=0, max=10), one_decimal], **kwargs
+    )
+
+
+class ScoredSemesterSchema(ma.Schema):
+    regular = fields.List(
+        _score_field(), required=True, validate=validate.Length(min=2, max=4)
+    )
+    midterm = _score_field(required=True)
+    final = _score_field(required=True)
+    average = _score_field(required=True)
+
+
+class CommentSemesterSchema(ma.Schema):
+    result = fields.String(required=True, validate=validate.OneOf(TT22_COMMENTS))
+
+
+class Tt22SubjectSchema(ma.Schema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=20))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    assessment = fields.String(
+        required=True, validate=validate.OneOf(["scored", "comment"])
+    )
+    periods_per_year = fields.Integer(
+        load_default=None, validate=validate.Range(min=1, max=400)
+    )
+    semester1 = fields.Dict(required=True)
+    semester2 = fields.Dict(required=True)
+    year_average = _score_field(load_default=None)
+    year_result = fields.String(
+        load_default=None, validate=validate.OneOf(TT22_COMMENTS)
+    )
+    comment = fields.String(load_default=None, validate=validate.Length(max=500))
+
+    @ma.validates_schema(skip_on_field_errors=True)
+    def _by_assessment(self, data: dict[str, Any], **_: Any) -> None:
+        inner: ma.Schema = (
+            ScoredSemesterSchema()
+            if data["assessment"] == "scored"
+            else CommentSemesterSchema()
+        )
+        errors: dict[str, Any] = {}
+        for semester in ("semester1", "semester2"):
+            try:
+                data[semester] = inner.load(data[semester])
+            except ma.ValidationError as error:
+                errors[semester] = error.messages
+        if data["assessment"] == "scored":
+            if data.get("periods_per_year") is None:
+                errors["periods_per_year"] = [
+                    "Scored subjects give their periods per year."
+                ]
+            if data.get("year_average") is None:
+                errors["year_average"] = ["Scored subjects give their year average."]
+        elif data.get("year_result") is None:
+            errors["year_result"] = ["Comment-only subjects give their year result."]
+        if errors:
+            raise ma.ValidationError(errors)
+
+
+class PeriodLevelsSchema(ma.Schema):
+    semester1 = fields.String(required=True, validate=validate.OneOf(TT22_LEVELS))
+    semester2 = fields.String(required=True, validate=validate.OneOf(TT22_LEVELS))
+    year = fields.String(required=True, validate=validate.OneOf(TT22_LEVELS))
+
+
+class AbsencesSchema(ma.Schema):
+    excused = fields.Integer(required=True, validate=validate.Range(min=0, max=366))
+    unexcused = fields.Integer(required=True, validate=validate.Range(min=0, max=366))
+
+
+class _CommonSchema(ma.Schema):
+    absences = fields.Nested(AbsencesSchema, required=True)
+    promotion = fields.String(required=True, validate=validate.OneOf(PROMOTIONS))
+    award = fields.String(
+        load_default=None, allow_none=True, validate=validate.OneOf(AWARDS)
+    )
+    homeroom_comment = fields.String(
+        load_default=None, validate=validate.Length(max=2000)
+    )
+
+
+class Tt22ContentSchema(_CommonSchema):
+    """A grade 6–12 transcript (Circular 22/2021)."""
+
+    subjects = fields.List(
+        fields.Nested(Tt22SubjectSchema),
+        required=True,
+        validate=validate.Length(min=1, max=30),
+    )
+    conduct = fields.Nested(PeriodLevelsSchema, required=True)
+    learning_result = fields.Nested(PeriodLevelsSchema, required=True)
+
+
+class Tt27SemesterSchema(ma.Schema):
+    level = fields.String(required=True, validate=validate.OneOf(TT27_SUBJECT_LEVELS))
+    score = fields.Integer(
+        load_default=None, allow_none=True, validate=validate.Range(min=1, max=10)
+    )
+
+
+class Tt27SubjectSchema(ma.Schema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=20))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    semester1 = fields.Nested(Tt27SemesterSchema, required=True)
+    semester2 = fields.Nested(Tt27SemesterSchema, required=True)
+
+
+class Tt27ContentSchema(_CommonSchema):
+    """A grade 1–5 transcript (Circular 27/2020)."""
+
+    subjects = fields.List(
+        fields.Nested(Tt27SubjectSchema),
+        required=True,
+        validate=validate.Length(min=1, max=30),
+    )
+    qualities = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(validate=validate.OneOf(TT27_QUALITY_LEVELS)),
+        required=True,
+    )
+    competences = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(validate=validate.OneOf(TT27_QUALITY_LEVELS)),
+        required=True,
+    )
+    overall = fields.String(required=True, validate=validate.OneOf(TT27_OVERALL))
+
+
+def _strings(node: Any, path: str = "") -> list[tuple[str, str]]:
+    if isinstance(node, dict):
+        return [
+            found
+            for key, value in node.items()
+            for found in _strings(value, f"{path}.{key}" if path else str(key))
+        ]
+    if isinstance(node, list):
+        return [
+            found
+            for index, value in enumerate(node)
+            for found in _strings(value, f"{path}.{index}")
+        ]
+    return [(path, node)] if isinstance(node, str) else []
+
+
+def vocabulary_errors(content: dict[str, Any], grade: int) -> dict[str, list[str]]:
+    """Fields that use the other circular's vocabulary."""
+    foreign, message = (
+        (
+            _TT27_ONLY,
+            "Circular 27/2020 (primary) vocabulary is not used for grades 6 to 12.",
+        )
+        if grade >= 6
+        else (
+            _TT22_ONLY,
+            "Circular 22/2021 (secondary) vocabulary is not used for grades 1 to 5.",
+        )
+    )
+    return {
+        path: [message]
+        for path, value in _strings(content)
+        if value in foreign
+        and not path.endswith(("name", "comment", "homeroom_comment", "code"))
+    }
+
+
+def load(content: dict[str, Any], grade: int) -> dict[str, Any]:
+    """Validate a transcript's content for its grade (vocabulary, then shape).
+
+    :raise marshmallow.ValidationError: with messages keyed by field path.
+    """
+    mixed = vocabulary_errors(content, grade)
+    if mixed:
+        raise ma.ValidationError(mixed)
+    schema = Tt27ContentSchema() if grade <= 5 else Tt22ContentSchema()
+    loaded: dict[str, Any] = schema.load(content)
+    return loaded
+
+
+def _decimal(value: Any) -> Decimal:
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError) as error:
+        raise ValueError(f"not a number: {value!r}") from error
+
+
+def consistency_errors(content: dict[str, Any], grade: int) -> dict[str, list[str]]:
+    """Every stated average or result of a Circular 22 transcript that the scores contradict.
+
+    Works on loaded content or on a credential's subject alike (numbers or strings).
+    Primary transcripts (no formulas) are always consistent.
+    """
+    if grade <= 5:
+        return {}
+    errors: dict[str, list[str]] = {}
+    year_scores: list[Decimal] = []
+    year_comments: list[Comment] = []
+    by_semester: dict[str, tuple[list[Decimal], list[Comment]]] = {
+        "semester1": ([], []),
+        "semester2": ([], []),
+    }
+    for index, subject in enumerate(content.get("subjects", [])):
+        where = f"subjects.{index}"
+        if subject.get("assessment") == "scored":
+            averages = {}
+            for semester in ("semester1", "semester2"):
+                part = subject[semester]
+                regular = [_decimal(s) for s in part["regular"]]
+                needed = grading.regular_score_count(int(subject["periods_per_year"]))
+                if len(regular) != needed:
+                    errors[f"{where}.{semester}.regular"] = [
+                        f"A subject of {subject['periods_per_year']} periods a year needs {needed} regular scores."
+                    ]
+                computed = grading.semester_average(
+                    regular, _decimal(part["midterm"]), _decimal(part["final"])
+                )
+                if _decimal(part["average"]) != computed:
+                    errors[f"{where}.{semester}.average"] = [
+                        f"The scores give {computed}."
+                    ]
+                averages[semester] = computed
+                by_semester[semester][0].append(computed)
+            year = grading.year_average(averages["semester1"], averages["semester2"])
+            if _decimal(subject["year_average"]) != year:
+                errors[f"{where}.year_average"] = [
+                    f"The semester averages give {year}."
+                ]
+            year_scores.append(year)
+        else:
+            for semester in ("semester1", "semester2"):
+                by_semester[semester][1].append(Comment(subject[semester]["result"]))
+            if subject.get("year_result") != subject["semester2"]["result"]:
+                errors[f"{where}.year_result"] = [
+                    "The year result of a comment-only subject is its semester 2 result."
+                ]
+            year_comments.append(Comment(subject["semester2"]["result"]))
+    stated = content.get("learning_result", {})
+    computed_levels = {
+        "semester1": grading.learning_result(*by_semester["semester1"]),
+        "semester2": grading.learning_result(*by_semester["semester2"]),
+        "year": grading.learning_result(year_scores, year_comments),
+    }
+    for period, level in computed_levels.items():
+        if stated.get(period) != level.value:
+            errors[f"learning_result.{period}"] = [f"The averages give {level.value}."]
+    errors.update(_promotion_errors(content, computed_levels["year"]))
+    errors.update(_award_errors(content, computed_levels["year"], year_scores))
+    return errors
+
+
+def _promotion_errors(content: dict[str, Any], learning: Level) -> dict[str, list[str]]:
+    conduct = content.get("conduct", {}).get("year")
+    absences = content.get("absences", {})
+    absent = int(absences.get("excused", 0)) + int(absences.get("unexcused", 0))
+    passes = (
+        conduct != Level.CHUA_DAT.value
+        and learning != Level.CHUA_DAT
+        and absent <= MAX_ABSENT_DAYS
+    )
+    promotion = content.get("promotion")
+    consistent = {
+        "lên lớp": passes,
+        "rèn luyện hè": conduct == Level.CHUA_DAT.value,
+        "kiểm tra lại": learning == Level.CHUA_DAT and conduct != Level.CHUA_DAT.value,
+        "ở lại lớp": not passes,
+    }.get(str(promotion), True)
+    return (
+        {}
+        if consistent
+        else {
+            "promotion": [
+                "The year's conduct, learning result and absences contradict this decision."
+            ]
+        }
+    )
+
+
+def _award_errors(
+    content: dict[str, Any], learning: Level, year_scores: list[Decimal]
+) -> dict[str, list[str]]:
+    award = content.get("award")
+    conduct = content.get("conduct", {}).get("year")
+    both_tot = learning == Level.TOT and conduct == Level.TOT.value
+    if award == "Học sinh Xuất sắc" and not (
+        both_tot and sum(s >= 9 for s in year_scores) >= 6
+    ):
+        return {
+            "award": [
+                "Học sinh Xuất sắc needs Tốt learning and conduct and 6 subjects at 9.0 or more."
+            ]
+        }
+    if award == "Học sinh Giỏi" and not both_tot:
+        return {"award": ["Học sinh Giỏi needs Tốt learning and conduct."]}
+    return {}
+
+
+def to_json(content: Any) -> Any:
+    """Content as JSON: exact one-decimal scores become numbers (7.9, never 7.8999…)."""
+    if isinstance(content, dict):
+        return {key: to_json(value) for key, value in content.items()}
+    if isinstance(content, list):
+        return [to_json(value) for value in content]
+    if isinstance(content, Decimal):
+        return (
+            int(content) if content == content.to_integral_value() else float(content)
+        )
+    return content

@@ -1,0 +1,112 @@
+"""Transcripts (học bạ số), the schools' signing keys and their status lists."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Base, TimestampMixin, str_enum, utcnow
+from identity.models import Citizen, Organisation
+
+#: 16 KB of bits: the minimum the Bitstring Status List spec asks for herd privacy.
+STATUS_LIST_BITS = 131_072
+
+
+class TranscriptStatus(enum.StrEnum):
+    DRAFT = "draft"
+    HOMEROOM_SIGNED = "homeroom_signed"
+    PUBLISHED = "published"
+    REVOKED = "revoked"
+
+
+class StatusPurpose(enum.StrEnum):
+    REVOCATION = "revocation"
+    SUSPENSION = "suspension"
+
+
+class Transcript(TimestampMixin, Base):
+    """One pupil's record for one school year at one school."""
+
+    __tablename__ = "transcripts"
+    __table_args__ = (
+        sa.CheckConstraint("grade BETWEEN 1 AND 12", name="grade"),
+        sa.UniqueConstraint("school_id", "status_list_index"),
+        sa.Index("ix_transcripts_pupil_year", "pupil_id", "school_year"),
+        sa.Index("ix_transcripts_school_created", "school_id", "created_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    pupil_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("citizens.id", ondelete="CASCADE")
+    )
+    school_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("organisations.id"))
+    school_year: Mapped[str] = mapped_column(sa.String(9))
+    grade: Mapped[int] = mapped_column(sa.SmallInteger)
+    class_name: Mapped[str] = mapped_column(sa.String(20))
+    regulation: Mapped[str] = mapped_column(sa.String(30))
+    content: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    status: Mapped[TranscriptStatus] = mapped_column(
+        str_enum(TranscriptStatus, "transcript_status"), default=TranscriptStatus.DRAFT
+    )
+    suspended: Mapped[bool] = mapped_column(default=False)
+    created_by: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("citizens.id"))
+    homeroom_teacher_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("citizens.id")
+    )
+    homeroom_signed_at: Mapped[datetime | None]
+    #: The homeroom teacher's compact JWS over the transcript's subject data.
+    homeroom_proof: Mapped[str | None] = mapped_column(sa.Text)
+    principal_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("citizens.id"))
+    published_at: Mapped[datetime | None]
+    status_list_index: Mapped[int | None]
+    #: The W3C Verifiable Credential, secured as a JWT (``vc+jwt``).
+    credential: Mapped[str | None] = mapped_column(sa.Text)
+    revoked_at: Mapped[datetime | None]
+    revocation_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    suspension_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    replaces_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("transcripts.id")
+    )
+
+    pupil: Mapped[Citizen] = relationship(foreign_keys=[pupil_id])
+    school: Mapped[Organisation] = relationship()
+    homeroom_teacher: Mapped[Citizen | None] = relationship(
+        foreign_keys=[homeroom_teacher_id]
+    )
+
+
+class SchoolKey(Base):
+    """An ES256 key of a school (``holder_id`` empty) or of one of its teachers."""
+
+    __tablename__ = "school_keys"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    school_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("organisations.id"), index=True
+    )
+    holder_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("citizens.id"))
+    kid: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    public_jwk: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    private_jwk_encrypted: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    retired_at: Mapped[datetime | None]
+
+
+class StatusList(Base):
+    """A school's Bitstring Status List for one purpose (revocation or suspension)."""
+
+    __tablename__ = "status_lists"
+    __table_args__ = (sa.UniqueConstraint("school_id", "purpose"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    school_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("organisations.id"))
+    purpose: Mapped[StatusPurpose] = mapped_column(
+        str_enum(StatusPurpose, "status_purpose")
+    )
+    bits: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
