@@ -9,7 +9,7 @@ WORKERS ?= 2
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export FLASK_APP := wsgi
 
-.PHONY: run install install-dev browser test test-sqlite test-postgres lint fmt migration bench clean
+.PHONY: run install install-dev fonts browser test test-sqlite test-postgres lint fmt migration bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,12 @@ $(VENV)/.dev-installed: requirements-dev.txt requirements.txt | $(BIN)/python
 install: $(VENV)/.runtime-installed
 install-dev: $(VENV)/.dev-installed
 
+## DejaVu Sans, for PDF transcripts with Vietnamese diacritics (PDF_FONT).
+fonts:
+	@test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || { \
+		echo "Installing Debian's fonts-dejavu-core for PDF transcripts"; \
+		apt-get update -qq && apt-get install -y -qq fonts-dejavu-core >/dev/null; }
+
 ## Debian's Chromium for the browser test (Playwright drives it; no browser download).
 browser:
 	@command -v chromium >/dev/null || { \
@@ -33,25 +39,25 @@ browser:
 		apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
 ## Serve on 127.0.0.1:$(PORT) with the demo data (migrates and seeds first).
-run: install
+run: install fonts
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo
 	$(BIN)/gunicorn --workers $(WORKERS) --bind 127.0.0.1:$(PORT) \
 		--access-logfile - wsgi:app
 
 ## Lint and type-check, then the whole suite on SQLite and again on PostgreSQL.
-test: install-dev browser
+test: install-dev fonts browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 
-test-sqlite: install-dev browser
+test-sqlite: install-dev fonts browser
 	@echo "== pytest on SQLite =="
 	env -u TEST_DATABASE_URL $(BIN)/pytest
 
-test-postgres: install-dev browser
+test-postgres: install-dev fonts browser
 	@if ! $(BIN)/python -c "import sys, psycopg; psycopg.connect(sys.argv[1].replace('+psycopg', ''), connect_timeout=3).close()" "$(PG_TEST_URL)" 2>/dev/null; then \
 		if [ "$(SKIP_POSTGRES)" = "1" ]; then \
 			echo "!! PostgreSQL unreachable at $(PG_TEST_URL): SKIPPED because SKIP_POSTGRES=1"; \

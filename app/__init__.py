@@ -87,6 +87,7 @@ def _import_models() -> None:
     from identity.login import models as login_models  # noqa: F401
     from identity.login import tokens  # noqa: F401 - registers the JWT callbacks
     from identity.vneid import models as vneid_models  # noqa: F401
+    from school_records import models as school_models  # noqa: F401
 
 
 def _register_blueprints(api: ProblemApi) -> None:
@@ -98,6 +99,8 @@ def _register_blueprints(api: ProblemApi) -> None:
     from identity.login.routes import callback_blp
     from identity.routes import blp as identity_blp
     from identity.vneid.routes import blp as vneid_blp
+    from school_records.routes import blp as school_records_blp
+    from school_records.routes import page_blp as verify_page_blp
 
     blueprints = (
         health_blp,
@@ -108,6 +111,8 @@ def _register_blueprints(api: ProblemApi) -> None:
         vneid_blp,
         consent_blp,
         health_book_blp,
+        school_records_blp,
+        verify_page_blp,
     )
     for blueprint in blueprints:
         api.register_blueprint(blueprint)

@@ -15,9 +15,11 @@ def seed_demo_command() -> None:
     """Create the demo accounts and data of DESIGN.md (safe to run again)."""
     from health_book.demo import seed_health_book
     from identity.demo import seed_identity
+    from school_records.demo import seed_transcripts
 
     citizens = seed_identity()
     seed_health_book(citizens)
+    seed_transcripts(citizens)
     db.session.commit()
     click.echo(f"Demo data ready: {len(citizens)} citizens. Password: congdan-demo")
 

@@ -65,6 +65,10 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "IDEMPOTENCY_TTL": timedelta(hours=24),
         "PASSWORD_HASH_METHOD": "scrypt",
         "VNEID_KEYS_FILE": str(Path(instance_path, "vneid_keys.json")),
+        "PDF_FONT": os.environ.get(
+            "PDF_FONT", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+        ),
+        "VERIFY_RATE_LIMIT": "120/minute",
         "API_KEYS_FILE": str(Path(instance_path, "api_keys.json")),
         "VNEID_ISSUER": os.environ.get("VNEID_ISSUER") or None,
         "VNEID_CLIENT_ID": os.environ.get("VNEID_CLIENT_ID", "congdan-app"),

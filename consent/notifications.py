@@ -51,6 +51,10 @@ i18n.add_messages(
             "{org} đã dùng mã chia sẻ của bạn.",
             "{org} used your share code.",
         ),
+        "notification.transcript_published": (
+            "{school} đã cấp học bạ số mới cho {subject}.",
+            "{school} issued a new digital transcript for {subject}.",
+        ),
         "notification.emergency_access": (
             "{org} đã truy cập khẩn cấp dữ liệu sức khỏe của {subject}.",
             "{org} used emergency access to {subject}'s health data.",

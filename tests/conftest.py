@@ -9,9 +9,12 @@ starts from the same state: the demo population of DESIGN.md and nothing else.
 from __future__ import annotations
 
 import os
+import socket
 import tempfile
+import threading
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -24,6 +27,7 @@ from flask.testing import FlaskClient
 from flask_jwt_extended import create_access_token
 from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy import orm
+from werkzeug.serving import make_server
 
 from app import create_app
 from app.db import utcnow
@@ -32,6 +36,7 @@ from health_book.demo import seed_health_book
 from identity.demo import seed_identity
 from identity.login.models import TokenFamily
 from identity.models import Citizen, Organisation
+from school_records.demo import seed_transcripts
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-hs256-signing"
 TEST_CLIENT_SECRET = "test-congdan-app-client-secret"
@@ -71,6 +76,8 @@ def make_app(database_url: str, **overrides: Any) -> Flask:
         "API_KEYS_FILE": str(KEYS_DIR / "api_keys.json"),
         # Hash cost is irrelevant to what the tests prove and dominates seeding.
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        # Tests verify from one address far faster than any person would.
+        "VERIFY_RATE_LIMIT": "10000/minute",
     }
     config.update(overrides)
     return create_app(config)
@@ -83,7 +90,9 @@ def app(database_url: str) -> Iterator[Flask]:
     application = make_app(database_url)
     with application.app_context():
         flask_migrate.upgrade()
-        seed_health_book(seed_identity())
+        citizens = seed_identity()
+        seed_health_book(citizens)
+        seed_transcripts(citizens)
         db.session.commit()
         db.session.remove()
     yield application
@@ -139,6 +148,56 @@ def scratch_database_url(database_url: str, tmp_path: Path) -> Iterator[str]:
     with admin.connect() as connection:
         connection.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
     admin.dispose()
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    """A running service: its URL and the application behind it."""
+
+    url: str
+    app: Flask
+
+
+@pytest.fixture
+def live_server(scratch_database_url: str) -> Iterator[LiveServer]:
+    """The service on a real port, on its own migrated and seeded database."""
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    app = make_app(scratch_database_url, BASE_URL=base_url)
+    with app.app_context():
+        flask_migrate.upgrade()
+        citizens = seed_identity()
+        seed_health_book(citizens)
+        seed_transcripts(citizens)
+        db.session.commit()
+        db.session.remove()
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(base_url, app)
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        with app.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture

@@ -1,0 +1,246 @@
+"""Transcripts as W3C Verifiable Credentials 2.0 secured as JWT (``vc+jwt``).
+
+Each school signs with its own ES256 key (kept encrypted in ``school_keys``) and
+publishes its JWKS at ``/api/v1/schools/{id}/jwks``; the school's URL there is the
+credential's ``issuer``. The homeroom teacher signs first, with their own key, over
+the canonical ``credentialSubject``; that signature travels inside the credential as
+``homeroomProof``, which the school's signature then covers. Revocation and
+suspension are bits in the school's two Bitstring Status Lists (16 KB each,
+gzip + base64url, themselves signed credentials).
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from joserfc import jws, jwt
+from joserfc.jwk import ECKey
+
+from app import crypto
+from app.db import utcnow
+from app.extensions import db
+from school_records.models import (
+    STATUS_LIST_BITS,
+    SchoolKey,
+    StatusList,
+    StatusPurpose,
+    Transcript,
+)
+
+ALGORITHM = "ES256"
+VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
+_KEY_PURPOSE = "school-signing-key"
+STATUS_TTL_MS = 300_000
+
+
+def canonical(value: Any) -> bytes:
+    """Deterministic JSON (sorted keys, no spaces, UTF-8): what signatures cover."""
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    ).encode()
+
+
+def issuer_id(school_id: uuid.UUID) -> str:
+    """The school's identifier as an issuer: its URL in this API."""
+    return f"{current_app.config['BASE_URL']}/api/v1/schools/{school_id}"
+
+
+def status_list_url(list_id: uuid.UUID) -> str:
+    """Where a status list credential is published."""
+    return f"{current_app.config['BASE_URL']}/api/v1/status-lists/{list_id}"
+
+
+def signing_key(
+    school_id: uuid.UUID, holder_id: uuid.UUID | None = None
+) -> tuple[SchoolKey, ECKey]:
+    """The active key of a school (or of one of its teachers), created on first use."""
+    row = db.session.scalar(
+        sa.select(SchoolKey)
+        .where(
+            SchoolKey.school_id == school_id,
+            SchoolKey.holder_id.is_(None)
+            if holder_id is None
+            else SchoolKey.holder_id == holder_id,
+            SchoolKey.retired_at.is_(None),
+        )
+        .order_by(SchoolKey.created_at.desc())
+        .limit(1)
+    )
+    if row is None:
+        key = ECKey.generate_key(
+            "P-256", {"alg": ALGORITHM, "use": "sig"}, auto_kid=True
+        )
+        row = SchoolKey(
+            school_id=school_id,
+            holder_id=holder_id,
+            kid=str(key.kid),
+            public_jwk=key.as_dict(private=False),
+            private_jwk_encrypted=crypto.encrypt(
+                json.dumps(key.as_dict(private=True)), _KEY_PURPOSE
+            ),
+        )
+        db.session.add(row)
+        db.session.flush()
+        return row, key
+    return row, ECKey.import_key(
+        json.loads(crypto.decrypt(row.private_jwk_encrypted, _KEY_PURPOSE))
+    )
+
+
+def school_jwks(school_id: uuid.UUID) -> dict[str, Any]:
+    """Every public key of the school and its teachers, retired ones too (old
+    credentials stay verifiable)."""
+    rows = db.session.scalars(
+        sa.select(SchoolKey)
+        .where(SchoolKey.school_id == school_id)
+        .order_by(SchoolKey.created_at)
+    )
+    return {"keys": [row.public_jwk for row in rows]}
+
+
+def credential_subject(transcript: Transcript) -> dict[str, Any]:
+    """What the credential says about the pupil and the school year."""
+    return {
+        "id": f"urn:uuid:{transcript.pupil_id}",
+        "type": "HocBaSo",
+        "name": transcript.pupil.full_name,
+        "birthDate": transcript.pupil.birth_date.isoformat(),
+        "schoolYear": transcript.school_year,
+        "grade": transcript.grade,
+        "className": transcript.class_name,
+        "regulation": transcript.regulation,
+        **transcript.content,
+    }
+
+
+def homeroom_proof(transcript: Transcript, teacher_id: uuid.UUID) -> str:
+    """The homeroom teacher's signature over the canonical subject (compact JWS)."""
+    row, key = signing_key(transcript.school_id, teacher_id)
+    header = {"alg": ALGORITHM, "kid": row.kid, "typ": "hocba-homeroom+jws"}
+    return jws.serialize_compact(header, canonical(credential_subject(transcript)), key)
+
+
+def status_lists(school_id: uuid.UUID) -> dict[StatusPurpose, StatusList]:
+    """The school's revocation and suspension lists, created on first use."""
+    lists = {
+        s.purpose: s
+        for s in db.session.scalars(
+            sa.select(StatusList).where(StatusList.school_id == school_id)
+        )
+    }
+    for purpose in StatusPurpose:
+        if purpose not in lists:
+            lists[purpose] = StatusList(
+                school_id=school_id, purpose=purpose, bits=bytes(STATUS_LIST_BITS // 8)
+            )
+            db.session.add(lists[purpose])
+    db.session.flush()
+    return lists
+
+
+def build_credential(transcript: Transcript, teacher_name: str) -> dict[str, Any]:
+    """The credential of a transcript being published."""
+    issuer = issuer_id(transcript.school_id)
+    lists = status_lists(transcript.school_id)
+    index = str(transcript.status_list_index)
+    teacher_key = db.session.scalar(
+        sa.select(SchoolKey.kid).where(
+            SchoolKey.school_id == transcript.school_id,
+            SchoolKey.holder_id == transcript.homeroom_teacher_id,
+        )
+    )
+    return {
+        "@context": [VC_CONTEXT, f"{current_app.config['BASE_URL']}/contexts/hocba/v1"],
+        "id": f"urn:uuid:{transcript.id}",
+        "type": ["VerifiableCredential", "HocBaSoCredential"],
+        "issuer": {
+            "id": issuer,
+            "name": transcript.school.name,
+            "code": transcript.school.code,
+        },
+        "validFrom": utcnow().isoformat(),
+        "credentialSubject": credential_subject(transcript),
+        "credentialStatus": [
+            {
+                "id": f"{status_list_url(lists[purpose].id)}#{index}",
+                "type": "BitstringStatusListEntry",
+                "statusPurpose": purpose.value,
+                "statusListIndex": index,
+                "statusListCredential": status_list_url(lists[purpose].id),
+            }
+            for purpose in StatusPurpose
+        ],
+        "homeroomProof": {
+            "type": "JsonWebSignature",
+            "proofPurpose": "assertionMethod",
+            "verificationMethod": f"{issuer}/jwks#{teacher_key}",
+            "signer": teacher_name,
+            "created": transcript.homeroom_signed_at.isoformat()
+            if transcript.homeroom_signed_at
+            else None,
+            "jws": transcript.homeroom_proof,
+        },
+    }
+
+
+def sign_credential(school_id: uuid.UUID, credential: dict[str, Any]) -> str:
+    """Secure a credential as a JWT with the school's key."""
+    row, key = signing_key(school_id)
+    header = {"alg": ALGORITHM, "kid": row.kid, "typ": "vc+jwt", "cty": "vc"}
+    return jwt.encode(header, credential, key)
+
+
+def encode_bits(bits: bytes) -> str:
+    """``encodedList``: multibase (``u``) base64url of the gzip-compressed bits."""
+    return (
+        "u"
+        + base64.urlsafe_b64encode(gzip.compress(bits, mtime=0)).rstrip(b"=").decode()
+    )
+
+
+def decode_bits(encoded: str) -> bytes:
+    """Inverse of :func:`encode_bits`."""
+    raw = encoded[1:] if encoded.startswith("u") else encoded
+    return gzip.decompress(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+
+
+def bit_at(bits: bytes, index: int) -> bool:
+    """Bit ``index``, counting from the most significant bit of the first byte."""
+    return bool(bits[index // 8] >> (7 - index % 8) & 1)
+
+
+def with_bit(bits: bytes, index: int, value: bool) -> bytes:
+    """``bits`` with bit ``index`` set to ``value``."""
+    data = bytearray(bits)
+    mask = 1 << (7 - index % 8)
+    data[index // 8] = (
+        (data[index // 8] | mask) if value else (data[index // 8] & ~mask)
+    )
+    return bytes(data)
+
+
+def status_list_credential(status_list: StatusList) -> str:
+    """The list as a signed BitstringStatusListCredential (VC-JWT)."""
+    url = status_list_url(status_list.id)
+    now = utcnow()
+    credential = {
+        "@context": [VC_CONTEXT],
+        "id": url,
+        "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+        "issuer": issuer_id(status_list.school_id),
+        "validFrom": now.isoformat(),
+        "credentialSubject": {
+            "id": f"{url}#list",
+            "type": "BitstringStatusList",
+            "statusPurpose": status_list.purpose.value,
+            "encodedList": encode_bits(status_list.bits),
+            "ttl": STATUS_TTL_MS,
+        },
+    }
+    return sign_credential(status_list.school_id, credential)

@@ -1,0 +1,186 @@
+"""Bình's published grade-6 transcript for 2025-2026 (DESIGN.md, "Demo data").
+
+The scores are typed in; every average and result is worked out by the grading
+engine, then the transcript goes through the real workflow: drafted and signed by
+her homeroom teacher Dũng, signed and published by the principal Em.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+
+from app.auth import Actor
+from app.extensions import db
+from identity.demo import BINH_NATIONAL_ID, SCHOOL_CODE
+from identity.models import Citizen, Organisation
+from school_records import grading, services
+from school_records.content import to_json
+from school_records.grading import Comment
+from school_records.models import Transcript
+
+TEACHER_NATIONAL_ID = "074088000104"
+PRINCIPAL_NATIONAL_ID = "074180000105"
+SCHOOL_YEAR = "2025-2026"
+
+Semester = tuple[list[str], str, str]
+
+#: (code, name, periods a year, semester 1, semester 2): regular scores, mid-term, final.
+SCORED: tuple[tuple[str, str, int, Semester, Semester], ...] = (
+    (
+        "TOAN",
+        "Toán",
+        140,
+        (["8", "7.5", "9", "8.5"], "8", "8.5"),
+        (["9", "8.5", "9", "9"], "8.5", "9"),
+    ),
+    (
+        "VAN",
+        "Ngữ văn",
+        140,
+        (["7", "7.5", "8", "7"], "7.5", "8"),
+        (["8", "8", "7.5", "8.5"], "8", "8"),
+    ),
+    (
+        "ANH",
+        "Tiếng Anh",
+        105,
+        (["9", "9.5", "8.5", "9"], "9", "8.5"),
+        (["9", "9", "9.5", "10"], "9", "9.5"),
+    ),
+    (
+        "KHTN",
+        "Khoa học tự nhiên",
+        140,
+        (["8", "8", "7.5", "8.5"], "8", "8"),
+        (["8.5", "9", "8", "9"], "8.5", "8.5"),
+    ),
+    (
+        "LSDL",
+        "Lịch sử và Địa lí",
+        105,
+        (["7.5", "8", "8", "7"], "7.5", "8"),
+        (["8", "8.5", "8", "8"], "8", "8.5"),
+    ),
+    (
+        "GDCD",
+        "Giáo dục công dân",
+        35,
+        (["9", "8.5"], "9", "9"),
+        (["9", "9"], "9", "9.5"),
+    ),
+    ("CN", "Công nghệ", 35, (["8", "8.5"], "8", "8"), (["8.5", "9"], "8.5", "8.5")),
+    ("TIN", "Tin học", 35, (["9", "9"], "8.5", "9"), (["9.5", "9"], "9", "9.5")),
+)
+COMMENTED = (
+    ("GDTC", "Giáo dục thể chất"),
+    ("NT", "Nghệ thuật (Âm nhạc, Mĩ thuật)"),
+    ("HDTN", "Hoạt động trải nghiệm, hướng nghiệp"),
+    ("GDDP", "Nội dung giáo dục của địa phương"),
+)
+
+
+def _semester(raw: Semester) -> dict[str, Any]:
+    regular = [Decimal(score) for score in raw[0]]
+    midterm, final = Decimal(raw[1]), Decimal(raw[2])
+    return {
+        "regular": regular,
+        "midterm": midterm,
+        "final": final,
+        "average": grading.semester_average(regular, midterm, final),
+    }
+
+
+def demo_content() -> dict[str, Any]:
+    """Bình's grade-6 year, with every computed value worked out by the engine."""
+    subjects: list[dict[str, Any]] = []
+    for code, name, periods, first, second in SCORED:
+        s1, s2 = _semester(first), _semester(second)
+        subjects.append(
+            {
+                "code": code, "name": name, "assessment": "scored", "periods_per_year": periods,
+                "semester1": s1, "semester2": s2, "year_average": grading.year_average(s1["average"], s2["average"]),
+            }
+        )  # fmt: skip
+    for code, name in COMMENTED:
+        passed = {"result": Comment.DAT.value}
+        subjects.append(
+            {
+                "code": code,
+                "name": name,
+                "assessment": "comment",
+                "semester1": passed,
+                "semester2": passed,
+                "year_result": Comment.DAT.value,
+            }
+        )
+    scored = [s for s in subjects if s["assessment"] == "scored"]
+    comments = [Comment.DAT] * len(COMMENTED)
+    learning = {
+        "semester1": grading.learning_result(
+            [s["semester1"]["average"] for s in scored], comments
+        ).value,
+        "semester2": grading.learning_result(
+            [s["semester2"]["average"] for s in scored], comments
+        ).value,
+        "year": grading.learning_result(
+            [s["year_average"] for s in scored], comments
+        ).value,
+    }
+    excellent = sum(s["year_average"] >= 9 for s in scored) >= 6
+    award = None
+    if learning["year"] == grading.Level.TOT.value:
+        award = "Học sinh Xuất sắc" if excellent else "Học sinh Giỏi"
+    content: dict[str, Any] = to_json(
+        {
+            "subjects": subjects,
+            "conduct": {"semester1": "Tốt", "semester2": "Tốt", "year": "Tốt"},
+            "learning_result": learning,
+            "absences": {"excused": 2, "unexcused": 0},
+            "promotion": "lên lớp",
+            "award": award,
+            "homeroom_comment": "Em chăm ngoan, tiếp thu bài tốt, tích cực tham gia hoạt động của lớp.",
+        }
+    )
+    return content
+
+
+def seed_transcripts(citizens: dict[str, Citizen]) -> None:
+    """Issue Bình's transcript once, through the real workflow."""
+    binh = citizens[BINH_NATIONAL_ID]
+    school = db.session.scalar(
+        sa.select(Organisation).where(Organisation.code == SCHOOL_CODE)
+    )
+    if school is None:
+        raise RuntimeError("seed the identity register first")
+    exists = db.session.scalar(
+        sa.select(Transcript.id).where(
+            Transcript.pupil_id == binh.id, Transcript.school_year == SCHOOL_YEAR
+        )
+    )
+    if exists is not None:
+        return
+    teacher = Actor(
+        citizen_id=citizens[TEACHER_NATIONAL_ID].id, org_id=school.id, role="teacher"
+    )
+    principal = Actor(
+        citizen_id=citizens[PRINCIPAL_NATIONAL_ID].id,
+        org_id=school.id,
+        role="principal",
+    )
+    draft = services.create_draft(
+        teacher,
+        school.id,
+        {
+            "pupil_id": binh.id,
+            "school_year": SCHOOL_YEAR,
+            "grade": 6,
+            "class_name": "6A1",
+            "content": demo_content(),
+        },
+    )
+    services.sign(teacher, draft.id)
+    services.sign(principal, draft.id)
+    db.session.flush()

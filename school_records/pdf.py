@@ -1,0 +1,124 @@
+"""A printable transcript whose QR code opens the verify page (fpdf2, DejaVu Sans).
+
+The QR code carries the transcript id and the SHA-256 of its credential: whoever
+holds the paper can check it is genuine and current without being sent the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from pathlib import Path
+from typing import Any
+
+import qrcode
+import qrcode.image.svg
+from flask import current_app
+from fpdf import FPDF
+
+from school_records.models import Transcript
+
+
+def digest(credential: str) -> str:
+    """SHA-256 of a credential, as printed in its QR code."""
+    return hashlib.sha256(credential.encode()).hexdigest()
+
+
+def verify_url(transcript: Transcript) -> str:
+    """The verify page, opened on this transcript."""
+    if transcript.credential is None:
+        raise ValueError("only published transcripts have a credential")
+    return f"{current_app.config['BASE_URL']}/verify?t={transcript.id}&d={digest(transcript.credential)}"
+
+
+def _fonts(pdf: FPDF) -> None:
+    regular = Path(current_app.config["PDF_FONT"])
+    pdf.add_font("body", "", str(regular))
+    bold = regular.with_name(regular.name.replace(".ttf", "-Bold.ttf"))
+    pdf.add_font("body", "B", str(bold if bold.exists() else regular))
+
+
+def render(transcript: Transcript) -> bytes:
+    """The transcript as a one-page-or-more PDF (Vietnamese)."""
+    pdf = FPDF(format="A4")
+    pdf.set_auto_page_break(auto=True, margin=15)
+    pdf.add_page()
+    _fonts(pdf)
+    content: dict[str, Any] = transcript.content
+    svg = qrcode.make(
+        verify_url(transcript), image_factory=qrcode.image.svg.SvgPathImage
+    ).to_string()
+    pdf.image(io.BytesIO(svg), x=165, y=10, w=32)
+
+    pdf.set_font("body", "B", 14)
+    pdf.cell(150, 8, "HỌC BẠ SỐ", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("body", "", 10)
+    lines = [
+        f"Trường: {transcript.school.name} (mã {transcript.school.code})",
+        f"Học sinh: {transcript.pupil.full_name} — ngày sinh {transcript.pupil.birth_date:%d/%m/%Y}",
+        f"Năm học {transcript.school_year} — khối {transcript.grade} — lớp {transcript.class_name}",
+        f"Quy định đánh giá: {transcript.regulation}",
+    ]
+    for line in lines:
+        pdf.cell(150, 6, line, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    pdf.set_font("body", "B", 9)
+    widths = (60, 30, 30, 30, 30)
+    for width, title in zip(
+        widths, ("Môn học", "Học kỳ I", "Học kỳ II", "Cả năm", ""), strict=True
+    ):
+        pdf.cell(width, 7, title, border=1)
+    pdf.ln()
+    pdf.set_font("body", "", 9)
+    for subject in content.get("subjects", []):
+        first, second = subject["semester1"], subject["semester2"]
+        cells = [
+            subject["name"],
+            str(first.get("average", first.get("result", first.get("level", "")))),
+            str(second.get("average", second.get("result", second.get("level", "")))),
+            str(subject.get("year_average", subject.get("year_result", ""))),
+            "",
+        ]
+        for width, text in zip(widths, cells, strict=True):
+            pdf.cell(width, 6, text, border=1)
+        pdf.ln()
+    pdf.ln(3)
+    for label, key in (("Rèn luyện", "conduct"), ("Học tập", "learning_result")):
+        levels = content.get(key)
+        if levels:
+            pdf.cell(
+                0,
+                6,
+                f"Kết quả {label.lower()}: HK I {levels['semester1']}, HK II {levels['semester2']}, cả năm {levels['year']}",
+                new_x="LMARGIN",
+                new_y="NEXT",
+            )
+    if "overall" in content:
+        pdf.cell(
+            0,
+            6,
+            f"Đánh giá cuối năm: {content['overall']}",
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
+    pdf.cell(
+        0,
+        6,
+        f"Xét lên lớp: {content.get('promotion', '')}. Danh hiệu: {content.get('award') or '—'}",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    if content.get("homeroom_comment"):
+        pdf.multi_cell(
+            0,
+            6,
+            f"Nhận xét của giáo viên chủ nhiệm: {content['homeroom_comment']}",
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
+    pdf.ln(4)
+    pdf.set_font("body", "", 8)
+    pdf.multi_cell(
+        0, 5, f"Quét mã QR hoặc mở {verify_url(transcript)} để xác thực bản học bạ này."
+    )
+    return bytes(pdf.output())

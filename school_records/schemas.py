@@ -1,0 +1,145 @@
+"""Request and response bodies of school records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from app.pagination import PageArgsSchema
+from school_records.models import TranscriptStatus
+
+
+def _school_year(value: str) -> None:
+    start, end = (int(part) for part in value.split("-"))
+    if end != start + 1:
+        raise ma.ValidationError(
+            "A school year spans two consecutive years, e.g. 2025-2026."
+        )
+
+
+class TranscriptCreateSchema(ma.Schema):
+    """A new draft: the pupil, the year and the transcript's content."""
+
+    pupil_id = fields.UUID(required=True)
+    school_year = fields.String(
+        required=True,
+        validate=[validate.Regexp(r"^\d{4}-\d{4}$"), _school_year],
+        metadata={"example": "2025-2026"},
+    )
+    grade = fields.Integer(required=True, validate=validate.Range(min=1, max=12))
+    class_name = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=20),
+        metadata={"example": "6A1"},
+    )
+    content = fields.Dict(
+        required=True,
+        metadata={
+            "description": "Subjects, conduct, results… (Circular 22 or 27 by grade)"
+        },
+    )
+
+
+class TranscriptUpdateSchema(ma.Schema):
+    """A draft's new content."""
+
+    class_name = fields.String(validate=validate.Length(min=1, max=20))
+    content = fields.Dict(required=True)
+
+
+class TranscriptSchema(ma.Schema):
+    """A transcript and where it stands."""
+
+    id = fields.UUID()
+    pupil_id = fields.UUID()
+    pupil_name = fields.String(attribute="pupil.full_name")
+    school_id = fields.UUID()
+    school_name = fields.String(attribute="school.name")
+    school_year = fields.String()
+    grade = fields.Integer()
+    class_name = fields.String()
+    regulation = fields.String()
+    content = fields.Dict()
+    status = fields.Enum(TranscriptStatus, by_value=True)
+    suspended = fields.Boolean()
+    homeroom_teacher_id = fields.UUID(allow_none=True)
+    homeroom_signed_at = fields.DateTime(allow_none=True)
+    principal_id = fields.UUID(allow_none=True)
+    published_at = fields.DateTime(allow_none=True)
+    revoked_at = fields.DateTime(allow_none=True)
+    revocation_reason = fields.String(allow_none=True)
+    suspension_reason = fields.String(allow_none=True)
+    replaces_id = fields.UUID(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class TranscriptQueryArgsSchema(PageArgsSchema):
+    """Filter a school's transcripts by status."""
+
+    status = fields.Enum(TranscriptStatus, by_value=True, load_default=None)
+
+
+class ReasonSchema(ma.Schema):
+    """Why (required for revocation and suspension)."""
+
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=500))
+
+
+class CredentialSchema(ma.Schema):
+    """The transcript as a verifiable credential."""
+
+    credential = fields.String(required=True, metadata={"description": "vc+jwt"})
+    digest = fields.String(
+        required=True, metadata={"description": "SHA-256 of the credential"}
+    )
+    verify_url = fields.String(required=True)
+
+
+class VerifyRequestSchema(ma.Schema):
+    """A credential to verify, or (from a printed QR code) a transcript id and digest."""
+
+    credential = fields.String(
+        load_default=None, validate=validate.Length(min=10, max=100_000)
+    )
+    transcript_id = fields.UUID(load_default=None)
+    digest = fields.String(
+        load_default=None, validate=validate.Regexp(r"^[0-9a-f]{64}$")
+    )
+
+    @ma.validates_schema
+    def _one_way(self, data: dict[str, Any], **_: Any) -> None:
+        by_reference = (
+            data.get("transcript_id") is not None and data.get("digest") is not None
+        )
+        if bool(data.get("credential")) == by_reference:
+            raise ma.ValidationError(
+                "Give either credential, or transcript_id with digest.",
+                field_name="credential",
+            )
+
+
+class CheckSchema(ma.Schema):
+    """One check of the report."""
+
+    phase = fields.String(
+        required=True,
+        metadata={"description": "cryptographic | status | trust | semantic"},
+    )
+    id = fields.String(required=True)
+    status = fields.String(
+        required=True, metadata={"description": "success | failure | skipped"}
+    )
+    problem = fields.String(allow_none=True)
+    detail = fields.Raw(allow_none=True)
+
+
+class VerificationSchema(ma.Schema):
+    """The phased verification report."""
+
+    verified = fields.Boolean(required=True)
+    checks = fields.List(fields.Nested(CheckSchema), required=True)
+    summary = fields.Dict(
+        allow_none=True, metadata={"description": "Who, which school, which year"}
+    )

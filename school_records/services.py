@@ -1,0 +1,388 @@
+"""The life of a transcript: draft, homeroom signature, principal signature and
+publication, suspension, revocation, correction; and who may read it.
+
+Staff act for their school through ``act-as``: a teacher (or the principal)
+drafts, the homeroom teacher signs, the principal signs for the school, which
+publishes the credential. Only the principal revokes or suspends. A correction is
+a new draft that, once published, revokes the one it replaces ("superseded").
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from typing import Any
+
+import marshmallow as ma
+import sqlalchemy as sa
+
+from app import audit
+from app.auth import Actor
+from app.db import utcnow
+from app.errors import Conflict, Forbidden, NotFound, ValidationFailed, flatten_messages
+from app.extensions import db
+from app.pagination import Page, paginate
+from consent import notifications, policies
+from consent.vocabulary import Category
+from identity import services as identity_services
+from identity.models import Citizen, OrganisationKind, Role
+from school_records import content as transcript_content
+from school_records import credentials
+from school_records.models import (
+    STATUS_LIST_BITS,
+    StatusList,
+    StatusPurpose,
+    Transcript,
+    TranscriptStatus,
+)
+
+STAFF = frozenset({Role.TEACHER, Role.PRINCIPAL})
+
+
+class TranscriptStateConflict(Conflict):
+    slug = "transcript-state-conflict"
+
+
+class TranscriptExists(Conflict):
+    slug = "transcript-exists"
+
+
+def _require_staff(actor: Actor, school_id: uuid.UUID, roles: frozenset[Role]) -> Role:
+    if actor.org_id != school_id or actor.role not in {r.value for r in roles}:
+        raise Forbidden()
+    role = Role(actor.role)
+    if not identity_services.active_memberships(actor.citizen_id, school_id, role):
+        raise Forbidden()
+    return role
+
+
+def _validated(grade: int, raw: dict[str, Any]) -> dict[str, Any]:
+    try:
+        loaded = transcript_content.load(raw, grade)
+    except ma.ValidationError as error:
+        raise ValidationFailed(
+            errors=flatten_messages(error.messages, "content")
+        ) from error
+    stated = transcript_content.to_json(loaded)
+    contradictions = transcript_content.consistency_errors(stated, grade)
+    if contradictions:
+        raise ValidationFailed(
+            errors={
+                f"content.{path}": messages for path, messages in contradictions.items()
+            }
+        )
+    return dict(stated)
+
+
+def _get(transcript_id: uuid.UUID, *, lock: bool = False) -> Transcript:
+    statement = sa.select(Transcript).where(Transcript.id == transcript_id)
+    transcript = db.session.scalar(statement.with_for_update() if lock else statement)
+    if transcript is None:
+        raise NotFound()
+    return transcript
+
+
+def _conflict(transcript: Transcript) -> TranscriptStateConflict:
+    return TranscriptStateConflict(
+        extra={
+            "current_status": transcript.status.value,
+            "suspended": transcript.suspended,
+        }
+    )
+
+
+def create_draft(
+    actor: Actor, school_id: uuid.UUID, data: dict[str, Any]
+) -> Transcript:
+    """A teacher (or the principal) drafts a pupil's transcript for a school year."""
+    _require_staff(actor, school_id, STAFF)
+    school = identity_services.get_organisation(school_id)
+    if school.kind != OrganisationKind.SCHOOL:
+        raise Forbidden()
+    if db.session.get(Citizen, data["pupil_id"]) is None:
+        raise ValidationFailed(
+            errors={"pupil_id": ["No citizen in the register matches."]}
+        )
+    replaces = data.get("replaces_id")
+    statement = sa.select(Transcript.id).where(
+        Transcript.pupil_id == data["pupil_id"],
+        Transcript.school_id == school_id,
+        Transcript.school_year == data["school_year"],
+        Transcript.status != TranscriptStatus.REVOKED,
+    )
+    if replaces is not None:  # the transcript being corrected stays live until then
+        statement = statement.where(Transcript.id != replaces)
+    live = db.session.scalar(statement.limit(1))
+    if live is not None:
+        raise TranscriptExists(extra={"transcript_id": str(live)})
+    transcript = Transcript(
+        pupil_id=data["pupil_id"],
+        school_id=school_id,
+        school_year=data["school_year"],
+        grade=data["grade"],
+        class_name=data["class_name"],
+        regulation=transcript_content.regulation_for(data["grade"]),
+        content=_validated(data["grade"], data["content"]),
+        created_by=actor.citizen_id,
+        replaces_id=replaces,
+    )
+    db.session.add(transcript)
+    db.session.flush()
+    return transcript
+
+
+def update_draft(
+    actor: Actor, transcript_id: uuid.UUID, data: dict[str, Any]
+) -> Transcript:
+    """Edit a draft (anything signed is frozen)."""
+    transcript = _get(transcript_id, lock=True)
+    _require_staff(actor, transcript.school_id, STAFF)
+    if transcript.status != TranscriptStatus.DRAFT:
+        raise _conflict(transcript)
+    transcript.class_name = data.get("class_name", transcript.class_name)
+    transcript.content = _validated(transcript.grade, data["content"])
+    return transcript
+
+
+def _allocate_index(school_id: uuid.UUID) -> int:
+    """A random free position in the school's status lists (herd privacy)."""
+    for _ in range(50):
+        index = secrets.randbelow(STATUS_LIST_BITS)
+        taken = db.session.scalar(
+            sa.select(Transcript.id).where(
+                Transcript.school_id == school_id, Transcript.status_list_index == index
+            )
+        )
+        if taken is None:
+            return index
+    raise RuntimeError(
+        "status list nearly full"
+    )  # pragma: no cover - 131 072 slots per school
+
+
+def sign(actor: Actor, transcript_id: uuid.UUID) -> Transcript:
+    """The homeroom teacher signs a draft; then the principal signs and publishes."""
+    transcript = _get(transcript_id, lock=True)
+    role = _require_staff(actor, transcript.school_id, STAFF)
+    now = utcnow()
+    if role == Role.TEACHER and transcript.status == TranscriptStatus.DRAFT:
+        transcript.homeroom_teacher_id = actor.citizen_id
+        transcript.homeroom_signed_at = now
+        transcript.homeroom_proof = credentials.homeroom_proof(
+            transcript, actor.citizen_id
+        )
+        transcript.status = TranscriptStatus.HOMEROOM_SIGNED
+        audit.record(
+            "transcript.homeroom_signed",
+            "success",
+            actor_id=actor.citizen_id,
+            details={"transcript": str(transcript.id)},
+        )
+        return transcript
+    if role == Role.PRINCIPAL and transcript.status == TranscriptStatus.HOMEROOM_SIGNED:
+        _publish(actor, transcript)
+        return transcript
+    raise _conflict(transcript)
+
+
+def _publish(actor: Actor, transcript: Transcript) -> None:
+    transcript.principal_id = actor.citizen_id
+    transcript.published_at = utcnow()
+    transcript.status_list_index = _allocate_index(transcript.school_id)
+    teacher = db.session.get(Citizen, transcript.homeroom_teacher_id)
+    credential = credentials.build_credential(
+        transcript, teacher.full_name if teacher else ""
+    )
+    transcript.credential = credentials.sign_credential(
+        transcript.school_id, credential
+    )
+    transcript.status = TranscriptStatus.PUBLISHED
+    if transcript.replaces_id is not None:
+        replaced = _get(transcript.replaces_id, lock=True)
+        if replaced.status == TranscriptStatus.PUBLISHED:
+            _set_status_bit(replaced, StatusPurpose.REVOCATION, True)
+            replaced.status = TranscriptStatus.REVOKED
+            replaced.revoked_at = utcnow()
+            replaced.revocation_reason = "superseded"
+    pupil = db.session.get(Citizen, transcript.pupil_id)
+    if pupil is not None:
+        notifications.notify_subject_side(
+            pupil,
+            "transcript_published",
+            school=transcript.school.name,
+            transcript_id=transcript.id,
+        )
+    audit.record(
+        "transcript.published",
+        "success",
+        actor_id=actor.citizen_id,
+        details={"transcript": str(transcript.id)},
+    )
+
+
+def _set_status_bit(
+    transcript: Transcript, purpose: StatusPurpose, value: bool
+) -> None:
+    lists = credentials.status_lists(transcript.school_id)
+    status_list = db.session.scalar(
+        sa.select(StatusList)
+        .where(StatusList.id == lists[purpose].id)
+        .with_for_update()
+    )
+    if status_list is None or transcript.status_list_index is None:  # pragma: no cover
+        raise RuntimeError("a published transcript always has a status list position")
+    status_list.bits = credentials.with_bit(
+        status_list.bits, transcript.status_list_index, value
+    )
+
+
+def revoke(actor: Actor, transcript_id: uuid.UUID, reason: str) -> Transcript:
+    """The principal revokes a published transcript, with a reason."""
+    transcript = _get(transcript_id, lock=True)
+    _require_staff(actor, transcript.school_id, frozenset({Role.PRINCIPAL}))
+    if transcript.status != TranscriptStatus.PUBLISHED:
+        raise _conflict(transcript)
+    _set_status_bit(transcript, StatusPurpose.REVOCATION, True)
+    transcript.status = TranscriptStatus.REVOKED
+    transcript.revoked_at = utcnow()
+    transcript.revocation_reason = reason
+    audit.record(
+        "transcript.revoked",
+        "success",
+        actor_id=actor.citizen_id,
+        details={"transcript": str(transcript.id), "reason": reason},
+    )
+    return transcript
+
+
+def set_suspended(
+    actor: Actor, transcript_id: uuid.UUID, suspended: bool, reason: str | None
+) -> Transcript:
+    """The principal suspends a published transcript, or lifts the suspension."""
+    transcript = _get(transcript_id, lock=True)
+    _require_staff(actor, transcript.school_id, frozenset({Role.PRINCIPAL}))
+    if (
+        transcript.status != TranscriptStatus.PUBLISHED
+        or transcript.suspended == suspended
+    ):
+        raise _conflict(transcript)
+    _set_status_bit(transcript, StatusPurpose.SUSPENSION, suspended)
+    transcript.suspended = suspended
+    transcript.suspension_reason = reason if suspended else None
+    audit.record(
+        "transcript.suspended" if suspended else "transcript.unsuspended",
+        "success",
+        actor_id=actor.citizen_id,
+        details={"transcript": str(transcript.id)},
+    )
+    return transcript
+
+
+def start_correction(actor: Actor, transcript_id: uuid.UUID) -> Transcript:
+    """A new draft copying a published transcript; publishing it revokes the old."""
+    old = _get(transcript_id)
+    _require_staff(actor, old.school_id, STAFF)
+    if old.status != TranscriptStatus.PUBLISHED:
+        raise _conflict(old)
+    pending = db.session.scalar(
+        sa.select(Transcript.id).where(
+            Transcript.replaces_id == old.id,
+            Transcript.status != TranscriptStatus.REVOKED,
+        )
+    )
+    if pending is not None:
+        raise TranscriptExists(extra={"transcript_id": str(pending)})
+    data = {
+        "pupil_id": old.pupil_id,
+        "school_year": old.school_year,
+        "grade": old.grade,
+        "class_name": old.class_name,
+        "content": old.content,
+        "replaces_id": old.id,
+    }
+    return create_draft(actor, old.school_id, data)
+
+
+def list_for_school(
+    actor: Actor,
+    school_id: uuid.UUID,
+    status: TranscriptStatus | None,
+    *,
+    cursor: str | None,
+    limit: int,
+) -> Page[Transcript]:
+    """A school's transcripts, for its staff."""
+    _require_staff(actor, school_id, STAFF)
+    statement = sa.select(Transcript).where(Transcript.school_id == school_id)
+    if status is not None:
+        statement = statement.where(Transcript.status == status)
+    return paginate(
+        statement,
+        sort=Transcript.created_at,
+        id_column=Transcript.id,
+        cursor=cursor,
+        limit=limit,
+    )
+
+
+def _is_staff_of(actor: Actor, school_id: uuid.UUID) -> bool:
+    try:
+        _require_staff(actor, school_id, STAFF)
+    except Forbidden:
+        return False
+    return True
+
+
+def readable(
+    actor: Actor, transcript_id: uuid.UUID, *, action: str = "read"
+) -> Transcript:
+    """A transcript for its school's staff, or — once published — for the pupil, their
+    guardian, or an organisation under consent (``transcripts``), logged."""
+    transcript = _get(transcript_id)
+    if _is_staff_of(actor, transcript.school_id):
+        return transcript
+    if transcript.status not in (TranscriptStatus.PUBLISHED, TranscriptStatus.REVOKED):
+        raise NotFound()
+    policies.authorize_read(
+        actor, transcript.pupil_id, Category.TRANSCRIPTS, action=action
+    )
+    return transcript
+
+
+def list_for_pupil(
+    actor: Actor, pupil: Citizen, *, cursor: str | None, limit: int
+) -> Page[Transcript]:
+    """A pupil's issued transcripts (published or revoked), newest first."""
+    policies.authorize_read(actor, pupil.id, Category.TRANSCRIPTS)
+    statement = sa.select(Transcript).where(
+        Transcript.pupil_id == pupil.id,
+        Transcript.status.in_([TranscriptStatus.PUBLISHED, TranscriptStatus.REVOKED]),
+    )
+    return paginate(
+        statement,
+        sort=Transcript.created_at,
+        id_column=Transcript.id,
+        cursor=cursor,
+        limit=limit,
+    )
+
+
+def exported(
+    actor: Actor, transcript_id: uuid.UUID, kind: str
+) -> tuple[Transcript, str]:
+    """Hand out the credential (JWT or PDF): an export, always logged."""
+    transcript = readable(actor, transcript_id, action="export")
+    credential = transcript.credential
+    if credential is None:
+        raise NotFound()
+    audit.record(
+        "transcript.exported",
+        "success",
+        actor_id=actor.citizen_id,
+        details={
+            "transcript": str(transcript.id),
+            "kind": kind,
+            "org": str(actor.org_id) if actor.org_id else None,
+        },
+    )
+    return transcript, credential

@@ -1,0 +1,70 @@
+"""Shared moves of the school-records tests."""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from school_records.demo import demo_content
+from school_records.models import Transcript
+
+AN, BINH, DUNG, EM, HAI, CUC = (
+    "074095000101", "074314000102", "074088000104", "074180000105", "074099000108", "074190000103",
+)  # fmt: skip
+SCHOOL = "74718001"
+
+
+def demo_transcript(citizen) -> Transcript:
+    """Bình's published grade-6 transcript, seeded for every test."""
+    found = db.session.scalar(
+        sa.select(Transcript).where(Transcript.pupil_id == citizen(BINH).id)
+    )
+    assert found is not None
+    return found
+
+
+def content(**changes: Any) -> dict[str, Any]:
+    body = copy.deepcopy(demo_content())
+    body.update(changes)
+    return body
+
+
+def draft_body(
+    pupil_id: uuid.UUID, year: str = "2026-2027", grade: int = 7, **changes: Any
+) -> dict[str, Any]:
+    return {
+        "pupil_id": str(pupil_id),
+        "school_year": year,
+        "grade": grade,
+        "class_name": f"{grade}A1",
+        "content": content(**changes),
+    }
+
+
+class School:
+    """Headers for the staff of the demo school (and of any other)."""
+
+    def __init__(self, citizen, organisation, auth_headers) -> None:
+        self.citizen, self.organisation, self._headers = (
+            citizen,
+            organisation,
+            auth_headers,
+        )
+        self.id = organisation(SCHOOL).id
+
+    def teacher(self) -> dict[str, str]:
+        return self._headers(
+            self.citizen(DUNG), org=self.organisation(SCHOOL), role="teacher"
+        )
+
+    def principal(self) -> dict[str, str]:
+        return self._headers(
+            self.citizen(EM), org=self.organisation(SCHOOL), role="principal"
+        )
+
+    def citizen_headers(self, national_id: str) -> dict[str, str]:
+        return self._headers(self.citizen(national_id))

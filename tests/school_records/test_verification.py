@@ -1,0 +1,214 @@
+"""Phased verification: what each kind of failure looks like, and offline use."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+from app.db import utcnow
+from app.extensions import db
+from school_records import credentials, verification
+from school_records.resolver import DatabaseResolver
+from tests.school_records.helpers import demo_transcript
+from tests.test_errors import assert_problem
+
+
+def verify(client, token):
+    response = client.post("/api/v1/transcripts/verify", json={"credential": token})
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def failures(report):
+    return {
+        (c["phase"], c["problem"]) for c in report["checks"] if c["status"] == "failure"
+    }
+
+
+def tampered(token: str, change) -> str:
+    header, payload, signature = token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    change(claims)
+    encoded = (
+        base64.urlsafe_b64encode(json.dumps(claims, ensure_ascii=False).encode())
+        .rstrip(b"=")
+        .decode()
+    )
+    return f"{header}.{encoded}.{signature}"
+
+
+def test_the_demo_transcript_verifies_in_every_phase(client, citizen):
+    report = verify(client, demo_transcript(citizen).credential)
+    assert report["verified"] is True
+    assert {c["phase"] for c in report["checks"]} == {
+        "cryptographic",
+        "status",
+        "trust",
+        "semantic",
+    }
+    assert all(c["status"] == "success" for c in report["checks"])
+    assert report["summary"]["subject_name"] == "Nguyễn Thị Bình"
+    assert report["summary"]["issuer_name"] == "Trường THCS Chánh Nghĩa"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(
+            lambda c: c["credentialSubject"]["subjects"][0]["semester1"].update(
+                final=10
+            ),
+            id="score",
+        ),
+        pytest.param(
+            lambda c: c["credentialSubject"]["subjects"][1].update(name="Văn học"),
+            id="subject-name",
+        ),
+        pytest.param(lambda c: c["issuer"].update(name="Trường Giả Mạo"), id="issuer"),
+    ],
+)
+def test_tampering_fails_the_cryptographic_phase(client, citizen, change):
+    report = verify(client, tampered(demo_transcript(citizen).credential, change))
+    assert report["verified"] is False
+    assert ("cryptographic", "INVALID_SIGNATURE") in failures(report)
+
+
+def test_malformed_input_is_reported_as_such(client):
+    report = verify(client, "not-a-credential-at-all")
+    assert report["verified"] is False
+    assert failures(report) == {("cryptographic", "MALFORMED")}
+
+
+def test_revoked_and_suspended_report_and_unsuspend_restores(client, citizen, school):
+    transcript = demo_transcript(citizen)
+    token = transcript.credential
+    client.post(
+        f"/api/v1/transcripts/{transcript.id}/suspend",
+        json={"reason": "Đang xác minh"},
+        headers=school.principal(),
+    )
+    assert failures(verify(client, token)) == {("status", "CREDENTIAL_SUSPENDED")}
+    client.post(
+        f"/api/v1/transcripts/{transcript.id}/unsuspend",
+        json={"reason": "Đã xác minh"},
+        headers=school.principal(),
+    )
+    assert verify(client, token)["verified"] is True
+    client.post(
+        f"/api/v1/transcripts/{transcript.id}/revoke",
+        json={"reason": "Cấp nhầm"},
+        headers=school.principal(),
+    )
+    assert failures(verify(client, token)) == {("status", "CREDENTIAL_REVOKED")}
+
+
+def test_an_unregistered_issuer_fails_only_trust(client, citizen, organisation):
+    token = demo_transcript(citizen).credential
+    organisation("74718001").deregistered_at = utcnow()
+    db.session.commit()
+    report = verify(client, token)
+    assert failures(report) == {("trust", "ISSUER_NOT_REGISTERED")}
+    signature = next(
+        c for c in report["checks"] if c["id"] == "cryptographic.signature"
+    )
+    assert signature["status"] == "success"
+
+
+def test_inconsistent_grades_fail_the_semantic_phase(app, citizen):
+    transcript = demo_transcript(citizen)
+    credential = credentials.build_credential(transcript, "Lê Văn Dũng")
+    credential["credentialSubject"]["learning_result"]["year"] = "Chưa đạt"
+    # Signed by the school itself, so only the grade arithmetic can catch it.
+    token = credentials.sign_credential(transcript.school_id, credential)
+    report = verification.verify(token, DatabaseResolver())
+    problems = {c.problem for c in report.checks if c.status == "failure"}
+    assert "GRADES_INCONSISTENT" in problems
+
+
+def test_status_lists_are_signed_16kb_bitstrings(client, citizen):
+    entry = next(
+        e
+        for e in json.loads(
+            base64.urlsafe_b64decode(
+                demo_transcript(citizen).credential.split(".")[1] + "=="
+            )
+        )["credentialStatus"]
+        if e["statusPurpose"] == "revocation"
+    )
+    response = client.get(
+        entry["statusListCredential"].removeprefix("http://localhost")
+    )
+    assert response.mimetype == "application/vc+jwt"
+    claims = json.loads(
+        base64.urlsafe_b64decode(response.get_data(as_text=True).split(".")[1] + "==")
+    )
+    bits = credentials.decode_bits(claims["credentialSubject"]["encodedList"])
+    assert len(bits) * 8 >= 131_072
+    assert claims["type"] == ["VerifiableCredential", "BitstringStatusListCredential"]
+
+
+def test_a_verifier_with_cached_keys_and_lists_works_offline(
+    client, citizen, monkeypatch
+):
+    token = demo_transcript(citizen).credential
+    claims = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
+    issuer = claims["issuer"]["id"]
+    cache = verification.CachedResolver(
+        jwks={
+            issuer: client.get(
+                issuer.removeprefix("http://localhost") + "/jwks"
+            ).get_json()
+        },
+        lists={
+            e["statusListCredential"]: client.get(
+                e["statusListCredential"].removeprefix("http://localhost")
+            ).get_data(as_text=True)
+            for e in claims["credentialStatus"]
+        },
+        registry={issuer},
+    )
+
+    def offline(*_args, **_kwargs):
+        raise OSError("network is off")
+
+    monkeypatch.setattr("socket.socket.connect", offline)
+    monkeypatch.setattr(DatabaseResolver, "issuer_keys", offline)
+    report = verification.verify(token, cache)
+    assert report.verified
+
+
+def test_verify_by_printed_qr_reference(client, citizen):
+    transcript = demo_transcript(citizen)
+    from school_records.pdf import digest
+
+    ok = client.post(
+        "/api/v1/transcripts/verify",
+        json={
+            "transcript_id": str(transcript.id),
+            "digest": digest(transcript.credential),
+        },
+    )
+    assert ok.get_json()["verified"] is True
+    wrong = client.post(
+        "/api/v1/transcripts/verify",
+        json={"transcript_id": str(transcript.id), "digest": "0" * 64},
+    )
+    assert_problem(wrong, 404, "not-found")
+
+
+def test_verification_is_rate_limited(database_url):
+    from tests.conftest import make_app
+
+    limited = make_app(database_url, VERIFY_RATE_LIMIT="2/minute").test_client()
+    for _ in range(2):
+        assert (
+            limited.post(
+                "/api/v1/transcripts/verify", json={"credential": "x" * 20}
+            ).status_code
+            == 200
+        )
+    refused = limited.post("/api/v1/transcripts/verify", json={"credential": "x" * 20})
+    assert_problem(refused, 429, "rate-limited")
+    assert int(refused.headers["Retry-After"]) > 0

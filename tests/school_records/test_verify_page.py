@@ -1,0 +1,55 @@
+"""The public verifier page in Chromium: paste a transcript, or open a printed QR link."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import sync_playwright
+
+from app.extensions import db
+from school_records.models import Transcript
+from school_records.pdf import verify_url
+from tests.conftest import CHROMIUM_ARGS
+
+
+@pytest.mark.real_sessions
+def test_pasted_transcript_and_qr_link_verify_in_chromium(live_server):
+    executable = shutil.which("chromium")
+    assert executable, "Debian's chromium is required: apt-get install chromium"
+    with live_server.app.app_context():
+        transcript = db.session.scalar(sa.select(Transcript))
+        token, qr_link = transcript.credential, verify_url(transcript)
+        db.session.remove()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            page = browser.new_page()
+            page.goto(f"{live_server.url}/verify?lang=en")
+            assert page.locator("h1").inner_text() == "Verify a digital transcript"
+            page.fill("#credential", token)
+            page.click("#verify")
+            page.wait_for_selector("#checks:not([hidden])")
+            assert page.locator("#verdict").inner_text() == "✔ Valid"
+            phases = page.locator("#checks tbody tr td:first-child").all_inner_texts()
+            assert {"Signatures", "Status", "Issuer", "Grades"} <= set(phases)
+            assert "Nguyễn Thị Bình" in page.locator("#summary").inner_text()
+
+            page.fill("#credential", token[:-6] + "AAAAAA")
+            page.click("#verify")
+            page.wait_for_selector(
+                "#verdict.bad"
+            )  # selector waits: the page's CSP forbids eval
+            assert page.locator("#verdict").inner_text() == "✘ Not valid"
+
+            phone = browser.new_page(
+                locale="vi-VN"
+            )  # a phone scanning the PDF's QR code
+            phone.goto(qr_link)
+            phone.wait_for_selector("#checks:not([hidden])")
+            assert phone.locator("#verdict").inner_text() == "✔ Hợp lệ"
+        finally:
+            browser.close()

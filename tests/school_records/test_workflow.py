@@ -1,0 +1,308 @@
+"""Draft, homeroom signature, principal signature, revocation, correction, reading."""
+
+from __future__ import annotations
+
+import uuid
+
+import sqlalchemy as sa
+
+from app.audit import AuditEvent
+from app.extensions import db
+from consent.models import Notification
+from identity.models import Organisation, OrganisationKind, Role, Sector
+from identity.services import add_membership
+from tests.school_records.helpers import (
+    AN,
+    BINH,
+    CUC,
+    DUNG,
+    HAI,
+    demo_transcript,
+    draft_body,
+)
+from tests.test_errors import assert_problem
+
+
+def create(client, school, citizen, **changes):
+    response = client.post(
+        f"/api/v1/schools/{school.id}/transcripts",
+        json=draft_body(citizen(BINH).id, **changes),
+        headers=school.teacher(),
+    )
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def sign(client, headers, transcript_id):
+    return client.post(f"/api/v1/transcripts/{transcript_id}/sign", headers=headers)
+
+
+def publish(client, school, citizen, **changes):
+    draft = create(client, school, citizen, **changes)
+    assert (
+        sign(client, school.teacher(), draft["id"]).get_json()["status"]
+        == "homeroom_signed"
+    )
+    published = sign(client, school.principal(), draft["id"])
+    assert published.status_code == 200, published.get_json()
+    return published.get_json()
+
+
+def test_draft_signed_by_teacher_then_principal_is_published_and_announced(
+    client, school, citizen
+):
+    before = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Notification)
+        .where(Notification.citizen_id == citizen(AN).id)
+    )
+    transcript = publish(client, school, citizen)
+    assert transcript["status"] == "published"
+    assert transcript["homeroom_teacher_id"] == str(citizen(DUNG).id)
+    assert transcript["regulation"] == "TT22/2021/TT-BGDĐT"
+    after = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Notification)
+        .where(Notification.citizen_id == citizen(AN).id)
+    )
+    assert after == before + 1  # Bình is under 14: her guardian hears of it
+
+
+def test_principal_cannot_sign_before_the_homeroom_teacher(client, school, citizen):
+    draft = create(client, school, citizen)
+    response = sign(client, school.principal(), draft["id"])
+    assert (
+        assert_problem(response, 409, "transcript-state-conflict")["current_status"]
+        == "draft"
+    )
+    again = sign(client, school.teacher(), draft["id"])
+    assert again.status_code == 200
+    assert_problem(
+        sign(client, school.teacher(), draft["id"]), 409, "transcript-state-conflict"
+    )
+
+
+def test_a_teacher_of_another_school_is_refused(client, school, citizen, auth_headers):
+    other = Organisation(
+        code="74718999",
+        name="Trường THCS Khác",
+        kind=OrganisationKind.SCHOOL,
+        sector=Sector.EDUCATION,
+        address="Bình Dương",
+    )
+    db.session.add(other)
+    db.session.flush()
+    add_membership(citizen(HAI), other, Role.TEACHER)
+    db.session.commit()
+    draft = create(client, school, citizen)
+    outsider = auth_headers(citizen(HAI), org=other, role="teacher")
+    assert_problem(sign(client, outsider, draft["id"]), 403, "forbidden")
+    posted = client.post(
+        f"/api/v1/schools/{school.id}/transcripts",
+        json=draft_body(citizen(BINH).id),
+        headers=outsider,
+    )
+    assert_problem(posted, 403, "forbidden")
+
+
+def test_a_contradicting_transcript_is_refused_naming_the_field(
+    client, school, citizen
+):
+    body = draft_body(citizen(BINH).id)
+    body["content"]["subjects"][0]["semester1"]["average"] = 9.9
+    body["content"]["learning_result"]["year"] = "Chưa đạt"
+    response = client.post(
+        f"/api/v1/schools/{school.id}/transcripts", json=body, headers=school.teacher()
+    )
+    errors = assert_problem(response, 422, "validation-failed")["errors"]
+    assert set(errors) >= {
+        "content.subjects.0.semester1.average",
+        "content.learning_result.year",
+    }
+
+
+def test_vocabularies_do_not_mix(client, school, citizen):
+    body = draft_body(citizen(BINH).id)
+    body["content"]["conduct"]["year"] = "Hoàn thành tốt"
+    response = client.post(
+        f"/api/v1/schools/{school.id}/transcripts", json=body, headers=school.teacher()
+    )
+    assert (
+        "content.conduct.year"
+        in assert_problem(response, 422, "validation-failed")["errors"]
+    )
+    primary = {
+        "pupil_id": str(citizen(BINH).id), "school_year": "2019-2020", "grade": 1, "class_name": "1A",
+        "content": {
+            "subjects": [{"code": "TV", "name": "Tiếng Việt", "semester1": {"level": "Hoàn thành tốt", "score": 9}, "semester2": {"level": "Khá", "score": 9}}],
+            "qualities": {"Chăm chỉ": "Tốt"}, "competences": {"Tự học": "Đạt"}, "overall": "Hoàn thành tốt",
+            "absences": {"excused": 0, "unexcused": 0}, "promotion": "lên lớp",
+        },
+    }  # fmt: skip
+    refused = client.post(
+        f"/api/v1/schools/{school.id}/transcripts",
+        json=primary,
+        headers=school.teacher(),
+    )
+    assert (
+        "content.subjects.0.semester2.level"
+        in assert_problem(refused, 422, "validation-failed")["errors"]
+    )
+    primary["content"]["subjects"][0]["semester2"]["level"] = "Hoàn thành tốt"
+    accepted = client.post(
+        f"/api/v1/schools/{school.id}/transcripts",
+        json=primary,
+        headers=school.teacher(),
+    )
+    assert accepted.status_code == 201
+    assert accepted.get_json()["regulation"] == "TT27/2020/TT-BGDĐT"
+
+
+def test_only_the_principal_revokes_and_suspends(client, school, citizen):
+    transcript = demo_transcript(citizen)
+    refused = client.post(
+        f"/api/v1/transcripts/{transcript.id}/revoke",
+        json={"reason": "nhầm"},
+        headers=school.teacher(),
+    )
+    assert_problem(refused, 403, "forbidden")
+    no_reason = client.post(
+        f"/api/v1/transcripts/{transcript.id}/revoke",
+        json={},
+        headers=school.principal(),
+    )
+    assert "reason" in assert_problem(no_reason, 422, "validation-failed")["errors"]
+    suspended = client.post(
+        f"/api/v1/transcripts/{transcript.id}/suspend",
+        json={"reason": "Đang xác minh"},
+        headers=school.principal(),
+    )
+    assert suspended.get_json()["suspended"] is True
+    assert_problem(
+        client.post(
+            f"/api/v1/transcripts/{transcript.id}/suspend",
+            json={"reason": "lần hai"},
+            headers=school.principal(),
+        ),
+        409,
+        "transcript-state-conflict",
+    )
+    revoked = client.post(
+        f"/api/v1/transcripts/{transcript.id}/revoke",
+        json={"reason": "Cấp nhầm"},
+        headers=school.principal(),
+    )
+    assert revoked.get_json()["status"] == "revoked"
+    assert revoked.get_json()["revocation_reason"] == "Cấp nhầm"
+
+
+def test_a_correction_replaces_and_supersedes_the_original(client, school, citizen):
+    original = demo_transcript(citizen)
+    draft = client.post(
+        f"/api/v1/transcripts/{original.id}/corrections", headers=school.teacher()
+    )
+    assert draft.status_code == 201
+    correction = draft.get_json()
+    assert correction["replaces_id"] == str(original.id)
+    body = {
+        "content": correction["content"]
+        | {"homeroom_comment": "Đã đính chính nhận xét."}
+    }
+    assert (
+        client.put(
+            f"/api/v1/transcripts/{correction['id']}",
+            json=body,
+            headers=school.teacher(),
+        ).status_code
+        == 200
+    )
+    sign(client, school.teacher(), correction["id"])
+    assert (
+        sign(client, school.principal(), correction["id"]).get_json()["status"]
+        == "published"
+    )
+    old = client.get(
+        f"/api/v1/transcripts/{original.id}", headers=school.teacher()
+    ).get_json()
+    assert old["status"] == "revoked"
+    assert old["revocation_reason"] == "superseded"
+
+
+def test_signed_transcripts_are_frozen(client, school, citizen):
+    transcript = demo_transcript(citizen)
+    response = client.put(
+        f"/api/v1/transcripts/{transcript.id}",
+        json={"content": transcript.content},
+        headers=school.teacher(),
+    )
+    assert_problem(response, 409, "transcript-state-conflict")
+
+
+def test_pupil_side_reads_and_exports_are_logged(client, school, citizen, auth_headers):
+    transcript = demo_transcript(citizen)
+    guardian = auth_headers(citizen(AN))
+    listed = client.get(
+        f"/api/v1/citizens/{citizen(BINH).id}/transcripts", headers=guardian
+    ).get_json()
+    assert [t["id"] for t in listed["items"]] == [str(transcript.id)]
+    credential = client.get(
+        f"/api/v1/transcripts/{transcript.id}/credential", headers=guardian
+    )
+    assert credential.status_code == 200
+    assert credential.get_json()["credential"].count(".") == 2
+    pdf = client.get(f"/api/v1/transcripts/{transcript.id}/pdf", headers=guardian)
+    assert pdf.mimetype == "application/pdf"
+    assert pdf.data.startswith(b"%PDF")
+    exports = db.session.scalars(
+        sa.select(AuditEvent.details).where(AuditEvent.action == "transcript.exported")
+    ).all()
+    assert [e["kind"] for e in exports] == ["jwt", "pdf"]
+    stranger = client.get(
+        f"/api/v1/citizens/{citizen(BINH).id}/transcripts",
+        headers=auth_headers(citizen(HAI)),
+    )
+    assert_problem(stranger, 403, "consent-required")
+    clinic = auth_headers(
+        citizen(CUC),
+        org=db.session.scalar(
+            sa.select(Organisation).where(Organisation.code == "74012")
+        ),
+        role="doctor",
+    )
+    assert_problem(
+        client.get(f"/api/v1/transcripts/{transcript.id}", headers=clinic),
+        403,
+        "consent-required",
+    )
+
+
+def test_drafts_are_invisible_outside_the_school(client, school, citizen, auth_headers):
+    draft = create(client, school, citizen)
+    assert_problem(
+        client.get(
+            f"/api/v1/transcripts/{draft['id']}", headers=auth_headers(citizen(AN))
+        ),
+        404,
+        "not-found",
+    )
+    assert (
+        client.get(
+            f"/api/v1/transcripts/{draft['id']}", headers=school.teacher()
+        ).status_code
+        == 200
+    )
+    assert_problem(
+        client.get(f"/api/v1/transcripts/{uuid.uuid4()}", headers=school.teacher()),
+        404,
+        "not-found",
+    )
+
+
+def test_one_live_transcript_per_pupil_year_and_school(client, school, citizen):
+    create(client, school, citizen)
+    again = client.post(
+        f"/api/v1/schools/{school.id}/transcripts",
+        json=draft_body(citizen(BINH).id),
+        headers=school.teacher(),
+    )
+    assert_problem(again, 409, "transcript-exists")
