@@ -35,11 +35,12 @@ FLOOR = "floor (/livez)"
 
 @dataclass(frozen=True)
 class Endpoint:
-    """One thing to load: a name for the table, a path and request headers."""
+    """One thing to load: a name for the table, a path, headers, and a JSON body to POST."""
 
     name: str
     path: str
     headers: dict[str, str] = field(default_factory=dict)
+    body: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,9 @@ with app.app_context():
         additional_claims={"fam": family, "acr": "urn:vneid:loa:1", "org": str(clinic.id), "role": "doctor"},
     )
     db.session.commit()
-    print(json.dumps({"an": an_pair["access_token"], "clinic": clinic_token, "binh": str(binh.id)}))
+    from school_records.models import Transcript
+    credential = db.session.scalar(sa.select(Transcript.credential).where(Transcript.pupil_id == binh.id))
+    print(json.dumps({"an": an_pair["access_token"], "clinic": clinic_token, "binh": str(binh.id), "credential": credential}))
 """
 
 
@@ -166,10 +169,18 @@ def parse_wrk(output: str) -> Result:
     return Result(rps, p50, p99, errors)
 
 
-def _load(base: str, endpoint: Endpoint, seconds: int) -> Result:
+def _load(base: str, endpoint: Endpoint, seconds: int, workdir: Path) -> Result:
     command = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency"]
     for name, value in endpoint.headers.items():
         command += ["-H", f"{name}: {value}"]
+    if endpoint.body is not None:
+        script = workdir / f"{abs(hash(endpoint.name))}.lua"
+        script.write_text(
+            'wrk.method = "POST"\n'
+            'wrk.headers["Content-Type"] = "application/json"\n'
+            f"wrk.body = {json.dumps(json.dumps(endpoint.body))}\n"
+        )
+        command += ["-s", str(script)]
     command.append(base + endpoint.path)
     completed = subprocess.run(command, check=True, capture_output=True, text=True)
     return parse_wrk(completed.stdout)
@@ -208,6 +219,7 @@ def main() -> int:
         SECRET_KEY=secrets.token_urlsafe(48),
         BASE_URL=base,
         PORT=str(port),
+        CONGDAN_VERIFY_RATE_LIMIT="1000000/minute",
     )
     _flask(env, "db", "upgrade")
     _flask(env, "seed-demo")
@@ -224,6 +236,11 @@ def main() -> int:
             "clinic reads immunizations",
             f"/api/v1/citizens/{fixtures['binh']}/health-book/immunizations",
             clinic,
+        ),
+        Endpoint(
+            "transcript verify (POST)",
+            "/api/v1/transcripts/verify",
+            body={"credential": fixtures["credential"]},
         ),
     ]
     server = subprocess.Popen(
@@ -244,8 +261,8 @@ def main() -> int:
         _wait_until_up(base, server)
         results: dict[str, Result] = {}
         for endpoint in endpoints:
-            _load(base, endpoint, 2)  # warm-up: imports, connection pools, caches
-            results[endpoint.name] = _load(base, endpoint, DURATION)
+            _load(base, endpoint, 2, workdir)  # warm-up: imports, pools, caches
+            results[endpoint.name] = _load(base, endpoint, DURATION, workdir)
     finally:
         server.terminate()
         server.wait(timeout=30)
