@@ -1,0 +1,110 @@
+"""A transferring pupil's transcripts reach the new school only with consent."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from app.db import utcnow
+from app.extensions import db
+from identity import services as identity_services
+from identity.models import Organisation, OrganisationKind, Role, Sector
+from tests.school_records.helpers import AN, BINH, HAI, demo_transcript
+from tests.test_errors import assert_problem
+
+
+@pytest.fixture
+def new_school(citizen, auth_headers) -> dict[str, str]:
+    """Staff headers of a second school, where Bình is transferring."""
+    school = Organisation(
+        code="74718002",
+        name="Trường THCS Chánh Nghĩa",
+        kind=OrganisationKind.SCHOOL,
+        sector=Sector.EDUCATION,
+        address="Phường Chánh Nghĩa, TP. Thủ Dầu Một, Bình Dương",
+    )
+    db.session.add(school)
+    identity_services.add_membership(citizen(HAI), school, Role.TEACHER)
+    db.session.flush()
+    return auth_headers(citizen(HAI), org=school, role="teacher")
+
+
+def stepped_up(auth_headers, citizen) -> dict[str, str]:
+    return auth_headers(citizen(AN), acr="urn:vneid:loa:2", auth_time=utcnow())
+
+
+def test_share_code_lets_the_new_school_view_but_not_export(
+    client, citizen, auth_headers, new_school
+):
+    pupil = citizen(BINH)
+    transcript = demo_transcript(citizen)
+    listing = f"/api/v1/citizens/{pupil.id}/transcripts"
+    assert_problem(client.get(listing, headers=new_school), 403, "consent-required")
+
+    code = client.post(
+        "/api/v1/share-codes",
+        json={"subject_id": str(pupil.id), "categories": ["transcripts"]},
+        headers=stepped_up(auth_headers, citizen),
+    ).get_json()["code"]
+    artefact = client.post(
+        f"/api/v1/share-codes/{code}/redeem", headers=new_school
+    ).get_json()
+    assert artefact["categories"] == ["transcripts"]
+    assert artefact["purpose"] == "ENROLL"
+
+    listed = client.get(listing, headers=new_school)
+    assert listed.status_code == 200
+    assert [t["id"] for t in listed.get_json()["items"]] == [str(transcript.id)]
+    read = client.get(f"/api/v1/transcripts/{transcript.id}", headers=new_school)
+    assert read.get_json()["content"]["subjects"]
+    refused = client.get(
+        f"/api/v1/transcripts/{transcript.id}/credential", headers=new_school
+    )
+    assert assert_problem(refused, 403, "consent-required")["reason"] == "view-only"
+
+    log = client.get(
+        f"/api/v1/citizens/{pupil.id}/access-log", headers=auth_headers(citizen(AN))
+    ).get_json()["items"]
+    by_new_school = [e for e in log if e["org_name"] == "Trường THCS Chánh Nghĩa"]
+    assert {(e["action"], e["outcome"]) for e in by_new_school} == {
+        ("read", "deny"),
+        ("read", "permit"),
+        ("export", "deny"),
+    }
+
+
+def test_a_store_consent_lets_the_new_school_take_the_credential(
+    client, citizen, auth_headers, new_school
+):
+    pupil = citizen(BINH)
+    transcript = demo_transcript(citizen)
+    request = client.post(
+        "/api/v1/consent-requests",
+        json={
+            "subject_id": str(pupil.id),
+            "purpose": "ENROLL",
+            "categories": ["transcripts"],
+            "data_from": "2025-09-01",
+            "data_to": utcnow().date().isoformat(),
+            "valid_until": (utcnow() + timedelta(days=30)).isoformat(),
+            "access_mode": "store",
+        },
+        headers=new_school,
+    ).get_json()
+    approved = client.post(
+        f"/api/v1/consent-requests/{request['id']}/approve",
+        json={},
+        headers=stepped_up(auth_headers, citizen),
+    )
+    assert approved.status_code == 201
+
+    credential = client.get(
+        f"/api/v1/transcripts/{transcript.id}/credential", headers=new_school
+    )
+    assert credential.status_code == 200
+    verified = client.post(
+        "/api/v1/transcripts/verify",
+        json={"credential": credential.get_json()["credential"]},
+    ).get_json()
+    assert verified["verified"] is True
