@@ -83,11 +83,13 @@ def _import_models() -> None:
     from consent import models as consent_models  # noqa: F401
     from consent import texts  # noqa: F401 - registers the messages
     from health_book import models as health_models  # noqa: F401
+    from health_book import texts as health_texts  # noqa: F401 - registers messages
     from identity import models, totp  # noqa: F401
     from identity.login import models as login_models  # noqa: F401
     from identity.login import tokens  # noqa: F401 - registers the JWT callbacks
     from identity.vneid import models as vneid_models  # noqa: F401
     from school_records import models as school_models  # noqa: F401
+    from school_records import texts as school_texts  # noqa: F401 - registers messages
 
 
 def _register_blueprints(api: ProblemApi) -> None:

@@ -184,6 +184,7 @@ VALIDATION_VI: Final[dict[str, str]] = {
         "Phải trong khoảng {min} đến {max}."
     ),
     "Must be one of: {choices}.": "Phải là một trong: {choices}.",
+    "Choose one of: {choices}.": "Hãy chọn một trong: {choices}.",
     "Must be equal to {other}.": "Phải bằng {other}.",
     "String does not match expected pattern.": "Chuỗi không đúng định dạng.",
     "The national id must be exactly 12 digits.": (
@@ -198,16 +199,21 @@ VALIDATION_VI: Final[dict[str, str]] = {
     ),
     "Not a valid Vietnamese phone number.": "Không phải số điện thoại Việt Nam hợp lệ.",
     "The birth date cannot be in the future.": "Ngày sinh không được ở tương lai.",
+    "No citizen in the register matches.": (
+        "Không có công dân nào trong Cơ sở dữ liệu quốc gia về dân cư khớp."
+    ),
     "The cursor is malformed or was not issued by this list.": (
         "Con trỏ phân trang sai định dạng hoặc không thuộc danh sách này."
     ),
 }
 
 
-def _compile_patterns() -> list[tuple[re.Pattern[str], str]]:
+def _compile_patterns(
+    messages: dict[str, str],
+) -> list[tuple[re.Pattern[str], str]]:
     """Turn ``{placeholder}`` templates into regexes that capture their values."""
     patterns = []
-    for english, vietnamese in VALIDATION_VI.items():
+    for english, vietnamese in messages.items():
         if "{" not in english:
             continue
         regex = re.escape(english)
@@ -216,7 +222,7 @@ def _compile_patterns() -> list[tuple[re.Pattern[str], str]]:
     return patterns
 
 
-_PATTERNS: Final = _compile_patterns()
+_PATTERNS: Final = _compile_patterns(VALIDATION_VI)
 
 
 def current_language() -> str:
@@ -235,6 +241,15 @@ def add_messages(messages: dict[str, tuple[str, str]]) -> None:
     if clash:
         raise ValueError(f"message keys defined twice: {sorted(clash)}")
     MESSAGES.update(messages)
+
+
+def add_validation_messages(messages: dict[str, str]) -> None:
+    """Add a domain's validation messages, English -> Vietnamese (at import time)."""
+    clash = VALIDATION_VI.keys() & messages.keys()
+    if clash:
+        raise ValueError(f"validation messages defined twice: {sorted(clash)}")
+    VALIDATION_VI.update(messages)
+    _PATTERNS.extend(_compile_patterns(messages))
 
 
 def translate(key: str, lang: str | None = None, **params: object) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.i18n import add_messages
+from app.i18n import add_messages, add_validation_messages
 
 add_messages(
     {
@@ -57,6 +57,41 @@ add_messages(
         "share-code-not-for-sector.detail": (
             "Dữ liệu trong mã chia sẻ không thuộc lĩnh vực của tổ chức bạn.",
             "The shared data is outside your organisation's sector.",
+        ),
+    }
+)
+
+add_validation_messages(
+    {
+        "Access cannot last longer than requested.": (
+            "Thời hạn truy cập không được dài hơn thời hạn đã yêu cầu."
+        ),
+        "Access may last at most one year.": "Thời hạn truy cập tối đa là một năm.",
+        "Access must end in the future.": "Thời hạn truy cập phải kết thúc trong tương lai.",
+        "Choose at least one category.": "Hãy chọn ít nhất một loại dữ liệu.",
+        "Give both a limit and its unit, or neither.": (
+            "Hãy ghi cả số lần và đơn vị thời gian, hoặc bỏ trống cả hai."
+        ),
+        "Give exactly one of subject_id and national_id.": (
+            "Hãy ghi đúng một trong hai: subject_id hoặc national_id."
+        ),
+        "Not reachable under this purpose: {categories}.": (
+            "Không thể truy cập với mục đích này: {categories}."
+        ),
+        "Only categories that were requested can be granted.": (
+            "Chỉ có thể đồng ý cho các loại dữ liệu đã được yêu cầu."
+        ),
+        "The period cannot end later than requested.": (
+            "Khoảng thời gian dữ liệu không được kết thúc muộn hơn yêu cầu."
+        ),
+        "The period cannot start earlier than requested.": (
+            "Khoảng thời gian dữ liệu không được bắt đầu sớm hơn yêu cầu."
+        ),
+        "The period must not end before it starts.": (
+            "Khoảng thời gian không được kết thúc trước khi bắt đầu."
+        ),
+        "This purpose is not open to your organisation's sector.": (
+            "Mục đích này không dành cho lĩnh vực của tổ chức bạn."
         ),
     }
 )

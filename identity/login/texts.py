@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.i18n import add_messages
+from app.i18n import add_messages, add_validation_messages
 
 add_messages(
     {
@@ -64,6 +64,14 @@ add_messages(
         "totp-code-rejected.detail": (
             "Mã không đúng, đã dùng, hoặc chưa bắt đầu đăng ký.",
             "The code is wrong or already used, or no enrolment is pending.",
+        ),
+    }
+)
+
+add_validation_messages(
+    {
+        "This redirect URI is not registered for the CongDan app.": (
+            "Địa chỉ chuyển hướng này chưa được đăng ký cho ứng dụng CongDan."
         ),
     }
 )
