@@ -7,15 +7,11 @@ holds the paper can check it is genuine and current without being sent the file.
 from __future__ import annotations
 
 import hashlib
-import io
-from pathlib import Path
 from typing import Any
 
-import qrcode
-import qrcode.image.svg
 from flask import current_app
-from fpdf import FPDF
 
+from app.pdf import new_document, place_qr
 from school_records.models import Transcript
 
 
@@ -31,24 +27,11 @@ def verify_url(transcript: Transcript) -> str:
     return f"{current_app.config['BASE_URL']}/verify?t={transcript.id}&d={digest(transcript.credential)}"
 
 
-def _fonts(pdf: FPDF) -> None:
-    regular = Path(current_app.config["PDF_FONT"])
-    pdf.add_font("body", "", str(regular))
-    bold = regular.with_name(regular.name.replace(".ttf", "-Bold.ttf"))
-    pdf.add_font("body", "B", str(bold if bold.exists() else regular))
-
-
 def render(transcript: Transcript) -> bytes:
     """The transcript as a one-page-or-more PDF (Vietnamese)."""
-    pdf = FPDF(format="A4")
-    pdf.set_auto_page_break(auto=True, margin=15)
-    pdf.add_page()
-    _fonts(pdf)
+    pdf = new_document()
     content: dict[str, Any] = transcript.content
-    svg = qrcode.make(
-        verify_url(transcript), image_factory=qrcode.image.svg.SvgPathImage
-    ).to_string()
-    pdf.image(io.BytesIO(svg), x=165, y=10, w=32)
+    place_qr(pdf, verify_url(transcript), x=165, y=10, size=32)
 
     pdf.set_font("body", "B", 14)
     pdf.cell(150, 8, "HỌC BẠ SỐ", new_x="LMARGIN", new_y="NEXT")
