@@ -1,8 +1,27 @@
-"""Vietnamese for the validation messages of school records (English as raised)."""
+"""Messages of school records in Vietnamese and English (validation: English as raised)."""
 
 from __future__ import annotations
 
-from app.i18n import add_validation_messages
+from app.i18n import add_messages, add_validation_messages
+
+add_messages(
+    {
+        "transcript-state-conflict.title": (
+            "Trạng thái học bạ không cho phép",
+            "Not allowed in the transcript's state",
+        ),
+        "transcript-state-conflict.detail": (
+            "Thao tác không thực hiện được ở trạng thái hiện tại của học bạ; "
+            "không có gì thay đổi.",
+            "This cannot be done in the transcript's current state; nothing was changed.",
+        ),
+        "transcript-exists.title": ("Học bạ đã có", "Transcript already exists"),
+        "transcript-exists.detail": (
+            "Học sinh đã có học bạ của năm học này tại trường; hãy đính chính học bạ đó.",
+            "The pupil already has this school year's transcript here; correct that one.",
+        ),
+    }
+)
 
 add_validation_messages(
     {
