@@ -19,6 +19,7 @@ from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
     Session,
+    SessionTransaction,
     mapped_column,
     registry,
     scoped_session,
@@ -128,7 +129,11 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> N
 @event.listens_for(Engine, "begin")
 def _sqlite_on_begin(connection: Connection) -> None:
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+        immediate = connection.get_execution_options().get(_IMMEDIATE)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+_IMMEDIATE = "congdan_sqlite_immediate"
 
 
 def end_read_snapshot(session: Session | scoped_session[Any]) -> None:
@@ -143,3 +148,38 @@ def end_read_snapshot(session: Session | scoped_session[Any]) -> None:
         session.new or session.dirty or session.deleted
     ):
         session.commit()
+
+
+_WROTE = "congdan_wrote"
+
+
+@event.listens_for(Session, "after_flush")
+def _note_write(session: Session, _context: Any) -> None:
+    session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_write(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_WROTE, None)
+
+
+def begin_writing(session: Session | scoped_session[Any]) -> None:
+    """Make the rest of the request one write transaction that waits for its turn.
+
+    On SQLite, unless this transaction already wrote (and so holds the write lock),
+    commit what was only read so far and ``BEGIN IMMEDIATE``: the lock is taken
+    before the rows a decision rests on are read, so two requests deciding on the
+    same rows run one after the other instead of failing. PostgreSQL needs nothing
+    here: lock the rows with ``FOR UPDATE``.
+    """
+    bind = session.get_bind()
+    if bind.dialect.name != "sqlite" or not isinstance(bind, Engine):
+        return
+    current = session() if isinstance(session, scoped_session) else session
+    current.flush()
+    if current.info.get(_WROTE):
+        return
+    if current.in_transaction():
+        current.commit()
+    current.connection(execution_options={_IMMEDIATE: True})
