@@ -42,6 +42,8 @@ class Basis(enum.StrEnum):
     GUARDIAN = "guardian"
     ARTEFACT = "artefact"
     EMERGENCY = "emergency"
+    #: The citizen handed this data to the organisation in a dossier (once-only reuse).
+    DOSSIER = "dossier"
     NONE = "none"
 
 

@@ -323,6 +323,17 @@ def record_access(
     db.session.flush()
 
 
+def record_reuse(actor: Actor, subject_id: uuid.UUID, category: Category) -> None:
+    """Log an organisation's read of data the citizen attached to a dossier for it.
+
+    The citizen's own submission is the basis (once-only reuse); the caller has
+    checked that the data is attached to a dossier the organisation handles.
+    """
+    record_access(
+        actor, subject_id, category, "read", Decision(Effect.PERMIT, Basis.DOSSIER)
+    )
+
+
 def authorize_read(
     actor: Actor,
     subject_id: uuid.UUID,

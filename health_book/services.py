@@ -216,6 +216,27 @@ def visible(model: type[Any], subject_id: uuid.UUID, seen: Window) -> sa.Select[
     return statement
 
 
+def shared_records(category: Category, subject_id: uuid.UUID) -> list[Any]:
+    """Current records of a category that a citizen may hand to an organisation.
+
+    Hidden and sensitive records stay out: reuse in a dossier is not a consent to
+    them. The caller decides and logs the read.
+    """
+    model = MODELS[category]
+    return list(
+        db.session.scalars(
+            sa.select(model)
+            .where(
+                model.citizen_id == subject_id,
+                model.superseded_at.is_(None),
+                model.hidden_at.is_(None),
+                model.sensitive.is_(False),
+            )
+            .order_by(model.record_date)
+        )
+    )
+
+
 def list_records(
     actor: Actor,
     subject: Citizen,

@@ -349,6 +349,18 @@ def readable(
     return transcript
 
 
+def published(transcript_id: uuid.UUID) -> Transcript | None:
+    """A transcript in force (published, not suspended); the caller authorizes."""
+    transcript = db.session.get(Transcript, transcript_id)
+    if (
+        transcript is None
+        or transcript.status != TranscriptStatus.PUBLISHED
+        or transcript.suspended
+    ):
+        return None
+    return transcript
+
+
 def list_for_pupil(
     actor: Actor, pupil: Citizen, *, cursor: str | None, limit: int
 ) -> Page[Transcript]:
