@@ -90,6 +90,8 @@ def _import_models() -> None:
     from identity.vneid import models as vneid_models  # noqa: F401
     from school_records import models as school_models  # noqa: F401
     from school_records import texts as school_texts  # noqa: F401 - registers messages
+    from service_requests import models as service_models  # noqa: F401
+    from service_requests import texts as service_texts  # noqa: F401 - registers messages
 
 
 def _register_blueprints(api: ProblemApi) -> None:
@@ -103,6 +105,8 @@ def _register_blueprints(api: ProblemApi) -> None:
     from identity.vneid.routes import blp as vneid_blp
     from school_records.routes import blp as school_records_blp
     from school_records.routes import page_blp as verify_page_blp
+    from service_requests.open311 import blp as open311_blp
+    from service_requests.routes import blp as service_requests_blp
 
     blueprints = (
         health_blp,
@@ -115,6 +119,8 @@ def _register_blueprints(api: ProblemApi) -> None:
         health_book_blp,
         school_records_blp,
         verify_page_blp,
+        service_requests_blp,
+        open311_blp,
     )
     for blueprint in blueprints:
         api.register_blueprint(blueprint)

@@ -13,23 +13,24 @@ from app.extensions import db
 @click.command("seed-demo")
 def seed_demo_command() -> None:
     """Create the demo accounts and data of DESIGN.md (safe to run again)."""
-    from health_book.demo import seed_health_book
-    from identity.demo import seed_identity
-    from school_records.demo import seed_transcripts
+    from app.demo import seed_demo_data
 
-    citizens = seed_identity()
-    seed_health_book(citizens)
-    seed_transcripts(citizens)
+    citizens = seed_demo_data()
     db.session.commit()
     click.echo(f"Demo data ready: {len(citizens)} citizens. Password: congdan-demo")
 
 
 @click.command("purge-expired")
 def purge_expired_command() -> None:
-    """Delete idempotency records older than 24 hours."""
+    """Delete idempotency records and unattached uploads older than 24 hours."""
+    from service_requests.uploads import purge_unattached
+
     deleted = idempotency.purge_expired()
+    uploads = purge_unattached()
     db.session.commit()
-    click.echo(f"Deleted {deleted} expired idempotency records.")
+    click.echo(
+        f"Deleted {deleted} expired idempotency records and {uploads} unattached uploads."
+    )
 
 
 audit_cli = AppGroup("audit", help="The tamper-evident audit log.")

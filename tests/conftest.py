@@ -31,12 +31,10 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from app.db import utcnow
+from app.demo import seed_demo_data
 from app.extensions import db
-from health_book.demo import seed_health_book
-from identity.demo import seed_identity
 from identity.login.models import TokenFamily
 from identity.models import Citizen, Organisation
-from school_records.demo import seed_transcripts
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-hs256-signing"
 TEST_CLIENT_SECRET = "test-congdan-app-client-secret"
@@ -90,9 +88,7 @@ def app(database_url: str) -> Iterator[Flask]:
     application = make_app(database_url)
     with application.app_context():
         flask_migrate.upgrade()
-        citizens = seed_identity()
-        seed_health_book(citizens)
-        seed_transcripts(citizens)
+        seed_demo_data()
         db.session.commit()
         db.session.remove()
     yield application
@@ -183,9 +179,7 @@ def live_server(scratch_database_url: str) -> Iterator[LiveServer]:
     app = make_app(scratch_database_url, BASE_URL=base_url)
     with app.app_context():
         flask_migrate.upgrade()
-        citizens = seed_identity()
-        seed_health_book(citizens)
-        seed_transcripts(citizens)
+        seed_demo_data()
         db.session.commit()
         db.session.remove()
     server = make_server("127.0.0.1", port, app, threaded=True)
@@ -256,31 +250,55 @@ def auth_headers(app: Flask) -> Callable[..., dict[str, str]]:
 
     The token belongs to a real token family, as every token the API issues does.
     """
+    return token_headers
 
-    def _headers(
-        who: Citizen,
-        *,
-        org: Organisation | None = None,
-        role: str | None = None,
-        acr: str = "urn:vneid:loa:2",
-        auth_time: datetime | None = None,
-    ) -> dict[str, str]:
-        family = TokenFamily(
-            citizen_id=who.id, acr=acr, auth_time=auth_time or utcnow()
+
+def token_headers(
+    who: Citizen,
+    *,
+    org: Organisation | None = None,
+    role: str | None = None,
+    acr: str = "urn:vneid:loa:2",
+    auth_time: datetime | None = None,
+) -> dict[str, str]:
+    """An access token of a real token family (flushed, not committed)."""
+    family = TokenFamily(citizen_id=who.id, acr=acr, auth_time=auth_time or utcnow())
+    db.session.add(family)
+    db.session.flush()
+    claims: dict[str, Any] = {
+        "fam": str(family.id),
+        "acr": acr,
+        "auth_time": int(family.auth_time.timestamp()),
+    }
+    if org is not None:
+        claims.update(org=str(org.id), role=role)
+    token = create_access_token(identity=str(who.id), additional_claims=claims)
+    return {"Authorization": f"Bearer {token}"}
+
+
+def live_headers(
+    server: LiveServer,
+    national_id: str,
+    org_code: str | None = None,
+    role: str | None = None,
+) -> dict[str, str]:
+    """Headers for a live server's citizen, acting for an organisation if given."""
+    with server.app.app_context():
+        who = db.session.scalar(
+            sa.select(Citizen).where(Citizen.national_id == national_id)
         )
-        db.session.add(family)
-        db.session.flush()
-        claims: dict[str, Any] = {
-            "fam": str(family.id),
-            "acr": acr,
-            "auth_time": int(family.auth_time.timestamp()),
-        }
-        if org is not None:
-            claims.update(org=str(org.id), role=role)
-        token = create_access_token(identity=str(who.id), additional_claims=claims)
-        return {"Authorization": f"Bearer {token}"}
-
-    return _headers
+        org = (
+            db.session.scalar(
+                sa.select(Organisation).where(Organisation.code == org_code)
+            )
+            if org_code
+            else None
+        )
+        assert who is not None
+        headers = token_headers(who, org=org, role=role)
+        db.session.commit()
+        db.session.remove()
+    return headers
 
 
 def random_uuid() -> uuid.UUID:

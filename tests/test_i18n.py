@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from app import i18n
+from app.errors import Problem
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = (
@@ -118,3 +119,16 @@ def test_the_scan_finds_the_messages():
 @pytest.mark.parametrize("message", sorted(raised_messages()))
 def test_every_validation_message_has_its_vietnamese(app, message):
     assert i18n.translate_validation(message, "vi") != message
+
+
+def _problem_classes(base: type[Problem]) -> Iterator[type[Problem]]:
+    for subclass in base.__subclasses__():
+        yield subclass
+        yield from _problem_classes(subclass)
+
+
+def test_every_problem_type_has_a_title_in_both_languages(app):
+    slugs = {problem.slug for problem in _problem_classes(Problem)}
+    assert "dossier-transition-not-allowed" in slugs
+    missing = sorted(slug for slug in slugs if not i18n.has_message(f"{slug}.title"))
+    assert missing == []

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
+import flask_migrate
+import pytest
 import sqlalchemy as sa
+from flask import Flask
 from werkzeug.security import check_password_hash
 
 from app.db import Base
@@ -12,6 +16,7 @@ from app.extensions import db
 from identity.demo import DEMO_PASSWORD
 from identity.models import Citizen, Guardianship, Membership
 from identity.policies import is_guardian_of
+from tests.conftest import make_app
 
 DESIGN_ACCOUNTS = {
     "074095000101": ("Nguyễn Văn An", 2, None),
@@ -34,11 +39,15 @@ def snapshot() -> dict[str, list[tuple[Any, ...]]]:
     return tables
 
 
-def empty_database() -> None:
-    # The audit log is append-only (a trigger refuses DELETE) and seeding writes none.
-    for table in reversed(Base.metadata.sorted_tables):
-        if table.name != "audit_events":
-            db.session.execute(sa.delete(table))
+@pytest.fixture
+def empty_app(scratch_database_url) -> Iterator[Flask]:
+    """An application on a migrated database that holds nothing yet."""
+    application = make_app(scratch_database_url)
+    with application.app_context():
+        flask_migrate.upgrade()
+        yield application
+        db.session.remove()
+        db.engine.dispose()
 
 
 def run_seed(app) -> str:
@@ -47,9 +56,9 @@ def run_seed(app) -> str:
     return result.output
 
 
-def test_seed_on_empty_database_creates_exactly_the_design_accounts(app):
-    empty_database()
-    run_seed(app)
+@pytest.mark.real_sessions
+def test_seed_on_empty_database_creates_exactly_the_design_accounts(empty_app):
+    run_seed(empty_app)
 
     citizens = db.session.scalars(sa.select(Citizen)).all()
     assert {c.national_id: (c.full_name, c.loa) for c in citizens} == {
@@ -66,11 +75,11 @@ def test_seed_on_empty_database_creates_exactly_the_design_accounts(app):
     }
 
 
-def test_seed_twice_changes_nothing(app):
-    empty_database()
-    run_seed(app)
+@pytest.mark.real_sessions
+def test_seed_twice_changes_nothing(empty_app):
+    run_seed(empty_app)
     first = snapshot()
-    run_seed(app)
+    run_seed(empty_app)
     assert snapshot() == first
 
 

@@ -1,0 +1,279 @@
+"""HTTP API of the one-stop shop: catalogue, uploads, dossiers, queue, statistics."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from typing import Any
+
+from flask import Response, jsonify, send_file
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from app.auth import BEARER, auth_required, current_actor
+from app.etag import etagged
+from app.extensions import db
+from app.idempotency import idempotent
+from app.pagination import Page, page_schema
+from service_requests import receipts, services, stats, uploads
+from service_requests.models import Dossier, DossierRating, DossierStatus, Procedure
+from service_requests.models import Upload as UploadModel
+from service_requests.schemas import (
+    ApologySchema,
+    DossierCreateSchema,
+    DossierSchema,
+    DossierSummarySchema,
+    OwnDossierArgsSchema,
+    PaymentSchema,
+    ProcedureSchema,
+    QueueArgsSchema,
+    RatingOutSchema,
+    RatingSchema,
+    ReusedDataSchema,
+    StatsArgsSchema,
+    StatsSchema,
+    SupplementSchema,
+    TransitionSchema,
+    UploadFormSchema,
+    UploadSchema,
+)
+
+blp = Blueprint(
+    "service_requests",
+    __name__,
+    url_prefix="/api/v1",
+    description="The one-stop shop: procedures, dossiers and their statistics.",
+)
+
+_PDF = {
+    200: {
+        "description": "PDF",
+        "content": {
+            "application/pdf": {"schema": {"type": "string", "format": "binary"}}
+        },
+    }
+}
+
+
+@blp.route("/procedures")
+class Procedures(MethodView):
+    @blp.response(200, page_schema(ProcedureSchema))
+    def get(self) -> Page[Procedure]:
+        """List the procedure catalogue (whole, on one page)."""
+        return Page(items=services.list_procedures(), next_cursor=None)
+
+
+@blp.route("/procedures/<string:code>")
+class ProcedureByCode(MethodView):
+    @etagged
+    @blp.response(200, ProcedureSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, code: str) -> Procedure:
+        """Read a procedure: its form fields, documents, deadline and fees."""
+        return services.get_procedure(code)
+
+
+@blp.route("/uploads")
+class Uploads(MethodView):
+    @idempotent
+    @auth_required
+    @blp.arguments(UploadFormSchema, location="files")
+    @blp.response(201, UploadSchema)
+    @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+    @blp.doc(security=BEARER)
+    def post(self, files: dict[str, Any]) -> UploadModel:
+        """Upload a PDF, JPEG or PNG (at most 10 MB) to attach to a dossier within a day."""
+        file = files["file"]
+        with file.stream:  # large parts are spooled to a temporary file
+            content = file.read(uploads.MAX_BYTES + 1)
+        upload = uploads.store(current_actor(), file.filename, content)
+        db.session.commit()
+        return upload
+
+
+@blp.route("/dossiers")
+class Dossiers(MethodView):
+    @idempotent
+    @auth_required
+    @blp.arguments(DossierCreateSchema)
+    @blp.response(201, DossierSchema)
+    @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+    @blp.doc(security=BEARER)
+    def post(self, data: dict[str, Any]) -> Dossier:
+        """File a dossier under a procedure; the answer carries its receipt code."""
+        dossier = services.submit(current_actor(), data)
+        db.session.commit()
+        return dossier
+
+    @auth_required
+    @blp.arguments(OwnDossierArgsSchema, location="query")
+    @blp.response(200, page_schema(DossierSummarySchema))
+    @blp.doc(security=BEARER)
+    def get(self, args: dict[str, Any]) -> Page[Dossier]:
+        """List my dossiers, newest first."""
+        status = args.pop("status")
+        return services.list_own(
+            current_actor(), DossierStatus(status) if status else None, **args
+        )
+
+
+@blp.route("/dossiers/<uuid:dossier_id>")
+class DossierById(MethodView):
+    @etagged
+    @auth_required
+    @blp.response(200, DossierSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.doc(security=BEARER)
+    def get(self, dossier_id: uuid.UUID) -> Dossier:
+        """Read a dossier (its applicant, or an officer of the handling agency)."""
+        dossier, _party = services.get_for(current_actor(), dossier_id)
+        return dossier
+
+
+def _dossier_action(
+    path: str, schema: type[Any], summary: str, call: Any, status: int = 200
+) -> None:
+    class Action(MethodView):
+        @auth_required
+        @blp.arguments(schema)
+        @blp.response(status, DossierSchema)
+        @blp.alt_response(409, response="CONFLICT")
+        @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+        @blp.doc(security=BEARER, summary=summary)
+        def post(self, data: dict[str, Any], dossier_id: uuid.UUID) -> Dossier:
+            dossier: Dossier = call(current_actor(), dossier_id, data)
+            db.session.commit()
+            return dossier
+
+    Action.__name__ = f"Dossier{path.title().replace('-', '')}"
+    blp.route(f"/dossiers/<uuid:dossier_id>/{path}")(Action)
+
+
+_dossier_action(
+    "transitions",
+    TransitionSchema,
+    "Move a dossier on the national status list (who may, and when, per the table).",
+    services.transition,
+)
+_dossier_action(
+    "payments",
+    PaymentSchema,
+    "Confirm the fee is paid (the payment gateway's callback, mocked): back to 4.",
+    lambda actor, dossier_id, data: services.pay(actor, dossier_id, data["amount"]),
+)
+_dossier_action(
+    "supplements",
+    SupplementSchema,
+    "Send the documents a supplement request asked for (the applicant).",
+    services.submit_supplement,
+)
+_dossier_action(
+    "apology",
+    ApologySchema,
+    "Send the one apology letter with a new date, before the due date (an officer).",
+    services.apologise,
+)
+
+
+@blp.route("/dossiers/<uuid:dossier_id>/rating")
+class DossierRatingView(MethodView):
+    @auth_required
+    @blp.arguments(RatingSchema)
+    @blp.response(201, RatingOutSchema)
+    @blp.alt_response(409, response="CONFLICT")
+    @blp.doc(security=BEARER)
+    def post(self, data: dict[str, Any], dossier_id: uuid.UUID) -> DossierRating:
+        """Rate a returned dossier on the nine indices, once (its applicant)."""
+        rating = services.rate(current_actor(), dossier_id, data)
+        db.session.commit()
+        return rating
+
+
+@blp.route("/dossiers/<uuid:dossier_id>/documents/<uuid:document_id>")
+@blp.doc(
+    security=BEARER,
+    summary="Read one document: the uploaded file, or the digitised data it reuses.",
+    responses={
+        200: {
+            "description": "The file (PDF, JPEG, PNG) or the reused data (JSON)",
+            "content": {
+                "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                "application/json": {"schema": ReusedDataSchema},
+            },
+        },
+        404: {"$ref": "#/components/responses/NOT_FOUND"},
+    },
+)
+@auth_required
+def dossier_document(dossier_id: uuid.UUID, document_id: uuid.UUID) -> Response:
+    actor = current_actor()
+    _dossier, document = services.document_of(actor, dossier_id, document_id)
+    if document.upload is None:
+        body = ReusedDataSchema().dump(
+            services.read_reused(actor, dossier_id, document_id)
+        )
+        db.session.commit()
+        reused = jsonify(body)
+        reused.headers["Cache-Control"] = "private, no-store"
+        return reused
+    upload = document.upload
+    response = send_file(
+        io.BytesIO(upload.content),
+        mimetype=upload.media_type,
+        as_attachment=True,
+        download_name=upload.filename,
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    # Never rendered by the browser as anything but the checked type, never scripted.
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@blp.route("/dossiers/<uuid:dossier_id>/receipt")
+@blp.doc(
+    security=BEARER,
+    summary="Download the receipt and appointment slip (Mẫu 01) of a received dossier.",
+    responses={**_PDF, 404: {"$ref": "#/components/responses/NOT_FOUND"}},
+)
+@auth_required
+def dossier_receipt(dossier_id: uuid.UUID) -> Response:
+    dossier = services.received(current_actor(), dossier_id)
+    return Response(
+        receipts.render(dossier),
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{dossier.receipt_code}.pdf"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+@blp.route("/agencies/<uuid:agency_id>/dossiers")
+class AgencyQueue(MethodView):
+    @auth_required
+    @blp.arguments(QueueArgsSchema, location="query")
+    @blp.response(200, page_schema(DossierSummarySchema))
+    @blp.doc(security=BEARER)
+    def get(self, args: dict[str, Any], agency_id: uuid.UUID) -> Page[Dossier]:
+        """An agency's queue for its officers: filter by status, overdue, procedure."""
+        status = args.pop("status")
+        return services.queue(
+            current_actor(),
+            agency_id,
+            status=DossierStatus(status) if status else None,
+            overdue=args.pop("overdue"),
+            procedure_code=args.pop("procedure"),
+            **args,
+        )
+
+
+@blp.route("/stats")
+class Stats(MethodView):
+    @auth_required
+    @blp.arguments(StatsArgsSchema, location="query")
+    @blp.response(200, StatsSchema)
+    @blp.doc(security=BEARER)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Aggregate figures for the operations centre (analysts); no personal data."""
+        return stats.compute(current_actor(), **args)

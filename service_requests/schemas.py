@@ -1,0 +1,412 @@
+"""Request and response bodies of the one-stop shop."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from flask_smorest.fields import Upload
+from marshmallow import fields, validate
+
+from app.db import utcnow
+from app.pagination import PageArgsSchema
+from service_requests import deadlines
+from service_requests.models import (
+    Delivery,
+    DocumentSource,
+    Dossier,
+    DossierStatus,
+    FeeStatus,
+    OnlineLevel,
+)
+from service_requests.services import RATING_INDICES
+from service_requests.texts import STATUS_NAMES
+
+REFERENCE_KINDS = [
+    source.value for source in DocumentSource if source.value != "upload"
+]
+SCORE_ERROR = "Each index is scored 0, 1 or 2."
+ALL_INDICES_ERROR = "Every one of the nine indices needs a score."
+PERIOD_ERROR = "The period must not end before it starts."
+
+
+# Requests ---------------------------------------------------------------------
+
+
+class ReferenceSchema(ma.Schema):
+    """Digitised data reused instead of a copy (once-only)."""
+
+    kind = fields.String(required=True, validate=validate.OneOf(REFERENCE_KINDS))
+    id = fields.UUID(
+        required=True,
+        metadata={
+            "description": "A citizen id (identity, immunizations: yourself or a "
+            "child in your care) or a published transcript's id"
+        },
+    )
+
+
+class DocumentItemSchema(ma.Schema):
+    """One component of the dossier: an upload of yours, or a reference."""
+
+    code = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    upload_id = fields.UUID(load_default=None)
+    reference = fields.Nested(ReferenceSchema, load_default=None)
+
+
+class DossierCreateSchema(ma.Schema):
+    """A new dossier: the procedure, its form and its documents."""
+
+    procedure_code = fields.String(required=True, validate=validate.Length(max=40))
+    form = fields.Dict(
+        keys=fields.String(),
+        load_default=dict,
+        metadata={"description": "field code -> value"},
+    )
+    documents = fields.List(
+        fields.Nested(DocumentItemSchema),
+        load_default=list,
+        validate=validate.Length(max=30),
+    )
+
+
+class SupplementSchema(ma.Schema):
+    """What the applicant sends when a supplement was asked for."""
+
+    form = fields.Dict(keys=fields.String(), load_default=dict)
+    documents = fields.List(
+        fields.Nested(DocumentItemSchema),
+        load_default=list,
+        validate=validate.Length(max=30),
+    )
+    note = fields.String(load_default=None, validate=validate.Length(max=1000))
+
+
+class TransitionSchema(ma.Schema):
+    """A status move: the target, and what that move needs."""
+
+    to = fields.Integer(required=True, validate=validate.Range(min=1, max=10))
+    reason = fields.String(
+        load_default=None,
+        validate=validate.Length(max=1000),
+        metadata={
+            "description": "Required for 3 (refusal), 5 (supplement) and 8 (stop)"
+        },
+    )
+    checklist = fields.List(
+        fields.String(validate=validate.Length(min=1, max=300)),
+        load_default=None,
+        validate=validate.Length(min=1, max=50),
+        metadata={"description": "For 5: everything to supplement, all at once"},
+    )
+    fee_vnd = fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=1, max=10_000_000_000),
+        metadata={"description": "For 6: the amount due, in đồng"},
+    )
+    result = fields.String(
+        load_default=None,
+        validate=validate.Length(max=1000),
+        metadata={"description": "For 9: the decision or document issued"},
+    )
+    delivery = fields.Enum(Delivery, by_value=True, load_default=None)
+    postal_tracking = fields.String(load_default=None, validate=validate.Length(max=40))
+
+
+class PaymentSchema(ma.Schema):
+    """The payment gateway's confirmation (mock): the amount paid."""
+
+    amount = fields.Integer(required=True, validate=validate.Range(min=0))
+
+
+class ApologySchema(ma.Schema):
+    """The apology letter (Mẫu 04): why, and the new date."""
+
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=1000))
+    new_due_date = fields.Date(required=True)
+
+
+class RatingSchema(ma.Schema):
+    """The nine indices of Decree 61/2018, each 0 (not satisfied) to 2 (very)."""
+
+    scores = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(RATING_INDICES)),
+        values=fields.Integer(validate=validate.Range(min=0, max=2, error=SCORE_ERROR)),
+        required=True,
+    )
+    comment = fields.String(load_default=None, validate=validate.Length(max=2000))
+
+    @ma.validates("scores")
+    def _all_nine(self, scores: dict[str, int], **_kwargs: Any) -> None:
+        if set(scores) != set(RATING_INDICES):
+            raise ma.ValidationError(ALL_INDICES_ERROR)
+
+
+class OwnDossierArgsSchema(PageArgsSchema):
+    """Filters of a citizen's own list."""
+
+    status = fields.Integer(load_default=None, validate=validate.Range(min=1, max=10))
+
+
+class QueueArgsSchema(OwnDossierArgsSchema):
+    """Filters of an agency's queue."""
+
+    overdue = fields.Boolean(load_default=None)
+    procedure = fields.String(load_default=None, validate=validate.Length(max=40))
+
+
+class UploadFormSchema(ma.Schema):
+    """A multipart upload: one file."""
+
+    file = Upload(required=True)
+
+
+class StatsArgsSchema(ma.Schema):
+    """The period (dates of submission, in Vietnam) and the agency."""
+
+    date_from = fields.Date(data_key="from", load_default=None)
+    date_to = fields.Date(data_key="to", load_default=None)
+    agency_id = fields.UUID(load_default=None)
+
+    @ma.validates_schema
+    def _ordered(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        if (
+            data["date_from"]
+            and data["date_to"]
+            and data["date_from"] > data["date_to"]
+        ):
+            raise ma.ValidationError(PERIOD_ERROR, field_name="to")
+
+
+# Responses --------------------------------------------------------------------
+
+
+class ChoiceSchema(ma.Schema):
+    key = fields.String()
+    name = fields.String()
+    name_en = fields.String()
+
+
+class FieldSchema(ma.Schema):
+    """A form field (an Open311 attribute)."""
+
+    code = fields.String()
+    datatype = fields.String()
+    name = fields.String()
+    name_en = fields.String()
+    required = fields.Boolean()
+    values = fields.List(fields.Nested(ChoiceSchema))
+
+
+class DocumentSpecSchema(ma.Schema):
+    """A component of the dossier and the sources that may supply it."""
+
+    code = fields.String()
+    name = fields.String()
+    name_en = fields.String()
+    required = fields.Boolean()
+    sources = fields.List(fields.String())
+
+
+class ProcedureSchema(ma.Schema):
+    """A procedure of the catalogue."""
+
+    code = fields.String()
+    name = fields.String()
+    name_en = fields.String()
+    description = fields.String()
+    description_en = fields.String()
+    sector = fields.String()
+    sector_en = fields.String()
+    agency_id = fields.UUID()
+    agency_code = fields.String(attribute="agency.code")
+    agency_name = fields.String(attribute="agency.name")
+    deadline_working_days = fields.Integer()
+    fee_vnd = fields.Integer()
+    online_level = fields.Enum(OnlineLevel, by_value=True)
+    fields_ = fields.List(
+        fields.Nested(FieldSchema), data_key="fields", attribute="fields"
+    )
+    documents = fields.List(fields.Nested(DocumentSpecSchema))
+
+
+class UploadSchema(ma.Schema):
+    """A checked upload, ready to attach."""
+
+    id = fields.UUID()
+    filename = fields.String()
+    media_type = fields.String()
+    size = fields.Integer()
+    sha256 = fields.String()
+    created_at = fields.DateTime()
+
+
+class DossierDocumentSchema(ma.Schema):
+    id = fields.UUID()
+    code = fields.String()
+    source = fields.Enum(DocumentSource, by_value=True)
+    reference_id = fields.UUID(allow_none=True)
+    subject_id = fields.UUID(allow_none=True)
+    filename = fields.String(attribute="upload.filename", allow_none=True)
+    media_type = fields.String(attribute="upload.media_type", allow_none=True)
+    size = fields.Integer(attribute="upload.size", allow_none=True)
+    sha256 = fields.String()
+    in_supplement = fields.Boolean()
+    added_at = fields.DateTime()
+
+
+class DossierEventSchema(ma.Schema):
+    seq = fields.Integer()
+    at = fields.DateTime()
+    action = fields.String()
+    from_status = fields.Integer(allow_none=True)
+    to_status = fields.Integer()
+    note = fields.String(allow_none=True)
+    details = fields.Dict(allow_none=True)
+    actor_id = fields.UUID()
+    org_id = fields.UUID(allow_none=True)
+
+
+class RatingOutSchema(ma.Schema):
+    scores = fields.Dict(keys=fields.String(), values=fields.Integer())
+    comment = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+
+def _status_name(dossier: Dossier, language: int) -> str:
+    return STATUS_NAMES[dossier.status][language]
+
+
+def _overdue(dossier: Dossier) -> bool:
+    """Late, as derived now (never for refused or withdrawn dossiers)."""
+    if dossier.status in (DossierStatus.NOT_RECEIVED, DossierStatus.WITHDRAWN):
+        return False
+    return deadlines.is_overdue(
+        dossier.due_at,
+        utcnow(),
+        paused_at=dossier.paused_at,
+        finished_at=dossier.finished_at,
+    )
+
+
+class DossierSchema(ma.Schema):
+    """A dossier with its derived deadline figures and its history."""
+
+    id = fields.UUID()
+    receipt_code = fields.String()
+    procedure_code = fields.String(attribute="procedure.code")
+    procedure_name = fields.String(attribute="procedure.name")
+    procedure_name_en = fields.String(attribute="procedure.name_en")
+    agency_id = fields.UUID()
+    agency_name = fields.String(attribute="agency.name")
+    applicant_id = fields.UUID()
+    status = fields.Function(lambda d: int(d.status), metadata={"type": "integer"})
+    status_name = fields.Function(
+        lambda d: _status_name(d, 0), metadata={"type": "string"}
+    )
+    status_name_en = fields.Function(
+        lambda d: _status_name(d, 1), metadata={"type": "string"}
+    )
+    form = fields.Dict(attribute="form_data")
+    documents = fields.List(fields.Nested(DossierDocumentSchema))
+    submitted_at = fields.DateTime()
+    received_at = fields.DateTime(allow_none=True)
+    clock_start = fields.Date()
+    statutory_due_date = fields.Function(
+        lambda d: deadlines.due_day(d.statutory_due_at).isoformat(),
+        metadata={"type": "string", "format": "date"},
+    )
+    due_date = fields.Function(
+        lambda d: deadlines.due_day(d.due_at).isoformat(),
+        metadata={"type": "string", "format": "date", "description": "As promised now"},
+    )
+    due_at = fields.DateTime()
+    overdue = fields.Function(_overdue, metadata={"type": "boolean"})
+    paused = fields.Function(
+        lambda d: d.paused_at is not None, metadata={"type": "boolean"}
+    )
+    supplement_requests = fields.Integer()
+    supplement_checklist = fields.List(fields.String(), allow_none=True)
+    supplement_submitted_at = fields.DateTime(allow_none=True)
+    fee_vnd = fields.Integer(allow_none=True)
+    fee_status = fields.Enum(FeeStatus, by_value=True, allow_none=True)
+    apology_due_date = fields.Function(
+        lambda d: (
+            deadlines.due_day(d.apology_due_at).isoformat()
+            if d.apology_due_at
+            else None
+        ),
+        metadata={"type": "string", "format": "date", "nullable": True},
+    )
+    apology_reason = fields.String(allow_none=True)
+    result = fields.String(allow_none=True)
+    delivery = fields.Enum(Delivery, by_value=True, allow_none=True)
+    postal_tracking = fields.String(allow_none=True)
+    finished_at = fields.DateTime(allow_none=True)
+    returned_at = fields.DateTime(allow_none=True)
+    rating = fields.Nested(RatingOutSchema, allow_none=True)
+    history = fields.List(fields.Nested(DossierEventSchema), attribute="events")
+
+
+class DossierSummarySchema(ma.Schema):
+    """A line of a list: enough to find the dossier and see where it stands."""
+
+    id = fields.UUID()
+    receipt_code = fields.String()
+    procedure_code = fields.String(attribute="procedure.code")
+    procedure_name = fields.String(attribute="procedure.name")
+    status = fields.Function(lambda d: int(d.status), metadata={"type": "integer"})
+    status_name = fields.Function(
+        lambda d: _status_name(d, 0), metadata={"type": "string"}
+    )
+    submitted_at = fields.DateTime()
+    due_date = fields.Function(
+        lambda d: deadlines.due_day(d.due_at).isoformat(),
+        metadata={"type": "string", "format": "date"},
+    )
+    overdue = fields.Function(_overdue, metadata={"type": "boolean"})
+
+
+class ReusedDataSchema(ma.Schema):
+    """Digitised data attached by reference, as it is now."""
+
+    source = fields.String()
+    attached_sha256 = fields.String()
+    in_force = fields.Boolean()
+    unchanged = fields.Boolean()
+    data = fields.Dict(allow_none=True)
+
+
+class ProcedureCountSchema(ma.Schema):
+    code = fields.String()
+    name = fields.String()
+    name_en = fields.String()
+    dossiers = fields.Integer()
+
+
+class PeriodSchema(ma.Schema):
+    from_ = fields.Date(data_key="from", attribute="from", allow_none=True)
+    to = fields.Date(allow_none=True)
+
+
+class StatsSchema(ma.Schema):
+    """Aggregates only: counts, rates and averages; never a person or a dossier."""
+
+    period = fields.Nested(PeriodSchema)
+    agency_id = fields.UUID(allow_none=True)
+    dossiers = fields.Integer()
+    by_status = fields.Dict(
+        keys=fields.String(), values=fields.Integer(), metadata={"description": "1–10"}
+    )
+    by_procedure = fields.List(fields.Nested(ProcedureCountSchema))
+    finished = fields.Integer()
+    on_time = fields.Integer()
+    on_time_rate = fields.Float(allow_none=True)
+    overdue_open = fields.Integer()
+    average_processing_working_days = fields.Float(allow_none=True)
+    reused_digitised_data_share = fields.Float(allow_none=True)
+    fully_online_share = fields.Float(allow_none=True)
+    ratings = fields.Integer()
+    average_scores = fields.Dict(
+        keys=fields.String(), values=fields.Float(), allow_none=True
+    )
