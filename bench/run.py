@@ -24,6 +24,7 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -40,7 +41,7 @@ class Endpoint:
     name: str
     path: str
     headers: dict[str, str] = field(default_factory=dict)
-    body: dict[str, str] | None = None
+    body: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -106,10 +107,28 @@ with app.app_context():
         identity=str(cuc.id), expires_delta=timedelta(hours=1),
         additional_claims={"fam": family, "acr": "urn:vneid:loa:1", "org": str(clinic.id), "role": "doctor"},
     )
+    # The ward's officer also serves the police counter, whose queue the submissions fill.
+    from identity import services as identity_services
+    from identity.models import Role
+    phuc = citizen("074092000106")
+    police = db.session.scalar(sa.select(Organisation).where(Organisation.code == "000.25.37.H57.CA"))
+    identity_services.add_membership(phuc, police, Role.OFFICER)
+    phuc_pair = tokens.start_session(phuc, acr="urn:vneid:loa:2", auth_time=utcnow())
+    officer_token = create_access_token(
+        identity=str(phuc.id), expires_delta=timedelta(hours=1),
+        additional_claims={
+            "fam": tokens.decode_token(phuc_pair["access_token"])["fam"],
+            "acr": "urn:vneid:loa:2", "org": str(police.id), "role": "officer",
+        },
+    )
     db.session.commit()
     from school_records.models import Transcript
     credential = db.session.scalar(sa.select(Transcript.credential).where(Transcript.pupil_id == binh.id))
-    print(json.dumps({"an": an_pair["access_token"], "clinic": clinic_token, "binh": str(binh.id), "credential": credential}))
+    print(json.dumps({
+        "an": an_pair["access_token"], "an_id": str(an.id), "clinic": clinic_token,
+        "binh": str(binh.id), "credential": credential,
+        "officer": officer_token, "police": str(police.id),
+    }))
 """
 
 
@@ -241,6 +260,26 @@ def main() -> int:
             "transcript verify (POST)",
             "/api/v1/transcripts/verify",
             body={"credential": fixtures["credential"]},
+        ),
+        Endpoint(
+            "dossier submission (POST)",
+            "/api/v1/dossiers",
+            citizen,
+            body={
+                "procedure_code": "1.004194",
+                "form": {"content": ["permanent"], "purpose": "Bench"},
+                "documents": [
+                    {
+                        "code": "applicant_identity",
+                        "reference": {"kind": "identity", "id": fixtures["an_id"]},
+                    }
+                ],
+            },
+        ),
+        Endpoint(
+            "officer queue (filtered)",
+            f"/api/v1/agencies/{fixtures['police']}/dossiers?status=1&limit=20",
+            {"Authorization": f"Bearer {fixtures['officer']}"},
         ),
     ]
     server = subprocess.Popen(
