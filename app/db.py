@@ -9,10 +9,12 @@ from __future__ import annotations
 import enum
 import sqlite3
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import sqlalchemy as sa
+from flask import Flask, request
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.orm import (
@@ -25,6 +27,9 @@ from sqlalchemy.orm import (
     scoped_session,
 )
 from sqlalchemy.pool import ConnectionPoolEntry
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -151,6 +156,7 @@ def end_read_snapshot(session: Session | scoped_session[Any]) -> None:
 
 
 _WROTE = "congdan_wrote"
+_WRITING = "congdan_writing"
 
 
 @event.listens_for(Session, "after_flush")
@@ -162,24 +168,57 @@ def _note_write(session: Session, _context: Any) -> None:
 def _forget_write(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:
         session.info.pop(_WROTE, None)
+        session.info.pop(_WRITING, None)
 
 
 def begin_writing(session: Session | scoped_session[Any]) -> None:
     """Make the rest of the request one write transaction that waits for its turn.
 
-    On SQLite, unless this transaction already wrote (and so holds the write lock),
-    commit what was only read so far and ``BEGIN IMMEDIATE``: the lock is taken
-    before the rows a decision rests on are read, so two requests deciding on the
-    same rows run one after the other instead of failing. PostgreSQL needs nothing
-    here: lock the rows with ``FOR UPDATE``.
+    On SQLite, unless this transaction already holds the write lock (it wrote, or
+    began with it), commit what was only read so far and ``BEGIN IMMEDIATE``: the
+    lock is taken before the rows a decision rests on are read, so two requests
+    deciding on the same rows run one after the other instead of failing.
+    PostgreSQL needs nothing here: lock the rows with ``FOR UPDATE``.
     """
-    bind = session.get_bind()
+    current = session() if isinstance(session, scoped_session) else session
+    bind = current.get_bind()
     if bind.dialect.name != "sqlite" or not isinstance(bind, Engine):
         return
-    current = session() if isinstance(session, scoped_session) else session
     current.flush()
-    if current.info.get(_WROTE):
+    if current.info.get(_WROTE) or current.info.get(_WRITING):
         return
     if current.in_transaction():
         current.commit()
     current.connection(execution_options={_IMMEDIATE: True})
+    current.info[_WRITING] = True
+
+
+def read_only(view: Callable[P, R]) -> Callable[P, R]:
+    """Mark a POST view that only reads, so it does not queue for SQLite's write lock."""
+    view._congdan_read_only = True  # type: ignore[attr-defined]
+    return view
+
+
+def _handler(app: Flask) -> Any:
+    view = app.view_functions.get(request.endpoint or "")
+    view_class = getattr(view, "view_class", None)
+    if view_class is not None:
+        return getattr(view_class, request.method.lower(), None)
+    return view
+
+
+def init_sqlite_writes(app: Flask, session: Callable[[], scoped_session[Any]]) -> None:
+    """On SQLite, start every writing request with the write lock (``BEGIN IMMEDIATE``).
+
+    SQLite has one writer at a time anyway; a request that reads and then writes
+    in WAL mode fails at its first write if another committed in between. Taking
+    the lock up front makes writers queue (``busy_timeout``) instead of failing.
+    """
+
+    @app.before_request
+    def _writers_queue() -> None:
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return
+        if getattr(_handler(app), "_congdan_read_only", False):
+            return
+        begin_writing(session())

@@ -12,6 +12,7 @@ from flask_smorest import Blueprint
 
 from app import i18n
 from app.auth import BEARER, auth_required, current_actor
+from app.db import read_only
 from app.errors import NotFound
 from app.extensions import db, limiter
 from app.idempotency import idempotent
@@ -267,6 +268,7 @@ def _verify_limit() -> str:
 class Verify(MethodView):
     decorators = [limiter.limit(_verify_limit)]  # noqa: RUF012 - Flask reads it once
 
+    @read_only
     @blp.arguments(VerifyRequestSchema)
     @blp.response(200, VerificationSchema)
     @blp.alt_response(429, response="TOO_MANY_REQUESTS")
