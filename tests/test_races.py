@@ -1,0 +1,186 @@
+"""Races against a real server, many requests at the same instant.
+
+- the same refresh token twice at once: one pair is issued, the other request is
+  a reuse, and the whole family is revoked (the winner's new tokens too);
+- the same share code redeemed by two clinics at once: one artefact;
+- a revocation racing a stream of reads: nothing is read once it has committed.
+
+(Two officers moving one dossier at once: tests/service_requests/test_concurrency.py.)
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+
+import httpx2 as httpx
+import pytest
+import sqlalchemy as sa
+
+from app.auth import Actor
+from app.db import utcnow
+from app.extensions import db
+from consent import requests
+from consent.models import ConsentArtefact
+from consent.vocabulary import AccessMode
+from identity import services as identity_services
+from identity.login import tokens
+from identity.models import Citizen, Organisation, OrganisationKind, Role, Sector
+from tests.conftest import LiveServer, live_headers
+from tests.service_requests.test_concurrency import together
+
+AN, BINH, CUC = "074095000101", "074314000102", "074190000103"
+CLINIC = "74012"
+
+
+def _citizen(number: str) -> Citizen:
+    found = db.session.scalar(sa.select(Citizen).where(Citizen.national_id == number))
+    assert found is not None
+    return found
+
+
+@pytest.mark.real_sessions
+def test_one_refresh_token_used_twice_at_once(live_server: LiveServer):
+    with live_server.app.app_context():
+        pair = tokens.start_session(
+            _citizen(AN), acr="urn:vneid:loa:2", auth_time=utcnow()
+        )
+        db.session.commit()
+        db.session.remove()
+    with httpx.Client(base_url=live_server.url, timeout=60) as api:
+        answers = together(
+            2,
+            lambda _i: api.post(
+                "/api/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]}
+            ),
+        )
+        codes = sorted(a.status_code for a in answers)
+        assert codes == [200, 401], [a.text for a in answers]
+        loser = next(a for a in answers if a.status_code == 401).json()
+        assert loser["type"].endswith("/refresh-token-reused")
+        winner = next(a for a in answers if a.status_code == 200).json()
+        # Reuse revokes the family: the winner's fresh tokens are dead too.
+        me = api.get(
+            "/api/v1/me", headers={"Authorization": f"Bearer {winner['access_token']}"}
+        )
+        assert me.status_code == 401
+        again = api.post(
+            "/api/v1/auth/refresh", json={"refresh_token": winner["refresh_token"]}
+        )
+        assert again.status_code == 401
+
+
+@pytest.mark.real_sessions
+def test_one_share_code_redeemed_by_two_clinics_at_once(live_server: LiveServer):
+    with live_server.app.app_context():
+        cuc = _citizen(CUC)
+        second = Organisation(
+            code="74019",
+            name="Phòng khám Thử",
+            kind=OrganisationKind.CLINIC,
+            sector=Sector.HEALTH,
+            address="Bình Dương",
+        )
+        db.session.add(second)
+        identity_services.add_membership(cuc, second, Role.DOCTOR)
+        db.session.commit()
+        db.session.remove()
+    an = live_headers(live_server, AN)
+    clinics = [
+        live_headers(live_server, CUC, CLINIC, "doctor"),
+        live_headers(live_server, CUC, "74019", "doctor"),
+    ]
+    with live_server.app.app_context():
+        # Sharing needs a fresh level-2 login.
+        tokens_an = tokens.start_session(
+            _citizen(AN), acr="urn:vneid:loa:2", auth_time=utcnow()
+        )
+        db.session.commit()
+        db.session.remove()
+    an = {"Authorization": f"Bearer {tokens_an['access_token']}"}
+    with httpx.Client(base_url=live_server.url, timeout=60) as api:
+        for _round in range(3):
+            code = api.post(
+                "/api/v1/share-codes", json={"categories": ["allergies"]}, headers=an
+            ).json()["code"]
+            answers = together(
+                2,
+                lambda i, code=code: api.post(
+                    f"/api/v1/share-codes/{code}/redeem", headers=clinics[i]
+                ),
+            )
+            assert sorted(a.status_code for a in answers) == [201, 404], [
+                a.text for a in answers
+            ]
+    with live_server.app.app_context():
+        artefacts = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(ConsentArtefact)
+            .where(ConsentArtefact.share_code_id.is_not(None))
+        )
+        db.session.remove()
+    assert artefacts == 3
+
+
+@pytest.mark.real_sessions
+def test_nothing_is_read_after_a_revocation_commits(live_server: LiveServer):
+    with live_server.app.app_context():
+        an, binh, cuc = _citizen(AN), _citizen(BINH), _citizen(CUC)
+        clinic = db.session.scalar(
+            sa.select(Organisation).where(Organisation.code == CLINIC)
+        )
+        doctor = Actor(citizen_id=cuc.id, org_id=clinic.id, role="doctor")
+        asked = requests.create_request(
+            doctor,
+            {
+                "subject_id": binh.id,
+                "purpose": "CAREMGT",
+                "categories": ["immunizations"],
+                "data_from": utcnow().date() - timedelta(days=365 * 15),
+                "data_to": utcnow().date(),
+                "valid_until": utcnow() + timedelta(days=1),
+                "access_mode": AccessMode.VIEW,
+            },
+        )
+        guardian = Actor(citizen_id=an.id, acr="urn:vneid:loa:2", auth_time=utcnow())
+        artefact = requests.approve(guardian, asked.id, {})
+        db.session.commit()
+        artefact_id, binh_id = artefact.id, binh.id
+        db.session.remove()
+    reader = live_headers(live_server, CUC, CLINIC, "doctor")
+    owner = live_headers(live_server, AN)
+    reads: list[tuple[float, int]] = []
+    stop = threading.Event()
+
+    def keep_reading() -> None:
+        with httpx.Client(base_url=live_server.url, timeout=60) as api:
+            while not stop.is_set():
+                started = time.monotonic()
+                response = api.get(
+                    f"/api/v1/citizens/{binh_id}/health-book/immunizations",
+                    headers=reader,
+                )
+                reads.append((started, response.status_code))
+
+    threads = [threading.Thread(target=keep_reading) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    try:
+        time.sleep(0.5)
+        with httpx.Client(base_url=live_server.url, timeout=60) as api:
+            revoked = api.post(
+                f"/api/v1/consents/{artefact_id}/revoke", json={}, headers=owner
+            )
+        committed = time.monotonic()
+        assert revoked.status_code == 200, revoked.text
+        time.sleep(0.5)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=30)
+    before = [status for started, status in reads if started < committed]
+    after = [status for started, status in reads if started > committed]
+    assert 200 in before  # the reads were flowing
+    assert after, "no read started after the revocation"
+    assert set(after) == {403}
