@@ -17,6 +17,7 @@ from app.config import (
 from app.converters import SubjectConverter
 from app.errors import ProblemApi
 from app.extensions import db, jwt, limiter, migrate
+from app.fields import use_strict_query_parser
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -35,6 +36,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _apply_engine_options(app)
 
     _import_models()
+    use_strict_query_parser()
     api = _register_extensions(app)
     _register_blueprints(api)
     _register_commands(app)

@@ -275,7 +275,13 @@ def _handle_unexpected(error: Exception) -> BaseResponse:
 
 
 class ProblemSchema(ma.Schema):
-    """An RFC 9457 problem (documentation only; bodies are built by hand)."""
+    """An RFC 9457 problem (documentation only; bodies are built by hand).
+
+    Problems may carry extension members (``reason``, ``current_status``…).
+    """
+
+    class Meta:
+        unknown = ma.INCLUDE
 
     type = ma.fields.String(metadata={"description": "Stable URI of the error kind"})
     title = ma.fields.String(metadata={"description": "Short localised summary"})

@@ -23,6 +23,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from app.errors import ValidationFailed
 from app.extensions import db
+from app.fields import WholeNumber
 
 T = TypeVar("T")
 
@@ -36,7 +37,7 @@ class PageArgsSchema(ma.Schema):
         load_default=None,
         metadata={"description": "Opaque cursor from the previous page's next_cursor"},
     )
-    limit = ma.fields.Integer(
+    limit = WholeNumber(
         load_default=20,
         validate=ma.validate.Range(min=1, max=100),
         metadata={"description": "Items per page, 1 to 100"},

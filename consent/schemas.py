@@ -5,6 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from app.fields import WholeNumber
 from app.pagination import PageArgsSchema
 from consent.models import ArtefactStatus, Basis, GrantorKind, RequestStatus
 from consent.notifications import render_text
@@ -32,7 +33,7 @@ class ConsentRequestCreateSchema(ma.Schema):
     data_to = fields.Date(required=True)
     valid_until = fields.AwareDateTime(required=True, default_timezone=None)
     access_mode = fields.Enum(AccessMode, by_value=True, required=True)
-    frequency_limit = fields.Integer(
+    frequency_limit = WholeNumber(
         load_default=None, validate=validate.Range(min=1, max=1000)
     )
     frequency_unit = fields.Enum(FrequencyUnit, by_value=True, load_default=None)
@@ -61,7 +62,7 @@ class ConsentRequestSchema(ma.Schema):
     data_to = fields.Date()
     valid_until = fields.DateTime()
     access_mode = fields.Enum(AccessMode, by_value=True)
-    frequency_limit = fields.Integer(allow_none=True)
+    frequency_limit = WholeNumber(allow_none=True)
     frequency_unit = fields.Enum(FrequencyUnit, by_value=True, allow_none=True)
     include_sensitive = fields.Boolean()
     note = fields.String(allow_none=True)
@@ -115,7 +116,7 @@ class ArtefactSchema(ma.Schema):
     valid_from = fields.DateTime()
     valid_until = fields.DateTime()
     access_mode = fields.Enum(AccessMode, by_value=True)
-    frequency_limit = fields.Integer(allow_none=True)
+    frequency_limit = WholeNumber(allow_none=True)
     frequency_unit = fields.Enum(FrequencyUnit, by_value=True, allow_none=True)
     include_sensitive = fields.Boolean()
     status = fields.Enum(ArtefactStatus, by_value=True, attribute="effective_status")
@@ -150,9 +151,7 @@ class ShareCodeCreateSchema(ma.Schema):
         validate=validate.Length(min=1),
     )
     subject_id = fields.UUID(load_default=None)
-    access_hours = fields.Integer(
-        load_default=24, validate=validate.Range(min=1, max=720)
-    )
+    access_hours = WholeNumber(load_default=24, validate=validate.Range(min=1, max=720))
 
 
 class ShareCodeSchema(ma.Schema):
@@ -196,7 +195,7 @@ class NotificationPageSchema(ma.Schema):
 
     items = fields.List(fields.Nested(NotificationSchema), required=True)
     next_cursor = fields.String(allow_none=True, required=True)
-    unread = fields.Integer(required=True)
+    unread = WholeNumber(required=True)
 
 
 class NotificationQueryArgsSchema(PageArgsSchema):

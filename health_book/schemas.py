@@ -7,6 +7,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from app.fields import DecimalString, WholeNumber, between
 from app.pagination import PageArgsSchema
 from health_book import coding
 from health_book.models import (
@@ -51,17 +52,11 @@ class ProfileSchema(RecordSchema):
     blood_group = fields.String(
         load_default=None, allow_none=True, validate=validate.OneOf(coding.BLOOD_GROUPS)
     )
-    height_cm = fields.Decimal(
-        load_default=None,
-        allow_none=True,
-        as_string=True,
-        validate=validate.Range(min=20, max=260),
+    height_cm = DecimalString(
+        load_default=None, allow_none=True, validate=between("20", "260")
     )
-    weight_kg = fields.Decimal(
-        load_default=None,
-        allow_none=True,
-        as_string=True,
-        validate=validate.Range(min=0.5, max=400),
+    weight_kg = DecimalString(
+        load_default=None, allow_none=True, validate=between("0.5", "400")
     )
     bhyt_number = fields.String(
         load_default=None,
@@ -121,7 +116,7 @@ class ImmunizationSchema(RecordSchema):
     vaccine_name = fields.String(
         required=True, validate=validate.Length(min=1, max=255)
     )
-    dose_number = fields.Integer(required=True, validate=validate.Range(min=1, max=20))
+    dose_number = WholeNumber(required=True, validate=validate.Range(min=1, max=20))
     lot_number = fields.String(
         load_default=None, allow_none=True, validate=validate.Length(max=50)
     )
@@ -169,7 +164,7 @@ class MedicationSchema(RecordSchema):
     quantity = fields.String(
         load_default=None, allow_none=True, validate=validate.Length(max=50)
     )
-    duration_days = fields.Integer(
+    duration_days = WholeNumber(
         load_default=None, allow_none=True, validate=validate.Range(min=1, max=3650)
     )
     status = fields.Enum(MedicationStatus, by_value=True, required=True)
@@ -185,13 +180,13 @@ class ObservationSchema(RecordSchema):
         metadata={"example": "718-7"},
     )
     name = fields.String(required=True, validate=validate.Length(min=1, max=255))
-    value = fields.Decimal(required=True, as_string=True)
+    value = DecimalString(required=True)
     unit = fields.String(
         required=True,
         validate=validate.OneOf(sorted(coding.UCUM_UNITS), error=coding.UCUM_ERROR),
     )
-    reference_low = fields.Decimal(load_default=None, allow_none=True, as_string=True)
-    reference_high = fields.Decimal(load_default=None, allow_none=True, as_string=True)
+    reference_low = DecimalString(load_default=None, allow_none=True)
+    reference_high = DecimalString(load_default=None, allow_none=True)
     effective_at = fields.AwareDateTime(required=True, default_timezone=None)
 
     @ma.validates_schema(skip_on_field_errors=True)

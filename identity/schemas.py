@@ -10,6 +10,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from app.db import utcnow
+from app.fields import WholeNumber
 from app.pagination import PageArgsSchema
 from identity import national_id
 from identity.models import OrganisationKind, Role, Sector, Sex
@@ -50,7 +51,7 @@ class CitizenSchema(ma.Schema):
     sex = fields.Enum(Sex, by_value=True, dump_only=True)
     address = fields.String(dump_only=True)
     phone = fields.String(dump_only=True, allow_none=True)
-    loa = fields.Integer(
+    loa = WholeNumber(
         dump_only=True, metadata={"description": "Level of assurance: 1 or 2"}
     )
     memberships = fields.List(
@@ -69,7 +70,7 @@ class CitizenRegistrationSchema(ma.Schema):
     sex = fields.Enum(Sex, by_value=True, required=True)
     address = fields.String(required=True, validate=validate.Length(min=1, max=500))
     phone = fields.String(load_default=None, allow_none=True)
-    loa = fields.Integer(load_default=1, validate=validate.OneOf([1, 2]))
+    loa = WholeNumber(load_default=1, validate=validate.OneOf([1, 2]))
 
     @ma.validates("national_id")
     def _national_id_format(self, value: str, **_: Any) -> None:

@@ -15,6 +15,7 @@ from typing import Any, Final
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from app.fields import WholeNumber
 from school_records import grading
 from school_records.grading import Comment, Level
 
@@ -81,7 +82,7 @@ class Tt22SubjectSchema(ma.Schema):
     assessment = fields.String(
         required=True, validate=validate.OneOf(["scored", "comment"])
     )
-    periods_per_year = fields.Integer(
+    periods_per_year = WholeNumber(
         load_default=None, validate=validate.Range(min=1, max=400)
     )
     semester1 = fields.Dict(required=True)
@@ -125,8 +126,8 @@ class PeriodLevelsSchema(ma.Schema):
 
 
 class AbsencesSchema(ma.Schema):
-    excused = fields.Integer(required=True, validate=validate.Range(min=0, max=366))
-    unexcused = fields.Integer(required=True, validate=validate.Range(min=0, max=366))
+    excused = WholeNumber(required=True, validate=validate.Range(min=0, max=366))
+    unexcused = WholeNumber(required=True, validate=validate.Range(min=0, max=366))
 
 
 class _CommonSchema(ma.Schema):
@@ -154,7 +155,7 @@ class Tt22ContentSchema(_CommonSchema):
 
 class Tt27SemesterSchema(ma.Schema):
     level = fields.String(required=True, validate=validate.OneOf(TT27_SUBJECT_LEVELS))
-    score = fields.Integer(
+    score = WholeNumber(
         load_default=None, allow_none=True, validate=validate.Range(min=1, max=10)
     )
 

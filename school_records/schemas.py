@@ -7,6 +7,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from app.fields import WholeNumber
 from app.pagination import PageArgsSchema
 from school_records.models import TranscriptStatus
 
@@ -28,7 +29,7 @@ class TranscriptCreateSchema(ma.Schema):
         validate=[validate.Regexp(r"^\d{4}-\d{4}$"), _school_year],
         metadata={"example": "2025-2026"},
     )
-    grade = fields.Integer(required=True, validate=validate.Range(min=1, max=12))
+    grade = WholeNumber(required=True, validate=validate.Range(min=1, max=12))
     class_name = fields.String(
         required=True,
         validate=validate.Length(min=1, max=20),
@@ -58,7 +59,7 @@ class TranscriptSchema(ma.Schema):
     school_id = fields.UUID()
     school_name = fields.String(attribute="school.name")
     school_year = fields.String()
-    grade = fields.Integer()
+    grade = WholeNumber()
     class_name = fields.String()
     regulation = fields.String()
     content = fields.Dict()

@@ -9,6 +9,7 @@ from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
 from app.db import utcnow
+from app.fields import WholeNumber
 from app.pagination import PageArgsSchema
 from service_requests import deadlines
 from service_requests.models import (
@@ -85,7 +86,7 @@ class SupplementSchema(ma.Schema):
 class TransitionSchema(ma.Schema):
     """A status move: the target, and what that move needs."""
 
-    to = fields.Integer(required=True, validate=validate.Range(min=1, max=10))
+    to = WholeNumber(required=True, validate=validate.Range(min=1, max=10))
     reason = fields.String(
         load_default=None,
         validate=validate.Length(max=1000),
@@ -99,7 +100,7 @@ class TransitionSchema(ma.Schema):
         validate=validate.Length(min=1, max=50),
         metadata={"description": "For 5: everything to supplement, all at once"},
     )
-    fee_vnd = fields.Integer(
+    fee_vnd = WholeNumber(
         load_default=None,
         validate=validate.Range(min=1, max=10_000_000_000),
         metadata={"description": "For 6: the amount due, in đồng"},
@@ -116,7 +117,7 @@ class TransitionSchema(ma.Schema):
 class PaymentSchema(ma.Schema):
     """The payment gateway's confirmation (mock): the amount paid."""
 
-    amount = fields.Integer(required=True, validate=validate.Range(min=0))
+    amount = WholeNumber(required=True, validate=validate.Range(min=0))
 
 
 class ApologySchema(ma.Schema):
@@ -131,7 +132,7 @@ class RatingSchema(ma.Schema):
 
     scores = fields.Dict(
         keys=fields.String(validate=validate.OneOf(RATING_INDICES)),
-        values=fields.Integer(validate=validate.Range(min=0, max=2, error=SCORE_ERROR)),
+        values=WholeNumber(validate=validate.Range(min=0, max=2, error=SCORE_ERROR)),
         required=True,
     )
     comment = fields.String(load_default=None, validate=validate.Length(max=2000))
@@ -145,7 +146,7 @@ class RatingSchema(ma.Schema):
 class OwnDossierArgsSchema(PageArgsSchema):
     """Filters of a citizen's own list."""
 
-    status = fields.Integer(load_default=None, validate=validate.Range(min=1, max=10))
+    status = WholeNumber(load_default=None, validate=validate.Range(min=1, max=10))
 
 
 class QueueArgsSchema(OwnDossierArgsSchema):
@@ -221,8 +222,8 @@ class ProcedureSchema(ma.Schema):
     agency_id = fields.UUID()
     agency_code = fields.String(attribute="agency.code")
     agency_name = fields.String(attribute="agency.name")
-    deadline_working_days = fields.Integer()
-    fee_vnd = fields.Integer()
+    deadline_working_days = WholeNumber()
+    fee_vnd = WholeNumber()
     online_level = fields.Enum(OnlineLevel, by_value=True)
     fields_ = fields.List(
         fields.Nested(FieldSchema), data_key="fields", attribute="fields"
@@ -236,7 +237,7 @@ class UploadSchema(ma.Schema):
     id = fields.UUID()
     filename = fields.String()
     media_type = fields.String()
-    size = fields.Integer()
+    size = WholeNumber()
     sha256 = fields.String()
     created_at = fields.DateTime()
 
@@ -249,18 +250,18 @@ class DossierDocumentSchema(ma.Schema):
     subject_id = fields.UUID(allow_none=True)
     filename = fields.String(attribute="upload.filename", allow_none=True)
     media_type = fields.String(attribute="upload.media_type", allow_none=True)
-    size = fields.Integer(attribute="upload.size", allow_none=True)
+    size = WholeNumber(attribute="upload.size", allow_none=True)
     sha256 = fields.String()
     in_supplement = fields.Boolean()
     added_at = fields.DateTime()
 
 
 class DossierEventSchema(ma.Schema):
-    seq = fields.Integer()
+    seq = WholeNumber()
     at = fields.DateTime()
     action = fields.String()
-    from_status = fields.Integer(allow_none=True)
-    to_status = fields.Integer()
+    from_status = WholeNumber(allow_none=True)
+    to_status = WholeNumber()
     note = fields.String(allow_none=True)
     details = fields.Dict(allow_none=True)
     actor_id = fields.UUID()
@@ -268,7 +269,7 @@ class DossierEventSchema(ma.Schema):
 
 
 class RatingOutSchema(ma.Schema):
-    scores = fields.Dict(keys=fields.String(), values=fields.Integer())
+    scores = fields.Dict(keys=fields.String(), values=WholeNumber())
     comment = fields.String(allow_none=True)
     created_at = fields.DateTime()
 
@@ -325,10 +326,10 @@ class DossierSchema(ma.Schema):
     paused = fields.Function(
         lambda d: d.paused_at is not None, metadata={"type": "boolean"}
     )
-    supplement_requests = fields.Integer()
+    supplement_requests = WholeNumber()
     supplement_checklist = fields.List(fields.String(), allow_none=True)
     supplement_submitted_at = fields.DateTime(allow_none=True)
-    fee_vnd = fields.Integer(allow_none=True)
+    fee_vnd = WholeNumber(allow_none=True)
     fee_status = fields.Enum(FeeStatus, by_value=True, allow_none=True)
     apology_due_date = fields.Function(
         lambda d: (
@@ -381,7 +382,7 @@ class ProcedureCountSchema(ma.Schema):
     code = fields.String()
     name = fields.String()
     name_en = fields.String()
-    dossiers = fields.Integer()
+    dossiers = WholeNumber()
 
 
 class PeriodSchema(ma.Schema):
@@ -394,19 +395,19 @@ class StatsSchema(ma.Schema):
 
     period = fields.Nested(PeriodSchema)
     agency_id = fields.UUID(allow_none=True)
-    dossiers = fields.Integer()
+    dossiers = WholeNumber()
     by_status = fields.Dict(
-        keys=fields.String(), values=fields.Integer(), metadata={"description": "1–10"}
+        keys=fields.String(), values=WholeNumber(), metadata={"description": "1–10"}
     )
     by_procedure = fields.List(fields.Nested(ProcedureCountSchema))
-    finished = fields.Integer()
-    on_time = fields.Integer()
+    finished = WholeNumber()
+    on_time = WholeNumber()
     on_time_rate = fields.Float(allow_none=True)
-    overdue_open = fields.Integer()
+    overdue_open = WholeNumber()
     average_processing_working_days = fields.Float(allow_none=True)
     reused_digitised_data_share = fields.Float(allow_none=True)
     fully_online_share = fields.Float(allow_none=True)
-    ratings = fields.Integer()
+    ratings = WholeNumber()
     average_scores = fields.Dict(
         keys=fields.String(), values=fields.Float(), allow_none=True
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from app.fields import WholeNumber
 from identity.models import Role
 from identity.schemas import CitizenSchema, MembershipSchema, WardSchema
 
@@ -23,9 +24,7 @@ class LoginStartSchema(ma.Schema):
             [*ACR_CHOICES, " ".join(ACR_CHOICES), " ".join(reversed(ACR_CHOICES))]
         ),
     )
-    max_age = fields.Integer(
-        load_default=None, validate=validate.Range(min=0, max=86400)
-    )
+    max_age = WholeNumber(load_default=None, validate=validate.Range(min=0, max=86400))
     prompt = fields.String(
         load_default=None, validate=validate.OneOf(["login", "consent", "none"])
     )
@@ -50,9 +49,9 @@ class TokenPairSchema(ma.Schema):
 
     access_token = fields.String(required=True)
     token_type = fields.String(required=True, metadata={"example": "Bearer"})
-    expires_in = fields.Integer(required=True)
+    expires_in = WholeNumber(required=True)
     refresh_token = fields.String()
-    refresh_expires_in = fields.Integer()
+    refresh_expires_in = WholeNumber()
 
 
 class RefreshSchema(ma.Schema):
