@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import click
 from flask import Flask
 from flask.cli import AppGroup
@@ -18,6 +20,32 @@ def seed_demo_command() -> None:
     citizens = seed_demo_data()
     db.session.commit()
     click.echo(f"Demo data ready: {len(citizens)} citizens. Password: congdan-demo")
+
+
+@click.command("seed-bulk")
+@click.option(
+    "--citizens", default=100_000, show_default=True, help="How many citizens."
+)
+@click.option(
+    "--records-per-citizen",
+    default=10,
+    show_default=True,
+    help="Health records per citizen, on average.",
+)
+@click.option("--seed", default=1, show_default=True, help="Same seed, same data.")
+def seed_bulk_command(citizens: int, records_per_citizen: int, seed: int) -> None:
+    """Add a synthetic, province-scale population with health records (for load tests)."""
+    from app.synthetic import seed_bulk
+
+    started = time.monotonic()
+    try:
+        counts = seed_bulk(citizens, records_per_citizen, seed)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    elapsed = time.monotonic() - started
+    summary = ", ".join(f"{number} {name}" for name, number in counts.items())
+    click.echo(f"Seeded {summary} in {elapsed:.0f} s (seed {seed}).")
 
 
 @click.command("purge-expired")
@@ -56,4 +84,5 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(consent_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(seed_bulk_command)
     app.cli.add_command(purge_expired_command)
