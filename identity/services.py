@@ -43,7 +43,7 @@ def hash_password(password: str) -> str:
 def get_citizen(citizen_id: uuid.UUID, *, with_roles: bool = False) -> Citizen:
     """Return the citizen (with their roles loaded, if asked) or raise a 404 problem."""
     options = (
-        [orm.selectinload(Citizen.memberships).joinedload(Membership.organisation)]
+        [orm.joinedload(Citizen.memberships).joinedload(Membership.organisation)]
         if with_roles
         else []
     )

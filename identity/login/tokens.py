@@ -155,6 +155,11 @@ def act_as(actor: Actor, membership: Membership) -> dict[str, Any]:
     return _token_response(access)
 
 
+_REVOKED_AT = sa.select(TokenFamily.__table__.c.revoked_at).where(
+    TokenFamily.__table__.c.id == sa.bindparam("family")
+)
+
+
 @jwt.token_in_blocklist_loader
 def _family_revoked(_header: dict[str, Any], payload: dict[str, Any]) -> bool:
     """Refuse any token whose family was revoked (logout, refresh-token reuse).
@@ -164,7 +169,10 @@ def _family_revoked(_header: dict[str, Any], payload: dict[str, Any]) -> bool:
     family_id = payload.get("fam")
     if family_id is None:
         return True
-    family = db.session.execute(
-        sa.select(TokenFamily.revoked_at).where(TokenFamily.id == uuid.UUID(family_id))
-    ).first()
+    # Core, not the ORM: this runs on every request and needs one column.
+    family = (
+        db.session.connection()
+        .execute(_REVOKED_AT, {"family": uuid.UUID(family_id)})
+        .first()
+    )
     return family is None or family.revoked_at is not None
