@@ -9,7 +9,7 @@ WORKERS ?= 2
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export FLASK_APP := wsgi
 
-.PHONY: run install install-dev fonts browser test test-sqlite test-postgres lint fmt migration bench clean
+.PHONY: run install install-dev fonts browser test test-sqlite test-postgres lint fmt migration bench soak clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -87,10 +87,15 @@ fmt: install-dev
 migration: install-dev
 	$(BIN)/flask db migrate -m "$(m)"
 
-## Load benchmark: gunicorn with $(WORKERS) workers, wrk against each endpoint.
+## Load benchmark: gunicorn with $(WORKERS) workers, wrk against every key endpoint,
+## then the scale run on PostgreSQL (about 10k, then 1M health records).
 bench: install-dev
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
-	$(BIN)/python bench/run.py
+	$(BIN)/python -m bench.run
+
+## Soak: 50 clients for 2 minutes on a mixed workload; every acknowledged write kept.
+soak: install-dev
+	$(BIN)/python -m bench.soak
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .coverage

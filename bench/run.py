@@ -1,12 +1,17 @@
-"""Load benchmark: gunicorn on a throwaway database, wrk against each endpoint.
+"""Load benchmark: gunicorn on a throwaway database, wrk against every key endpoint.
 
 Every figure is reported next to the framework floor measured in the same run
 (``/livez``: a bare Flask view that touches nothing), because absolute numbers on a
-shared 2-core machine mean little and ratios travel. Run with ``make bench``.
+shared 2-core machine mean little and ratios travel. Then a scale run on
+PostgreSQL: the same reads against a database holding about 10 000 health records
+and one holding about 1 000 000 (``flask seed-bulk``), and the ratio of their p50.
+Run with ``make bench``.
 
 Environment: ``BENCH_DURATION`` seconds per endpoint (default 10),
 ``BENCH_CONNECTIONS`` (default 8), ``BENCH_DATABASE_URL`` (default: a fresh SQLite
-file in a temporary directory), ``WORKERS`` (default 2).
+file), ``WORKERS`` (default 2), ``BENCH_PG_URL`` (default the local server's
+``postgres`` database; the scale databases are created beside it),
+``BENCH_SCALE=0`` to skip the scale run.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,7 +38,13 @@ BIN = Path(sys.executable).parent
 DURATION = int(os.environ.get("BENCH_DURATION", "10"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "8"))
 WORKERS = int(os.environ.get("WORKERS", "2"))
+PG_URL = os.environ.get(
+    "BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
 FLOOR = "floor (/livez)"
+#: The scale run: (label, citizens, records per citizen) -> about 10k and 1M records.
+SCALES = (("10k", 1_000, 10), ("1M", 100_000, 10))
+SCALED_READS = ("own register entry", "own health book", "clinic reads immunizations")
 
 
 @dataclass(frozen=True)
@@ -42,6 +55,8 @@ class Endpoint:
     path: str
     headers: dict[str, str] = field(default_factory=dict)
     body: dict[str, Any] | None = None
+    #: A wrk Lua script instead of a fixed request, for the warm-up (0) and the run (1).
+    lua: Callable[[int], str] | None = None
 
 
 @dataclass(frozen=True)
@@ -58,94 +73,100 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _flask(env: dict[str, str], *args: str) -> str:
+def _run(env: dict[str, str], *args: str) -> str:
     completed = subprocess.run(
-        [str(BIN / "flask"), "--app", "wsgi", *args],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
+        list(args), cwd=ROOT, env=env, check=False, capture_output=True, text=True
     )
+    if completed.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed:\n{completed.stderr}")
     return completed.stdout
 
 
-_SETUP = """
-import json
-from datetime import date, timedelta
+def _flask(env: dict[str, str], *args: str) -> str:
+    return _run(env, str(BIN / "flask"), "--app", "wsgi", *args)
 
-import sqlalchemy as sa
-from flask_jwt_extended import create_access_token
 
-from app import create_app
-from app.auth import Actor
-from app.db import utcnow
-from app.extensions import db
-from consent import requests
-from consent.vocabulary import AccessMode
-from identity.login import tokens
-from identity.models import Citizen, Organisation
+def _fixtures(env: dict[str, str]) -> dict[str, Any]:
+    """Tokens and ids from ``bench/fixtures.py`` for the database in ``env``."""
+    output = _run(env, sys.executable, "-m", "bench.fixtures")
+    parsed: dict[str, Any] = json.loads(output.strip().splitlines()[-1])
+    return parsed
 
-app = create_app()
-with app.app_context():
-    def citizen(number):
-        return db.session.scalar(sa.select(Citizen).where(Citizen.national_id == number))
 
-    an, binh, cuc = citizen("074095000101"), citizen("074314000102"), citizen("074190000103")
-    clinic = db.session.scalar(sa.select(Organisation).where(Organisation.code == "74012"))
-    an_pair = tokens.start_session(an, acr="urn:vneid:loa:2", auth_time=utcnow())
-    cuc_pair = tokens.start_session(cuc, acr="urn:vneid:loa:1", auth_time=utcnow())
-    family = tokens.decode_token(cuc_pair["access_token"])["fam"]
-    doctor = Actor(citizen_id=cuc.id, org_id=clinic.id, role="doctor")
-    asked = requests.create_request(doctor, {
-        "subject_id": binh.id, "purpose": "CAREMGT", "categories": ["immunizations"],
-        "data_from": date(2000, 1, 1), "data_to": date(2030, 1, 1),
-        "valid_until": utcnow() + timedelta(days=1), "access_mode": AccessMode.VIEW,
-    })
-    requests.approve(Actor(citizen_id=an.id, acr="urn:vneid:loa:2", auth_time=utcnow()), asked.id, {})
-    clinic_token = create_access_token(
-        identity=str(cuc.id), expires_delta=timedelta(hours=1),
-        additional_claims={"fam": family, "acr": "urn:vneid:loa:1", "org": str(clinic.id), "role": "doctor"},
-    )
-    # The ward's officer also serves the police counter, whose queue the submissions fill.
-    from identity import services as identity_services
-    from identity.models import Role
-    phuc = citizen("074092000106")
-    police = db.session.scalar(sa.select(Organisation).where(Organisation.code == "000.25.37.H57.CA"))
-    identity_services.add_membership(phuc, police, Role.OFFICER)
-    phuc_pair = tokens.start_session(phuc, acr="urn:vneid:loa:2", auth_time=utcnow())
-    officer_token = create_access_token(
-        identity=str(phuc.id), expires_delta=timedelta(hours=1),
-        additional_claims={
-            "fam": tokens.decode_token(phuc_pair["access_token"])["fam"],
-            "acr": "urn:vneid:loa:2", "org": str(police.id), "role": "officer",
-        },
-    )
-    db.session.commit()
-    from school_records.models import Transcript
-    credential = db.session.scalar(sa.select(Transcript.credential).where(Transcript.pupil_id == binh.id))
-    print(json.dumps({
-        "an": an_pair["access_token"], "an_id": str(an.id), "clinic": clinic_token,
-        "binh": str(binh.id), "credential": credential,
-        "officer": officer_token, "police": str(police.id),
-    }))
+def _refresh_lua(tokens: list[str]) -> str:
+    """Rotate refresh tokens: each answer's new token goes back into the pool.
+
+    One chain per connection, so no token is ever presented twice (that would
+    revoke its family, as designed).
+    """
+    pool = ", ".join(json.dumps(token) for token in tokens)
+    return f"""
+local pool = {{{pool}}}
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+request = function()
+  local token = table.remove(pool) or "exhausted"
+  return wrk.format(nil, nil, nil, '{{"refresh_token": "' .. token .. '"}}')
+end
+response = function(status, headers, body)
+  local token = string.match(body, '"refresh_token":%s*"([^"]+)"')
+  if token then table.insert(pool, token) end
+end
 """
 
 
-def _setup(env: dict[str, str]) -> dict[str, str]:
-    """Tokens of a real login for An and the clinic, and a consent for Bình's book."""
-    completed = subprocess.run(
-        [sys.executable, "-c", _SETUP],
-        cwd=ROOT,
-        env=env,
-        check=False,
-        capture_output=True,
-        text=True,
-    )
-    if completed.returncode != 0:
-        raise SystemExit(f"benchmark setup failed:\n{completed.stderr}")
-    parsed: dict[str, str] = json.loads(completed.stdout.strip().splitlines()[-1])
-    return parsed
+def _endpoints(fixtures: dict[str, Any]) -> list[Endpoint]:
+    citizen = {"Authorization": f"Bearer {fixtures['an']}"}
+    clinic = {"Authorization": f"Bearer {fixtures['clinic']}"}
+    return [
+        Endpoint(FLOOR, "/livez"),
+        Endpoint("healthz (SELECT 1)", "/healthz"),
+        Endpoint("organisations list", "/api/v1/organisations"),
+        Endpoint("own register entry", "/api/v1/citizens/me", citizen),
+        Endpoint("own health book", "/api/v1/citizens/me/health-book", citizen),
+        Endpoint(
+            "clinic reads immunizations",
+            f"/api/v1/citizens/{fixtures['binh']}/health-book/immunizations",
+            clinic,
+        ),
+        Endpoint("FHIR export (own)", "/api/v1/citizens/me/health-book/fhir", citizen),
+        Endpoint(
+            "token refresh (POST)",
+            "/api/v1/auth/refresh",
+            # Fresh chains for each wrk run: a used token would revoke its family.
+            lua=lambda run: _refresh_lua(fixtures["refresh"][run::2]),
+        ),
+        Endpoint(
+            "transcript verify (POST)",
+            "/api/v1/transcripts/verify",
+            body={"credential": fixtures["credential"]},
+        ),
+        Endpoint(
+            "dossier submission (POST)",
+            "/api/v1/dossiers",
+            citizen,
+            body={
+                "procedure_code": "1.004194",
+                "form": {"content": ["permanent"], "purpose": "Bench"},
+                "documents": [
+                    {
+                        "code": "applicant_identity",
+                        "reference": {"kind": "identity", "id": fixtures["an_id"]},
+                    }
+                ],
+            },
+        ),
+        Endpoint(
+            "officer queue (filtered)",
+            f"/api/v1/agencies/{fixtures['police']}/dossiers?status=1&limit=20",
+            {"Authorization": f"Bearer {fixtures['officer']}"},
+        ),
+        Endpoint(
+            "stats (analyst)",
+            "/api/v1/stats",
+            {"Authorization": f"Bearer {fixtures['analyst']}"},
+        ),
+    ]
 
 
 def _wait_until_up(base: str, server: subprocess.Popen[bytes]) -> None:
@@ -188,130 +209,174 @@ def parse_wrk(output: str) -> Result:
     return Result(rps, p50, p99, errors)
 
 
-def _load(base: str, endpoint: Endpoint, seconds: int, workdir: Path) -> Result:
+def _load(
+    base: str, endpoint: Endpoint, seconds: int, workdir: Path, run: int = 1
+) -> Result:
     command = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency"]
     for name, value in endpoint.headers.items():
         command += ["-H", f"{name}: {value}"]
-    if endpoint.body is not None:
-        script = workdir / f"{abs(hash(endpoint.name))}.lua"
-        script.write_text(
+    script_text = endpoint.lua(run) if endpoint.lua else None
+    if script_text is None and endpoint.body is not None:
+        script_text = (
             'wrk.method = "POST"\n'
             'wrk.headers["Content-Type"] = "application/json"\n'
             f"wrk.body = {json.dumps(json.dumps(endpoint.body))}\n"
         )
+    if script_text is not None:
+        script = workdir / f"{abs(hash(endpoint.name))}.lua"
+        script.write_text(script_text)
         command += ["-s", str(script)]
     command.append(base + endpoint.path)
     completed = subprocess.run(command, check=True, capture_output=True, text=True)
     return parse_wrk(completed.stdout)
 
 
-def _print_table(results: dict[str, Result]) -> None:
+@contextmanager
+def _serving(env: dict[str, str], workers: int = WORKERS) -> Iterator[str]:
+    """gunicorn on a free port with ``env``; yields its base URL."""
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**env, "BASE_URL": base, "PORT": str(port)}
+    server = subprocess.Popen(
+        [str(BIN / "gunicorn"), "--workers", str(workers), "--bind",
+         f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
+        cwd=ROOT,
+        env=env,
+    )  # fmt: skip
+    try:
+        _wait_until_up(base, server)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _measure(
+    env: dict[str, str], endpoints: list[Endpoint], workdir: Path
+) -> dict[str, Result]:
+    results: dict[str, Result] = {}
+    with _serving(env) as base:
+        for endpoint in endpoints:
+            _load(base, endpoint, 2, workdir, run=0)  # warm-up: imports, pools, caches
+            results[endpoint.name] = _load(base, endpoint, DURATION, workdir)
+    return results
+
+
+def _postgres_reachable() -> bool:
+    probe = (
+        "import sys, psycopg; psycopg.connect(sys.argv[1], connect_timeout=3).close()"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", probe, PG_URL.replace("+psycopg", "")],
+        check=False,
+        capture_output=True,
+    )
+    return completed.returncode == 0
+
+
+def _scale_database(
+    label: str, citizens: int, per_citizen: int, env: dict[str, str]
+) -> str:
+    """A PostgreSQL database with the demo data plus a synthetic population (reused)."""
+    import psycopg
+
+    name = f"congdan_bench_{label.lower()}"
+    admin_url = PG_URL.replace("+psycopg", "")
+    url = PG_URL.rsplit("/", 1)[0] + f"/{name}"
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        exists = admin.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (name,)
+        ).fetchone()
+        if exists is None:
+            admin.execute(f'CREATE DATABASE "{name}"')
+    scoped = {**env, "DATABASE_URL": url}
+    _flask(scoped, "db", "upgrade")
+    _flask(scoped, "seed-demo")
+    with psycopg.connect(url.replace("+psycopg", "")) as connection:
+        seeded = connection.execute("SELECT count(*) FROM citizens").fetchone()
+    if seeded is not None and seeded[0] < citizens:
+        print(
+            f"  seeding {label}: {citizens} citizens x {per_citizen} records",
+            flush=True,
+        )
+        _flask(scoped, "seed-bulk", "--citizens", str(citizens),
+               "--records-per-citizen", str(per_citizen), "--seed", "1")  # fmt: skip
+        with psycopg.connect(
+            url.replace("+psycopg", ""), autocommit=True
+        ) as connection:
+            connection.execute("ANALYZE")
+    return url
+
+
+def _scale_run(env: dict[str, str], workdir: Path) -> dict[str, tuple[float, float]]:
+    """p50 of the key reads at about 10k and 1M records: name -> (p50 10k, p50 1M)."""
+    p50: dict[str, dict[str, float]] = {}
+    for label, citizens, per_citizen in SCALES:
+        url = _scale_database(label, citizens, per_citizen, env)
+        scoped = {**env, "DATABASE_URL": url}
+        endpoints = [e for e in _endpoints(_fixtures(scoped)) if e.name in SCALED_READS]
+        for name, result in _measure(scoped, endpoints, workdir).items():
+            p50.setdefault(name, {})[label] = result.p50_ms
+    return {name: (by["10k"], by["1M"]) for name, by in p50.items()}
+
+
+def _print_table(
+    results: dict[str, Result], scale: dict[str, tuple[float, float]]
+) -> None:
     floor = results[FLOOR]
     header = (
-        f"{'endpoint':<28} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} "
-        f"{'rps/floor':>9} {'p99/floor':>9} {'errors':>6}"
+        f"{'endpoint':<28} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} "
+        f"{'rps/floor':>9} {'p99/floor':>9} {'errors':>6} {'p50@1M/@10k':>12}"
     )
     print(header)
     print("-" * len(header))
     for name, result in results.items():
+        ratio = f"{scale[name][1] / scale[name][0]:.2f}" if name in scale else ""
         print(
-            f"{name:<28} {result.requests_per_second:>9.0f} {result.p50_ms:>8.2f} "
-            f"{result.p99_ms:>8.2f} "
+            f"{name:<28} {result.requests_per_second:>8.0f} {result.p50_ms:>7.2f} "
+            f"{result.p99_ms:>7.2f} "
             f"{result.requests_per_second / floor.requests_per_second:>9.2f} "
-            f"{result.p99_ms / floor.p99_ms:>9.2f} {result.errors:>6}"
+            f"{result.p99_ms / floor.p99_ms:>9.2f} {result.errors:>6} {ratio:>12}"
+        )
+    for name, (small, large) in scale.items():
+        print(
+            f"  scale: {name}: p50 {small:.2f} ms at ~10k records, {large:.2f} ms at ~1M"
         )
 
 
 def main() -> int:
-    """Start the server, load every endpoint, print the table."""
+    """Load every endpoint, then the scale run; print the table."""
     if shutil.which("wrk") is None:
         print("wrk is not installed: apt-get install wrk", file=sys.stderr)
         return 2
     workdir = Path(tempfile.mkdtemp(prefix="congdan-bench-"))
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
     env = dict(os.environ)
     env.update(
         DATABASE_URL=os.environ.get(
             "BENCH_DATABASE_URL", f"sqlite:///{workdir / 'bench.db'}"
         ),
         SECRET_KEY=secrets.token_urlsafe(48),
-        BASE_URL=base,
-        PORT=str(port),
         CONGDAN_VERIFY_RATE_LIMIT="1000000/minute",
     )
-    _flask(env, "db", "upgrade")
-    _flask(env, "seed-demo")
-    fixtures = _setup(env)
-    citizen = {"Authorization": f"Bearer {fixtures['an']}"}
-    clinic = {"Authorization": f"Bearer {fixtures['clinic']}"}
-    endpoints = [
-        Endpoint(FLOOR, "/livez"),
-        Endpoint("healthz (SELECT 1)", "/healthz"),
-        Endpoint("organisations list", "/api/v1/organisations"),
-        Endpoint("own register entry", "/api/v1/citizens/me", citizen),
-        Endpoint("own health book", "/api/v1/citizens/me/health-book", citizen),
-        Endpoint(
-            "clinic reads immunizations",
-            f"/api/v1/citizens/{fixtures['binh']}/health-book/immunizations",
-            clinic,
-        ),
-        Endpoint(
-            "transcript verify (POST)",
-            "/api/v1/transcripts/verify",
-            body={"credential": fixtures["credential"]},
-        ),
-        Endpoint(
-            "dossier submission (POST)",
-            "/api/v1/dossiers",
-            citizen,
-            body={
-                "procedure_code": "1.004194",
-                "form": {"content": ["permanent"], "purpose": "Bench"},
-                "documents": [
-                    {
-                        "code": "applicant_identity",
-                        "reference": {"kind": "identity", "id": fixtures["an_id"]},
-                    }
-                ],
-            },
-        ),
-        Endpoint(
-            "officer queue (filtered)",
-            f"/api/v1/agencies/{fixtures['police']}/dossiers?status=1&limit=20",
-            {"Authorization": f"Bearer {fixtures['officer']}"},
-        ),
-    ]
-    server = subprocess.Popen(
-        [
-            str(BIN / "gunicorn"),
-            "--workers",
-            str(WORKERS),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "wsgi:app",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
     try:
-        _wait_until_up(base, server)
-        results: dict[str, Result] = {}
-        for endpoint in endpoints:
-            _load(base, endpoint, 2, workdir)  # warm-up: imports, pools, caches
-            results[endpoint.name] = _load(base, endpoint, DURATION, workdir)
+        _flask(env, "db", "upgrade")
+        _flask(env, "seed-demo")
+        results = _measure(env, _endpoints(_fixtures(env)), workdir)
+        scale: dict[str, tuple[float, float]] = {}
+        if os.environ.get("BENCH_SCALE", "1") != "0":
+            if _postgres_reachable():
+                print("Scale run on PostgreSQL (databases are kept for the next run)")
+                scale = _scale_run(env, workdir)
+            else:
+                print(f"!! scale run skipped: PostgreSQL unreachable at {PG_URL}")
     finally:
-        server.terminate()
-        server.wait(timeout=30)
         shutil.rmtree(workdir, ignore_errors=True)
     print(
         f"\nCongDan load benchmark: gunicorn {WORKERS} sync workers, wrk 1 thread, "
         f"{CONNECTIONS} connections, {DURATION}s per endpoint, "
         f"{os.cpu_count()} CPUs, database {env['DATABASE_URL'].split(':')[0]}\n"
     )
-    _print_table(results)
+    _print_table(results, scale)
     failed = sum(result.errors for result in results.values())
     if failed:
         print(f"\n{failed} requests failed", file=sys.stderr)
