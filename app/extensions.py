@@ -46,7 +46,9 @@ class VerifiedTokenCache(JWTManager):
         claims = self._verified.get(key)
         if claims is not None and (allow_expired or claims.get("exp", 0) > time.time()):
             return dict(claims)
-        claims = super()._decode_jwt_from_config(encoded_token, csrf_value, allow_expired)
+        claims = super()._decode_jwt_from_config(
+            encoded_token, csrf_value, allow_expired
+        )
         if len(self._verified) >= self.MAX_ENTRIES:
             self._verified.clear()
         self._verified[key] = claims
