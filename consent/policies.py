@@ -323,17 +323,6 @@ def record_access(
     db.session.flush()
 
 
-def record_reuse(actor: Actor, subject_id: uuid.UUID, category: Category) -> None:
-    """Log an organisation's read of data the citizen attached to a dossier for it.
-
-    The citizen's own submission is the basis (once-only reuse); the caller has
-    checked that the data is attached to a dossier the organisation handles.
-    """
-    record_access(
-        actor, subject_id, category, "read", Decision(Effect.PERMIT, Basis.DOSSIER)
-    )
-
-
 def authorize_read(
     actor: Actor,
     subject_id: uuid.UUID,
@@ -362,3 +351,27 @@ def authorize_read(
             extra={"reason": decision.reason},
         )
     raise ConsentRequired(extra={"reason": decision.reason})
+
+
+def authorize_reuse(
+    actor: Actor, subject_id: uuid.UUID, category: Category, handling_org_id: uuid.UUID
+) -> Decision:
+    """Decide (and log) a read of data a citizen attached to a dossier (once-only reuse).
+
+    The citizen's submission is the basis for the organisation handling that dossier
+    (basis ``dossier``) and for no one else; an ended membership still vetoes it.
+    Any other caller — the applicant, a guardian — is decided like any read.
+
+    :raise ConsentRequired: 403, no basis or a veto.
+    """
+    if actor.org_id is None or actor.org_id != handling_org_id:
+        return authorize_read(actor, subject_id, category)
+    veto = _membership_rule(actor)
+    decision = (
+        veto if veto.effect == Effect.DENY else Decision(Effect.PERMIT, Basis.DOSSIER)
+    )
+    record_access(actor, subject_id, category, "read", decision)
+    if not decision.allowed:
+        db.session.commit()
+        raise ConsentRequired(extra={"reason": decision.reason})
+    return decision

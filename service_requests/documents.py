@@ -203,13 +203,19 @@ def attach(
 def read_reused(actor: Actor, document: DossierDocument) -> dict[str, Any]:
     """The data behind a reference, as it is now, and whether it changed since.
 
-    An agency's read is logged in the subject's access log (basis ``dossier``).
+    Decided by the consent policy: the handling agency reads on the basis of the
+    dossier (logged in the subject's access log), the applicant as any read of
+    theirs (a child's data only while they are still its guardian).
     """
     if document.reference_id is None or document.subject_id is None:
         raise ValueError("not a reference")
+    policies.authorize_reuse(
+        actor,
+        document.subject_id,
+        CATEGORY[document.source],
+        document.dossier.agency_id,
+    )
     reused = reused_data(document.source, document.reference_id)
-    if actor.acts_for_org:
-        policies.record_reuse(actor, document.subject_id, CATEGORY[document.source])
     return {
         "source": document.source.value,
         "attached_sha256": document.sha256,

@@ -144,6 +144,18 @@ def test_reusing_my_childs_transcript_instead_of_an_upload(shop, citizen):
         "transcripts",
         "permit",
     )
+    # An reads it too, as Bình's guardian: decided (and logged) like any read of his.
+    mine = shop.client.get(
+        f"/api/v1/dossiers/{dossier}/documents/{reused['id']}",
+        headers=shop.as_citizen(),
+    )
+    assert mine.get_json()["unchanged"] is True
+    last = db.session.scalars(
+        sa.select(AccessEvent)
+        .where(AccessEvent.subject_id == binh.id)
+        .order_by(AccessEvent.at)
+    ).all()[-1]
+    assert (last.basis.value, last.actor_id) == ("guardian", shop.citizen(AN).id)
 
 
 def test_another_citizens_records_cannot_be_reused(shop, citizen):
