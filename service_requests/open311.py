@@ -18,6 +18,7 @@ from typing import Any, Final
 import sqlalchemy as sa
 from flask import Response, jsonify, request
 from flask_smorest import Blueprint
+from sqlalchemy import orm
 
 from app import i18n
 from app.auth import BEARER, auth_required, current_actor
@@ -175,7 +176,11 @@ def _instant(name: str) -> datetime | None:
 
 
 def _listed() -> list[Dossier]:
-    statement = _visible()
+    statement = _visible().options(
+        orm.selectinload(Dossier.procedure),
+        orm.selectinload(Dossier.agency),
+        orm.selectinload(Dossier.events),
+    )
     ids = request.args.get("service_request_id")
     if ids:
         statement = statement.where(Dossier.receipt_code.in_(ids.split(",")[:100]))

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any, Final
 
 import sqlalchemy as sa
+from sqlalchemy import orm
 
 from app.auth import Actor
 from app.db import begin_writing, utcnow
@@ -112,8 +113,16 @@ def party_of(actor: Actor, dossier: Dossier) -> Party | None:
     return None
 
 
+#: A dossier's uploads in one query, not one per document.
+DETAIL: Final = (
+    orm.selectinload(Dossier.documents).selectinload(DossierDocument.upload),
+)
+#: What a line of a list shows.
+SUMMARY: Final = (orm.selectinload(Dossier.procedure),)
+
+
 def _load(dossier_id: uuid.UUID, *, lock: bool) -> Dossier | None:
-    statement = sa.select(Dossier).where(Dossier.id == dossier_id)
+    statement = sa.select(Dossier).where(Dossier.id == dossier_id).options(*DETAIL)
     if lock:
         statement = statement.with_for_update()
     return db.session.scalar(statement)
@@ -233,7 +242,11 @@ def list_own(
     """The caller's own dossiers, newest first."""
     if actor.acts_for_org:
         raise Forbidden()
-    statement = sa.select(Dossier).where(Dossier.applicant_id == actor.citizen_id)
+    statement = (
+        sa.select(Dossier)
+        .where(Dossier.applicant_id == actor.citizen_id)
+        .options(*SUMMARY)
+    )
     if status is not None:
         statement = statement.where(Dossier.status == status)
     return paginate(
@@ -265,7 +278,9 @@ def queue(
 ) -> Page[Dossier]:
     """An agency's dossiers for its officers, newest first, filtered."""
     require_officer(actor, agency_id)
-    statement = sa.select(Dossier).where(Dossier.agency_id == agency_id)
+    statement = (
+        sa.select(Dossier).where(Dossier.agency_id == agency_id).options(*SUMMARY)
+    )
     if status is not None:
         statement = statement.where(Dossier.status == status)
     if overdue is not None:
