@@ -23,12 +23,13 @@ from __future__ import annotations
 import enum
 import math
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from flask import g, has_request_context
+from flask import g, has_request_context, request
 
 from app.auth import Actor
 from app.db import end_read_snapshot, utcnow
@@ -44,6 +45,8 @@ from consent.models import (
 from consent.vocabulary import PURPOSES, AccessMode, Category, FrequencyUnit
 from identity import services as identity_services
 from identity.policies import is_guardian_of
+
+T = TypeVar("T")
 
 
 class Effect(enum.StrEnum):
@@ -102,10 +105,27 @@ def combine(decisions: Iterable[Decision]) -> Decision:
     return permit or Decision(Effect.DENY, reason="no-basis")
 
 
+def _per_request(key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+    """Compute once per request: a summary decides seven categories on the same rows."""
+    if not has_request_context():
+        return compute()
+    memo: dict[tuple[Any, ...], Any] = request.environ.setdefault(_MEMO, {})
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]  # type: ignore[no-any-return]
+
+
+_MEMO = "congdan.policy_memo"
+
+
 def _membership_rule(actor: Actor) -> Decision:
     if actor.org_id is None:
         return NOT_APPLICABLE
-    roles = identity_services.active_memberships(actor.citizen_id, actor.org_id)
+    org_id = actor.org_id
+    roles = _per_request(
+        ("memberships", actor.citizen_id, org_id),
+        lambda: identity_services.active_memberships(actor.citizen_id, org_id),
+    )
     if not any(m.role.value == actor.role for m in roles):
         return Decision(Effect.DENY, reason="membership-ended")
     return NOT_APPLICABLE
@@ -242,10 +262,11 @@ def _artefact_rule(
         )
         .order_by(ConsentArtefact.created_at.desc())
     )
-    refusals = [
-        _artefact_check(a, category, at, action, period)
-        for a in db.session.scalars(statement)
-    ]
+    artefacts = _per_request(
+        ("artefacts", actor.org_id, subject_id),
+        lambda: list(db.session.scalars(statement)),
+    )
+    refusals = [_artefact_check(a, category, at, action, period) for a in artefacts]
     permits = [d for d in refusals if d.allowed]
     if permits:
         return permits[0]
