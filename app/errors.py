@@ -288,7 +288,12 @@ class ProblemSchema(ma.Schema):
     status = ma.fields.Integer(metadata={"description": "HTTP status code"})
     detail = ma.fields.String(metadata={"description": "Localised explanation"})
     instance = ma.fields.String(metadata={"description": "Path of the request"})
-    request_id = ma.fields.String(metadata={"description": "Same as X-Request-ID"})
+    request_id = ma.fields.String(
+        metadata={
+            "description": "The server's id of this request, as in its logs "
+            "(X-Request-ID echoes the caller's own id when one was sent)"
+        }
+    )
     errors = ma.fields.Dict(
         keys=ma.fields.String(),
         values=ma.fields.List(ma.fields.String()),

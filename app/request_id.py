@@ -1,7 +1,11 @@
-"""A request id on every request: in ``g``, in every log line, in ``X-Request-ID``.
+"""Two ids on every request: the server's own, and the caller's for tracing.
 
-A well-formed id sent by a proxy or the phone is kept, so one id follows a request
-across systems; anything else is replaced.
+``g.request_id`` is generated here for every request and is the only id the server
+trusts: access events, consent frequency counting and problem bodies use it, and it
+is in every log line. ``g.trace_id`` is a well-formed ``X-Request-ID`` sent by a
+proxy or the phone, kept so one id can follow a request across systems: it is
+logged and echoed back, never used to decide anything (a caller choosing it must
+not be able to make two requests look like one).
 """
 
 from __future__ import annotations
@@ -17,21 +21,31 @@ _ACCEPTABLE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
 class RequestIdFilter(logging.Filter):
-    """Add ``request_id`` to every log record ("-" outside a request)."""
+    """Add ``request_id`` and ``trace_id`` to every log record ("-" outside a request)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = g.get("request_id", "-") if has_request_context() else "-"
+        in_request = has_request_context()
+        record.request_id = g.get("request_id", "-") if in_request else "-"
+        record.trace_id = (g.get("trace_id") or "-") if in_request else "-"
         return True
 
 
+def server_request_id() -> str:
+    """The server's own id of the current request (a fresh one outside requests)."""
+    if has_request_context() and "request_id" in g:
+        return str(g.request_id)
+    return uuid.uuid4().hex
+
+
 def _assign_request_id() -> None:
+    g.request_id = uuid.uuid4().hex
     incoming = request.headers.get(HEADER, "")
-    g.request_id = incoming if _ACCEPTABLE.match(incoming) else uuid.uuid4().hex
+    g.trace_id = incoming if _ACCEPTABLE.match(incoming) else None
 
 
 def _echo_request_id(response: Response) -> Response:
     if "request_id" in g:
-        response.headers[HEADER] = g.request_id
+        response.headers[HEADER] = g.get("trace_id") or g.request_id
     return response
 
 
@@ -42,7 +56,8 @@ def init_request_id(app: Flask) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(
         logging.Formatter(
-            "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"
+            "%(asctime)s %(levelname)s [%(request_id)s trace=%(trace_id)s] "
+            "%(name)s: %(message)s"
         )
     )
     handler.addFilter(RequestIdFilter())

@@ -29,12 +29,13 @@ from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from flask import g, has_request_context, request
+from flask import has_request_context, request
 
 from app.auth import Actor
 from app.db import end_read_snapshot, utcnow
 from app.errors import Forbidden, Problem
 from app.extensions import db
+from app.request_id import server_request_id
 from consent.models import (
     AccessEvent,
     ArtefactStatus,
@@ -87,11 +88,61 @@ class Decision:
 
     @property
     def include_sensitive(self) -> bool:
-        """Whether sensitive records (HIV, mental health…) may be shown."""
-        return self.artefact is None or self.artefact.include_sensitive
+        """Whether sensitive records (HIV, mental health…) may be shown.
+
+        The citizen, a guardian and an emergency team see them; an artefact only
+        if it names them; data handed over in a dossier never includes them.
+        """
+        if self.artefact is not None:
+            return self.artefact.include_sensitive
+        return self.basis in (Basis.SELF, Basis.GUARDIAN, Basis.EMERGENCY)
+
+    @property
+    def sees_hidden(self) -> bool:
+        """Whether records the citizen hid may be shown (to them and a guardian only)."""
+        return self.basis in (Basis.SELF, Basis.GUARDIAN)
 
 
 NOT_APPLICABLE = Decision(Effect.NOT_APPLICABLE)
+
+
+@dataclass(frozen=True)
+class RecordScope:
+    """Which rows of one category a permitted read shows: the decision, per record.
+
+    Every record shown to anyone — a page, a count, a summary, an export, every
+    version of a history — is selected through :meth:`where`, so a version the
+    decision excludes (outside the data period, sensitive, hidden) is filtered in
+    the query and can surface nowhere. A model takes part by having the columns it
+    needs: ``record_date`` (always), ``hidden_at`` and ``sensitive`` (if it has them).
+    """
+
+    decision: Decision
+    date_from: date | None = None
+    date_to: date | None = None
+
+    def where(self, model: Any) -> list[sa.ColumnElement[bool]]:
+        """The SQL conditions a row of ``model`` must meet to be shown."""
+        conditions: list[sa.ColumnElement[bool]] = []
+        if not self.decision.sees_hidden and hasattr(model, "hidden_at"):
+            conditions.append(model.hidden_at.is_(None))
+        if not self.decision.include_sensitive and hasattr(model, "sensitive"):
+            conditions.append(model.sensitive.is_(False))
+        if self.date_from is not None:
+            conditions.append(model.record_date >= self.date_from)
+        if self.date_to is not None:
+            conditions.append(model.record_date <= self.date_to)
+        return conditions
+
+
+def scope_of(
+    decision: Decision, date_from: date | None = None, date_to: date | None = None
+) -> RecordScope:
+    """The rows a permit shows: the dates asked, narrowed to the artefact's period."""
+    period = decision.data_period
+    start = max(filter(None, (date_from, period[0] if period else None)), default=None)
+    end = min(filter(None, (date_to, period[1] if period else None)), default=None)
+    return RecordScope(decision, start, end)
 
 
 def combine(decisions: Iterable[Decision]) -> Decision:
@@ -178,6 +229,8 @@ def _frequency_wait(artefact: ConsentArtefact, at: datetime) -> int | None:
     """Seconds until the artefact may be used again, or ``None`` if it may now.
 
     A use is one request: reading several categories in one request counts once.
+    Requests are told apart by the server's own id, never by anything the caller
+    sends (a resent ``X-Request-ID`` must not make ten reads look like one).
     """
     if artefact.frequency_limit is None or artefact.frequency_unit is None:
         return None
@@ -198,7 +251,7 @@ def _frequency_wait(artefact: ConsentArtefact, at: datetime) -> int | None:
         )
         .group_by(AccessEvent.request_id)
     ).all()
-    current = _request_id()
+    current = server_request_id()
     if any(request_id == current for request_id, _ in uses):
         return None
     if len(uses) < artefact.frequency_limit:
@@ -309,13 +362,6 @@ def decide(
     return decision
 
 
-def _request_id() -> str:
-    """The id that groups one request's reads (a fresh one outside requests)."""
-    if has_request_context() and "request_id" in g:
-        return str(g.request_id)
-    return uuid.uuid4().hex
-
-
 def record_access(
     actor: Actor,
     subject_id: uuid.UUID,
@@ -338,7 +384,7 @@ def record_access(
             artefact_id=artefact_id,
             outcome="permit" if decision.allowed else "deny",
             reason=decision.reason,
-            request_id=_request_id(),
+            request_id=server_request_id(),
         )
     )
     db.session.flush()
@@ -372,6 +418,25 @@ def authorize_read(
             extra={"reason": decision.reason},
         )
     raise ConsentRequired(extra={"reason": decision.reason})
+
+
+def authorize_records(
+    actor: Actor,
+    subject_id: uuid.UUID,
+    category: Category,
+    *,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    action: str = "read",
+) -> RecordScope:
+    """Decide (and log) a read of one category and say which of its rows it shows.
+
+    :raise ConsentRequired: 403, no basis or a veto.
+    :raise ConsentFrequencyExceeded: 429, the artefact's frequency limit is used up.
+    """
+    asked = (date_from, date_to) if (date_from or date_to) else None
+    decision = authorize_read(actor, subject_id, category, action=action, period=asked)
+    return scope_of(decision, date_from, date_to)
 
 
 def authorize_reuse(

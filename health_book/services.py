@@ -9,7 +9,6 @@ cursor. Hidden records are seen by the citizen (and their guardian) only.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -56,17 +55,8 @@ class RecordSuperseded(Conflict):
     slug = "record-superseded"
 
 
-@dataclass(frozen=True)
-class Window:
-    """What one decision lets the caller see of one category."""
-
-    decision: policies.Decision
-    date_from: date | None
-    date_to: date | None
-
-    @property
-    def sees_hidden(self) -> bool:
-        return self.decision.basis in (Basis.SELF, Basis.GUARDIAN)
+#: What one decision lets the caller see of one category (decided by consent).
+Window = policies.RecordScope
 
 
 def resolve_subject(actor: Actor, subject: str | uuid.UUID) -> Citizen:
@@ -187,33 +177,24 @@ def window(
     action: str = "read",
 ) -> Window:
     """Authorize one category (403/429 if refused) and say what may be seen."""
-    decision = policies.authorize_read(
-        actor,
-        subject.id,
-        category,
-        action=action,
-        period=(date_from, date_to) if (date_from or date_to) else None,
+    return policies.authorize_records(
+        actor, subject.id, category, date_from=date_from, date_to=date_to, action=action
     )
-    period = decision.data_period
-    start = max(filter(None, (date_from, period[0] if period else None)), default=None)
-    end = min(filter(None, (date_to, period[1] if period else None)), default=None)
-    return Window(decision, start, end)
 
 
 def visible(model: type[Any], subject_id: uuid.UUID, seen: Window) -> sa.Select[Any]:
     """Current records of one subject that this window shows."""
-    statement = sa.select(model).where(
-        model.citizen_id == subject_id, model.superseded_at.is_(None)
+    return sa.select(model).where(
+        model.citizen_id == subject_id,
+        model.superseded_at.is_(None),
+        *seen.where(model),
     )
-    if not seen.sees_hidden:
-        statement = statement.where(model.hidden_at.is_(None))
-    if not seen.decision.include_sensitive:
-        statement = statement.where(model.sensitive.is_(False))
-    if seen.date_from is not None:
-        statement = statement.where(model.record_date >= seen.date_from)
-    if seen.date_to is not None:
-        statement = statement.where(model.record_date <= seen.date_to)
-    return statement
+
+
+#: Reuse in a dossier is not a consent to hidden or sensitive records.
+_HANDED_OVER = policies.RecordScope(
+    policies.Decision(policies.Effect.PERMIT, Basis.DOSSIER)
+)
 
 
 def shared_records(category: Category, subject_id: uuid.UUID) -> list[Any]:
@@ -225,14 +206,7 @@ def shared_records(category: Category, subject_id: uuid.UUID) -> list[Any]:
     model = MODELS[category]
     return list(
         db.session.scalars(
-            sa.select(model)
-            .where(
-                model.citizen_id == subject_id,
-                model.superseded_at.is_(None),
-                model.hidden_at.is_(None),
-                model.sensitive.is_(False),
-            )
-            .order_by(model.record_date)
+            visible(model, subject_id, _HANDED_OVER).order_by(model.record_date)
         )
     )
 
@@ -277,7 +251,12 @@ def history_chain(model: type[Any], record: RecordMixin) -> list[Any]:
 def record_history(
     actor: Actor, subject: Citizen, category: Category, record_id: uuid.UUID
 ) -> list[Any]:
-    """The versions of one record, if the caller may see it."""
+    """The versions of one record that the caller may see, oldest first.
+
+    Each version is selected through the consent decision like a current record
+    (period, sensitivity, hidden): a superseded version the caller's consent
+    excludes is left out, and asking for an excluded version by its id is a 404.
+    """
     model = MODELS[category]
     seen = window(actor, subject, category)
     record = db.session.scalar(
@@ -285,14 +264,19 @@ def record_history(
     )
     if record is None:
         raise NotFound()
-    versions = history_chain(model, record)
-    current = versions[-1]
-    allowed = db.session.scalar(
-        visible(model, subject.id, seen).where(model.id == current.id)
+    chain = history_chain(model, record)
+    shown = set(
+        db.session.scalars(
+            sa.select(model.id).where(
+                model.id.in_([version.id for version in chain]),
+                model.citizen_id == subject.id,
+                *seen.where(model),
+            )
+        )
     )
-    if allowed is None:
+    if chain[-1].id not in shown or record.id not in shown:
         raise NotFound()
-    return versions
+    return [version for version in chain if version.id in shown]
 
 
 def _current_profile(citizen_id: uuid.UUID) -> HealthProfile | None:

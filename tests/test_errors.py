@@ -29,7 +29,10 @@ def assert_problem(response, status: int, slug: str) -> dict:
     assert body["status"] == status
     assert body["title"]
     assert body["instance"] == response.request.path
-    assert body["request_id"] == response.headers["X-Request-ID"]
+    # The caller's own X-Request-ID is echoed for tracing; the body names the server's.
+    traced = response.request.headers.get("X-Request-ID")
+    assert response.headers["X-Request-ID"] == (traced or body["request_id"])
+    assert body["request_id"] != traced
     return body
 
 
@@ -176,9 +179,12 @@ def test_forged_token_is_401_invalid_token(client):
     assert 'error="invalid_token"' in response.headers["WWW-Authenticate"]
 
 
-def test_incoming_request_id_is_kept_and_bad_ones_replaced(client):
+def test_incoming_request_id_is_echoed_but_never_the_servers_id(client):
     kept = client.get("/nowhere", headers={"X-Request-ID": "phone-1234abcd"})
     assert kept.headers["X-Request-ID"] == "phone-1234abcd"
+    # The server identifies the request by an id of its own (issue 11, finding 1).
+    server_id = json.loads(kept.data)["request_id"]
+    assert server_id != "phone-1234abcd" and len(server_id) == 32
     replaced = client.get("/nowhere", headers={"X-Request-ID": "<script>"})
     assert replaced.headers["X-Request-ID"] != "<script>"
     assert json.loads(replaced.data)["request_id"] == replaced.headers["X-Request-ID"]

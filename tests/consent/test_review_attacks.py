@@ -1,0 +1,131 @@
+"""Issue 11's findings on consent, performed exactly as the outside review did.
+
+Each test is the attack; it failed on main before the fix and asserts the refusal.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.consent.helpers import AN, events, grant
+from tests.test_errors import assert_problem
+
+FORGED = {"X-Request-ID": "replay-me-1234567890"}
+CONDITION = {
+    "record_date": "2019-06-01",
+    "icd10_code": "B20",
+    "description": "HIV disease",
+    "clinical_status": "active",
+}
+
+
+def book(subject, suffix=""):
+    return f"/api/v1/citizens/{subject}/health-book{suffix}"
+
+
+# Finding 1: the frequency limit counts uses by the server's id for the request.
+
+
+@pytest.mark.parametrize("suffix", ["/encounters", "", "/fhir"])
+def test_a_resent_request_id_does_not_buy_extra_uses(client, parties, citizen, suffix):
+    an = citizen(AN)
+    categories = ["encounters", "allergies", "conditions", "immunizations"]
+    grant(
+        client,
+        parties,
+        an.id,
+        categories=categories,
+        access_mode="store",
+        frequency_limit=1,
+        frequency_unit="day",
+    )
+    headers = parties.clinic() | FORGED
+    first = client.get(book(an.id, suffix), headers=headers)
+    assert first.status_code == 200, first.get_json()
+    for _ in range(10):
+        again = client.get(book(an.id, suffix), headers=headers)
+        assert_problem(again, 429, "consent-frequency-exceeded")
+        assert int(again.headers["Retry-After"]) > 0
+    permits = [e for e in events(an.id) if e.outcome == "permit"]
+    assert len({e.request_id for e in permits}) == 1
+    assert all(e.request_id != FORGED["X-Request-ID"] for e in events(an.id))
+
+
+def test_the_client_request_id_is_still_echoed_for_tracing(client, parties):
+    response = client.get(
+        "/api/v1/citizens/me", headers=parties.as_citizen(AN) | FORGED
+    )
+    assert response.headers["X-Request-ID"] == FORGED["X-Request-ID"]
+
+
+# Finding 2: every version shown to someone else passes the checks of a current record.
+
+
+def _superseded_hiv_diagnosis(client, parties, an) -> tuple[str, str]:
+    """A 2019 B20 diagnosis corrected in 2024 into a non-sensitive one."""
+    old = client.post(
+        book(an.id, "/conditions"), json=CONDITION, headers=parties.clinic()
+    )
+    assert old.status_code == 201, old.get_json()
+    new = client.post(
+        book(an.id, f"/conditions/{old.get_json()['id']}/corrections"),
+        json={
+            "record_date": "2024-03-01",
+            "icd10_code": "J06.9",
+            "description": "Nhiễm trùng hô hấp trên cấp",
+            "clinical_status": "resolved",
+            "correction_reason": "Chẩn đoán lại",
+        },
+        headers=parties.clinic(),
+    )
+    assert new.status_code == 201, new.get_json()
+    return old.get_json()["id"], new.get_json()["id"]
+
+
+@pytest.mark.parametrize("which", ["current", "old"])
+def test_history_hides_versions_outside_the_period_and_sensitive(
+    client, parties, citizen, which
+):
+    an = citizen(AN)
+    old_id, new_id = _superseded_hiv_diagnosis(client, parties, an)
+    grant(
+        client,
+        parties,
+        an.id,
+        categories=["conditions"],
+        data_from="2024-01-01",
+    )
+    asked = new_id if which == "current" else old_id
+    response = client.get(
+        book(an.id, f"/conditions/{asked}/history"), headers=parties.clinic()
+    )
+    if which == "old":
+        # The excluded version itself is not shown, not even as a starting point.
+        assert_problem(response, 404, "not-found")
+        return
+    assert response.status_code == 200, response.get_json()
+    body = response.get_data(as_text=True)
+    for leaked in ("B20", "HIV", "2019"):
+        assert leaked not in body
+    assert [v["id"] for v in response.get_json()] == [new_id]
+
+
+def test_the_citizen_still_sees_every_version(client, parties, citizen):
+    an = citizen(AN)
+    old_id, new_id = _superseded_hiv_diagnosis(client, parties, an)
+    response = client.get(
+        book("me", f"/conditions/{new_id}/history"), headers=parties.as_citizen(AN)
+    )
+    assert [v["id"] for v in response.get_json()] == [old_id, new_id]
+
+
+def test_history_shows_sensitive_versions_only_when_the_consent_names_them(
+    client, parties, citizen
+):
+    an = citizen(AN)
+    old_id, new_id = _superseded_hiv_diagnosis(client, parties, an)
+    grant(client, parties, an.id, categories=["conditions"], include_sensitive=True)
+    response = client.get(
+        book(an.id, f"/conditions/{new_id}/history"), headers=parties.clinic()
+    )
+    assert [v["id"] for v in response.get_json()] == [old_id, new_id]
