@@ -217,11 +217,13 @@ def dossier_document(dossier_id: uuid.UUID, document_id: uuid.UUID) -> Response:
         reused.headers["Cache-Control"] = "private, no-store"
         return reused
     upload = document.upload
+    # Type and extension are the checked ones, whatever the uploader named it;
+    # Werkzeug adds the RFC 6266 filename* for a Vietnamese name.
     response = send_file(
         io.BytesIO(upload.content),
         mimetype=upload.media_type,
         as_attachment=True,
-        download_name=upload.filename,
+        download_name=uploads.display_name(upload.filename, upload.media_type),
     )
     response.headers["Cache-Control"] = "private, no-store"
     # Never rendered by the browser as anything but the checked type, never scripted.

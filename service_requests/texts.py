@@ -115,6 +115,15 @@ add_validation_messages(
         "PDF files with scripts, actions or attachments are refused.": (
             "Không chấp nhận tệp PDF chứa mã lệnh, hành động tự động hoặc tệp đính kèm."
         ),
+        "The PDF file is damaged or cannot be read.": (
+            "Tệp PDF bị hỏng hoặc không đọc được."
+        ),
+        "Password-protected PDF files cannot be checked and are refused.": (
+            "Không kiểm tra được tệp PDF có mật khẩu nên không chấp nhận."
+        ),
+        "The PDF file is too complex to be checked.": (
+            "Tệp PDF quá phức tạp, không kiểm tra được."
+        ),
         "Each index is scored 0, 1 or 2.": "Mỗi chỉ số được chấm 0, 1 hoặc 2.",
         "Every one of the nine indices needs a score.": (
             "Cần chấm điểm đủ chín chỉ số."

@@ -1,10 +1,12 @@
 """Files citizens upload for their dossiers: PDF, JPEG or PNG, judged by content.
 
-The name and the declared type of an upload are never trusted: a PDF must parse as
-one (header and end-of-file marker, no scripts or launch actions), an image must
-open and verify in Pillow as a JPEG or a PNG. Files are kept in the database, in
-the same transaction as their metadata, and are only ever served as attachments,
-through their dossier, to its parties.
+The name and the declared type of an upload are never trusted: a PDF must parse
+as one, every object of it, with no scripts, actions that run code, attached files
+or XFA forms (``pdf_check``); an image must open and verify in Pillow as a JPEG or
+a PNG. The name keeps only its stem, cleaned, and gets the extension of the type
+found. Files are kept in the database, in the same transaction as their metadata,
+and are only ever served as attachments of that type, through their dossier, to
+its parties.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import unicodedata
 import uuid
 from datetime import timedelta
 from typing import Final
@@ -23,19 +26,38 @@ from app.auth import Actor
 from app.db import utcnow
 from app.errors import Forbidden, ValidationFailed
 from app.extensions import db
+from service_requests import pdf_check
 from service_requests.models import Upload
 
 MAX_BYTES: Final = 10 * 1024 * 1024
 #: An upload not attached to a dossier within this time is deleted.
 UNATTACHED_TTL: Final = timedelta(hours=24)
-#: PDF features that run code or carry other files; a dossier needs none of them.
-_ACTIVE_PDF: Final = (b"/JavaScript", b"/JS", b"/Launch", b"/EmbeddedFile", b"/XFA")
 _IMAGE_TYPES: Final = {"JPEG": "image/jpeg", "PNG": "image/png"}
+#: The extension a file of each accepted type is named and served with.
+EXTENSIONS: Final = {
+    "application/pdf": ".pdf",
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+}
+#: What a name never keeps: path and reserved characters of common file systems.
+_UNSAFE_CHARACTERS: Final = re.compile(r'[\\/:*?"<>|;%]')
+_EXTENSION: Final = re.compile(r"\.[A-Za-z0-9]{1,10}$")
 
 NOT_ACCEPTED_ERROR: Final = "Only PDF, JPEG and PNG files are accepted."
 TOO_LARGE_ERROR: Final = "A file may be at most 10 MB."
 EMPTY_ERROR: Final = "The file is empty."
 ACTIVE_PDF_ERROR: Final = "PDF files with scripts, actions or attachments are refused."
+MALFORMED_PDF_ERROR: Final = "The PDF file is damaged or cannot be read."
+ENCRYPTED_PDF_ERROR: Final = (
+    "Password-protected PDF files cannot be checked and are refused."
+)
+COMPLEX_PDF_ERROR: Final = "The PDF file is too complex to be checked."
+_PDF_ERRORS: Final = {
+    pdf_check.Refusal.ACTIVE: ACTIVE_PDF_ERROR,
+    pdf_check.Refusal.MALFORMED: MALFORMED_PDF_ERROR,
+    pdf_check.Refusal.ENCRYPTED: ENCRYPTED_PDF_ERROR,
+    pdf_check.Refusal.TOO_COMPLEX: COMPLEX_PDF_ERROR,
+}
 
 
 def _pdf(content: bytes) -> str | None:
@@ -43,8 +65,12 @@ def _pdf(content: bytes) -> str | None:
         return None
     if b"%%EOF" not in content[-2048:]:
         return None
-    if any(marker in content for marker in _ACTIVE_PDF):
-        raise ValidationFailed(errors={"file": [ACTIVE_PDF_ERROR]})
+    try:
+        pdf_check.check(content)
+    except pdf_check.PdfRefusedError as refused:
+        raise ValidationFailed(
+            errors={"file": [_PDF_ERRORS[refused.reason]]}
+        ) from refused
     return "application/pdf"
 
 
@@ -76,21 +102,33 @@ def sniff(content: bytes) -> str:
     return media_type
 
 
-def display_name(filename: str | None) -> str:
-    """A file name safe to show and to offer back: no path, no control characters."""
-    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = re.sub(r"[\x00-\x1f\x7f\"]", "", name).strip()
-    return name[:200] or "tai-lieu"
+def display_name(filename: str | None, media_type: str) -> str:
+    """A file name safe to show and to offer back, named for the type found.
+
+    Of the uploader's name only the stem is kept: no path, no control or
+    invisible formatting characters (a right-to-left override would make
+    ``x\u202egpj.exe`` look like ``xexe.jpg``), none a file system reserves; the
+    extension is the server's, from ``media_type``.
+    """
+    name = unicodedata.normalize("NFC", filename or "")
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(
+        char for char in name if unicodedata.category(char) not in ("Cc", "Cf")
+    )
+    name = _UNSAFE_CHARACTERS.sub("", name).strip()
+    stem = _EXTENSION.sub("", name).strip(" .")[:150].strip(" .")
+    return (stem or "tai-lieu") + EXTENSIONS[media_type]
 
 
 def store(actor: Actor, filename: str | None, content: bytes) -> Upload:
     """Check and keep one citizen's upload (422 if it is not an accepted file)."""
     if actor.acts_for_org:
         raise Forbidden()
+    media_type = sniff(content)
     upload = Upload(
         owner_id=actor.citizen_id,
-        filename=display_name(filename),
-        media_type=sniff(content),
+        filename=display_name(filename, media_type),
+        media_type=media_type,
         size=len(content),
         sha256=hashlib.sha256(content).hexdigest(),
         content=content,

@@ -13,6 +13,7 @@ from app.db import utcnow
 from app.extensions import db
 from consent.models import AccessEvent
 from service_requests.models import Dossier, Upload
+from tests.service_requests import pdfs
 from tests.service_requests.helpers import (
     AN,
     BINH,
@@ -201,7 +202,7 @@ def test_an_upload_is_judged_by_its_content(shop):
     assert "file" in assert_problem(scripted, 422, "validation-failed")["errors"]
     big = shop.upload(content=b"%PDF-1.7\n" + bytes(10 * 1024 * 1024) + b"\n%%EOF\n")
     assert "file" in assert_problem(big, 422, "validation-failed")["errors"]
-    pdf = shop.upload(content=b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n")
+    pdf = shop.upload(content=pdfs.classic(pdfs.document()), name="don.pdf")
     assert pdf.status_code == 201
     assert pdf.get_json()["media_type"] == "application/pdf"
     image = shop.upload(name="../../etc/ảnh chụp.png").get_json()
