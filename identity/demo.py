@@ -181,9 +181,19 @@ def _household(head: Citizen, child: Citizen) -> None:
 
 
 def _congdan_app() -> None:
-    """Register the API itself as the provider's confidential client."""
+    """Register the API itself as the provider's confidential client.
+
+    The provider tells the API of every logout (back-channel logout), so the API's
+    tokens of a login die with the provider session.
+    """
     config = current_app.config
-    if clients.query_client(config["VNEID_CLIENT_ID"]) is not None:
+    backchannel = f"{config['BASE_URL']}/api/v1/auth/vneid/backchannel-logout"
+    existing = clients.query_client(config["VNEID_CLIENT_ID"])
+    if existing is not None:
+        # Registered before back-channel logout existed: add it once.
+        if existing.backchannel_logout_uri is None:
+            existing.backchannel_logout_uri = backchannel
+            existing.backchannel_logout_session_required = True
         return
     callback = f"{config['BASE_URL']}/callback"
     clients.register_client(
@@ -193,6 +203,8 @@ def _congdan_app() -> None:
         scope="openid profile phone address national_id",
         secret=config["VNEID_CLIENT_SECRET"],
         post_logout_redirect_uris=[callback],
+        backchannel_logout_uri=backchannel,
+        backchannel_logout_session_required=True,
     )
 
 

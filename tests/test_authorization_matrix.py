@@ -367,6 +367,9 @@ OUTSIDE = {
         ),
         "the caller's own login session (tests/identity)",
     ),
+    "POST /api/v1/auth/vneid/backchannel-logout": (
+        "VNeID's signed logout token, not a caller (tests/identity/test_logout.py)"
+    ),
     **dict.fromkeys(
         (
             "GET /vneid/.well-known/openid-configuration",

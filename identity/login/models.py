@@ -12,13 +12,17 @@ from app.db import Base, utcnow
 
 
 class LoginState(Base):
-    """A login the phone started: the PKCE verifier and nonce the API keeps for it."""
+    """A login the phone started: its nonce, and the phone's PKCE challenge.
+
+    The verifier stays on the phone: only who started the login can finish it.
+    """
 
     __tablename__ = "login_states"
 
     state: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     nonce: Mapped[str] = mapped_column(sa.String(64))
-    code_verifier: Mapped[str] = mapped_column(sa.String(128))
+    #: The phone's S256 ``code_challenge``, also sent to the provider.
+    code_challenge: Mapped[str] = mapped_column(sa.String(128))
     redirect_uri: Mapped[str] = mapped_column(sa.String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     used_at: Mapped[datetime | None]
@@ -50,6 +54,12 @@ class TokenFamily(Base):
     )
     acr: Mapped[str] = mapped_column(sa.String(40))
     auth_time: Mapped[datetime]
+    #: The provider session (``sid``) of the login: a back-channel logout naming
+    #: it revokes this family.
+    provider_sid: Mapped[str | None] = mapped_column(sa.String(255), index=True)
+    #: The provider's ID token of the login, the ``id_token_hint`` with which the
+    #: API's logout ends the provider session (it grants no access by itself).
+    provider_id_token: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
     revoked_reason: Mapped[str | None] = mapped_column(sa.String(100))
@@ -67,3 +77,15 @@ class RefreshToken(Base):
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+
+
+class LogoutTokenUse(Base):
+    """A back-channel logout token already acted on (by ``jti``): never twice."""
+
+    __tablename__ = "logout_token_uses"
+
+    issuer: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    jti: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    #: Past this the token's own ``exp`` refuses it; the row may then be dropped.
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    used_at: Mapped[datetime] = mapped_column(default=utcnow)

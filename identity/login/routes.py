@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, render_template_string, request
+from flask import Response, jsonify, render_template_string, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from app import audit
 from app.auth import BEARER, auth_required, current_actor
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Problem, ValidationFailed
@@ -18,12 +19,15 @@ from identity.login import (
     texts,  # noqa: F401 - registers the messages
     tokens,
 )
+from identity.login.models import TokenFamily
 from identity.login.schemas import (
     ActAsSchema,
+    BackchannelLogoutSchema,
     LoginFinishSchema,
     LoginStartedSchema,
     LoginStartSchema,
     MeSchema,
+    OAuthErrorSchema,
     RecoveryCodesSchema,
     RefreshSchema,
     TokenPairSchema,
@@ -62,11 +66,19 @@ class LoginStart(MethodView):
     @blp.arguments(LoginStartSchema)
     @blp.response(200, LoginStartedSchema)
     def post(self, data: dict[str, Any]) -> dict[str, str]:
-        """Start a VNeID login: get the URL to open in the system browser."""
+        """Start a VNeID login: get the URL to open in the system browser.
+
+        The phone makes a PKCE verifier, keeps it, and sends its S256
+        ``code_challenge``; it sends the verifier itself to finish the login.
+        """
         if data["redirect_uri"] not in relying_party.allowed_redirect_uris():
             raise ValidationFailed(errors={"redirect_uri": [REDIRECT_NOT_ALLOWED]})
         url, state = relying_party.start(
-            data["redirect_uri"], data["acr_values"], data["max_age"], data["prompt"]
+            data["redirect_uri"],
+            data["code_challenge"],
+            data["acr_values"],
+            data["max_age"],
+            data["prompt"],
         )
         db.session.commit()
         return {"authorization_url": url, "state": state}
@@ -80,15 +92,21 @@ class LoginFinish(MethodView):
     @blp.alt_response(403, response="FORBIDDEN")
     @blp.alt_response(502, response="BAD_GATEWAY")
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
-        """Finish a VNeID login with the code and state; get the API's tokens."""
-        login_state = relying_party.consume_state(data["state"])
+        """Finish a VNeID login with the code, state and the phone's PKCE verifier."""
+        login_state = relying_party.consume_state(data["state"], data["code_verifier"])
         # Commit the single use of the state before calling the provider: the
         # exchange runs in its own transaction (in-process in development).
         db.session.commit()
-        claims, userinfo = relying_party.redeem(data["code"], login_state)
-        login = relying_party.link_citizen(claims, userinfo)
+        claims, userinfo, id_token = relying_party.redeem(
+            data["code"], login_state, data["code_verifier"]
+        )
+        login = relying_party.link_citizen(claims, userinfo, id_token)
         pair = tokens.start_session(
-            login.citizen, acr=login.acr, auth_time=login.auth_time
+            login.citizen,
+            acr=login.acr,
+            auth_time=login.auth_time,
+            provider_sid=login.sid,
+            provider_id_token=login.id_token,
         )
         db.session.commit()
         return pair
@@ -116,11 +134,82 @@ class Logout(MethodView):
     @blp.response(204)
     @blp.doc(security=BEARER)
     def post(self) -> None:
-        """Revoke this login: every token of its family stops working at once."""
-        family = current_actor().family_id
-        if family is not None:
-            tokens.revoke_family(family, "logout")
+        """Revoke this login: every token of its family stops working at once.
+
+        The VNeID session of the login ends too (RP-initiated logout with the
+        login's ID token), which revokes its grants at VNeID.
+        """
+        family_id = current_actor().family_id
+        if family_id is None:
+            return
+        tokens.revoke_family(family_id, "logout")
+        family = db.session.get(TokenFamily, family_id)
+        id_token = family.provider_id_token if family is not None else None
+        # Commit first: the provider's back-channel logout comes back to this API
+        # in its own transaction (in-process in development).
         db.session.commit()
+        if id_token:
+            ended = relying_party.end_provider_session(id_token)
+            audit.record(
+                "api.logout.provider",
+                "success" if ended else "failure",
+                actor_id=current_actor().citizen_id,
+                details={"family": str(family_id)},
+            )
+            db.session.commit()
+
+
+@blp.route("/auth/vneid/backchannel-logout")
+class BackchannelLogout(MethodView):
+    @blp.arguments(BackchannelLogoutSchema, location="form")
+    @blp.response(200)
+    @blp.alt_response(
+        400,
+        description="The logout token is refused (OpenID Connect Back-Channel "
+        "Logout 1.0 §2.8): an OAuth error body, not a problem.",
+        content_type="application/json",
+        schema=OAuthErrorSchema,
+    )
+    @blp.doc(security=[])
+    def post(self, data: dict[str, Any]) -> Response:
+        """VNeID tells the API a login ended: revoke the API's tokens of it.
+
+        The logout token is verified as OpenID Connect Back-Channel Logout 1.0
+        §2.6 requires; every token family of the provider session it names (or of
+        its subject) is revoked.
+        """
+        try:
+            if not data["logout_token"]:
+                raise relying_party.LogoutTokenError("no logout_token")
+            logout = relying_party.verify_logout_token(data["logout_token"])
+        except relying_party.LogoutTokenError as error:
+            db.session.rollback()
+            audit.record(
+                "api.backchannel_logout", "failure", details={"reason": str(error)}
+            )
+            db.session.commit()
+            return _backchannel_answer(400, str(error))
+        revoked = tokens.revoke_provider_logins(
+            "backchannel logout", sid=logout.sid, citizen_id=logout.citizen_id
+        )
+        audit.record(
+            "api.backchannel_logout",
+            "success",
+            actor_id=logout.citizen_id,
+            details={"sid": logout.sid, "families": revoked},
+        )
+        db.session.commit()
+        return _backchannel_answer(200)
+
+
+def _backchannel_answer(status: int, description: str | None = None) -> Response:
+    body: dict[str, str] = {}
+    if description is not None:
+        body = {"error": "invalid_request", "error_description": description}
+    response = jsonify(body) if body else Response(status=status)
+    response.status_code = status
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @blp.route("/auth/act-as")

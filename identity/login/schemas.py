@@ -11,6 +11,15 @@ from identity.schemas import CitizenSchema, MembershipSchema, WardSchema
 
 ACR_CHOICES = ["urn:vneid:loa:1", "urn:vneid:loa:2"]
 
+CODE_CHALLENGE_ERROR = (
+    "Must be the S256 code challenge: 43 base64url characters (RFC 7636)."
+)
+CODE_CHALLENGE_METHOD_ERROR = "Only S256 is accepted."
+CODE_VERIFIER_ERROR = (
+    "Must be the PKCE code verifier: 43 to 128 characters "
+    "of A-Z, a-z, 0-9, '-', '.', '_', '~' (RFC 7636)."
+)
+
 
 class LoginStartSchema(ma.Schema):
     """Where the phone will receive the code, and what the login must achieve."""
@@ -28,6 +37,20 @@ class LoginStartSchema(ma.Schema):
     prompt = fields.String(
         load_default=None, validate=validate.OneOf(["login", "consent", "none"])
     )
+    code_challenge = fields.String(
+        required=True,
+        # SHA-256 is 32 bytes: its unpadded base64url is always 43 characters.
+        validate=validate.Regexp(r"^[A-Za-z0-9_-]{43}$", error=CODE_CHALLENGE_ERROR),
+        metadata={
+            "description": "BASE64URL(SHA256(code_verifier)) of a verifier the "
+            "phone made and keeps; the API never sees the verifier before the finish.",
+            "example": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+        },
+    )
+    code_challenge_method = fields.String(
+        load_default="S256",
+        validate=validate.OneOf(["S256"], error=CODE_CHALLENGE_METHOD_ERROR),
+    )
 
 
 class LoginStartedSchema(ma.Schema):
@@ -42,6 +65,26 @@ class LoginFinishSchema(ma.Schema):
 
     code = fields.String(required=True, validate=validate.Length(min=1, max=512))
     state = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    code_verifier = fields.String(
+        required=True,
+        validate=validate.Regexp(
+            r"^[A-Za-z0-9._~-]{43,128}$", error=CODE_VERIFIER_ERROR
+        ),
+        metadata={
+            "description": "The verifier whose S256 challenge the phone sent to start.",
+            "example": "dBjftJeZ4CK-pIr6qTN5SKt9IaCxgcK9gm2nG1qt0qY",
+        },
+    )
+
+
+class BackchannelLogoutSchema(ma.Schema):
+    """What the provider POSTs (OpenID Connect Back-Channel Logout 1.0 §2.5)."""
+
+    # Not ``required``: a missing token is answered as the spec says (400, an
+    # OAuth error body), not as a validation problem.
+    logout_token = fields.String(
+        load_default=None, validate=validate.Length(min=1, max=8192)
+    )
 
 
 class TokenPairSchema(ma.Schema):
@@ -104,3 +147,10 @@ class RecoveryCodesSchema(ma.Schema):
     """Ten single-use recovery codes; shown once."""
 
     recovery_codes = fields.List(fields.String(), required=True)
+
+
+class OAuthErrorSchema(ma.Schema):
+    """An OAuth 2.0 error body (RFC 6749 §5.2), as Back-Channel Logout §2.8 answers."""
+
+    error = fields.String(required=True, metadata={"example": "invalid_request"})
+    error_description = fields.String()

@@ -60,6 +60,16 @@ add_messages(
             "Tài khoản đã có ứng dụng xác thực.",
             "This account already has an authenticator app.",
         ),
+        "code-verifier-mismatch.title": (
+            "Mã xác minh PKCE không khớp",
+            "PKCE code verifier does not match",
+        ),
+        "code-verifier-mismatch.detail": (
+            "Mã xác minh không khớp với mã thử thách gửi khi bắt đầu đăng nhập: "
+            "chỉ thiết bị đã bắt đầu đăng nhập mới hoàn tất được.",
+            "The code verifier does not match the challenge sent when the login "
+            "started: only the device that started the login can finish it.",
+        ),
         "totp-code-rejected.title": ("Mã xác thực không đúng", "Code rejected"),
         "totp-code-rejected.detail": (
             "Mã không đúng, đã dùng, hoặc chưa bắt đầu đăng ký.",
@@ -72,6 +82,15 @@ add_validation_messages(
     {
         "This redirect URI is not registered for the CongDan app.": (
             "Địa chỉ chuyển hướng này chưa được đăng ký cho ứng dụng CongDan."
+        ),
+        "Must be the S256 code challenge: 43 base64url characters (RFC 7636).": (
+            "Mã thử thách phải là mã S256: 43 ký tự base64url (RFC 7636)."
+        ),
+        "Only S256 is accepted.": "Mã thử thách chỉ chấp nhận phương thức S256.",
+        "Must be the PKCE code verifier: 43 to 128 characters "
+        "of A-Z, a-z, 0-9, '-', '.', '_', '~' (RFC 7636).": (
+            "Mã xác minh PKCE phải gồm 43 đến 128 ký tự "
+            "A-Z, a-z, 0-9, '-', '.', '_', '~' (RFC 7636)."
         ),
     }
 )

@@ -76,9 +76,27 @@ def _issue_pair(family: TokenFamily) -> dict[str, Any]:
     return _token_response(access, refresh)
 
 
-def start_session(citizen: Citizen, *, acr: str, auth_time: datetime) -> dict[str, Any]:
-    """Open a token family for a fresh login and return its first token pair."""
-    family = TokenFamily(citizen_id=citizen.id, acr=acr, auth_time=auth_time)
+def start_session(
+    citizen: Citizen,
+    *,
+    acr: str,
+    auth_time: datetime,
+    provider_sid: str | None = None,
+    provider_id_token: str | None = None,
+) -> dict[str, Any]:
+    """Open a token family for a fresh login and return its first token pair.
+
+    ``provider_sid`` is the provider session of the login: a back-channel logout
+    naming it revokes the family. ``provider_id_token`` lets the API's logout end
+    that provider session.
+    """
+    family = TokenFamily(
+        citizen_id=citizen.id,
+        acr=acr,
+        auth_time=auth_time,
+        provider_sid=provider_sid,
+        provider_id_token=provider_id_token,
+    )
     db.session.add(family)
     db.session.flush()
     audit.record("api.login", "success", actor_id=citizen.id, details={"acr": acr})
@@ -97,6 +115,26 @@ def revoke_family(family_id: uuid.UUID, reason: str) -> None:
         "success",
         details={"family": str(family_id), "reason": reason},
     )
+
+
+def revoke_provider_logins(
+    reason: str, *, sid: str | None = None, citizen_id: uuid.UUID | None = None
+) -> int:
+    """Revoke every live family of a provider session, or of a citizen (logout).
+
+    :return: how many families were revoked.
+    """
+    if sid is None and citizen_id is None:
+        return 0
+    query = sa.select(TokenFamily.id).where(TokenFamily.revoked_at.is_(None))
+    if sid is not None:
+        query = query.where(TokenFamily.provider_sid == sid)
+    if citizen_id is not None:
+        query = query.where(TokenFamily.citizen_id == citizen_id)
+    families = db.session.scalars(query).all()
+    for family_id in families:
+        revoke_family(family_id, reason)
+    return len(families)
 
 
 def rotate(refresh_token: str) -> dict[str, Any]:

@@ -47,6 +47,22 @@ def _check_redirect_uri(uri: str) -> None:
     )
 
 
+def _check_backchannel_logout_uri(uri: str) -> None:
+    # Back-Channel Logout 1.0 §2.2: an absolute URI, no fragment; https, or http
+    # on this machine (development).
+    parts = urlsplit(uri)
+    secure = parts.scheme == "https" and parts.hostname
+    loopback = parts.scheme == "http" and parts.hostname in (
+        "localhost",
+        "127.0.0.1",
+        "::1",
+    )
+    if parts.fragment or not (secure or loopback):
+        raise InvalidClientMetadataError(
+            f"backchannel_logout_uri must be https (or loopback http) without a fragment: {uri}"
+        )
+
+
 def register_client(
     client_id: str,
     redirect_uris: list[str],
@@ -57,18 +73,22 @@ def register_client(
     alg: str = "RS256",
     post_logout_redirect_uris: list[str] | None = None,
     secret: str | None = None,
+    backchannel_logout_uri: str | None = None,
+    backchannel_logout_session_required: bool = False,
 ) -> tuple[OAuthClient, str | None]:
     """Register a client; return it and its secret (``None`` for public clients).
 
     The secret is returned once and stored only as a digest.
 
-    :raise InvalidClientMetadataError: unsafe redirect URIs, an unknown scope, an
+    :raise InvalidClientMetadataError: unsafe redirect or back-channel logout URIs, an unknown scope, an
         algorithm other than RS256/ES256, or a client id already taken.
     """
     if not redirect_uris:
         raise InvalidClientMetadataError("at least one redirect URI is required")
     for uri in [*redirect_uris, *(post_logout_redirect_uris or [])]:
         _check_redirect_uri(uri)
+    if backchannel_logout_uri is not None:
+        _check_backchannel_logout_uri(backchannel_logout_uri)
     unknown = set(scope.split()) - set(SCOPES_SUPPORTED)
     if "openid" not in scope.split() or unknown:
         raise InvalidClientMetadataError(
@@ -93,6 +113,8 @@ def register_client(
         scope=scope,
         grant_types=["authorization_code", "refresh_token"],
         id_token_signed_response_alg=alg,
+        backchannel_logout_uri=backchannel_logout_uri,
+        backchannel_logout_session_required=backchannel_logout_session_required,
     )
     db.session.add(client)
     db.session.flush()

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from authlib.integrations.flask_oauth2 import (
     current_token,
 )
+from authlib.oauth2.rfc6749 import InvalidRequestError
 from authlib.oauth2.rfc6750 import BearerTokenValidator
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
@@ -148,10 +149,22 @@ class Introspection(IntrospectionEndpoint):
 
 
 class EndSession(EndSessionEndpoint):
-    """RP-initiated logout: ends the provider session named by the ID token hint."""
+    """RP-initiated logout: ends the provider session named by the ID token hint.
+
+    Ending it revokes every token of the session and tells the clients that hold
+    them by back-channel logout (see ``issuance.end_login_session``).
+    """
 
     def get_server_jwks(self) -> dict[str, Any]:
         return keys.published_jwks()
+
+    def validate_request(self, request: Any) -> Any:
+        validated = super().validate_request(request)
+        claims = validated.id_token_claims
+        # Our keys sign only our tokens, but a hint must also say it is ours.
+        if claims is not None and claims.get("iss") != issuer():
+            raise InvalidRequestError("The 'id_token_hint' was not issued here.")
+        return validated
 
     def end_session(self, end_session_request: Any) -> None:
         claims = end_session_request.id_token_claims or {}

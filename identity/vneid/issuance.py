@@ -16,6 +16,7 @@ from flask import current_app
 from app import audit
 from app.db import utcnow
 from app.extensions import db
+from identity.vneid import backchannel
 from identity.vneid.models import (
     AuthorizationCode,
     LoginSession,
@@ -82,8 +83,30 @@ def save_token(token: dict[str, Any], request: Any) -> None:
 
 
 def end_login_session(session_id: uuid.UUID) -> None:
-    """Mark a provider session as ended."""
+    """End a provider session and every grant it produced (logout).
+
+    Every access and refresh token issued from the session is revoked, and each
+    client holding them is queued a back-channel logout token, sent by
+    :func:`identity.vneid.backchannel.deliver_pending` once this is committed.
+    """
     row = db.session.get(LoginSession, session_id)
-    if row is not None and row.ended_at is None:
-        row.ended_at = utcnow()
-        audit.record("vneid.logout", "success", actor_id=row.citizen_id)
+    if row is None or row.ended_at is not None:
+        return
+    row.ended_at = utcnow()
+    revoked = db.session.execute(
+        sa.update(ProviderToken)
+        .where(
+            ProviderToken.session_id == session_id, ProviderToken.revoked_at.is_(None)
+        )
+        .values(revoked_at=utcnow())
+    )
+    audit.record(
+        "vneid.logout",
+        "success",
+        actor_id=row.citizen_id,
+        details={
+            "sid": str(session_id),
+            "tokens_revoked": revoked.rowcount,  # type: ignore[attr-defined]
+        },
+    )
+    backchannel.queue(row, issuer())

@@ -44,6 +44,10 @@ class OAuthClient(Base):
     id_token_signed_response_alg: Mapped[str] = mapped_column(
         sa.String(10), default="RS256"
     )
+    #: OpenID Connect Back-Channel Logout 1.0 §2.2: where the provider posts a
+    #: logout token when a session of this client's user ends.
+    backchannel_logout_uri: Mapped[str | None] = mapped_column(sa.String(500))
+    backchannel_logout_session_required: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     @property
@@ -54,7 +58,13 @@ class OAuthClient(Base):
     @property
     def client_metadata(self) -> dict[str, Any]:
         """RFC 7591 metadata, as Authlib's logout endpoint reads it."""
-        return {"post_logout_redirect_uris": list(self.post_logout_redirect_uris)}
+        return {
+            "post_logout_redirect_uris": list(self.post_logout_redirect_uris),
+            "backchannel_logout_uri": self.backchannel_logout_uri,
+            "backchannel_logout_session_required": (
+                self.backchannel_logout_session_required
+            ),
+        }
 
     # Authlib's ClientMixin interface.
     def get_client_id(self) -> str:
@@ -202,8 +212,10 @@ class ProviderToken(Base):
     code_id: Mapped[uuid.UUID | None] = mapped_column(
         sa.ForeignKey("vneid_authorization_codes.id"), index=True
     )
+    #: The provider session (``sid``) the grant came from: ending the session
+    #: (logout) revokes every token of it.
     session_id: Mapped[uuid.UUID | None] = mapped_column(
-        sa.ForeignKey("vneid_sessions.id")
+        sa.ForeignKey("vneid_sessions.id"), index=True
     )
     acr: Mapped[str] = mapped_column(sa.String(40))
     auth_time: Mapped[datetime]

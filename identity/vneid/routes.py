@@ -16,7 +16,7 @@ from flask_smorest import Blueprint
 from app import i18n
 from app.extensions import db
 from identity.vneid import authorize as authorize_flow
-from identity.vneid import keys, pages
+from identity.vneid import backchannel, keys, pages
 from identity.vneid.claims import ACR_VALUES, CLAIMS_SUPPORTED, SCOPES_SUPPORTED
 from identity.vneid.issuance import end_login_session, issuer
 from identity.vneid.server import authorization
@@ -62,6 +62,8 @@ def discovery_document() -> dict[str, Any]:
         "revocation_endpoint": f"{base}/revoke",
         "introspection_endpoint": f"{base}/introspect",
         "end_session_endpoint": f"{base}/logout",
+        "backchannel_logout_supported": True,
+        "backchannel_logout_session_supported": True,
         "scopes_supported": list(SCOPES_SUPPORTED),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
@@ -191,7 +193,7 @@ def introspect() -> Response:
 
 @blp.route("/logout", methods=["GET", "POST"])
 @blp.doc(
-    summary="End the provider session (RP-initiated logout).",
+    summary="End the provider session and revoke its tokens (RP-initiated logout).",
     responses={
         200: {
             "description": "Confirmation or signed-out page",
@@ -227,6 +229,8 @@ def logout() -> Response:
         "end_session", end_request
     )
     db.session.commit()
+    # Only once the logout is committed: the relying parties end their sessions.
+    backchannel.deliver_pending()
     if response is not None:
         return response
     return pages.render_message(

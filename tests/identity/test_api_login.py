@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import base64
 import json
+import secrets
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import sqlalchemy as sa
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from flask_jwt_extended import create_access_token
 from joserfc import jwt as jose_jwt
 from joserfc.jwk import OctKey, RSAKey
@@ -29,24 +31,55 @@ from tests.identity.oidc import (
 from tests.test_errors import assert_problem
 
 
-def start_login(client, **body):
+def pkce_pair() -> tuple[str, str]:
+    """A fresh PKCE verifier (RFC 7636 §4.1) and its S256 challenge, as the phone makes."""
+    verifier = secrets.token_urlsafe(48)
+    return verifier, create_s256_code_challenge(verifier)
+
+
+def start_login(client, verifier=None, **body):
+    """Start a login with the phone's own PKCE challenge; keep the verifier."""
+    verifier = verifier or pkce_pair()[0]
     response = client.post(
-        "/api/v1/auth/vneid/start", json={"redirect_uri": BROWSER_CALLBACK, **body}
+        "/api/v1/auth/vneid/start",
+        json={
+            "redirect_uri": BROWSER_CALLBACK,
+            "code_challenge": create_s256_code_challenge(verifier),
+            "code_challenge_method": "S256",
+            **body,
+        },
     )
     assert response.status_code == 200, response.get_json()
-    return response.get_json()
+    return {**response.get_json(), "code_verifier": verifier}
 
 
-def phone_login(app, client, national_id=AN, otp_secret=None, **start):
+def finish_login(client, params, verifier):
+    """Hand code, state and the phone's verifier to the API."""
+    return client.post(
+        "/api/v1/auth/vneid",
+        json={
+            "code": params["code"],
+            "state": params["state"],
+            "code_verifier": verifier,
+        },
+    )
+
+
+def phone_login(
+    app, client, national_id=AN, otp_secret=None, browser_client=None, **start
+):
     """The whole sequence the phone runs; return the API's token pair."""
     started = start_login(client, **start)
     otp = next_otp(national_id, otp_secret) if otp_secret else None
-    final = sign_in(browser(app), started["authorization_url"], national_id, otp=otp)
+    final = sign_in(
+        browser_client or browser(app),
+        started["authorization_url"],
+        national_id,
+        otp=otp,
+    )
     params = redirect_params(final)
     assert params["state"] == started["state"]
-    response = client.post(
-        "/api/v1/auth/vneid", json={"code": params["code"], "state": params["state"]}
-    )
+    response = finish_login(client, params, started["code_verifier"])
     assert response.status_code == 200, response.get_json()
     return response.get_json()
 
@@ -67,13 +100,21 @@ def test_start_returns_an_authorization_url_with_pkce_and_nonce(client):
     assert params["code_challenge"]
     assert params["acr_values"] == "urn:vneid:loa:2"
     assert params["max_age"] == "300"
+    assert params["code_challenge"] == create_s256_code_challenge(
+        started["code_verifier"]
+    )
+    assert started["code_verifier"] not in started["authorization_url"]
     stored = db.session.get(LoginState, started["state"])
-    assert stored.code_verifier not in started["authorization_url"]
+    assert stored.code_challenge == params["code_challenge"]
 
 
 def test_start_refuses_an_unregistered_redirect_uri(client):
     response = client.post(
-        "/api/v1/auth/vneid/start", json={"redirect_uri": "https://evil.example/cb"}
+        "/api/v1/auth/vneid/start",
+        json={
+            "redirect_uri": "https://evil.example/cb",
+            "code_challenge": pkce_pair()[1],
+        },
     )
     body = assert_problem(response, 422, "validation-failed")
     assert list(body["errors"]) == ["redirect_uri"]
@@ -100,9 +141,9 @@ def test_phone_login_returns_api_tokens_and_me(app, client, citizen):
 def test_state_is_single_use(app, client):
     started = start_login(client)
     params = redirect_params(sign_in(browser(app), started["authorization_url"], CUC))
-    body = {"code": params["code"], "state": params["state"]}
-    assert client.post("/api/v1/auth/vneid", json=body).status_code == 200
-    again = client.post("/api/v1/auth/vneid", json=body)
+    verifier = started["code_verifier"]
+    assert finish_login(client, params, verifier).status_code == 200
+    again = finish_login(client, params, verifier)
     assert_problem(again, 400, "login-state-invalid")
 
 
@@ -113,16 +154,14 @@ def test_expired_state_is_refused(app, client):
         sa.update(LoginState).values(created_at=utcnow() - timedelta(minutes=11))
     )
     db.session.commit()
-    response = client.post(
-        "/api/v1/auth/vneid", json={"code": params["code"], "state": params["state"]}
-    )
+    response = finish_login(client, params, started["code_verifier"])
     assert_problem(response, 400, "login-state-invalid")
 
 
 def test_code_not_accepted_by_the_provider_is_login_failed(client):
     started = start_login(client)
-    response = client.post(
-        "/api/v1/auth/vneid", json={"code": "forged", "state": started["state"]}
+    response = finish_login(
+        client, {"code": "forged", "state": started["state"]}, started["code_verifier"]
     )
     assert_problem(response, 400, "login-failed")
 

@@ -7,11 +7,13 @@ consent and lands on the callback page, whose code the API then redeems.
 
 from __future__ import annotations
 
+import secrets
 import shutil
 
 import httpx2 as httpx
 import pyotp
 import pytest
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from playwright.sync_api import sync_playwright
 
 from identity.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
@@ -26,8 +28,14 @@ def test_citizen_logs_in_with_password_totp_and_consent_in_chromium(live_server)
     executable = shutil.which("chromium")
     assert executable, "Debian's chromium is required: apt-get install chromium"
     api = httpx.Client(base_url=base, timeout=30)
+    verifier = secrets.token_urlsafe(48)  # the phone's own PKCE verifier
     started = api.post(
-        "/api/v1/auth/vneid/start", json={"redirect_uri": f"{base}/callback"}
+        "/api/v1/auth/vneid/start",
+        json={
+            "redirect_uri": f"{base}/callback",
+            "code_challenge": create_s256_code_challenge(verifier),
+            "code_challenge_method": "S256",
+        },
     ).json()
 
     with sync_playwright() as playwright:
@@ -54,7 +62,10 @@ def test_citizen_logs_in_with_password_totp_and_consent_in_chromium(live_server)
             browser.close()
 
     assert state == started["state"]
-    tokens = api.post("/api/v1/auth/vneid", json={"code": code, "state": state})
+    tokens = api.post(
+        "/api/v1/auth/vneid",
+        json={"code": code, "state": state, "code_verifier": verifier},
+    )
     assert tokens.status_code == 200, tokens.text
     me = api.get(
         "/api/v1/me",
