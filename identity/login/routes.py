@@ -303,7 +303,7 @@ _CALLBACK_PAGE = """<!doctype html><html lang="vi"><meta charset="utf-8">
 {% if error %}<p>VNeID: <strong>{{ error }}</strong> {{ description }}</p>
 {% else %}<p>Mã đăng nhập / authorization code:</p>
 <pre id="code">{{ code }}</pre><p>state:</p><pre id="state">{{ state }}</pre>
-<p>POST /api/v1/auth/vneid {"code": "…", "state": "…"}</p>{% endif %}</body></html>"""
+<p>POST /api/v1/auth/vneid {"code": "…", "state": "…", "code_verifier": "…"}</p>{% endif %}</body></html>"""
 
 
 @callback_blp.route("/callback")

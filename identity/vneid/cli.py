@@ -1,14 +1,15 @@
-"""``flask vneid …``: key rotation and client registration."""
+"""``flask vneid …``: key rotation, client registration and login unlocking."""
 
 from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
 
-from app import audit
+from app import audit, throttle
 from app.extensions import db
 from identity.vneid import keys
 from identity.vneid.clients import InvalidClientMetadataError, register_client
+from identity.vneid.login import LOGIN_ACTION, account_key
 
 vneid_cli = AppGroup("vneid", help="Manage the mock VNeID provider.")
 
@@ -26,6 +27,10 @@ def rotate_keys_command() -> None:
 @click.option("--client-id", required=True)
 @click.option("--redirect-uri", "redirect_uris", multiple=True, required=True)
 @click.option("--post-logout-redirect-uri", "logout_uris", multiple=True)
+@click.option(
+    "--backchannel-logout-uri",
+    help="Where the provider POSTs a logout token when a session ends.",
+)
 @click.option("--name")
 @click.option("--public", is_flag=True, help="No secret: PKCE only (phones, SPAs).")
 @click.option("--scope", default="openid profile", show_default=True)
@@ -39,6 +44,7 @@ def create_client_command(
     client_id: str,
     redirect_uris: tuple[str, ...],
     logout_uris: tuple[str, ...],
+    backchannel_logout_uri: str | None,
     name: str | None,
     public: bool,
     scope: str,
@@ -54,6 +60,8 @@ def create_client_command(
             scope=scope,
             alg=alg,
             post_logout_redirect_uris=list(logout_uris),
+            backchannel_logout_uri=backchannel_logout_uri,
+            backchannel_logout_session_required=backchannel_logout_uri is not None,
         )
     except InvalidClientMetadataError as error:
         raise click.UsageError(str(error)) from error
@@ -64,3 +72,22 @@ def create_client_command(
         click.echo(
             "Store the secret now: it is kept only as a hash and cannot be shown again."
         )
+
+
+@vneid_cli.command("unlock")
+@click.argument("national_id", required=False)
+@click.option("--ip", help="Also forget this address's failures (for every account).")
+def unlock_command(national_id: str | None, ip: str | None) -> None:
+    """Forget the login failures of an account (from every address) and/or an address."""
+    if not national_id and not ip:
+        raise click.UsageError("Give a national id, --ip, or both.")
+    subject_key = account_key(national_id) if national_id else None
+    cleared = throttle.unlock(LOGIN_ACTION, subject_key=subject_key, ip=ip)
+    audit.record(
+        "vneid.login.unlocked",
+        "success",
+        subject_key=subject_key,
+        details={"ip": ip, "cleared": cleared},
+    )
+    db.session.commit()
+    click.echo(f"Cleared {cleared} throttle counters.")

@@ -353,3 +353,29 @@ def test_logout_round_trip_on_a_live_server(live_server):
         ("api.backchannel_logout", "success"),
         ("vneid.backchannel_logout", "success"),
     ]
+
+
+def test_create_client_registers_a_back_channel_logout_uri(app):
+    from identity.vneid.models import OAuthClient
+
+    args = ["vneid", "create-client", "--client-id", "clinic-bcl",
+            "--redirect-uri", "https://his.clinic.example/cb"]  # fmt: skip
+    result = app.test_cli_runner().invoke(
+        args=[*args, "--backchannel-logout-uri", "https://his.clinic.example/bcl"]
+    )
+    assert result.exit_code == 0, result.output
+    stored = db.session.scalar(
+        sa.select(OAuthClient).where(OAuthClient.client_id == "clinic-bcl")
+    )
+    assert stored.backchannel_logout_uri == "https://his.clinic.example/bcl"
+    assert stored.backchannel_logout_session_required is True
+
+    unsafe = app.test_cli_runner().invoke(
+        args=[
+            "vneid", "create-client", "--client-id", "clinic-bcl-2",
+            "--redirect-uri", "https://his.clinic.example/cb",
+            "--backchannel-logout-uri", "http://his.clinic.example/bcl#x",
+        ]
+    )  # fmt: skip
+    assert unsafe.exit_code != 0
+    assert "backchannel_logout_uri" in unsafe.output
