@@ -247,6 +247,7 @@ def dossier_receipt(dossier_id: uuid.UUID) -> Response:
         headers={
             "Content-Disposition": f'attachment; filename="{dossier.receipt_code}.pdf"',
             "Cache-Control": "private, no-store",
+            "X-Content-Type-Options": "nosniff",
         },
     )
 

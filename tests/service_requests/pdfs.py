@@ -40,12 +40,17 @@ def document(
     return [catalog, PAGES, page, CONTENT, *extra]
 
 
-def classic(objects: list[bytes]) -> bytes:
-    """A PDF with a cross-reference table."""
+def classic(objects: list[bytes], unlisted: tuple[bytes, ...] = ()) -> bytes:
+    """A PDF with a cross-reference table.
+
+    ``unlisted`` objects follow, numbered on, in the file but not in the table.
+    """
     out = bytearray(HEADER)
     offsets = []
     for number, body in enumerate(objects, start=1):
         offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    for number, body in enumerate(unlisted, start=len(objects) + 1):
         out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
     xref = len(out)
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
@@ -56,8 +61,13 @@ def classic(objects: list[bytes]) -> bytes:
     return bytes(out)
 
 
-def compressed(objects: list[bytes], inside: set[int]) -> bytes:
-    """A PDF whose objects numbered in ``inside`` sit in a FlateDecode object stream."""
+def compressed(
+    objects: list[bytes], inside: set[int], hidden: frozenset[int] = frozenset()
+) -> bytes:
+    """A PDF whose objects numbered in ``inside`` sit in a FlateDecode object stream.
+
+    The cross-reference stream marks those in ``hidden`` as free.
+    """
     stream_number = len(objects) + 1
     xref_number = stream_number + 1
     packed = sorted(inside)
@@ -74,6 +84,9 @@ def compressed(objects: list[bytes], inside: set[int]) -> bytes:
     out = bytearray(HEADER)
     entries: dict[int, tuple[int, int, int]] = {0: (0, 0, 65535)}
     for number, body in enumerate([*objects, object_stream], start=1):
+        if number in hidden:
+            entries[number] = (0, 0, 0)
+            continue
         if number in inside:
             entries[number] = (2, stream_number, packed.index(number))
             continue

@@ -363,6 +363,7 @@ def test_the_receipt_slip_once_received(shop):
     slip = shop.client.get(url, headers=shop.as_citizen())
     assert slip.mimetype == "application/pdf"
     assert slip.data.startswith(b"%PDF")
+    assert slip.headers["X-Content-Type-Options"] == "nosniff"
     assert_problem(shop.client.get(url, headers=shop.as_citizen(HAI)), 404, "not-found")
 
 

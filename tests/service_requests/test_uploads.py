@@ -148,6 +148,14 @@ ACTIVE = {
             _link(b"<< /S /URI /URI (javascript:app.alert(1)) >>"),
         )
     ),
+    "script in an object no cross-reference lists": pdfs.classic(
+        pdfs.document(), (b"<< /S /J#61vaScript /J#53 (app.alert(1)) >>",)
+    ),
+    "script packed in an object stream, marked free": pdfs.compressed(
+        pdfs.document(pdfs.CATALOG, pdfs.PAGE, b"<< /S /JavaScript /JS (x) >>"),
+        {3, 5},
+        frozenset({5}),
+    ),
     "URI opened as soon as the file opens": pdfs.classic(
         pdfs.document(OPEN % b"<< /S /URI /URI (https://tracker.example/x) >>")
     ),
@@ -194,6 +202,14 @@ def test_a_pdf_the_parser_cannot_read_is_refused_as_malformed(shop):
         "errors"
     ] == {"file": [MALFORMED_VI]}
     assert _stored() == before
+
+
+def test_a_pdf_with_too_many_hidden_objects_is_refused_unread(shop):
+    hidden = tuple(b"<< /N %d >>" % n for n in range(300))
+    response = _upload(shop, pdfs.classic(pdfs.document(), hidden), language="en")
+    assert assert_problem(response, 422, "validation-failed")["errors"] == {
+        "file": ["The PDF file is too complex to be checked."]
+    }
 
 
 def test_a_password_protected_pdf_is_refused(shop):
