@@ -83,14 +83,14 @@ def _register_extensions(app: Flask) -> ProblemApi:
 
 def _import_models() -> None:
     """Import every model module so the metadata (and Alembic) sees every table."""
-    from app import audit, idempotency  # noqa: F401
+    from app import audit, idempotency, throttle  # noqa: F401
     from consent import models as consent_models  # noqa: F401
     from consent import texts  # noqa: F401 - registers the messages
     from health_book import models as health_models  # noqa: F401
     from health_book import texts as health_texts  # noqa: F401 - registers messages
     from identity import models, totp  # noqa: F401
+    from identity.login import acting, tokens  # noqa: F401 - register JWT callbacks
     from identity.login import models as login_models  # noqa: F401
-    from identity.login import tokens  # noqa: F401 - registers the JWT callbacks
     from identity.vneid import models as vneid_models  # noqa: F401
     from school_records import models as school_models  # noqa: F401
     from school_records import texts as school_texts  # noqa: F401 - registers messages

@@ -172,12 +172,7 @@ _MEMO = "congdan.policy_memo"
 def _membership_rule(actor: Actor) -> Decision:
     if actor.org_id is None:
         return NOT_APPLICABLE
-    org_id = actor.org_id
-    roles = _per_request(
-        ("memberships", actor.citizen_id, org_id),
-        lambda: identity_services.active_memberships(actor.citizen_id, org_id),
-    )
-    if not any(m.role.value == actor.role for m in roles):
+    if not identity_services.holds_role(actor.citizen_id, actor.org_id, actor.role):
         return Decision(Effect.DENY, reason="membership-ended")
     return NOT_APPLICABLE
 

@@ -428,7 +428,9 @@ def test_ended_membership_vetoes_a_valid_artefact(client, parties, citizen):
     grant(client, parties, an.id)
     cuc.memberships[0].ended_at = utcnow()
     db.session.commit()
-    assert_denied(read(client, headers, an.id), an.id, "membership-ended")
+    # The act-as token itself dies with the membership, before any data is touched.
+    assert_problem(read(client, headers, an.id), 403, "membership-ended")
+    assert [e for e in events(an.id) if e.outcome == "permit"] == []
 
 
 def test_23_guardian_grants_for_a_child_under_14(client, parties, citizen):

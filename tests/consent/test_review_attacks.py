@@ -6,8 +6,12 @@ Each test is the attack; it failed on main before the fix and asserts the refusa
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
-from tests.consent.helpers import AN, events, grant
+from app.db import utcnow
+from app.extensions import db
+from consent.models import Notification
+from tests.consent.helpers import AN, DUNG, HAI, SCHOOL, events, grant, request_body
 from tests.test_errors import assert_problem
 
 FORGED = {"X-Request-ID": "replay-me-1234567890"}
@@ -129,3 +133,43 @@ def test_history_shows_sensitive_versions_only_when_the_consent_names_them(
         book(an.id, f"/conditions/{new_id}/history"), headers=parties.clinic()
     )
     assert [v["id"] for v in response.get_json()] == [old_id, new_id]
+
+
+# Finding 6: an act-as token dies with the membership it was issued for.
+
+
+def test_an_ended_membership_kills_the_act_as_token(client, parties, citizen):
+    hai, dung = citizen(HAI), citizen(DUNG)
+    school_token = parties.as_staff(DUNG, SCHOOL, "teacher")
+    share = client.post(
+        "/api/v1/share-codes",
+        json={"categories": ["identity_basic"]},
+        headers=parties.stepped_up(AN),
+    )
+    assert share.status_code == 201, share.get_json()
+    for membership in dung.memberships:
+        membership.ended_at = utcnow()
+    db.session.commit()
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(Notification))
+
+    asked = client.post(
+        "/api/v1/consent-requests",
+        json=request_body(hai.id, purpose="ENROLL", categories=["transcripts"]),
+        headers=school_token,
+    )
+    assert_problem(asked, 403, "membership-ended")
+    assert_problem(
+        client.get("/api/v1/consents", headers=school_token), 403, "membership-ended"
+    )
+    redeemed = client.post(
+        f"/api/v1/share-codes/{share.get_json()['code']}/redeem", headers=school_token
+    )
+    assert_problem(redeemed, 403, "membership-ended")
+    # Nobody was told anything in the school's name.
+    after = db.session.scalar(sa.select(sa.func.count()).select_from(Notification))
+    assert after == before
+    # His own citizen token still works.
+    assert (
+        client.get("/api/v1/citizens/me", headers=parties.as_citizen(DUNG)).status_code
+        == 200
+    )

@@ -11,6 +11,7 @@ from app.audit import AuditEvent
 from app.db import utcnow
 from app.extensions import db
 from consent.models import EmergencyAccess, Notification
+from identity.models import Membership, Role
 from tests.consent.helpers import AN, BINH, CUC, HAI, events, grant
 from tests.test_errors import assert_problem
 
@@ -204,7 +205,12 @@ def test_emergency_for_a_child_notifies_the_guardian(client, parties, citizen):
 def test_emergency_access_needs_a_doctor_with_step_up(
     client, parties, citizen, auth_headers
 ):
-    an = citizen(AN)
+    an, cuc = citizen(AN), citizen(CUC)
+    clinic = parties.organisation("74012")
+    db.session.add(
+        Membership(citizen_id=cuc.id, organisation_id=clinic.id, role=Role.NURSE)
+    )
+    db.session.flush()
     nurse_like = client.post(
         f"/api/v1/citizens/{an.id}/emergency-access",
         json={"reason": "Bệnh nhân bất tỉnh tại phòng cấp cứu"},

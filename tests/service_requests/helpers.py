@@ -9,6 +9,10 @@ from PIL import Image
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
+from app.extensions import db
+from identity import services as identity_services
+from identity.models import Membership, Role
+
 AN, BINH, CUC, PHUC, GIANG, HAI = (
     "074095000101", "074314000102", "074190000103", "074092000106", "074185000107", "074099000108",
 )  # fmt: skip
@@ -35,9 +39,16 @@ class Shop:
         return self._headers(self.citizen(national_id))
 
     def officer(self, agency: str = WARD) -> dict[str, str]:
-        return self._headers(
-            self.citizen(PHUC), org=self.organisation(agency), role="officer"
-        )
+        """Phúc as an officer of ``agency`` (a real membership, made if need be)."""
+        phuc, org = self.citizen(PHUC), self.organisation(agency)
+        if not identity_services.active_memberships(phuc.id, org.id, Role.OFFICER):
+            db.session.add(
+                Membership(
+                    citizen_id=phuc.id, organisation_id=org.id, role=Role.OFFICER
+                )
+            )
+            db.session.flush()
+        return self._headers(phuc, org=org, role="officer")
 
     def analyst(self) -> dict[str, str]:
         return self._headers(

@@ -119,8 +119,8 @@ def test_moves_belong_to_their_party(shop, citizen, auth_headers):
     assert_problem(shop.move(dossier, 2, shop.as_citizen(HAI)), 404, "not-found")
     police = auth_headers(
         citizen(AN), org=shop.organisation(POLICE), role="officer"
-    )  # no such membership
-    assert_problem(shop.move(dossier, 2, police), 404, "not-found")
+    )  # no such membership: the token is refused whatever the route
+    assert_problem(shop.move(dossier, 2, police), 403, "membership-ended")
     assert shop.read(dossier).get_json()["status"] == 1
 
 
