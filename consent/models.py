@@ -62,7 +62,9 @@ class ConsentRequest(Base):
         sa.ForeignKey("organisations.id")
     )
     requested_by: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("citizens.id"))
-    subject_id: Mapped[uuid.UUID] = mapped_column(
+    #: ``None`` when the national id asked for matches no one: the request is kept
+    #: and answered like any other, so staff cannot probe the register with it.
+    subject_id: Mapped[uuid.UUID | None] = mapped_column(
         sa.ForeignKey("citizens.id", ondelete="CASCADE")
     )
     purpose: Mapped[str] = mapped_column(sa.String(20))

@@ -8,17 +8,19 @@ requester must hear about), the service commits it before raising.
 
 from __future__ import annotations
 
+import math
 import uuid
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 
 from app import audit
 from app.auth import Actor
 from app.db import utcnow
-from app.errors import Forbidden, NotFound, ValidationFailed
+from app.errors import Forbidden, NotFound, Problem, ValidationFailed
 from app.extensions import db
 from app.pagination import Page, paginate
 from consent import notifications, signing
@@ -39,6 +41,15 @@ from identity.models import Citizen, Role
 from identity.policies import is_guardian_of
 
 REQUESTING_ROLES = frozenset(Role) - {Role.ANALYST}
+#: The window of the per-organisation limit on consent requests.
+REQUEST_RATE_WINDOW = timedelta(hours=1)
+#: Requests one organisation may send in that window (``CONSENT_REQUESTS_PER_ORG_HOUR``):
+#: a busy clinic's day at the counter, far below a sweep of the register.
+DEFAULT_REQUESTS_PER_ORG_HOUR = 200
+
+
+class TooManyConsentRequests(Problem):
+    code, slug = 429, "too-many-consent-requests"
 
 
 @dataclass(frozen=True)
@@ -119,39 +130,70 @@ def _validate_request(org_sector: Any, data: dict[str, Any]) -> dict[str, list[s
     return errors
 
 
-def _resolve_subject(actor: Actor, data: dict[str, Any]) -> Citizen:
+def _resolve_subject(actor: Actor, data: dict[str, Any]) -> Citizen | None:
+    """The citizen asked for, or ``None``; never tell the requester which."""
     if data.get("subject_id"):
-        citizen = db.session.get(Citizen, data["subject_id"])
-        field = "subject_id"
-    else:
-        number = data.get("national_id") or ""
-        citizen = identity_services.find_citizen_by_national_id(number)
-        field = "national_id"
-        audit.record(
-            "consent.subject_lookup",
-            "success" if citizen else "failure",
-            actor_id=actor.citizen_id,
-            subject_key=audit.keyed_hash(f"national_id:{number}"),
-            details={"org": str(actor.org_id)},
-        )
-    if citizen is None:
-        raise ValidationFailed(errors={field: ["No citizen in the register matches."]})
+        return db.session.get(Citizen, data["subject_id"])
+    number = data.get("national_id") or ""
+    citizen = identity_services.find_citizen_by_national_id(number)
+    audit.record(
+        "consent.subject_lookup",
+        "success" if citizen else "failure",
+        actor_id=actor.citizen_id,
+        subject_key=audit.keyed_hash(f"national_id:{number}"),
+        details={"org": str(actor.org_id)},
+    )
     return citizen
 
 
+def _check_request_rate(org_id: uuid.UUID) -> None:
+    """Refuse (429) an organisation that has sent too many requests this hour.
+
+    Counted from the requests themselves, so every worker and host agrees; a
+    request for a national id that matches no one counts like any other.
+    """
+    limit: int = current_app.config.get(
+        "CONSENT_REQUESTS_PER_ORG_HOUR", DEFAULT_REQUESTS_PER_ORG_HOUR
+    )
+    since = utcnow() - REQUEST_RATE_WINDOW
+    recent = list(
+        db.session.scalars(
+            sa.select(ConsentRequest.created_at)
+            .where(
+                ConsentRequest.requester_org_id == org_id,
+                ConsentRequest.created_at > since,
+            )
+            .order_by(ConsentRequest.created_at)
+            .limit(limit)
+        )
+    )
+    if len(recent) >= limit:
+        wait = recent[0] + REQUEST_RATE_WINDOW - utcnow()
+        raise TooManyConsentRequests(
+            headers={"Retry-After": str(max(1, math.ceil(wait.total_seconds())))}
+        )
+
+
 def create_request(actor: Actor, data: dict[str, Any]) -> ConsentRequest:
-    """An organisation asks a citizen for access (validated against its sector)."""
+    """An organisation asks a citizen for access (validated against its sector).
+
+    The answer is the same whether or not the id names someone in the register:
+    an unmatched request is kept, pending, until it expires, and reaches no one.
+    Only the citizen (in her inbox) learns of it; the requester never gets her
+    internal id before she consents.
+    """
     if actor.org_id is None or actor.role not in {r.value for r in REQUESTING_ROLES}:
         raise Forbidden()
     organisation = identity_services.get_organisation(actor.org_id)
     errors = _validate_request(organisation.sector, data)
     if errors:
         raise ValidationFailed(errors=errors)
+    _check_request_rate(organisation.id)
     subject = _resolve_subject(actor, data)
     request = ConsentRequest(
         requester_org_id=organisation.id,
         requested_by=actor.citizen_id,
-        subject_id=subject.id,
+        subject_id=subject.id if subject else None,
         purpose=data["purpose"],
         categories=sorted(set(data["categories"])),
         data_from=data["data_from"],
@@ -166,12 +208,13 @@ def create_request(actor: Actor, data: dict[str, Any]) -> ConsentRequest:
     )
     db.session.add(request)
     db.session.flush()
-    notifications.notify_subject_side(
-        subject, "consent_requested", org=organisation.name, request_id=request.id
-    )
+    if subject is not None:
+        notifications.notify_subject_side(
+            subject, "consent_requested", org=organisation.name, request_id=request.id
+        )
     audit.record(
         "consent.requested",
-        "success",
+        "success" if subject else "unmatched",
         actor_id=actor.citizen_id,
         details={"request": str(request.id), "org": str(organisation.id)},
     )
@@ -227,6 +270,8 @@ def list_requests(
 def _can_see_request(actor: Actor, request: ConsentRequest) -> bool:
     if actor.org_id is not None:
         return request.requester_org_id == actor.org_id
+    if request.subject_id is None:
+        return False
     return request.subject_id == actor.citizen_id or is_guardian_of(
         actor.citizen_id, request.subject_id, utcnow().date()
     )
@@ -248,7 +293,7 @@ def _answering(
         .where(ConsentRequest.id == request_id)
         .with_for_update()
     )
-    if request is None:
+    if request is None or request.subject_id is None:
         raise NotFound()
     if actor.org_id is None and request.subject_id == actor.citizen_id:
         kind = GrantorKind.SELF
@@ -272,6 +317,9 @@ def approve(
 ) -> ConsentArtefact:
     """Approve a pending request, possibly narrowed; create the signed artefact."""
     request, kind = _answering(actor, request_id)
+    subject_id = request.subject_id
+    if subject_id is None:  # _answering never finds such a request; mypy cannot tell
+        raise NotFound()
     requested = Scope(
         frozenset(request.categories),
         request.data_from,
@@ -282,7 +330,7 @@ def approve(
     now = utcnow()
     artefact = ConsentArtefact(
         request_id=request.id,
-        subject_id=request.subject_id,
+        subject_id=subject_id,
         grantor_id=actor.citizen_id,
         grantor_kind=kind,
         grantee_org_id=request.requester_org_id,
@@ -342,7 +390,9 @@ def expire_request(request: ConsentRequest) -> None:
     notifications.notify_org(
         request.requester_org_id, "consent_request_expired", request_id=request.id
     )
-    subject = db.session.get(Citizen, request.subject_id)
+    subject = (
+        db.session.get(Citizen, request.subject_id) if request.subject_id else None
+    )
     if subject is not None:
         notifications.notify_subject_side(
             subject, "consent_request_expired", request_id=request.id

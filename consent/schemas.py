@@ -5,9 +5,16 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from app.auth import current_actor
 from app.fields import WholeNumber
 from app.pagination import PageArgsSchema
-from consent.models import ArtefactStatus, Basis, GrantorKind, RequestStatus
+from consent.models import (
+    ArtefactStatus,
+    Basis,
+    ConsentRequest,
+    GrantorKind,
+    RequestStatus,
+)
 from consent.notifications import render_text
 from consent.vocabulary import PURPOSES, AccessMode, Category, FrequencyUnit
 
@@ -55,7 +62,18 @@ class ConsentRequestSchema(ma.Schema):
     id = fields.UUID()
     requester_org_id = fields.UUID()
     requester_name = fields.String(attribute="requester.name")
-    subject_id = fields.UUID()
+    subject_id = fields.Method(
+        "_subject_for_viewer",
+        allow_none=True,
+        metadata={
+            "type": "string",
+            "format": "uuid",
+            "nullable": True,
+            "description": "The citizen asked (or the child, for a guardian); always "
+            "null for the requesting organisation, which learns it only from the "
+            "artefact if she consents",
+        },
+    )
     purpose = fields.String()
     categories = fields.List(fields.String())
     data_from = fields.Date()
@@ -70,6 +88,11 @@ class ConsentRequestSchema(ma.Schema):
     created_at = fields.DateTime()
     expires_at = fields.DateTime()
     answered_at = fields.DateTime(allow_none=True)
+
+    def _subject_for_viewer(self, request: ConsentRequest) -> str | None:
+        if request.subject_id is None or current_actor().org_id is not None:
+            return None
+        return str(request.subject_id)
 
 
 class ConsentRequestQueryArgsSchema(PageArgsSchema):

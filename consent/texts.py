@@ -19,6 +19,14 @@ add_messages(
             "Đã dùng hết số lần truy cập mà sự đồng ý cho phép; vui lòng thử lại sau.",
             "The consent's access limit is used up; try again later.",
         ),
+        "too-many-consent-requests.title": (
+            "Quá nhiều yêu cầu đồng ý",
+            "Too many consent requests",
+        ),
+        "too-many-consent-requests.detail": (
+            "Tổ chức của bạn đã gửi quá nhiều yêu cầu đồng ý trong một giờ; vui lòng thử lại sau.",
+            "Your organisation has sent too many consent requests this hour; try again later.",
+        ),
         "not-your-consent.title": ("Không phải yêu cầu của bạn", "Not yours to answer"),
         "not-your-consent.detail": (
             "Chỉ người được hỏi hoặc người giám hộ mới trả lời được yêu cầu này.",

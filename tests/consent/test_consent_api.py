@@ -33,7 +33,10 @@ def test_request_by_national_id_is_looked_up_and_logged(client, parties, citizen
         "/api/v1/consent-requests", json=body, headers=parties.clinic()
     )
     assert response.status_code == 201
-    assert response.get_json()["subject_id"] == str(citizen(AN).id)
+    # The requester is not told whom it matched (issue 11, finding 7).
+    assert response.get_json()["subject_id"] is None
+    request = db.session.get(ConsentRequest, uuid.UUID(response.get_json()["id"]))
+    assert request.subject_id == citizen(AN).id
     lookup = db.session.scalar(
         sa.select(AuditEvent).where(AuditEvent.action == "consent.subject_lookup")
     )
@@ -41,15 +44,19 @@ def test_request_by_national_id_is_looked_up_and_logged(client, parties, citizen
     assert AN not in str(lookup.details)
 
 
-def test_unknown_national_id_is_a_field_error(client, parties):
+def test_unknown_national_id_is_kept_quietly_and_reaches_no_one(client, parties):
     body = request_body(None, national_id="079201999999")
     body.pop("subject_id")
     response = client.post(
         "/api/v1/consent-requests", json=body, headers=parties.clinic()
     )
-    assert list(assert_problem(response, 422, "validation-failed")["errors"]) == [
-        "national_id"
-    ]
+    assert response.status_code == 201
+    request = db.session.get(ConsentRequest, uuid.UUID(response.get_json()["id"]))
+    assert request.subject_id is None
+    lookup = db.session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.action == "consent.subject_lookup")
+    )
+    assert lookup.outcome == "failure"
 
 
 def test_citizens_and_analysts_cannot_ask(client, parties, citizen):

@@ -173,3 +173,69 @@ def test_an_ended_membership_kills_the_act_as_token(client, parties, citizen):
         client.get("/api/v1/citizens/me", headers=parties.as_citizen(DUNG)).status_code
         == 200
     )
+
+
+# Finding 7: a consent request tells the requester nothing about the register.
+
+
+def _ask_by_national_id(client, headers, national_id):
+    body = request_body(None, national_id=national_id)
+    body.pop("subject_id")
+    return client.post("/api/v1/consent-requests", json=body, headers=headers)
+
+
+def test_a_consent_request_does_not_say_whether_a_national_id_exists(
+    client, parties, citizen
+):
+    an = citizen(AN)
+    known = _ask_by_national_id(client, parties.clinic(), AN)
+    unknown = _ask_by_national_id(client, parties.clinic(), "074095999999")
+    assert known.status_code == unknown.status_code == 201
+    assert set(known.get_json()) == set(unknown.get_json())
+    for response in (known, unknown):
+        assert response.get_json()["subject_id"] is None
+        assert response.get_json()["status"] == "pending"
+        assert str(an.id) not in response.get_data(as_text=True)
+    for request in (known, unknown):
+        shown = client.get(
+            f"/api/v1/consent-requests/{request.get_json()['id']}",
+            headers=parties.clinic(),
+        )
+        assert shown.status_code == 200
+        assert shown.get_json()["subject_id"] is None
+    sent = client.get("/api/v1/consent-requests", headers=parties.clinic()).get_json()
+    assert all(item["subject_id"] is None for item in sent["items"])
+    # The citizen sees the real one in her inbox, with her id.
+    inbox = client.get(
+        "/api/v1/consent-requests?status=pending", headers=parties.as_citizen(AN)
+    ).get_json()
+    mine = [r for r in inbox["items"] if r["id"] == known.get_json()["id"]]
+    assert [r["subject_id"] for r in mine] == [str(an.id)]
+    # Nobody can answer the unmatched one.
+    answer = client.post(
+        f"/api/v1/consent-requests/{unknown.get_json()['id']}/approve",
+        json={},
+        headers=parties.stepped_up(AN),
+    )
+    assert_problem(answer, 404, "not-found")
+
+
+def test_consent_requests_are_limited_per_organisation(
+    app, client, parties, monkeypatch
+):
+    monkeypatch.setitem(app.config, "CONSENT_REQUESTS_PER_ORG_HOUR", 3)
+    for number in ("074095000101", "074095999998", "074095999997"):
+        assert _ask_by_national_id(client, parties.clinic(), number).status_code == 201
+    refused = _ask_by_national_id(client, parties.clinic(), "074095999996")
+    assert_problem(refused, 429, "too-many-consent-requests")
+    assert 0 < int(refused.headers["Retry-After"]) <= 3600
+    # Another organisation is not held back by this one.
+    school = parties.as_staff(DUNG, SCHOOL, "teacher")
+    body = request_body(
+        None, national_id=AN, purpose="ENROLL", categories=["transcripts"]
+    )
+    body.pop("subject_id")
+    assert (
+        client.post("/api/v1/consent-requests", json=body, headers=school).status_code
+        == 201
+    )
