@@ -16,6 +16,7 @@ from typing import Any
 
 ENVIRONMENTS = ("development", "production", "testing")
 MIN_PRODUCTION_SECRET_LENGTH = 32
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 
 
 class ConfigurationError(RuntimeError):
@@ -47,6 +48,12 @@ def load_config(instance_path: str) -> dict[str, Any]:
     database_url = os.environ.get("DATABASE_URL") or (
         f"sqlite:///{Path(instance_path, 'congdan.db')}"
     )
+    # REDIS_URL alone is enough to share rate limits and throttles through Redis.
+    limiter_storage = (
+        os.environ.get("RATELIMIT_STORAGE_URI")
+        or os.environ.get("REDIS_URL")
+        or "memory://"
+    )
     return {
         "ENV": env,
         "PORT": port,
@@ -59,7 +66,11 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env != "development",
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_STORAGE_URI": limiter_storage,
+        # Login and share-code throttling: Redis when the limiter uses Redis, else
+        # the database (both shared by every worker and host).
+        "THROTTLE_STORAGE_URI": os.environ.get("THROTTLE_STORAGE_URI")
+        or (limiter_storage if limiter_storage.startswith(REDIS_SCHEMES) else "database"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "MAX_CONTENT_LENGTH": _env_int("MAX_CONTENT_LENGTH", 12 * 1024 * 1024),
         "IDEMPOTENCY_TTL": timedelta(hours=24),

@@ -4,7 +4,8 @@ knowing who they are in advance.
 The code is 8 characters from an alphabet with no look-alikes, valid 10 minutes,
 stored only as a digest, and redeemed at most once — atomically, so two counters
 racing with the same code cannot both get an artefact. Wrong or expired codes are
-audited and throttled per organisation and per address.
+audited and throttled like logins (``app.throttle``): per organisation and address,
+mildly per organisation, loosely per address.
 """
 
 from __future__ import annotations
@@ -108,7 +109,10 @@ def create(
     return IssuedCode(code=code, share_code=share_code, qr_svg=svg.decode())
 
 
-def _refuse(actor: Actor, org_key: str, reason: str) -> NoReturn:
+def _refuse(
+    actor: Actor, org_key: str, attempt: throttle.Attempt, reason: str
+) -> NoReturn:
+    feedback = attempt.failed()
     audit.record(
         REDEEM_ACTION,
         "failure",
@@ -117,7 +121,10 @@ def _refuse(actor: Actor, org_key: str, reason: str) -> NoReturn:
         details={"reason": reason},
     )
     db.session.commit()
-    raise ShareCodeInvalid()
+    headers = (
+        {"Retry-After": str(feedback.retry_after)} if feedback.retry_after else None
+    )
+    raise ShareCodeInvalid(headers=headers)
 
 
 def redeem(actor: Actor, code: str) -> ConsentArtefact:
@@ -125,17 +132,21 @@ def redeem(actor: Actor, code: str) -> ConsentArtefact:
     if actor.org_id is None:
         raise Forbidden()
     org_key = audit.keyed_hash(f"org:{actor.org_id}")
-    wait = throttle.retry_after(REDEEM_ACTION, org_key, audit.client_ip())
-    if wait is not None:
-        raise ShareCodeThrottled(headers={"Retry-After": str(wait)})
+    attempt = throttle.attempt(REDEEM_ACTION, org_key, audit.client_ip())
+    if attempt.retry_after is not None:
+        audit.record(
+            REDEEM_ACTION, "throttled", actor_id=actor.citizen_id, subject_key=org_key
+        )
+        db.session.commit()
+        raise ShareCodeThrottled(headers={"Retry-After": str(attempt.retry_after)})
     share_code = db.session.scalar(
         sa.select(ShareCode).where(ShareCode.code_digest == _digest(code))
     )
     now = utcnow()
     if share_code is None:
-        _refuse(actor, org_key, "unknown")
+        _refuse(actor, org_key, attempt, "unknown")
     if share_code.redeemed_at is not None or now >= share_code.expires_at:
-        _refuse(actor, org_key, "used-or-expired")
+        _refuse(actor, org_key, attempt, "used-or-expired")
     organisation = identity_services.get_organisation(actor.org_id)
     purpose_code = DEFAULT_PURPOSE_BY_SECTOR.get(organisation.sector)
     reachable = (
@@ -143,6 +154,7 @@ def redeem(actor: Actor, code: str) -> ConsentArtefact:
     )
     categories = sorted(set(share_code.categories) & reachable)
     if not categories:
+        attempt.passed()  # a real code: not a guess
         raise ShareCodeNotForSector()
     claimed = db.session.execute(
         sa.update(ShareCode)
@@ -150,7 +162,7 @@ def redeem(actor: Actor, code: str) -> ConsentArtefact:
         .values(redeemed_at=now, redeemed_by_org_id=organisation.id)
     )
     if not claimed.rowcount:  # type: ignore[attr-defined]
-        _refuse(actor, org_key, "raced")
+        _refuse(actor, org_key, attempt, "raced")
     artefact = ConsentArtefact(
         share_code_id=share_code.id,
         subject_id=share_code.subject_id,
@@ -165,6 +177,7 @@ def redeem(actor: Actor, code: str) -> ConsentArtefact:
         valid_until=now + timedelta(hours=share_code.access_hours),
         access_mode=AccessMode.VIEW,
     )
+    attempt.succeeded()
     db.session.add(artefact)
     db.session.flush()
     artefact.history.append(

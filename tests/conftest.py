@@ -76,6 +76,8 @@ def make_app(database_url: str, **overrides: Any) -> Flask:
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         # Tests verify from one address far faster than any person would.
         "VERIFY_RATE_LIMIT": "10000/minute",
+        # Throttle counters roll back with each test; Redis tests ask for Redis.
+        "THROTTLE_STORAGE_URI": "database",
     }
     config.update(overrides)
     return create_app(config)
@@ -304,3 +306,28 @@ def live_headers(
 def random_uuid() -> uuid.UUID:
     """A UUID that names nothing in the database."""
     return uuid.uuid4()
+
+
+#: Redis for the tests that need it; CI must have it (they fail there, never skip).
+REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/5")
+
+
+@pytest.fixture
+def redis_prefix() -> Iterator[str]:
+    """A key prefix no other test or run uses on ``REDIS_TEST_URL``; cleaned up after."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        message = f"Redis is not reachable at {REDIS_TEST_URL}: {error}"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    prefix = f"congdan-test:{uuid.uuid4().hex}:"
+    yield prefix
+    names = list(client.scan_iter(match=prefix + "*", count=1000))
+    if names:
+        client.delete(*names)
+    client.close()

@@ -1,14 +1,15 @@
-"""``flask vneid …``: key rotation and client registration."""
+"""``flask vneid …``: key rotation, client registration and login unlocking."""
 
 from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
 
-from app import audit
+from app import audit, throttle
 from app.extensions import db
 from identity.vneid import keys
 from identity.vneid.clients import InvalidClientMetadataError, register_client
+from identity.vneid.login import LOGIN_ACTION, account_key
 
 vneid_cli = AppGroup("vneid", help="Manage the mock VNeID provider.")
 
@@ -71,3 +72,22 @@ def create_client_command(
         click.echo(
             "Store the secret now: it is kept only as a hash and cannot be shown again."
         )
+
+
+@vneid_cli.command("unlock")
+@click.argument("national_id", required=False)
+@click.option("--ip", help="Also forget this address's failures (for every account).")
+def unlock_command(national_id: str | None, ip: str | None) -> None:
+    """Forget the login failures of an account (from every address) and/or an address."""
+    if not national_id and not ip:
+        raise click.UsageError("Give a national id, --ip, or both.")
+    subject_key = account_key(national_id) if national_id else None
+    cleared = throttle.unlock(LOGIN_ACTION, subject_key=subject_key, ip=ip)
+    audit.record(
+        "vneid.login.unlocked",
+        "success",
+        subject_key=subject_key,
+        details={"ip": ip, "cleared": cleared},
+    )
+    db.session.commit()
+    click.echo(f"Cleared {cleared} throttle counters.")

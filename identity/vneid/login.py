@@ -50,25 +50,48 @@ def client_id_of(grant: Any) -> str:
 
 
 def _throttled(
-    account_key: str, grant: Any, template: str, **context: Any
+    attempt: throttle.Attempt,
+    subject: str,
+    grant: Any,
+    template: str,
+    **context: Any,
 ) -> Response | None:
-    wait = throttle.retry_after(LOGIN_ACTION, account_key, audit.client_ip())
+    wait = attempt.retry_after
     if wait is None:
         return None
     audit.record(
         LOGIN_ACTION,
         "throttled",
-        subject_key=account_key,
+        subject_key=subject,
         client_id=client_id_of(grant),
     )
     db.session.commit()
-    message = i18n.translate(
-        "vneid.login.throttled", page_language(), minutes=max(1, wait // 60)
-    )
+    message = i18n.translate("vneid.login.throttled", page_language(), seconds=wait)
     response = render_page(
         template, 429, error=message, action=request.full_path, **context
     )
     response.headers["Retry-After"] = str(wait)
+    return response
+
+
+def _failure_message(key: str, feedback: throttle.Feedback) -> str:
+    """What went wrong, then how many tries are left or when to try again."""
+    language = page_language()
+    text = i18n.translate(key, language)
+    if feedback.retry_after is not None:
+        then = i18n.translate(
+            "vneid.login.retry_after", language, seconds=feedback.retry_after
+        )
+    else:
+        then = i18n.translate(
+            "vneid.login.tries_left", language, tries=feedback.tries_left
+        )
+    return f"{text} {then}"
+
+
+def _failed(response: Response, feedback: throttle.Feedback) -> Response:
+    if feedback.retry_after is not None:
+        response.headers["Retry-After"] = str(feedback.retry_after)
     return response
 
 
@@ -89,16 +112,18 @@ def _otp_page(status: int = 200, error: str | None = None) -> Response:
     return render_page("otp.html", status, error=error, action=request.full_path)
 
 
-def _account_key(national_id: str) -> str:
+def account_key(national_id: str) -> str:
+    """The keyed hash that names an account in the audit log and the throttle."""
     return audit.keyed_hash(f"national_id:{national_id}")
 
 
 def _password_step(grant: Any, flow: str) -> Response | LoginSession:
     national_id = request.form.get("national_id", "").strip()
     password = request.form.get("password", "")
-    account_key = _account_key(national_id)
+    subject = account_key(national_id)
+    attempt = throttle.attempt(LOGIN_ACTION, subject, audit.client_ip())
     throttled = _throttled(
-        account_key, grant, "login.html", client_name=grant.request.client.name
+        attempt, subject, grant, "login.html", client_name=grant.request.client.name
     )
     if throttled:
         return throttled
@@ -115,21 +140,23 @@ def _password_step(grant: Any, flow: str) -> Response | LoginSession:
             LOGIN_ACTION,
             "failure",
             actor_id=citizen.id if citizen else None,
-            subject_key=account_key,
+            subject_key=subject,
             client_id=client_id_of(grant),
             details={"factor": "password"},
         )
         db.session.commit()
-        message = i18n.translate("vneid.login.failed", page_language())
-        return _login_page(grant, 401, message, national_id)
+        feedback = attempt.failed()
+        message = _failure_message("vneid.login.failed", feedback)
+        return _failed(_login_page(grant, 401, message, national_id), feedback)
     if totp.has_totp(citizen.id):
+        attempt.passed()
         state()["pending"] = {
             "citizen": str(citizen.id),
             "flow": flow,
             "at": utcnow().timestamp(),
         }
         return _otp_page()
-    return _complete_login(citizen, ["pwd"], flow, grant)
+    return _complete_login(citizen, ["pwd"], flow, grant, attempt)
 
 
 def _otp_step(grant: Any, flow: str) -> Response | LoginSession:
@@ -143,8 +170,9 @@ def _otp_step(grant: Any, flow: str) -> Response | LoginSession:
     citizen = db.session.get(Citizen, uuid.UUID(pending["citizen"]))
     if citizen is None:
         return _login_page(grant)
-    account_key = _account_key(citizen.national_id)
-    throttled = _throttled(account_key, grant, "otp.html")
+    subject = account_key(citizen.national_id)
+    attempt = throttle.attempt(LOGIN_ACTION, subject, audit.client_ip())
+    throttled = _throttled(attempt, subject, grant, "otp.html")
     if throttled:
         return throttled
     if not totp.verify_second_factor(citizen.id, request.form.get("otp", "")):
@@ -152,19 +180,22 @@ def _otp_step(grant: Any, flow: str) -> Response | LoginSession:
             LOGIN_ACTION,
             "failure",
             actor_id=citizen.id,
-            subject_key=account_key,
+            subject_key=subject,
             client_id=client_id_of(grant),
             details={"factor": "otp"},
         )
         db.session.commit()
-        return _otp_page(401, i18n.translate("vneid.otp.failed", page_language()))
+        feedback = attempt.failed()
+        message = _failure_message("vneid.otp.failed", feedback)
+        return _failed(_otp_page(401, message), feedback)
     state().pop("pending", None)
-    return _complete_login(citizen, ["pwd", "otp", "mfa"], flow, grant)
+    return _complete_login(citizen, ["pwd", "otp", "mfa"], flow, grant, attempt)
 
 
 def _complete_login(
-    citizen: Citizen, amr: list[str], flow: str, grant: Any
+    citizen: Citizen, amr: list[str], flow: str, grant: Any, attempt: throttle.Attempt
 ) -> LoginSession:
+    attempt.succeeded()
     previous = current_login_session()
     if previous is not None:
         previous.ended_at = utcnow()
@@ -181,7 +212,7 @@ def _complete_login(
         LOGIN_ACTION,
         "success",
         actor_id=citizen.id,
-        subject_key=_account_key(citizen.national_id),
+        subject_key=account_key(citizen.national_id),
         client_id=client_id_of(grant),
         details={"amr": amr, "acr": row.acr},
     )

@@ -23,8 +23,13 @@ add_messages(
             "The identification number or the password is wrong.",
         ),
         "vneid.login.throttled": (
-            "Bạn đã nhập sai quá nhiều lần. Vui lòng thử lại sau {minutes} phút.",
-            "Too many failed attempts. Please try again in {minutes} minutes.",
+            "Bạn đã nhập sai nhiều lần. Thử lại sau {seconds} giây.",
+            "Too many failed attempts. Retry after {seconds} s.",
+        ),
+        "vneid.login.tries_left": ("Còn {tries} lần thử.", "{tries} tries left."),
+        "vneid.login.retry_after": (
+            "Thử lại sau {seconds} giây.",
+            "Retry after {seconds} s.",
         ),
         "vneid.otp.title": ("Xác thực hai bước", "Two-step verification"),
         "vneid.otp.prompt": (
