@@ -54,10 +54,12 @@ def _register_extensions(app: Flask) -> ProblemApi:
     from app.auth import init_auth
     from app.db import init_sqlite_writes
     from app.request_id import init_request_id
+    from app.security_headers import init_security_headers
     from app.signing import init_signing
     from identity.vneid.server import init_provider
 
     init_request_id(app)
+    init_security_headers(app)
     db.init_app(app)
     init_sqlite_writes(app, lambda: db.session)  # looked up per request (tests swap it)
     migrate.init_app(
