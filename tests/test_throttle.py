@@ -9,6 +9,7 @@ import redis
 from flask import Flask
 
 from app import throttle
+from app.config import load_config
 from tests.conftest import REDIS_TEST_URL
 
 ACTION = "test.guess"
@@ -123,3 +124,16 @@ def test_refused_attempts_are_not_counted(store, clock):
         assert throttle.attempt(ACTION, "acct", "10.5.0.1").retry_after == 1
     clock[0] += 1
     assert throttle.attempt(ACTION, "acct", "10.5.0.1").failed().retry_after == 2
+
+
+def test_redis_url_alone_puts_limits_and_throttles_in_redis(monkeypatch, tmp_path):
+    monkeypatch.delenv("RATELIMIT_STORAGE_URI", raising=False)
+    monkeypatch.delenv("THROTTLE_STORAGE_URI", raising=False)
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    alone = load_config(str(tmp_path))
+    assert alone["RATELIMIT_STORAGE_URI"] == "memory://"
+    assert alone["THROTTLE_STORAGE_URI"] == "database"
+    monkeypatch.setenv("REDIS_URL", REDIS_TEST_URL)
+    shared = load_config(str(tmp_path))
+    assert shared["RATELIMIT_STORAGE_URI"] == REDIS_TEST_URL
+    assert shared["THROTTLE_STORAGE_URI"] == REDIS_TEST_URL

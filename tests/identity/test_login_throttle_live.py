@@ -185,7 +185,7 @@ def test_the_right_login_always_gets_through_while_attackers_guess(
 
     for thread in attackers:
         thread.join()
-    assert len(tally.statuses) > 50
+    assert len(tally.statuses) > 20
     assert set(tally.statuses) <= {401, 429}
     assert set(tally.reached) <= {"password", None}
     assert 429 in tally.statuses

@@ -1,0 +1,76 @@
+"""Rate limits hold across gunicorn workers when ``REDIS_URL`` names a Redis.
+
+With the limiter's memory storage each worker counted alone, so a limit of 120 a
+minute let 236 of 260 verifications through two workers. Two real workers, one
+Redis: the limit is the limit.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx2 as httpx
+import pytest
+
+from tests.conftest import KEYS_DIR, REDIS_TEST_URL, TEST_SECRET, _free_port
+
+LIMIT = 10
+
+
+@pytest.mark.real_sessions
+def test_the_verify_limit_holds_across_two_workers(
+    redis_prefix: str, scratch_database_url: str
+):
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": scratch_database_url,
+        "SECRET_KEY": TEST_SECRET,
+        "VNEID_CLIENT_SECRET": "test-shared-limits-client-secret",
+        "REDIS_URL": REDIS_TEST_URL,
+        "CONGDAN_VERIFY_RATE_LIMIT": f"{LIMIT}/minute",
+        "CONGDAN_RATELIMIT_KEY_PREFIX": redis_prefix,
+        "CONGDAN_VNEID_KEYS_FILE": str(KEYS_DIR / "vneid_keys.json"),
+        "CONGDAN_API_KEYS_FILE": str(KEYS_DIR / "api_keys.json"),
+    }
+    env.pop("RATELIMIT_STORAGE_URI", None)
+    command = [sys.executable, "-m", "gunicorn", "--workers", "2", "--preload"]
+    server = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+        [*command, "--bind", f"127.0.0.1:{port}", "wsgi:app"],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/livez", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "gunicorn did not start"
+            time.sleep(0.2)
+        # Four at a time: each sync worker serves one, so both take requests.
+        with ThreadPoolExecutor(4) as pool:
+            codes = list(
+                pool.map(
+                    lambda _: (
+                        httpx.post(
+                            f"{base}/api/v1/transcripts/verify", json={}, timeout=10
+                        ).status_code
+                    ),
+                    range(3 * LIMIT),
+                )
+            )
+        assert codes.count(429) == 2 * LIMIT, codes
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
