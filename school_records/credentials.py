@@ -25,6 +25,7 @@ from joserfc.jwk import ECKey
 from app import crypto
 from app.db import utcnow
 from app.extensions import db
+from identity.models import Citizen
 from school_records.models import (
     STATUS_LIST_BITS,
     SchoolKey,
@@ -145,7 +146,16 @@ def status_lists(school_id: uuid.UUID) -> dict[StatusPurpose, StatusList]:
 
 
 def build_credential(transcript: Transcript, teacher_name: str) -> dict[str, Any]:
-    """The credential of a transcript being published."""
+    """The credential of a transcript being published.
+
+    Both signers are named in it (the school's signature covers them) so that a
+    verifier can show who signed, and when, next to the grades.
+    """
+    principal = (
+        db.session.get(Citizen, transcript.principal_id)
+        if transcript.principal_id
+        else None
+    )
     issuer = issuer_id(transcript.school_id)
     lists = status_lists(transcript.school_id)
     index = str(transcript.status_list_index)
@@ -185,6 +195,12 @@ def build_credential(transcript: Transcript, teacher_name: str) -> dict[str, Any
             if transcript.homeroom_signed_at
             else None,
             "jws": transcript.homeroom_proof,
+        },
+        "principalSignature": {
+            "signer": principal.full_name if principal else None,
+            "created": transcript.published_at.isoformat()
+            if transcript.published_at
+            else None,
         },
     }
 

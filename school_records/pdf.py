@@ -102,6 +102,18 @@ def render(transcript: Transcript) -> bytes:
     pdf.ln(4)
     pdf.set_font("body", "", 8)
     pdf.multi_cell(
-        0, 5, f"Quét mã QR hoặc mở {verify_url(transcript)} để xác thực bản học bạ này."
+        0,
+        5,
+        f"Quét mã QR hoặc mở {verify_url(transcript)} để xác thực bản học bạ này.",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    # A paper copy can be edited under an untouched QR code: the reader must compare.
+    pdf.multi_cell(
+        0,
+        5,
+        "Cách kiểm tra: quét mã QR, rồi so sánh từng điểm, kết quả rèn luyện, học tập "
+        "và người ký trên bản giấy này với bảng hiện trên trang xác thực; bất kỳ khác "
+        "biệt nào nghĩa là bản giấy đã bị sửa.",
     )
     return bytes(pdf.output())

@@ -11,7 +11,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app import i18n
-from app.auth import BEARER, auth_required, current_actor
+from app.auth import BEARER, auth_required, current_actor, step_up_required
 from app.db import read_only
 from app.errors import NotFound
 from app.extensions import db, limiter
@@ -139,12 +139,12 @@ class TranscriptById(MethodView):
 
 def _with_reason(name: str, summary: str, call: Any) -> None:
     class Action(MethodView):
-        @auth_required
+        @step_up_required
         @blp.arguments(ReasonSchema)
         @blp.response(200, TranscriptSchema)
         @blp.alt_response(403, response="FORBIDDEN")
         @blp.alt_response(409, response="CONFLICT")
-        @blp.doc(security=BEARER, summary=summary)
+        @blp.doc(security=BEARER, summary=f"{summary} Needs a recent level-2 login.")
         def post(self, data: dict[str, str], transcript_id: uuid.UUID) -> Transcript:
             transcript: Transcript = call(
                 current_actor(), transcript_id, data["reason"]
@@ -176,13 +176,14 @@ _with_reason(
 
 @blp.route("/transcripts/<uuid:transcript_id>/sign")
 class Sign(MethodView):
-    @auth_required
+    @step_up_required
     @blp.response(200, TranscriptSchema)
     @blp.alt_response(403, response="FORBIDDEN")
     @blp.alt_response(409, response="CONFLICT")
     @blp.doc(security=BEARER)
     def post(self, transcript_id: uuid.UUID) -> Transcript:
-        """Sign: the homeroom teacher first, then the principal, which publishes it."""
+        """Sign: the homeroom teacher first, then the principal, which publishes it
+        (and revokes the transcript a correction replaces); needs a recent level-2 login."""
         transcript = services.sign(current_actor(), transcript_id)
         db.session.commit()
         return transcript
@@ -273,7 +274,12 @@ class Verify(MethodView):
     @blp.response(200, VerificationSchema)
     @blp.alt_response(429, response="TOO_MANY_REQUESTS")
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
-        """Verify a transcript credential (anyone): cryptographic, status, trust, semantic."""
+        """Verify a transcript credential (anyone): cryptographic, status, trust, semantic.
+
+        When both signatures hold under a registered school's keys, the answer carries
+        the signed content (every grade, the year results, the signers) so that a reader
+        can compare it with a paper copy; otherwise no claim of the credential at all.
+        """
         token = data.get("credential")
         if token is None:
             stored = db.session.get(Transcript, data["transcript_id"])
@@ -285,21 +291,19 @@ class Verify(MethodView):
                 raise NotFound()
             token = stored.credential
         report = verification.verify(token, DatabaseResolver())
-        subject = (report.credential or {}).get("credentialSubject", {})
-        issuer = (report.credential or {}).get("issuer", {})
+        signed = verification.signed_content(report)
         return {
             "verified": report.verified,
             "checks": [check.__dict__ for check in report.checks],
             "summary": {
-                "subject_name": subject.get("name"),
-                "issuer_name": issuer.get("name")
-                if isinstance(issuer, dict)
-                else issuer,
-                "school_year": subject.get("schoolYear"),
-                "grade": subject.get("grade"),
+                "subject_name": signed["pupil"]["name"],
+                "issuer_name": signed["school"]["name"],
+                "school_year": signed["school_year"],
+                "grade": signed["grade"],
             }
-            if report.credential
+            if signed
             else None,
+            "signed_content": signed,
         }
 
 
@@ -371,6 +375,10 @@ def hocba_context() -> Response:
                 "HocBaSoCredential": f"{vocab}HocBaSoCredential",
                 "HocBaSo": f"{vocab}HocBaSo",
                 "homeroomProof": {"@id": f"{vocab}homeroomProof", "@type": "@json"},
+                "principalSignature": {
+                    "@id": f"{vocab}principalSignature",
+                    "@type": "@json",
+                },
                 "@vocab": vocab,
             }
         }

@@ -136,11 +136,136 @@ class CheckSchema(ma.Schema):
     detail = fields.Raw(allow_none=True)
 
 
+def _score(description: str) -> fields.Raw:
+    # Raw, not Float: a signed 8 stays 8 (as printed), never becomes 8.0.
+    return fields.Raw(metadata={"type": "number", "description": description})
+
+
+class SignedSemesterSchema(ma.Schema):
+    """One semester of a subject, as signed: scores (Circular 22 scored subjects), a
+    pass/fail result (Circular 22 comment-only subjects) or a level (Circular 27)."""
+
+    regular = fields.List(
+        fields.Raw(metadata={"type": "number"}),
+        metadata={"description": "Regular assessment scores (ĐGTX)"},
+    )
+    midterm = _score("Mid-term score (ĐGGK)")
+    final = _score("End-of-term score (ĐGCK)")
+    average = _score("Semester average (ĐTBmhk)")
+    result = fields.String(metadata={"description": "Đạt | Chưa đạt"})
+    level = fields.String(
+        metadata={"description": "Hoàn thành tốt | Hoàn thành | Chưa hoàn thành"}
+    )
+    score = fields.Integer(allow_none=True, metadata={"description": "Test score 1-10"})
+
+
+class SignedSubjectSchema(ma.Schema):
+    """A subject, as signed, with both semesters and the year."""
+
+    code = fields.String()
+    name = fields.String()
+    assessment = fields.String(metadata={"description": "scored | comment"})
+    periods_per_year = fields.Integer(allow_none=True)
+    semester1 = fields.Nested(SignedSemesterSchema)
+    semester2 = fields.Nested(SignedSemesterSchema)
+    year_average = fields.Raw(
+        allow_none=True, metadata={"type": "number", "description": "ĐTBmcn"}
+    )
+    year_result = fields.String(allow_none=True)
+    comment = fields.String(allow_none=True)
+
+
+class SignedLevelsSchema(ma.Schema):
+    """Conduct or learning result per semester and for the year (Tốt/Khá/Đạt/Chưa đạt)."""
+
+    semester1 = fields.String()
+    semester2 = fields.String()
+    year = fields.String()
+
+
+class SignedAbsencesSchema(ma.Schema):
+    """Days absent in the year."""
+
+    excused = fields.Integer()
+    unexcused = fields.Integer()
+
+
+class SignerSchema(ma.Schema):
+    """Who signed, and when."""
+
+    role = fields.String(metadata={"description": "homeroom_teacher | principal"})
+    name = fields.String(allow_none=True)
+    signed_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+
+
+class SignedSchoolSchema(ma.Schema):
+    """The issuing school."""
+
+    id = fields.String(metadata={"description": "Issuer URL (its JWKS is id + /jwks)"})
+    name = fields.String(allow_none=True)
+    code = fields.String(allow_none=True)
+
+
+class SignedPupilSchema(ma.Schema):
+    """The pupil as named in the credential."""
+
+    name = fields.String(allow_none=True)
+    birth_date = fields.String(allow_none=True, metadata={"format": "date"})
+
+
+class SignedTranscriptSchema(ma.Schema):
+    """What the school signed: compare every grade of a paper copy with this."""
+
+    credential_id = fields.String(allow_none=True)
+    issued_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+    school = fields.Nested(SignedSchoolSchema)
+    pupil = fields.Nested(SignedPupilSchema)
+    school_year = fields.String(allow_none=True)
+    grade = fields.Integer(allow_none=True)
+    class_name = fields.String(allow_none=True)
+    regulation = fields.String(allow_none=True)
+    subjects = fields.List(fields.Nested(SignedSubjectSchema))
+    conduct = fields.Nested(SignedLevelsSchema, metadata={"description": "Rèn luyện"})
+    learning_result = fields.Nested(
+        SignedLevelsSchema, metadata={"description": "Học tập"}
+    )
+    qualities = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={"description": "Circular 27 only"},
+    )
+    competences = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={"description": "Circular 27 only"},
+    )
+    overall = fields.String(metadata={"description": "Circular 27 only"})
+    absences = fields.Nested(SignedAbsencesSchema)
+    promotion = fields.String(metadata={"description": "Xét lên lớp"})
+    award = fields.String(allow_none=True)
+    homeroom_comment = fields.String(allow_none=True)
+    signers = fields.List(fields.Nested(SignerSchema))
+
+
 class VerificationSchema(ma.Schema):
-    """The phased verification report."""
+    """The phased verification report.
+
+    ``summary`` and ``signed_content`` are present only when both signatures hold
+    under the keys of a registered school (they are then what that school signed,
+    even if it has since revoked or suspended the transcript: see ``verified``).
+    Otherwise both are null: nothing the credential merely claims is returned.
+    """
 
     verified = fields.Boolean(required=True)
     checks = fields.List(fields.Nested(CheckSchema), required=True)
     summary = fields.Dict(
-        allow_none=True, metadata={"description": "Who, which school, which year"}
+        allow_none=True,
+        metadata={"description": "Who, which school, which year (signed data only)"},
+    )
+    signed_content = fields.Nested(
+        SignedTranscriptSchema,
+        allow_none=True,
+        metadata={
+            "description": "Every signed grade, result and signer; null unless authentic"
+        },
     )

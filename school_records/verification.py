@@ -82,6 +82,19 @@ class Report:
     def verified(self) -> bool:
         return all(check.status == "success" for check in self.checks)
 
+    @property
+    def authentic(self) -> bool:
+        """Signed, both signatures hold, by a registered school: what the credential
+        says is what that school said (it may since have been revoked or suspended)."""
+        wanted = {
+            "cryptographic.parse",
+            "cryptographic.signature",
+            "cryptographic.homeroom_proof",
+            "trust.issuer_registered",
+        }
+        passed = {check.id for check in self.checks if check.status == "success"}
+        return wanted <= passed
+
 
 def _b64(part: str) -> bytes:
     return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
@@ -216,3 +229,61 @@ def verify(token: str, resolver: Resolver) -> Report:
     )
     checks.append(_semantic(credential))
     return Report(checks, credential)
+
+
+_CONTENT_KEYS = (
+    "subjects",
+    "conduct",
+    "learning_result",
+    "qualities",
+    "competences",
+    "overall",
+    "absences",
+    "promotion",
+    "award",
+    "homeroom_comment",
+)
+
+
+def signed_content(report: Report) -> dict[str, Any] | None:
+    """What the school signed, for a reader to compare with a paper copy — or
+    ``None`` unless the report is :attr:`~Report.authentic`.
+
+    A forger writes every byte of an unverified credential, so none of it (name,
+    grades, school) is handed back, not even labelled: on the province's own page a
+    claimed name reads as confirmed whatever the label says.
+    """
+    if not report.authentic or report.credential is None:
+        return None
+    credential = report.credential
+    subject = credential.get("credentialSubject") or {}
+    issuer = credential.get("issuer") or {}
+    homeroom = credential.get("homeroomProof") or {}
+    principal = credential.get("principalSignature") or {}
+    return {
+        "credential_id": credential.get("id"),
+        "issued_at": credential.get("validFrom"),
+        "school": {
+            "id": _issuer(credential),
+            "name": issuer.get("name") if isinstance(issuer, dict) else None,
+            "code": issuer.get("code") if isinstance(issuer, dict) else None,
+        },
+        "pupil": {"name": subject.get("name"), "birth_date": subject.get("birthDate")},
+        "school_year": subject.get("schoolYear"),
+        "grade": subject.get("grade"),
+        "class_name": subject.get("className"),
+        "regulation": subject.get("regulation"),
+        **{key: subject[key] for key in _CONTENT_KEYS if key in subject},
+        "signers": [
+            {
+                "role": "homeroom_teacher",
+                "name": homeroom.get("signer"),
+                "signed_at": homeroom.get("created"),
+            },
+            {
+                "role": "principal",
+                "name": principal.get("signer"),
+                "signed_at": principal.get("created") or credential.get("validFrom"),
+            },
+        ],
+    }
