@@ -313,12 +313,22 @@ _PAGE_TEXT = {
         "paste": "Học bạ số (JWT)", "upload": "hoặc chọn tệp", "verify": "Xác thực", "valid": "✔ Hợp lệ", "invalid": "✘ Không hợp lệ",
         "phase": "Giai đoạn", "check": "Kiểm tra", "result": "Kết quả", "switch": "English",
         "phases": {"cryptographic": "Chữ ký", "status": "Trạng thái", "trust": "Nơi cấp", "semantic": "Điểm số"},
+        "signed": "Nội dung nhà trường đã ký", "compare": "Hãy so sánh từng điểm trên bản giấy với bảng này; bất kỳ khác biệt nào nghĩa là bản giấy đã bị sửa.",
+        "not_in_force": "Học bạ này không còn hiệu lực (xem các kiểm tra bên dưới).", "subject": "Môn học", "s1": "Học kỳ I", "s2": "Học kỳ II", "year": "Cả năm",
+        "conduct": "Rèn luyện", "learning": "Học tập", "absences": "Nghỉ học (có phép / không phép)", "promotion": "Xét lên lớp", "award": "Danh hiệu",
+        "signers": "Người ký", "homeroom_teacher": "Giáo viên chủ nhiệm", "principal": "Hiệu trưởng", "issued": "Ngày cấp", "pupil": "Học sinh", "school": "Trường",
+        "class": "Lớp", "school_year": "Năm học", "regular": "TX", "midterm": "GK", "final": "CK",
     },
     "en": {
         "title": "Verify a digital transcript", "intro": "Paste a digital transcript (JWT) or upload its file to check its signatures, status, issuer and grades.",
         "paste": "Digital transcript (JWT)", "upload": "or choose a file", "verify": "Verify", "valid": "✔ Valid", "invalid": "✘ Not valid",
         "phase": "Phase", "check": "Check", "result": "Result", "switch": "Tiếng Việt",
         "phases": {"cryptographic": "Signatures", "status": "Status", "trust": "Issuer", "semantic": "Grades"},
+        "signed": "What the school signed", "compare": "Compare every grade on the paper with this table; any difference means the paper was altered.",
+        "not_in_force": "This transcript is no longer in force (see the checks below).", "subject": "Subject", "s1": "Semester I", "s2": "Semester II", "year": "Year",
+        "conduct": "Conduct", "learning": "Learning result", "absences": "Days absent (excused / unexcused)", "promotion": "Promotion", "award": "Award",
+        "signers": "Signed by", "homeroom_teacher": "Homeroom teacher", "principal": "Principal", "issued": "Issued", "pupil": "Pupil", "school": "School",
+        "class": "Class", "school_year": "School year", "regular": "regular", "midterm": "mid-term", "final": "final",
     },
 }  # fmt: skip
 

@@ -21,6 +21,7 @@ def test_pasted_transcript_and_qr_link_verify_in_chromium(live_server):
     with live_server.app.app_context():
         transcript = db.session.scalar(sa.select(Transcript))
         token, qr_link = transcript.credential, verify_url(transcript)
+        subjects = transcript.content["subjects"]
         db.session.remove()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
@@ -37,6 +38,17 @@ def test_pasted_transcript_and_qr_link_verify_in_chromium(live_server):
             phases = page.locator("#checks tbody tr td:first-child").all_inner_texts()
             assert {"Signatures", "Status", "Issuer", "Grades"} <= set(phases)
             assert "Nguyễn Thị Bình" in page.locator("#summary").inner_text()
+            assert (
+                "any difference means the paper was altered"
+                in page.locator("#compare").inner_text()
+            )
+            rows = page.locator("#grades tbody tr")
+            assert rows.count() == len(subjects)
+            first = rows.nth(0).all_inner_texts()[0]
+            assert subjects[0]["name"] in first
+            assert str(subjects[0]["semester1"]["average"]) in first
+            assert str(subjects[0]["year_average"]) in first
+            assert "Phạm Thị Em" in page.locator("#facts").inner_text()
 
             page.fill("#credential", token[:-6] + "AAAAAA")
             page.click("#verify")
@@ -44,12 +56,20 @@ def test_pasted_transcript_and_qr_link_verify_in_chromium(live_server):
                 "#verdict.bad"
             )  # selector waits: the page's CSP forbids eval
             assert page.locator("#verdict").inner_text() == "✘ Not valid"
+            assert page.locator("#content").is_hidden()
+            assert "Nguyễn Thị Bình" not in page.locator("body").inner_text()
 
             phone = browser.new_page(
-                locale="vi-VN"
+                locale="vi-VN", viewport={"width": 390, "height": 844}
             )  # a phone scanning the PDF's QR code
             phone.goto(qr_link)
             phone.wait_for_selector("#checks:not([hidden])")
             assert phone.locator("#verdict").inner_text() == "✔ Hợp lệ"
+            assert "bất kỳ khác biệt nào nghĩa là bản giấy đã bị sửa" in (
+                phone.locator("#compare").inner_text()
+            )
+            assert phone.locator("#grades tbody tr").count() == len(subjects)
+            width = phone.evaluate("document.documentElement.scrollWidth")
+            assert width <= 390, f"the page scrolls sideways on a phone ({width}px)"
         finally:
             browser.close()
