@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -29,6 +29,20 @@ class StatusPurpose(enum.StrEnum):
     SUSPENSION = "suspension"
 
 
+def school_year_end(school_year: str) -> date:
+    """The last day of a school year such as ``2025-2026``.
+
+    The Ministry's calendars end every school year by 31 May; consent periods
+    apply to a transcript on that date, as they apply to a health record on its
+    ``record_date``.
+    """
+    return date(int(school_year[-4:]), 5, 31)
+
+
+def _record_date(context: Any) -> date:
+    return school_year_end(context.get_current_parameters()["school_year"])
+
+
 class Transcript(TimestampMixin, Base):
     """One pupil's record for one school year at one school."""
 
@@ -46,6 +60,8 @@ class Transcript(TimestampMixin, Base):
     )
     school_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("organisations.id"))
     school_year: Mapped[str] = mapped_column(sa.String(9))
+    #: The end of the school year: the date consent periods are checked against.
+    record_date: Mapped[date] = mapped_column(default=_record_date)
     grade: Mapped[int] = mapped_column(sa.SmallInteger)
     class_name: Mapped[str] = mapped_column(sa.String(20))
     regulation: Mapped[str] = mapped_column(sa.String(30))

@@ -343,9 +343,17 @@ def readable(
         return transcript
     if transcript.status not in (TranscriptStatus.PUBLISHED, TranscriptStatus.REVOKED):
         raise NotFound()
-    policies.authorize_read(
+    seen = policies.authorize_records(
         actor, transcript.pupil_id, Category.TRANSCRIPTS, action=action
     )
+    # A transcript outside the consent's data period is not shown, as a record is not.
+    shown = db.session.scalar(
+        sa.select(Transcript.id).where(
+            Transcript.id == transcript.id, *seen.where(Transcript)
+        )
+    )
+    if shown is None:
+        raise NotFound()
     return transcript
 
 
@@ -364,11 +372,15 @@ def published(transcript_id: uuid.UUID) -> Transcript | None:
 def list_for_pupil(
     actor: Actor, pupil: Citizen, *, cursor: str | None, limit: int
 ) -> Page[Transcript]:
-    """A pupil's issued transcripts (published or revoked), newest first."""
-    policies.authorize_read(actor, pupil.id, Category.TRANSCRIPTS)
+    """A pupil's issued transcripts (published or revoked), newest first.
+
+    Others see only the school years inside their consent's data period.
+    """
+    seen = policies.authorize_records(actor, pupil.id, Category.TRANSCRIPTS)
     statement = sa.select(Transcript).where(
         Transcript.pupil_id == pupil.id,
         Transcript.status.in_([TranscriptStatus.PUBLISHED, TranscriptStatus.REVOKED]),
+        *seen.where(Transcript),
     )
     return paginate(
         statement,

@@ -108,3 +108,41 @@ def test_a_store_consent_lets_the_new_school_take_the_credential(
         json={"credential": credential.get_json()["credential"]},
     ).get_json()
     assert verified["verified"] is True
+
+
+@pytest.mark.parametrize(
+    ("data_from", "shown"), [("2025-01-01", True), ("2026-06-01", False)]
+)
+def test_a_consent_period_applies_to_school_years(
+    client, citizen, auth_headers, new_school, data_from, shown
+):
+    """Issue 11, finding 2's audit: a transcript outside the period is not shown."""
+    from tests.consent.helpers import request_body
+
+    pupil = citizen(BINH)
+    transcript = demo_transcript(citizen)  # 2025-2026: ends 31 May 2026
+    asked = client.post(
+        "/api/v1/consent-requests",
+        json=request_body(
+            pupil.id, purpose="ENROLL", categories=["transcripts"], data_from=data_from
+        ),
+        headers=new_school,
+    )
+    assert asked.status_code == 201, asked.get_json()
+    approved = client.post(
+        f"/api/v1/consent-requests/{asked.get_json()['id']}/approve",
+        json={},
+        headers=stepped_up(auth_headers, citizen),
+    )
+    assert approved.status_code == 201, approved.get_json()
+
+    listed = client.get(f"/api/v1/citizens/{pupil.id}/transcripts", headers=new_school)
+    assert listed.status_code == 200
+    ids = [t["id"] for t in listed.get_json()["items"]]
+    read = client.get(f"/api/v1/transcripts/{transcript.id}", headers=new_school)
+    if shown:
+        assert ids == [str(transcript.id)]
+        assert read.status_code == 200
+    else:
+        assert ids == []
+        assert_problem(read, 404, "not-found")
