@@ -70,7 +70,9 @@ def load_config(instance_path: str) -> dict[str, Any]:
         # Login and share-code throttling: Redis when the limiter uses Redis, else
         # the database (both shared by every worker and host).
         "THROTTLE_STORAGE_URI": os.environ.get("THROTTLE_STORAGE_URI")
-        or (limiter_storage if limiter_storage.startswith(REDIS_SCHEMES) else "database"),
+        or (
+            limiter_storage if limiter_storage.startswith(REDIS_SCHEMES) else "database"
+        ),
         "RATELIMIT_HEADERS_ENABLED": True,
         "MAX_CONTENT_LENGTH": _env_int("MAX_CONTENT_LENGTH", 12 * 1024 * 1024),
         "IDEMPOTENCY_TTL": timedelta(hours=24),

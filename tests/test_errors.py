@@ -184,7 +184,8 @@ def test_incoming_request_id_is_echoed_but_never_the_servers_id(client):
     assert kept.headers["X-Request-ID"] == "phone-1234abcd"
     # The server identifies the request by an id of its own (issue 11, finding 1).
     server_id = json.loads(kept.data)["request_id"]
-    assert server_id != "phone-1234abcd" and len(server_id) == 32
+    assert server_id != "phone-1234abcd"
+    assert len(server_id) == 32
     replaced = client.get("/nowhere", headers={"X-Request-ID": "<script>"})
     assert replaced.headers["X-Request-ID"] != "<script>"
     assert json.loads(replaced.data)["request_id"] == replaced.headers["X-Request-ID"]
