@@ -8,6 +8,7 @@ starts from the same state: the demo population of DESIGN.md and nothing else.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import tempfile
@@ -173,12 +174,12 @@ class LiveServer:
     app: Flask
 
 
-@pytest.fixture
-def live_server(scratch_database_url: str) -> Iterator[LiveServer]:
-    """The service on a real port, on its own migrated and seeded database."""
+@contextlib.contextmanager
+def running_server(database_url: str, **overrides: Any) -> Iterator[LiveServer]:
+    """Serve the app, migrated and seeded, on a free loopback port until the block ends."""
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
-    app = make_app(scratch_database_url, BASE_URL=base_url)
+    app = make_app(database_url, BASE_URL=base_url, **overrides)
     with app.app_context():
         flask_migrate.upgrade()
         seed_demo_data()
@@ -194,6 +195,13 @@ def live_server(scratch_database_url: str) -> Iterator[LiveServer]:
         thread.join(timeout=10)
         with app.app_context():
             db.engine.dispose()
+
+
+@pytest.fixture
+def live_server(scratch_database_url: str) -> Iterator[LiveServer]:
+    """The service on a real port, on its own migrated and seeded database."""
+    with running_server(scratch_database_url) as server:
+        yield server
 
 
 @pytest.fixture

@@ -14,21 +14,18 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-import flask_migrate
 import httpx2 as httpx
 import pytest
 from authlib.common.security import generate_token
 from authlib.integrations.httpx_client import OAuth2Client
 
-from app.demo import seed_demo_data
 from app.extensions import db
 from identity.demo import DEMO_PASSWORD
 from tests.conftest import (
     REDIS_TEST_URL,
     TEST_CLIENT_SECRET,
     LiveServer,
-    _free_port,
-    make_app,
+    running_server,
 )
 from tests.identity.oidc import AN, CUC, form_step, next_otp
 
@@ -42,33 +39,14 @@ def redis_live_server(
     scratch_database_url: str, redis_prefix: str
 ) -> Iterator[LiveServer]:
     """The service on a real port, its throttle in Redis under a fresh prefix."""
-    from werkzeug.serving import make_server
-
-    port = _free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    app = make_app(
+    with running_server(
         scratch_database_url,
-        BASE_URL=base_url,
         THROTTLE_STORAGE_URI=REDIS_TEST_URL,
         THROTTLE_KEY_PREFIX=redis_prefix,
         THROTTLE_ACCOUNT_MAX_DELAY=ACCOUNT_MAX_DELAY,
         THROTTLE_MAX_DELAY=4,
-    )
-    with app.app_context():
-        flask_migrate.upgrade()
-        seed_demo_data()
-        db.session.commit()
-        db.session.remove()
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield LiveServer(base_url, app)
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        with app.app_context():
-            db.engine.dispose()
+    ) as server:
+        yield server
 
 
 @dataclass
