@@ -31,7 +31,9 @@ from identity.models import (
 from identity.vneid import clients
 
 DEMO_PASSWORD: Final = "congdan-demo"  # noqa: S105 - published demo credential
-#: An's authenticator secret, published in DESIGN.md so the demo can be tried.
+#: The authenticator secret of the demo accounts whose acts need a level-2 login
+#: (approving, emergency access, signing and revoking transcripts); published in the
+#: README so the demo can be tried. Phúc and Giang log in with a password only.
 DEMO_TOTP_SECRET: Final = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # noqa: S105
 
 CLINIC_CODE: Final = "74012"
@@ -99,6 +101,10 @@ CITIZENS: Final = (
 )  # fmt: skip
 
 AN_NATIONAL_ID: Final = "074095000101"
+#: An, Cúc (doctor), Dũng (teacher) and Em (principal).
+AUTHENTICATOR_HOLDERS: Final = frozenset(
+    {"074095000101", "074190000103", "074088000104", "074180000105"}
+)
 DOCTOR_NATIONAL_ID: Final = "074190000103"
 BINH_NATIONAL_ID: Final = "074314000102"
 HOUSEHOLD_CODE: Final = "74-PC-000101"
@@ -208,6 +214,12 @@ def _congdan_app() -> None:
     )
 
 
+def _authenticator(citizen: Citizen) -> None:
+    db.session.flush()
+    if db.session.get(totp.TotpCredential, citizen.id) is None:
+        totp.install_secret(citizen.id, DEMO_TOTP_SECRET, confirmed=True)
+
+
 def seed_identity() -> dict[str, Citizen]:
     """Create the demo organisations, citizens, memberships and household.
 
@@ -221,13 +233,12 @@ def seed_identity() -> dict[str, Citizen]:
     for number, name, born, sex, phone, loa, can_log_in, membership in CITIZENS:
         citizen = _citizen(number, name, born, sex, phone, loa, can_log_in)
         citizens[number] = citizen
+        if number in AUTHENTICATOR_HOLDERS:
+            _authenticator(citizen)
         if membership is not None:
             code, role = membership
             _membership(citizen, organisations[code], role)
     _household(citizens[AN_NATIONAL_ID], citizens[BINH_NATIONAL_ID])
-    an = citizens[AN_NATIONAL_ID]
-    if db.session.get(totp.TotpCredential, an.id) is None:
-        totp.install_secret(an.id, DEMO_TOTP_SECRET, confirmed=True)
     _congdan_app()
     db.session.flush()
     return citizens

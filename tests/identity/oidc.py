@@ -19,7 +19,8 @@ from identity.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from identity.totp import TotpCredential
 from tests.conftest import TEST_CLIENT_SECRET
 
-AN, HAI, CUC = "074095000101", "074099000108", "074190000103"
+#: Phúc, the ward officer, is level 2 with no second factor: his logins stay level 1.
+AN, HAI, PHUC = "074095000101", "074099000108", "074092000106"
 CONGDAN_APP = "congdan-app"
 BROWSER_CALLBACK = "http://localhost/callback"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -21,8 +21,8 @@ from identity.login.models import ExternalIdentity, LoginState, TokenFamily
 from tests.identity.oidc import (
     AN,
     BROWSER_CALLBACK,
-    CUC,
     HAI,
+    PHUC,
     browser,
     next_otp,
     redirect_params,
@@ -140,7 +140,7 @@ def test_phone_login_returns_api_tokens_and_me(app, client, citizen):
 
 def test_state_is_single_use(app, client):
     started = start_login(client)
-    params = redirect_params(sign_in(browser(app), started["authorization_url"], CUC))
+    params = redirect_params(sign_in(browser(app), started["authorization_url"], PHUC))
     verifier = started["code_verifier"]
     assert finish_login(client, params, verifier).status_code == 200
     again = finish_login(client, params, verifier)
@@ -149,7 +149,7 @@ def test_state_is_single_use(app, client):
 
 def test_expired_state_is_refused(app, client):
     started = start_login(client)
-    params = redirect_params(sign_in(browser(app), started["authorization_url"], CUC))
+    params = redirect_params(sign_in(browser(app), started["authorization_url"], PHUC))
     db.session.execute(
         sa.update(LoginState).values(created_at=utcnow() - timedelta(minutes=11))
     )
@@ -167,7 +167,7 @@ def test_code_not_accepted_by_the_provider_is_login_failed(client):
 
 
 def test_refresh_rotates_and_reuse_revokes_the_family(app, client):
-    pair = phone_login(app, client, CUC)
+    pair = phone_login(app, client, PHUC)
     rotated = client.post(
         "/api/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]}
     )
@@ -194,7 +194,7 @@ def test_refresh_rotates_and_reuse_revokes_the_family(app, client):
 
 
 def test_access_token_is_not_a_refresh_token(app, client):
-    pair = phone_login(app, client, CUC)
+    pair = phone_login(app, client, PHUC)
     response = client.post(
         "/api/v1/auth/refresh", json={"refresh_token": pair["access_token"]}
     )
@@ -202,7 +202,7 @@ def test_access_token_is_not_a_refresh_token(app, client):
 
 
 def test_logout_revokes_every_token_of_the_login(app, client):
-    pair = phone_login(app, client, CUC)
+    pair = phone_login(app, client, PHUC)
     response = client.post("/api/v1/auth/logout", headers=bearer(pair["access_token"]))
     assert response.status_code == 204
     assert_problem(
@@ -221,18 +221,18 @@ def test_logout_revokes_every_token_of_the_login(app, client):
 def test_act_as_gives_a_token_for_an_organisation_where_i_hold_a_role(
     app, client, organisation
 ):
-    pair = phone_login(app, client, CUC)
-    clinic = organisation("74012")
+    pair = phone_login(app, client, PHUC)
+    ward = organisation("000.25.37.H57")
     response = client.post(
         "/api/v1/auth/act-as",
-        json={"org_id": str(clinic.id)},
+        json={"org_id": str(ward.id)},
         headers=bearer(pair["access_token"]),
     )
     assert response.status_code == 200
     acting = response.get_json()
     assert "refresh_token" not in acting
     me = client.get("/api/v1/me", headers=bearer(acting["access_token"])).get_json()
-    assert me["acting"] == {"org_id": str(clinic.id), "role": "doctor"}
+    assert me["acting"] == {"org_id": str(ward.id), "role": "officer"}
 
     client.post("/api/v1/auth/logout", headers=bearer(pair["access_token"]))
     assert (
@@ -241,7 +241,7 @@ def test_act_as_gives_a_token_for_an_organisation_where_i_hold_a_role(
     )
 
 
-@pytest.mark.parametrize(("who", "code"), [(HAI, "74012"), (CUC, "74718001")])
+@pytest.mark.parametrize(("who", "code"), [(HAI, "74012"), (PHUC, "74718001")])
 def test_act_as_without_membership_is_403(
     app, client, organisation, citizen, auth_headers, who, code
 ):
@@ -303,7 +303,7 @@ def test_expired_access_token_is_refused(app, client, citizen):
 def test_totp_enrolment_confirmation_and_login(app, client, citizen, auth_headers):
     import pyotp
 
-    headers = auth_headers(citizen(CUC))
+    headers = auth_headers(citizen(PHUC))
     started = client.post("/api/v1/auth/totp/enrolment", headers=headers)
     assert started.status_code == 201
     body = started.get_json()
@@ -327,6 +327,6 @@ def test_totp_enrolment_confirmation_and_login(app, client, citizen, auth_header
     assert_problem(again, 409, "totp-already-enrolled")
 
     # Cúc now logs in with a second factor, so she reaches level 2.
-    pair = phone_login(app, client, CUC, body["secret"], acr_values="urn:vneid:loa:2")
+    pair = phone_login(app, client, PHUC, body["secret"], acr_values="urn:vneid:loa:2")
     me = client.get("/api/v1/me", headers=bearer(pair["access_token"])).get_json()
     assert me["acr"] == "urn:vneid:loa:2"

@@ -18,8 +18,8 @@ from app.extensions import db
 from identity.demo import DEMO_PASSWORD
 from tests.identity.oidc import (
     AN,
-    CUC,
     HAI,
+    PHUC,
     authorization_request,
     form_step,
     redirect_params,
@@ -66,7 +66,7 @@ def test_many_wrong_passwords_from_many_addresses_never_lock_a_new_address(app):
 def test_typos_for_one_account_do_not_block_another_from_the_same_address(app):
     ward_office = "192.0.2.10"
     for _ in range(5):
-        assert wrong_password(app, ward_office, CUC).status_code == 401
+        assert wrong_password(app, ward_office, PHUC).status_code == 401
     rp = relying_party(app)
     final = sign_in(browser_at(app, ward_office), authorization_request(rp).url, HAI)
     assert "code" in redirect_params(final)
@@ -80,18 +80,18 @@ def test_the_page_tells_tries_left_then_when_to_retry(app, monkeypatch):
     page = b.get(request.url)
     for left in (4, 3, 2, 1):
         page = submit(
-            b, request.url, page, step="password", national_id=CUC, password="x"
+            b, request.url, page, step="password", national_id=PHUC, password="x"
         )
         assert page.status_code == 401
         assert f"Còn {left} lần thử" in page.text
-    page = submit(b, request.url, page, step="password", national_id=CUC, password="x")
+    page = submit(b, request.url, page, step="password", national_id=PHUC, password="x")
     assert page.status_code == 401
     assert "Thử lại sau 1 giây" in page.text
     assert page.headers["Retry-After"] == "1"
 
     # Too early, even with the right password: 429, and the page says when.
     early = submit(
-        b, request.url, page, step="password", national_id=CUC, password=DEMO_PASSWORD
+        b, request.url, page, step="password", national_id=PHUC, password=DEMO_PASSWORD
     )
     assert early.status_code == 429
     assert early.headers["Retry-After"] == "1"
@@ -99,7 +99,7 @@ def test_the_page_tells_tries_left_then_when_to_retry(app, monkeypatch):
 
     clock[0] += 1
     page = submit(
-        b, request.url, early, step="password", national_id=CUC, password=DEMO_PASSWORD
+        b, request.url, early, step="password", national_id=PHUC, password=DEMO_PASSWORD
     )
     assert page.status_code == 200
     assert form_step(page) == "consent"
@@ -117,12 +117,14 @@ def test_the_messages_come_in_english_too(app):
     page = b.get(request.url)
     for _ in range(4):
         page = submit(
-            b, request.url, page, step="password", national_id=CUC, password="x"
+            b, request.url, page, step="password", national_id=PHUC, password="x"
         )
     assert "1 tries left" in page.text
-    page = submit(b, request.url, page, step="password", national_id=CUC, password="x")
+    page = submit(b, request.url, page, step="password", national_id=PHUC, password="x")
     assert "Retry after 1 s" in page.text
-    again = submit(b, request.url, page, step="password", national_id=CUC, password="x")
+    again = submit(
+        b, request.url, page, step="password", national_id=PHUC, password="x"
+    )
     assert again.status_code == 429
     assert "Retry after" in again.text
 
@@ -153,13 +155,13 @@ def test_flask_vneid_unlock_clears_the_account(app, citizen, monkeypatch, addres
     monkeypatch.setattr(throttle, "now", lambda: clock[0])
     source = address or "192.0.2.51"
     for _ in range(8):
-        wrong_password(app, source, CUC)
-    assert wrong_password(app, source, CUC).status_code == 429
-    args = ["vneid", "unlock", CUC] + (["--ip", address] if address else [])
+        wrong_password(app, source, PHUC)
+    assert wrong_password(app, source, PHUC).status_code == 429
+    args = ["vneid", "unlock", PHUC] + (["--ip", address] if address else [])
     result = app.test_cli_runner().invoke(args=args)
     assert result.exit_code == 0, result.output
     assert "Cleared" in result.output
-    assert wrong_password(app, source, CUC).status_code == 401
+    assert wrong_password(app, source, PHUC).status_code == 401
     unlocked = db.session.scalar(
         sa.select(AuditEvent).where(AuditEvent.action == "vneid.login.unlocked")
     )

@@ -27,7 +27,7 @@ from tests.conftest import (
     LiveServer,
     running_server,
 )
-from tests.identity.oidc import AN, CUC, form_step, next_otp
+from tests.identity.oidc import AN, PHUC, form_step, next_otp
 
 #: Short caps so the test runs in seconds; the claims hold for any caps.
 ACCOUNT_MAX_DELAY = 2
@@ -90,7 +90,7 @@ def _attack(server: LiveServer, address: str, until: float, tally: Tally) -> Non
     b = Browser(server, address)
     n = 0
     while time.monotonic() < until:
-        target = (AN, CUC)[n % 2]
+        target = (AN, PHUC)[n % 2]
         n += 1
         page = b.post(step="password", national_id=target, password=f"guess-{n}")
         with tally.lock:
@@ -144,14 +144,14 @@ def test_the_right_login_always_gets_through_while_attackers_guess(
 
     # Cúc, again and again from another new address, while being guessed at.
     for _ in range(5):
-        step, statuses = _sign_in(server, Browser(server, "127.0.0.51"), CUC)
+        step, statuses = _sign_in(server, Browser(server, "127.0.0.51"), PHUC)
         assert (step, statuses) == ("consent", [200])
 
     # A typo of her own first: then in within the account's short delay.
     typo = Browser(server, "127.0.0.52")
-    assert typo.post(step="password", national_id=CUC, password="typo").status_code
+    assert typo.post(step="password", national_id=PHUC, password="typo").status_code
     started = time.monotonic()
-    step, statuses = _sign_in(server, typo, CUC)
+    step, statuses = _sign_in(server, typo, PHUC)
     assert step == "consent", statuses
     assert time.monotonic() - started <= ACCOUNT_MAX_DELAY + 2
 

@@ -27,7 +27,7 @@ from tests.conftest import TEST_CLIENT_SECRET
 from tests.identity.oidc import (
     AN,
     BROWSER_CALLBACK,
-    CUC,
+    PHUC,
     authorization_request,
     browser,
     redirect_params,
@@ -44,7 +44,7 @@ BACKCHANNEL = "/api/v1/auth/vneid/backchannel-logout"
 APP_AUTH = ("congdan-app", TEST_CLIENT_SECRET)
 
 
-def _rp_login(app, b, national_id=CUC):
+def _rp_login(app, b, national_id=PHUC):
     """A relying party's code flow in browser ``b``; return its token response."""
     rp = relying_party(app)
     request = authorization_request(rp)
@@ -169,8 +169,8 @@ def test_logout_with_a_forged_id_token_hint_ends_nothing(app, client):
 
 def test_provider_logout_logs_the_api_out_of_that_login_only(app, client):
     phone = browser(app)
-    pair = phone_login(app, client, CUC, browser_client=phone)
-    tablet = phone_login(app, client, CUC, browser_client=browser(app))
+    pair = phone_login(app, client, PHUC, browser_client=phone)
+    tablet = phone_login(app, client, PHUC, browser_client=browser(app))
     # Another relying party in the phone's browser session: single sign-on.
     token, _ = _rp_login(app, phone)
     family = _family_of(pair["access_token"])
@@ -204,7 +204,7 @@ def test_browser_logout_without_a_hint_asks_then_logs_the_api_out(app, client):
 
 def test_api_logout_ends_the_provider_session_and_its_grants(app, client):
     phone = browser(app)
-    pair = phone_login(app, client, CUC, browser_client=phone)
+    pair = phone_login(app, client, PHUC, browser_client=phone)
     sid = uuid.UUID(_family_of(pair["access_token"]).provider_sid)
     response = client.post("/api/v1/auth/logout", headers=bearer(pair["access_token"]))
     assert response.status_code == 204
@@ -253,7 +253,7 @@ def _refused(response) -> None:
 
 
 def test_a_valid_logout_token_revokes_the_login_of_that_sid(app, client):
-    pair = phone_login(app, client, CUC)
+    pair = phone_login(app, client, PHUC)
     sid = _family_of(pair["access_token"]).provider_sid
     response = _post_logout_token(client, _logout_token({"sid": sid}))
     assert response.status_code == 200
@@ -264,10 +264,10 @@ def test_a_valid_logout_token_revokes_the_login_of_that_sid(app, client):
 def test_a_logout_token_with_only_sub_revokes_every_login_of_that_subject(
     app, client, citizen
 ):
-    first = phone_login(app, client, CUC)
-    second = phone_login(app, client, CUC)
+    first = phone_login(app, client, PHUC)
+    second = phone_login(app, client, PHUC)
     other = phone_login(app, client, AN)
-    sub = pairwise_subject("congdan-app", citizen(CUC))
+    sub = pairwise_subject("congdan-app", citizen(PHUC))
     assert _post_logout_token(client, _logout_token({"sub": sub})).status_code == 200
     _api_login_is_dead(client, first)
     _api_login_is_dead(client, second)
@@ -275,7 +275,7 @@ def test_a_logout_token_with_only_sub_revokes_every_login_of_that_subject(
 
 
 def test_forged_replayed_and_malformed_logout_tokens_are_refused(app, client):
-    pair = phone_login(app, client, CUC)
+    pair = phone_login(app, client, PHUC)
     sid = _family_of(pair["access_token"]).provider_sid
     other_key = RSAKey.generate_key(2048, parameters={"kid": "attacker"})
     now = int(time.time())
@@ -326,7 +326,7 @@ def test_logout_round_trip_on_a_live_server(live_server):
         "/api/v1/auth/vneid/start",
         json={"redirect_uri": f"{base}/callback", "code_challenge": challenge},
     ).json()
-    params = redirect_params(sign_in(phone, started["authorization_url"], CUC))
+    params = redirect_params(sign_in(phone, started["authorization_url"], PHUC))
     pair = api.post(
         "/api/v1/auth/vneid",
         json={**{k: params[k] for k in ("code", "state")}, "code_verifier": verifier},

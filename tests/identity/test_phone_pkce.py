@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.identity.oidc import CUC, browser, redirect_params, sign_in
+from tests.identity.oidc import PHUC, browser, redirect_params, sign_in
 from tests.identity.test_api_login import (
     finish_login,
     pkce_pair,
@@ -21,7 +21,7 @@ from tests.test_errors import assert_problem
 def _intercepted(app, client):
     """A login the phone started, up to the redirect an attacker could read."""
     started = start_login(client)
-    params = redirect_params(sign_in(browser(app), started["authorization_url"], CUC))
+    params = redirect_params(sign_in(browser(app), started["authorization_url"], PHUC))
     return started, params
 
 

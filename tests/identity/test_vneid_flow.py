@@ -18,8 +18,8 @@ from identity.vneid.models import AuthorizationCode, LoginSession, OAuthClient
 from tests.identity.oidc import (
     AN,
     BROWSER_CALLBACK,
-    CUC,
     HAI,
+    PHUC,
     authorization_request,
     browser,
     form_step,
@@ -152,7 +152,7 @@ def test_subject_is_pairwise_per_client_and_es256_on_request(app, client):
 
 
 def test_login_without_second_factor_is_level_one(app, client):
-    token, _, _ = complete_flow(app, national_id=CUC)
+    token, _, _ = complete_flow(app, national_id=PHUC)
     claims = pyjwt.decode(token["id_token"], options={"verify_signature": False})
     assert claims["acr"] == "urn:vneid:loa:1"
     assert claims["amr"] == ["pwd"]
@@ -314,7 +314,7 @@ def test_unverifiable_redirect_is_never_followed(client, overrides):
     assert response.mimetype == "text/html"
 
 
-def _code_for(app, rp=None, national_id=CUC):
+def _code_for(app, rp=None, national_id=PHUC):
     rp = rp or relying_party(app)
     request = authorization_request(rp)
     params = redirect_params(sign_in(browser(app), request.url, national_id))
@@ -417,7 +417,7 @@ def test_wrong_client_secret_is_invalid_client(app):
 
 
 def test_refresh_rotates_and_reuse_revokes_the_family(app, client):
-    token, _, rp = complete_flow(app, national_id=CUC)
+    token, _, rp = complete_flow(app, national_id=PHUC)
     first = rp.post(
         "http://localhost/vneid/token",
         data={"grant_type": "refresh_token", "refresh_token": token["refresh_token"]},
@@ -437,7 +437,7 @@ def test_refresh_rotates_and_reuse_revokes_the_family(app, client):
 
 
 def test_revoking_the_refresh_token_kills_the_access_token(app, client):
-    token, _, rp = complete_flow(app, national_id=CUC)
+    token, _, rp = complete_flow(app, national_id=PHUC)
     revoked = rp.post(
         "http://localhost/vneid/revoke",
         data={"token": token["refresh_token"], "token_type_hint": "refresh_token"},
@@ -453,7 +453,7 @@ def test_revoking_the_refresh_token_kills_the_access_token(app, client):
 
 
 def test_introspection_describes_own_tokens_only(app):
-    token, _, rp = complete_flow(app, national_id=CUC)
+    token, _, rp = complete_flow(app, national_id=PHUC)
     mine = rp.post(
         "http://localhost/vneid/introspect",
         data={"token": token["access_token"]},
@@ -490,7 +490,7 @@ def test_public_client_must_use_pkce_and_no_secret(app):
     register_client(public_id, ["https://app.example/cb"], public=True)
     db.session.commit()
     rp = relying_party(app, public_id, None, "https://app.example/cb", scope="openid")
-    token, _, _ = complete_flow(app, national_id=CUC, rp=rp)
+    token, _, _ = complete_flow(app, national_id=PHUC, rp=rp)
     assert token["id_token"]
 
 
@@ -498,7 +498,7 @@ def test_rp_initiated_logout_ends_the_session(app, citizen):
     rp = relying_party(app)
     request = authorization_request(rp)
     b = browser(app)
-    code = redirect_params(sign_in(b, request.url, CUC))["code"]
+    code = redirect_params(sign_in(b, request.url, PHUC))["code"]
     token = rp.fetch_token(
         "http://localhost/vneid/token", code=code, code_verifier=request.verifier
     )
@@ -513,7 +513,7 @@ def test_rp_initiated_logout_ends_the_session(app, citizen):
     assert response.status_code == 302
     assert response.headers["Location"] == f"{BROWSER_CALLBACK}?state=bye"
     sessions = db.session.scalars(
-        sa.select(LoginSession).where(LoginSession.citizen_id == citizen(CUC).id)
+        sa.select(LoginSession).where(LoginSession.citizen_id == citizen(PHUC).id)
     ).all()
     assert sessions
     assert all(s.ended_at is not None for s in sessions)
@@ -542,10 +542,10 @@ def test_none_algorithm_cannot_be_registered():
 
 
 def test_citizen_row_is_untouched_by_login(app, citizen):
-    before = citizen(CUC).updated_at
-    complete_flow(app, national_id=CUC)
+    before = citizen(PHUC).updated_at
+    complete_flow(app, national_id=PHUC)
     db.session.expire_all()
-    assert db.session.get(Citizen, citizen(CUC).id).updated_at == before
+    assert db.session.get(Citizen, citizen(PHUC).id).updated_at == before
 
 
 def test_create_client_command_prints_a_working_secret_once(app):

@@ -18,7 +18,7 @@ from identity.demo import DEMO_TOTP_SECRET
 from identity.vneid import keys
 from tests.identity.oidc import (
     AN,
-    CUC,
+    PHUC,
     authorization_request,
     browser,
     form_step,
@@ -61,11 +61,11 @@ def test_sixth_wrong_password_is_429_with_retry_after(app):
     page = b.get(request.url)
     for _ in range(5):
         page = submit(
-            b, request.url, page, step="password", national_id=CUC, password="wrong"
+            b, request.url, page, step="password", national_id=PHUC, password="wrong"
         )
         assert page.status_code == 401
     sixth = submit(
-        b, request.url, page, step="password", national_id=CUC, password="congdan-demo"
+        b, request.url, page, step="password", national_id=PHUC, password="congdan-demo"
     )
     assert sixth.status_code == 429
     assert 0 < int(sixth.headers["Retry-After"]) <= 15 * 60
@@ -86,16 +86,16 @@ def test_failures_older_than_an_hour_do_not_count(app, monkeypatch):
     monkeypatch.setattr("app.throttle.now", lambda: an_hour_ago)
     for _ in range(5):
         page = submit(
-            b, request.url, page, step="password", national_id=CUC, password="wrong"
+            b, request.url, page, step="password", national_id=PHUC, password="wrong"
         )
     assert page.headers["Retry-After"] == "1"
     monkeypatch.undo()
     page = submit(
-        b, request.url, page, step="password", national_id=CUC, password="wrong"
+        b, request.url, page, step="password", national_id=PHUC, password="wrong"
     )
     assert "Còn 4 lần thử" in page.text
     page = submit(
-        b, request.url, page, step="password", national_id=CUC, password="congdan-demo"
+        b, request.url, page, step="password", national_id=PHUC, password="congdan-demo"
     )
     assert page.status_code == 200
     assert form_step(page) == "consent"
@@ -109,7 +109,9 @@ def test_unknown_account_fails_like_a_wrong_password(app):
     unknown = submit(
         b, request.url, page, step="password", national_id="079201999999", password="x"
     )
-    wrong = submit(b, request.url, page, step="password", national_id=CUC, password="x")
+    wrong = submit(
+        b, request.url, page, step="password", national_id=PHUC, password="x"
+    )
     assert unknown.status_code == wrong.status_code == 401
     assert "Số định danh hoặc mật khẩu không đúng" in unknown.text
 
@@ -137,7 +139,7 @@ def test_recovery_code_works_once(app, citizen):
 
 
 def test_rotated_keys_keep_old_tokens_valid_and_sign_new_ones(app, client):
-    old_token, _, _ = complete_flow(app, national_id=CUC)
+    old_token, _, _ = complete_flow(app, national_id=PHUC)
     old_kid = pyjwt.get_unverified_header(old_token["id_token"])["kid"]
     path = Path(app.config["VNEID_KEYS_FILE"])
     original = path.read_text()
@@ -148,7 +150,7 @@ def test_rotated_keys_keep_old_tokens_valid_and_sign_new_ones(app, client):
 
         jwks = client.get("/vneid/jwks").get_json()
         verify_with_pyjwt(old_token["id_token"], "congdan-app", jwks)
-        new_token, _, _ = complete_flow(app, national_id=CUC)
+        new_token, _, _ = complete_flow(app, national_id=PHUC)
         new_kid = pyjwt.get_unverified_header(new_token["id_token"])["kid"]
         assert new_kid != old_kid
         assert new_kid in result.output
