@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
 from app.db import utcnow
 from app.extensions import db
 from consent.models import AccessEvent
+from service_requests import calendar
 from service_requests.models import Dossier, Upload
 from tests.service_requests import pdfs
 from tests.service_requests.helpers import (
@@ -312,6 +313,41 @@ def test_one_apology_with_a_later_date_before_the_due_date(shop):
         headers=shop.as_citizen(),
     )
     assert_problem(citizen, 403, "forbidden")
+
+
+def test_a_pause_after_an_apology_moves_the_apologised_date(shop):
+    dossier = shop.submit()["id"]
+    shop.move(dossier, 2)
+    apology_day = (utcnow() + timedelta(days=30)).date()
+    apologised = shop.client.post(
+        f"/api/v1/dossiers/{dossier}/apology",
+        json={"reason": "Cần xác minh thêm", "new_due_date": apology_day.isoformat()},
+        headers=shop.officer(),
+    ).get_json()
+    assert apologised["due_date"] == apology_day.isoformat()
+    shop.move(dossier, 5, reason="Thiếu", checklist=["Hợp đồng thuê"])
+    # The supplement request was made three working days ago.
+    today = calendar.local(utcnow()).date()
+    started = today - timedelta(days=1)
+    while calendar.working_days_after(started, today) < 3:
+        started -= timedelta(days=1)
+    record = db.session.get(Dossier, uuid.UUID(dossier))
+    record.paused_at = datetime.combine(started, time(9), tzinfo=calendar.TIMEZONE)
+    record.pauses[-1].started_at = record.paused_at
+    db.session.flush()
+    shop.client.post(
+        f"/api/v1/dossiers/{dossier}/supplements",
+        json={"note": "Đã bổ sung"},
+        headers=shop.as_citizen(),
+    )
+
+    resumed = shop.move(dossier, 4).get_json()
+    moved = calendar.add_working_days(apology_day, 3).isoformat()
+    assert (resumed["apology_due_date"], resumed["due_date"]) == (moved, moved)
+    statutory = date.fromisoformat(resumed["statutory_due_date"])
+    assert record.target_due_at == calendar.closing_time(
+        calendar.add_working_days(statutory, 3)
+    )
 
 
 def test_no_apology_once_the_dossier_is_overdue(shop):
