@@ -14,6 +14,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from app.disclosure import DEFAULT_MIN_CELL
+
 ENVIRONMENTS = ("development", "production", "testing")
 MIN_PRODUCTION_SECRET_LENGTH = 32
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
@@ -101,6 +103,8 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
         "PAGE_SIZE_DEFAULT": 20,
         "PAGE_SIZE_MAX": 100,
+        # No aggregate shows a figure about fewer people (app.disclosure).
+        "STATS_MIN_CELL": DEFAULT_MIN_CELL,
     }
 
 

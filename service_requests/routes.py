@@ -278,5 +278,5 @@ class Stats(MethodView):
     @blp.response(200, StatsSchema)
     @blp.doc(security=BEARER)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """Aggregate figures for the operations centre (analysts); no personal data."""
+        """Aggregate figures (analysts; an agency's officers for it); small cells hidden."""
         return stats.compute(current_actor(), **args)

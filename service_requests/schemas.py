@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import marshmallow as ma
 from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
+from app.auth import current_actor
 from app.db import utcnow
 from app.fields import WholeNumber
 from app.pagination import PageArgsSchema
-from service_requests import deadlines
+from service_requests import deadlines, services
 from service_requests.models import (
     Delivery,
     DocumentSource,
@@ -22,6 +24,7 @@ from service_requests.models import (
 )
 from service_requests.services import RATING_INDICES
 from service_requests.texts import STATUS_NAMES
+from service_requests.workflow import Party
 
 REFERENCE_KINDS = [
     source.value for source in DocumentSource if source.value != "upload"
@@ -29,6 +32,10 @@ REFERENCE_KINDS = [
 SCORE_ERROR = "Each index is scored 0, 1 or 2."
 ALL_INDICES_ERROR = "Every one of the nine indices needs a score."
 PERIOD_ERROR = "The period must not end before it starts."
+#: Bounds of the statistics period: wide enough for any dossier, narrow enough that
+#: widening to whole months never leaves the calendar.
+FIRST_STATS_DAY, LAST_STATS_DAY = date(2000, 1, 1), date(2099, 12, 31)
+STATS_DATE_ERROR = "Give a date from 2000-01-01 to 2099-12-31."
 
 
 # Requests ---------------------------------------------------------------------
@@ -165,8 +172,22 @@ class UploadFormSchema(ma.Schema):
 class StatsArgsSchema(ma.Schema):
     """The period (dates of submission, in Vietnam) and the agency."""
 
-    date_from = fields.Date(data_key="from", load_default=None)
-    date_to = fields.Date(data_key="to", load_default=None)
+    date_from = fields.Date(
+        data_key="from",
+        load_default=None,
+        validate=validate.Range(
+            FIRST_STATS_DAY, LAST_STATS_DAY, error=STATS_DATE_ERROR
+        ),
+        metadata={"description": "Widened to the first day of its month"},
+    )
+    date_to = fields.Date(
+        data_key="to",
+        load_default=None,
+        validate=validate.Range(
+            FIRST_STATS_DAY, LAST_STATS_DAY, error=STATS_DATE_ERROR
+        ),
+        metadata={"description": "Widened to the last day of its month"},
+    )
     agency_id = fields.UUID(load_default=None)
 
     @ma.validates_schema
@@ -345,8 +366,25 @@ class DossierSchema(ma.Schema):
     postal_tracking = fields.String(allow_none=True)
     finished_at = fields.DateTime(allow_none=True)
     returned_at = fields.DateTime(allow_none=True)
-    rating = fields.Nested(RatingOutSchema, allow_none=True)
+    on_time = fields.Boolean(
+        allow_none=True,
+        metadata={"description": "Decision 766's verdict, once processing ended"},
+    )
+    rating = fields.Nested(
+        RatingOutSchema,
+        allow_none=True,
+        metadata={"description": "Shown to the applicant only"},
+    )
     history = fields.List(fields.Nested(DossierEventSchema), attribute="events")
+
+    @ma.post_dump(pass_original=True)
+    def _rating_for_the_applicant(
+        self, data: dict[str, Any], dossier: Dossier, **_kwargs: Any
+    ) -> dict[str, Any]:
+        # Officers see ratings only aggregated, in the statistics (k or more).
+        if services.party_of(current_actor(), dossier) != Party.APPLICANT:
+            data["rating"] = None
+        return data
 
 
 class DossierSummarySchema(ma.Schema):
@@ -382,7 +420,7 @@ class ProcedureCountSchema(ma.Schema):
     code = fields.String()
     name = fields.String()
     name_en = fields.String()
-    dossiers = WholeNumber()
+    dossiers = WholeNumber(allow_none=True)
 
 
 class PeriodSchema(ma.Schema):
@@ -391,23 +429,41 @@ class PeriodSchema(ma.Schema):
 
 
 class StatsSchema(ma.Schema):
-    """Aggregates only: counts, rates and averages; never a person or a dossier."""
+    """Aggregates only: counts, rates and averages; never a person or a dossier.
+
+    A figure about fewer than ``min_cell`` people is ``null`` and listed in
+    ``suppressed``; a figure over several agencies or months that leaves out a
+    hidden part is listed in ``partial``.
+    """
 
     period = fields.Nested(PeriodSchema)
     agency_id = fields.UUID(allow_none=True)
-    dossiers = WholeNumber()
+    min_cell = WholeNumber()
+    dossiers = WholeNumber(allow_none=True)
     by_status = fields.Dict(
-        keys=fields.String(), values=WholeNumber(), metadata={"description": "1–10"}
+        keys=fields.String(),
+        values=WholeNumber(allow_none=True),
+        metadata={"description": "1–10"},
     )
     by_procedure = fields.List(fields.Nested(ProcedureCountSchema))
-    finished = WholeNumber()
-    on_time = WholeNumber()
+    finished = WholeNumber(allow_none=True)
+    on_time = WholeNumber(allow_none=True)
     on_time_rate = fields.Float(allow_none=True)
-    overdue_open = WholeNumber()
+    overdue_open = WholeNumber(allow_none=True)
     average_processing_working_days = fields.Float(allow_none=True)
     reused_digitised_data_share = fields.Float(allow_none=True)
     fully_online_share = fields.Float(allow_none=True)
-    ratings = WholeNumber()
+    ratings = WholeNumber(allow_none=True)
     average_scores = fields.Dict(
-        keys=fields.String(), values=fields.Float(), allow_none=True
+        keys=fields.String(), values=fields.Float(allow_none=True), allow_none=True
+    )
+    suppressed = fields.List(
+        fields.String(), metadata={"description": "Paths of the hidden figures"}
+    )
+    # Named apart: ``partial`` is a Schema attribute of its own.
+    partial_figures = fields.List(
+        fields.String(),
+        data_key="partial",
+        attribute="partial",
+        metadata={"description": "Paths of figures that leave hidden parts out"},
     )
