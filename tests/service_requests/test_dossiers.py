@@ -25,6 +25,7 @@ from tests.service_requests.helpers import (
     TRANSFER,
     WARD,
 )
+from tests.service_requests.test_workflow import NEEDS
 from tests.test_errors import assert_problem
 
 MZ_EXECUTABLE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + bytes(200)
@@ -280,6 +281,53 @@ def test_overdue_is_derived_and_filterable(shop, organisation):
     ).get_json()["items"]
     assert late in [d["id"] for d in overdue]
     assert on_time not in [d["id"] for d in overdue]
+
+
+def test_the_queue_filter_and_the_overdue_flag_agree(shop, organisation):
+    """The filter is SQL and the flag Python: the same rule, judged on each kind."""
+    past = utcnow() - timedelta(hours=1)
+    cases = {
+        "late": ([2, 4], {"due_at": past}),
+        "paused_in_time": (
+            [2, 5],
+            {"due_at": past, "paused_at": past - timedelta(hours=1)},
+        ),
+        "paused_late": (
+            [2, 5],
+            {"due_at": past - timedelta(hours=2), "paused_at": past},
+        ),
+        "finished_late": ([2, 4, 9], {"due_at": past - timedelta(days=1)}),
+        "refused_past_due": ([3], {"due_at": past}),
+        "in_time": ([2, 4], {}),
+    }
+    ids = {}
+    for name, (steps, dates) in cases.items():
+        dossier = shop.submit()["id"]
+        for step in steps:
+            shop.move(dossier, step, **NEEDS.get(step, {}))
+        record = db.session.get(Dossier, uuid.UUID(dossier))
+        for column, value in dates.items():
+            setattr(record, column, value)
+        ids[name] = dossier
+    db.session.flush()
+    queue = f"/api/v1/agencies/{organisation(WARD).id}/dossiers"
+    listed = {
+        flag: {
+            line["id"]: line["overdue"]
+            for line in shop.client.get(
+                queue,
+                query_string={"overdue": flag, "limit": 100},
+                headers=shop.officer(),
+            ).get_json()["items"]
+        }
+        for flag in ("true", "false")
+    }
+    overdue = {name for name, dossier in ids.items() if dossier in listed["true"]}
+    assert overdue == {"late", "paused_late", "finished_late"}
+    for name, dossier in ids.items():
+        flag = "true" if name in overdue else "false"
+        assert listed[flag][dossier] is (flag == "true"), name
+        assert dossier not in listed["false" if flag == "true" else "true"], name
 
 
 def test_one_apology_with_a_later_date_before_the_due_date(shop):
