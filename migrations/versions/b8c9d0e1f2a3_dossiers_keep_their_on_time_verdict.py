@@ -46,5 +46,7 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table("dossiers", schema=None) as batch_op:
+    # Never rebuild dossiers on SQLite: dropping the old copy would cascade into
+    # the append-only history. SQLite 3.35+ drops a plain column in place.
+    with op.batch_alter_table("dossiers", schema=None, recreate="never") as batch_op:
         batch_op.drop_column("on_time")
