@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask
 
 from app.config import (
+    check_disclosure,
     check_production,
     derive_identity_settings,
     ensure_secret_key,
@@ -32,6 +33,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(config or {})
     ensure_secret_key(app.config, app.instance_path)
     check_production(app.config)
+    check_disclosure(app.config)
     derive_identity_settings(app.config, app.instance_path)
     _apply_engine_options(app)
 

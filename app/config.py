@@ -171,6 +171,15 @@ def derive_identity_settings(config: dict[str, Any], instance_path: str) -> None
     )
 
 
+def check_disclosure(config: dict[str, Any]) -> None:
+    """Refuse a small-cell threshold under which a figure could be about one person."""
+    k = config.get("STATS_MIN_CELL")
+    if isinstance(k, bool) or not isinstance(k, int) or k < 2:
+        raise ConfigurationError(
+            f"CONGDAN_STATS_MIN_CELL must be an integer of at least 2, got {k!r}"
+        )
+
+
 def check_production(config: dict[str, Any]) -> None:
     """Refuse production settings that only make sense on a developer's machine."""
     if config["ENV"] != "production":
