@@ -70,7 +70,10 @@ def _score_field(**kwargs: Any) -> fields.Decimal:
     """A score on the 10-point scale with at most one decimal, kept exact."""
 
     def one_decimal(value: Decimal) -> None:
-        if value != value.quantize(grading.ONE_DECIMAL):
+        # Runs even when Range has refused the value: no quantize, which raises
+        # InvalidOperation for 1e30.
+        exponent = value.normalize().as_tuple().exponent
+        if not isinstance(exponent, int) or exponent < -1:
             raise ma.ValidationError(ONE_DECIMAL_ERROR)
 
     return fields.Decimal(

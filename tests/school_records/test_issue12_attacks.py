@@ -133,3 +133,17 @@ def test_a_second_school_cannot_issue_binh_a_second_transcript_for_the_year(
     )  # fmt: skip
     assert_problem(enrolled, 409, "pupil-already-enrolled")
     assert _transcripts_of(binh.id) == before
+
+
+@pytest.mark.usefixtures("binh_in_7a1")
+@pytest.mark.parametrize("score", [1e30, "1e300", 10.5, 7.25, -1])
+def test_an_impossible_score_is_a_field_error_never_a_500(
+    client, school, citizen, score
+):
+    """The same pattern as the school year: a second validator ran on a value the
+    first had refused, and failed with an exception of its own."""
+    body = draft_body(citizen(BINH).id)
+    body["content"]["subjects"][0]["semester1"]["midterm"] = score
+    response = _draft(client, school.id, school.teacher(), body)
+    errors = assert_problem(response, 422, "validation-failed")["errors"]
+    assert list(errors) == ["content.subjects.0.semester1.midterm"]
