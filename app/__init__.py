@@ -111,6 +111,7 @@ def _register_blueprints(api: ProblemApi) -> None:
     from identity.login.routes import callback_blp
     from identity.routes import blp as identity_blp
     from identity.vneid.routes import blp as vneid_blp
+    from school_records.register_routes import blp as school_register_blp
     from school_records.routes import blp as school_records_blp
     from school_records.routes import page_blp as verify_page_blp
     from service_requests.open311 import blp as open311_blp
@@ -126,6 +127,7 @@ def _register_blueprints(api: ProblemApi) -> None:
         consent_blp,
         health_book_blp,
         school_records_blp,
+        school_register_blp,
         verify_page_blp,
         service_requests_blp,
         open311_blp,

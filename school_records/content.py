@@ -31,6 +31,21 @@ TT27_OVERALL: Final = [
     "Hoàn thành",
     "Chưa hoàn thành",
 ]
+#: The five main qualities (phẩm chất chủ yếu) and the core competences (năng lực
+#: cốt lõi: three general, seven specific) a Circular 27 transcript assesses.
+TT27_QUALITIES: Final = ["Yêu nước", "Nhân ái", "Chăm chỉ", "Trung thực", "Trách nhiệm"]
+TT27_COMPETENCES: Final = [
+    "Tự chủ và tự học",
+    "Giao tiếp và hợp tác",
+    "Giải quyết vấn đề và sáng tạo",
+    "Ngôn ngữ",
+    "Tính toán",
+    "Khoa học",
+    "Công nghệ",
+    "Tin học",
+    "Thẩm mĩ",
+    "Thể chất",
+]
 PROMOTIONS: Final = ["lên lớp", "ở lại lớp", "rèn luyện hè", "kiểm tra lại"]
 AWARDS: Final = [
     "Học sinh Xuất sắc",
@@ -55,7 +70,10 @@ def _score_field(**kwargs: Any) -> fields.Decimal:
     """A score on the 10-point scale with at most one decimal, kept exact."""
 
     def one_decimal(value: Decimal) -> None:
-        if value != value.quantize(grading.ONE_DECIMAL):
+        # Runs even when Range has refused the value: no quantize, which raises
+        # InvalidOperation for 1e30.
+        exponent = value.normalize().as_tuple().exponent
+        if not isinstance(exponent, int) or exponent < -1:
             raise ma.ValidationError(ONE_DECIMAL_ERROR)
 
     return fields.Decimal(
@@ -153,6 +171,34 @@ class Tt22ContentSchema(_CommonSchema):
     learning_result = fields.Nested(PeriodLevelsSchema, required=True)
 
 
+UNKNOWN_ASSESSED_ERROR: Final = "Only these are assessed: {names}."
+
+
+class _AssessedLevels(fields.Dict):
+    """A level (Tốt / Đạt / Cần cố gắng) for some of a closed list of names.
+
+    Free keys would let a draft carry megabytes into the credential, and a key is
+    never echoed back in an error path: the error names the field.
+    """
+
+    def __init__(self, names: list[str], **kwargs: Any) -> None:
+        super().__init__(
+            keys=fields.String(),
+            values=fields.String(validate=validate.OneOf(TT27_QUALITY_LEVELS)),
+            validate=validate.Length(min=1),
+            **kwargs,
+        )
+        self.names = frozenset(names)
+        self.listed = ", ".join(names)
+
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Any, **kwargs: Any
+    ) -> Any:
+        if isinstance(value, dict) and not set(value) <= self.names:
+            raise ma.ValidationError(UNKNOWN_ASSESSED_ERROR.format(names=self.listed))
+        return super()._deserialize(value, attr, data, **kwargs)  # type: ignore[no-untyped-call]
+
+
 class Tt27SemesterSchema(ma.Schema):
     level = fields.String(required=True, validate=validate.OneOf(TT27_SUBJECT_LEVELS))
     score = WholeNumber(
@@ -175,16 +221,8 @@ class Tt27ContentSchema(_CommonSchema):
         required=True,
         validate=validate.Length(min=1, max=30),
     )
-    qualities = fields.Dict(
-        keys=fields.String(),
-        values=fields.String(validate=validate.OneOf(TT27_QUALITY_LEVELS)),
-        required=True,
-    )
-    competences = fields.Dict(
-        keys=fields.String(),
-        values=fields.String(validate=validate.OneOf(TT27_QUALITY_LEVELS)),
-        required=True,
-    )
+    qualities = _AssessedLevels(TT27_QUALITIES, required=True)
+    competences = _AssessedLevels(TT27_COMPETENCES, required=True)
     overall = fields.String(required=True, validate=validate.OneOf(TT27_OVERALL))
 
 

@@ -10,25 +10,15 @@ from marshmallow import fields, validate
 from app.fields import WholeNumber
 from app.pagination import PageArgsSchema
 from school_records.models import TranscriptStatus
-
-
-def _school_year(value: str) -> None:
-    start, end = (int(part) for part in value.split("-"))
-    if end != start + 1:
-        raise ma.ValidationError(
-            "A school year spans two consecutive years, e.g. 2025-2026."
-        )
+from school_records.register_schemas import school_year_field
 
 
 class TranscriptCreateSchema(ma.Schema):
-    """A new draft: the pupil, the year and the transcript's content."""
+    """A new draft: a pupil enrolled in that class and grade that year, and the
+    transcript's content."""
 
     pupil_id = fields.UUID(required=True)
-    school_year = fields.String(
-        required=True,
-        validate=[validate.Regexp(r"^\d{4}-\d{4}$"), _school_year],
-        metadata={"example": "2025-2026"},
-    )
+    school_year = school_year_field(required=True)
     grade = WholeNumber(required=True, validate=validate.Range(min=1, max=12))
     class_name = fields.String(
         required=True,

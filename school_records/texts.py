@@ -20,6 +20,52 @@ add_messages(
             "Học sinh đã có học bạ của năm học này tại trường; hãy đính chính học bạ đó.",
             "The pupil already has this school year's transcript here; correct that one.",
         ),
+        "enrolment-mismatch.title": (
+            "Học sinh không còn thuộc lớp này",
+            "The pupil is not enrolled in this class",
+        ),
+        "enrolment-mismatch.detail": (
+            "Học sinh không (còn) có tên trong lớp và khối của học bạ ở năm học này; "
+            "không thể ký.",
+            "The pupil is not (or no longer) enrolled in the transcript's class and "
+            "grade for its school year; it cannot be signed.",
+        ),
+        "not-homeroom-teacher.title": (
+            "Không phải giáo viên chủ nhiệm",
+            "Not the homeroom teacher",
+        ),
+        "not-homeroom-teacher.detail": (
+            "Chỉ giáo viên chủ nhiệm của lớp được ký học bạ này.",
+            "Only the class's homeroom teacher signs this transcript.",
+        ),
+        "signer-not-distinct.title": (
+            "Người ký phải khác nhau",
+            "The signers must be different people",
+        ),
+        "signer-not-distinct.detail": (
+            "Hiệu trưởng ký sau giáo viên chủ nhiệm và phải là người khác.",
+            "The principal signs after the homeroom teacher and must be someone else.",
+        ),
+        "class-exists.title": ("Lớp đã có", "Class already exists"),
+        "class-exists.detail": (
+            "Trường đã có lớp cùng tên trong năm học này.",
+            "The school already has a class of this name this school year.",
+        ),
+        "pupil-already-enrolled.title": (
+            "Học sinh đã có lớp",
+            "Pupil already enrolled",
+        ),
+        "pupil-already-enrolled.detail": (
+            "Học sinh đã có tên trong một lớp của năm học này; trường cũ cần rút "
+            "tên trước khi chuyển trường hoặc chuyển lớp.",
+            "The pupil is already enrolled in a class this school year; the school "
+            "must withdraw the enrolment before a transfer.",
+        ),
+        "enrolment-withdrawn.title": ("Đã rút tên", "Already withdrawn"),
+        "enrolment-withdrawn.detail": (
+            "Học sinh đã được rút tên khỏi lớp này; không có gì thay đổi.",
+            "The pupil was already withdrawn from this class; nothing was changed.",
+        ),
     }
 )
 
@@ -68,6 +114,30 @@ add_validation_messages(
         ),
         "A school year spans two consecutive years, e.g. 2025-2026.": (
             "Năm học gồm hai năm liên tiếp, ví dụ 2025-2026."
+        ),
+        "School years run from {first} to {last}.": (
+            "Năm học phải từ {first} đến {last}."
+        ),
+        "No pupil enrolled in this class and grade for this school year matches.": (
+            "Không có học sinh nào có tên trong lớp và khối này ở năm học này khớp."
+        ),
+        "The pupil is not enrolled in this class for this school year.": (
+            "Học sinh không có tên trong lớp này ở năm học này."
+        ),
+        "This school is registered for no grade.": (
+            "Trường chưa được đăng ký dạy khối lớp nào."
+        ),
+        "This school teaches grades {first} to {last}.": (
+            "Trường chỉ dạy từ lớp {first} đến lớp {last}."
+        ),
+        "Not a teacher of this school.": "Không phải giáo viên của trường.",
+        "Only these are assessed: {names}.": "Chỉ đánh giá các mục: {names}.",
+        "No pupil in the register matches this national id, name and birth date.": (
+            "Không có học sinh nào trong Cơ sở dữ liệu quốc gia về dân cư khớp "
+            "số định danh, họ tên và ngày sinh này."
+        ),
+        "A pupil born then is not of an age for grade {grade} in {year}.": (
+            "Học sinh sinh năm này không ở độ tuổi học lớp {grade} năm học {year}."
         ),
     }
 )

@@ -212,3 +212,19 @@ def test_verification_is_rate_limited(database_url):
     refused = limited.post("/api/v1/transcripts/verify", json={"credential": "x" * 20})
     assert_problem(refused, 429, "rate-limited")
     assert int(refused.headers["Retry-After"]) > 0
+
+
+def test_the_homeroom_proof_is_bound_to_the_subject(client, citizen):
+    """A school that re-signs a changed subject cannot keep the teacher's proof."""
+    transcript = demo_transcript(citizen)
+    payload = transcript.credential.split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims["credentialSubject"]["className"] = "6A9"
+    resigned = credentials.sign_credential(transcript.school_id, claims)
+    report = verify(client, resigned)
+    checks = {c["id"]: c for c in report["checks"]}
+    assert checks["cryptographic.signature"]["status"] == "success"
+    assert checks["cryptographic.homeroom_proof"]["status"] == "failure"
+    assert checks["cryptographic.homeroom_proof"]["problem"] == "INVALID_SIGNATURE"
+    assert report["verified"] is False
+    assert report["signed_content"] is None

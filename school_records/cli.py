@@ -1,0 +1,36 @@
+"""``flask schools …``: the education department's register of schools."""
+
+from __future__ import annotations
+
+import click
+import sqlalchemy as sa
+from flask.cli import AppGroup
+
+from app import audit
+from app.extensions import db
+from identity.models import Organisation
+from school_records import register
+
+schools_cli = AppGroup("schools", help="The register of schools.")
+
+
+@schools_cli.command("set-levels")
+@click.argument("code")
+@click.argument("first_grade", type=click.IntRange(1, 12))
+@click.argument("last_grade", type=click.IntRange(1, 12))
+def set_levels_command(code: str, first_grade: int, last_grade: int) -> None:
+    """Register the grades the school CODE teaches (THCS: 6 9; THPT: 10 12)."""
+    school = db.session.scalar(sa.select(Organisation).where(Organisation.code == code))
+    if school is None:
+        raise click.ClickException(f"No organisation has the code {code}.")
+    try:
+        register.set_levels(school.id, first_grade, last_grade)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    audit.record(
+        "school.levels_set",
+        "success",
+        details={"school": str(school.id), "grades": [first_grade, last_grade]},
+    )
+    db.session.commit()
+    click.echo(f"{school.name} teaches grades {first_grade} to {last_grade}.")
