@@ -8,7 +8,7 @@ A database that already holds two such transcripts stops the upgrade with their
 ids: the principal revokes the wrong one first.
 
 Revision ID: 98ccd88bbbef
-Revises: a3b4c5d6e7f8
+Revises: b8c9d0e1f2a3
 Create Date: 2026-12-06 00:56:11
 
 """
@@ -19,7 +19,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '98ccd88bbbef'
-down_revision = 'a3b4c5d6e7f8'
+down_revision = "b8c9d0e1f2a3"
 branch_labels = None
 depends_on = None
 
