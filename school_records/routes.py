@@ -18,7 +18,7 @@ from app.extensions import db, limiter
 from app.idempotency import idempotent
 from app.pagination import Page, PageArgsSchema, page_schema
 from health_book.services import resolve_subject
-from school_records import credentials, pdf, services, verification
+from school_records import credentials, keys, pdf, services, verification
 from school_records.models import StatusList, Transcript
 from school_records.resolver import DatabaseResolver
 from school_records.schemas import (
@@ -90,7 +90,7 @@ class SchoolTranscripts(MethodView):
     },
 )
 def school_jwks(school_id: uuid.UUID) -> Response:
-    response = jsonify(credentials.school_jwks(school_id))
+    response = jsonify(keys.school_jwks(school_id))
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
 
@@ -294,7 +294,7 @@ class Verify(MethodView):
         signed = verification.signed_content(report)
         return {
             "verified": report.verified,
-            "checks": [check.__dict__ for check in report.checks],
+            "checks": [check.as_dict() for check in report.checks],
             "summary": {
                 "subject_name": signed["pupil"]["name"],
                 "issuer_name": signed["school"]["name"],
