@@ -157,10 +157,14 @@ def build_credential(transcript: Transcript, teacher_name: str) -> dict[str, Any
 
 
 def sign_credential(school_id: uuid.UUID, credential: dict[str, Any]) -> str:
-    """Secure a credential as a JWT with the school's key."""
+    """Secure a credential as a JWT with the school's key, stamped ``iat``.
+
+    ``iat`` is taken once the key is held, so it is earlier than any retirement of
+    that key (see :func:`school_records.keys.rotate`).
+    """
     row, key = signing_key(school_id)
     header = {"alg": ALGORITHM, "kid": row.kid, "typ": "vc+jwt", "cty": "vc"}
-    return jwt.encode(header, credential, key)
+    return jwt.encode(header, {**credential, "iat": int(utcnow().timestamp())}, key)
 
 
 def encode_bits(bits: bytes) -> str:

@@ -1,8 +1,14 @@
-"""The schools' signing keys and the JWKS that publishes them.
+"""The schools' signing keys: one active key per school (and per homeroom teacher),
+created once and saved, rotated by ``flask schools rotate-keys``.
 
-Private keys are kept encrypted in ``school_keys``. Each published key says whose
-it is (``holder``: the school or a homeroom teacher) and whether it still signs
-(``status``, ``retired_at``), so a verifier can tell which key may sign what.
+Private keys are kept encrypted in ``school_keys``. A retired key is never used to
+sign again but stays in the school's JWKS, with its ``retired_at``, for as long as
+what it signed exists (a transcript is kept for life); the verifier accepts its
+signature only on what was issued before that instant.
+
+Two partial unique indexes allow one active key per school and per teacher, so
+two requests that both find none cannot both create one: the second waits for
+the first to commit and then uses its key.
 """
 
 from __future__ import annotations
@@ -13,8 +19,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from joserfc.jwk import ECKey
+from sqlalchemy.exc import IntegrityError
 
-from app import crypto
+from app import audit, crypto
+from app.db import begin_writing, utcnow
 from app.extensions import db
 from school_records.models import SchoolKey
 
@@ -37,10 +45,10 @@ def _active_query(
 
 
 def _active(school_id: uuid.UUID, holder_id: uuid.UUID | None) -> SchoolKey | None:
+    # FOR SHARE: a rotation (FOR UPDATE) waits until this signature is committed,
+    # so nothing signed with a key is dated after that key's retirement.
     return db.session.scalar(
-        _active_query(school_id, holder_id)
-        .order_by(SchoolKey.created_at.desc())
-        .limit(1)
+        _active_query(school_id, holder_id).with_for_update(read=True)
     )
 
 
@@ -65,18 +73,67 @@ def _new_row(school_id: uuid.UUID, holder_id: uuid.UUID | None) -> SchoolKey:
 
 
 def _create(school_id: uuid.UUID, holder_id: uuid.UUID | None) -> SchoolKey:
+    begin_writing(db.session)
+    found = _active(school_id, holder_id)
+    if found is not None:
+        return found
     row = _new_row(school_id, holder_id)
-    db.session.add(row)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:
+        # Another request created the key first; its row is committed by now.
+        found = _active(school_id, holder_id)
+        if found is None:  # pragma: no cover - the index admits no other cause
+            raise
+        return found
     return row
 
 
 def signing_key(
     school_id: uuid.UUID, holder_id: uuid.UUID | None = None
 ) -> tuple[SchoolKey, ECKey]:
-    """The active key of a school (or of one of its teachers), created on first use."""
+    """The active key of a school (or of one of its teachers), created on first use.
+
+    A created key is added to the request's transaction: whoever signs with it must
+    commit (a GET that signs a status list does), or nothing it signed is published.
+    """
     row = _active(school_id, holder_id) or _create(school_id, holder_id)
     return row, private_key(row)
+
+
+def rotate(school_id: uuid.UUID) -> SchoolKey:
+    """Retire every active key of the school and its teachers; add a new school key.
+
+    Teachers get new keys at their next homeroom signature. The instant of
+    retirement is taken once the old keys are locked, after every signature made
+    with them has committed.
+    """
+    begin_writing(db.session)
+    active = list(
+        db.session.scalars(
+            sa.select(SchoolKey)
+            .where(SchoolKey.school_id == school_id, SchoolKey.retired_at.is_(None))
+            .with_for_update()
+        )
+    )
+    now = utcnow()
+    for row in active:
+        row.retired_at = now
+    db.session.flush()
+    fresh = _new_row(school_id, None)
+    db.session.add(fresh)
+    db.session.flush()
+    audit.record(
+        "school.keys.rotated",
+        "success",
+        details={
+            "school": str(school_id),
+            "kid": fresh.kid,
+            "retired": [row.kid for row in active],
+        },
+    )
+    return fresh
 
 
 def _published(row: SchoolKey) -> dict[str, Any]:

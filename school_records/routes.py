@@ -104,9 +104,9 @@ def status_list(list_id: uuid.UUID) -> Response:
     found = db.session.get(StatusList, list_id)
     if found is None:
         raise NotFound()
-    response = Response(
-        credentials.status_list_credential(found), mimetype="application/vc+jwt"
-    )
+    signed = credentials.status_list_credential(found)
+    db.session.commit()  # a key made for this signature must be published with it
+    response = Response(signed, mimetype="application/vc+jwt")
     response.headers["Cache-Control"] = (
         f"public, max-age={credentials.STATUS_TTL_MS // 1000}"
     )
