@@ -60,13 +60,11 @@ def origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-class NumericDate(fields.Integer):
-    """A JWT NumericDate: a whole number of seconds (no booleans, no strings)."""
+class StrictInteger(fields.Integer):
+    """A JSON integer (never ``"20"``, ``20.0`` or ``true``)."""
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(
-            strict=True, validate=validate.Range(min=0, max=_LAST_SECOND), **kwargs
-        )
+        super().__init__(strict=True, **kwargs)
 
     def _validated(self, value: Any) -> int:
         if isinstance(value, bool):
@@ -74,11 +72,11 @@ class NumericDate(fields.Integer):
         return super()._validated(value)
 
 
-class StrictInteger(NumericDate):
-    """A JSON integer (never ``"20"``, ``20.0`` or ``true``) within ``validate``."""
+class NumericDate(StrictInteger):
+    """A JWT NumericDate: whole seconds since 1970, up to the end of year 9999."""
 
     def __init__(self, **kwargs: Any) -> None:
-        fields.Integer.__init__(self, strict=True, **kwargs)
+        super().__init__(validate=validate.Range(min=0, max=_LAST_SECOND), **kwargs)
 
 
 def _text(maximum: int, **kwargs: Any) -> fields.String:

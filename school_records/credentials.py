@@ -25,6 +25,7 @@ from joserfc import jws, jwt
 from app.db import utcnow
 from app.extensions import db
 from identity.models import Citizen
+from school_records.claims import VC_CONTEXT
 from school_records.keys import ALGORITHM, signing_key
 from school_records.models import (
     STATUS_LIST_BITS,
@@ -33,7 +34,6 @@ from school_records.models import (
     Transcript,
 )
 
-VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 STATUS_TTL_MS = 300_000
 #: The largest decoded status list a verifier accepts (a gzip bomb stops here).
 MAX_STATUS_LIST_BYTES = 1 << 20

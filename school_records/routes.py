@@ -18,7 +18,7 @@ from app.extensions import db, limiter
 from app.idempotency import idempotent
 from app.pagination import Page, PageArgsSchema, page_schema
 from health_book.services import resolve_subject
-from school_records import credentials, keys, pdf, services, verification
+from school_records import credentials, keys, pdf, report, services, verification
 from school_records.models import StatusList, Transcript
 from school_records.resolver import DatabaseResolver
 from school_records.schemas import (
@@ -290,11 +290,11 @@ class Verify(MethodView):
             ):
                 raise NotFound()
             token = stored.credential
-        report = verification.verify(token, DatabaseResolver())
-        signed = verification.signed_content(report)
+        outcome = verification.verify(token, DatabaseResolver())
+        signed = report.signed_content(outcome)
         return {
-            "verified": report.verified,
-            "checks": [check.as_dict() for check in report.checks],
+            "verified": outcome.verified,
+            "checks": [check.as_dict() for check in outcome.checks],
             "summary": {
                 "subject_name": signed["pupil"]["name"],
                 "issuer_name": signed["school"]["name"],

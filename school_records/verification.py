@@ -36,16 +36,10 @@ from app.errors import flatten_messages
 from school_records import claims, credentials, jose
 from school_records import content as transcript_content
 from school_records.models import StatusPurpose
+from school_records.report import CRYPTOGRAPHIC, Check, Report
 
 #: How far ahead of this clock an issuance date may be (other clocks drift).
 CLOCK_SKEW = timedelta(minutes=5)
-_CRYPTOGRAPHIC = (
-    "cryptographic.parse",
-    "cryptographic.signature",
-    "cryptographic.claims",
-    "cryptographic.key_validity",
-    "cryptographic.homeroom_proof",
-)
 _LATER = (
     ("status", "status.revocation"),
     ("status", "status.suspension"),
@@ -94,57 +88,6 @@ class CachedResolver:
         return issuer in self.registry
 
 
-@dataclass
-class Check:
-    """One check of the report; ``message`` reads it out in the caller's language."""
-
-    phase: str
-    id: str
-    status: str  # success | failure | skipped
-    problem: str | None = None
-    detail: Any = None
-
-    @property
-    def message(self) -> str:
-        if self.status == "skipped":
-            return i18n.translate("verification.skipped")
-        if self.problem is None:
-            return i18n.translate(f"verification.{self.id}")
-        return i18n.translate(f"verification.{self.problem}")
-
-    def as_dict(self) -> dict[str, Any]:
-        """The check as the API reports it."""
-        return {
-            "phase": self.phase,
-            "id": self.id,
-            "status": self.status,
-            "problem": self.problem,
-            "detail": self.detail,
-            "message": self.message,
-        }
-
-
-@dataclass
-class Report:
-    """The phased verification report."""
-
-    checks: list[Check]
-    #: The credential's claims, once signed and validated; otherwise ``None``.
-    credential: dict[str, Any] | None = None
-
-    @property
-    def verified(self) -> bool:
-        return all(check.status == "success" for check in self.checks)
-
-    @property
-    def authentic(self) -> bool:
-        """Signed by a key in force, both signatures hold, every claim valid, by a
-        registered school: what it says is what that school said (it may since have
-        been revoked or suspended)."""
-        passed = {check.id for check in self.checks if check.status == "success"}
-        return {*_CRYPTOGRAPHIC, "trust.issuer_registered"} <= passed
-
-
 def _ok(check_id: str) -> Check:
     return Check(check_id.split(".")[0], check_id, "success")
 
@@ -155,7 +98,7 @@ def _fail(check_id: str, problem: str, detail: Any = None) -> Check:
 
 def _skipped_after(checks: list[Check]) -> Report:
     done = {check.id for check in checks}
-    rest = [c for c in _CRYPTOGRAPHIC if c not in done]
+    rest = [c for c in CRYPTOGRAPHIC if c not in done]
     return Report(
         checks
         + [Check("cryptographic", c, "skipped") for c in rest]
@@ -340,57 +283,3 @@ def verify(token: str, resolver: Resolver) -> Report:
             Check("semantic", "semantic.grades", "skipped"),
         ]
     return Report(checks, signed.payload)
-
-
-_CONTENT_KEYS = (
-    "subjects",
-    "conduct",
-    "learning_result",
-    "qualities",
-    "competences",
-    "overall",
-    "absences",
-    "promotion",
-    "award",
-    "homeroom_comment",
-)
-
-
-def signed_content(report: Report) -> dict[str, Any] | None:
-    """What the school signed, for a reader to compare with a paper copy — or
-    ``None`` unless the report is :attr:`~Report.authentic`.
-
-    A forger writes every byte of an unverified credential, so none of it (name,
-    grades, school) is handed back, not even labelled: on the province's own page a
-    claimed name reads as confirmed whatever the label says.
-    """
-    if not report.authentic or report.credential is None:
-        return None
-    credential = report.credential  # signed, and every claim validated
-    subject = credential["credentialSubject"]
-    issuer = credential["issuer"]
-    homeroom = credential["homeroomProof"]
-    principal = credential["principalSignature"]
-    return {
-        "credential_id": credential["id"],
-        "issued_at": credential["validFrom"],
-        "school": {"id": issuer["id"], "name": issuer["name"], "code": issuer["code"]},
-        "pupil": {"name": subject["name"], "birth_date": subject["birthDate"]},
-        "school_year": subject["schoolYear"],
-        "grade": subject["grade"],
-        "class_name": subject["className"],
-        "regulation": subject["regulation"],
-        **{key: subject[key] for key in _CONTENT_KEYS if key in subject},
-        "signers": [
-            {
-                "role": "homeroom_teacher",
-                "name": homeroom["signer"],
-                "signed_at": homeroom["created"],
-            },
-            {
-                "role": "principal",
-                "name": principal["signer"],
-                "signed_at": principal["created"] or credential["validFrom"],
-            },
-        ],
-    }

@@ -22,6 +22,7 @@ from app.db import utcnow
 from app.extensions import db
 from school_records import credentials, keys, verification
 from school_records.models import SchoolKey, Transcript
+from school_records.report import Report, signed_content
 from school_records.resolver import DatabaseResolver
 from tests.conftest import LiveServer
 from tests.school_records.helpers import SCHOOL, demo_transcript
@@ -37,7 +38,7 @@ def payload(token: str) -> dict[str, Any]:
     return json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
 
 
-def problems(report: verification.Report) -> set[str | None]:
+def problems(report: Report) -> set[str | None]:
     return {c.problem for c in report.checks if c.status == "failure"}
 
 
@@ -211,7 +212,7 @@ def test_rotation_end_to_end(app, client, citizen, school):
     for resolver in (DatabaseResolver(), offline):
         report = verification.verify(forged, resolver)
         assert problems(report) == {"KEY_RETIRED"}
-        assert verification.signed_content(report) is None
+        assert signed_content(report) is None
 
 
 def test_a_key_retired_yesterday_does_not_verify_a_credential_signed_today(
