@@ -84,6 +84,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(vneid_cli)
     app.cli.add_command(schools_cli)
     app.cli.add_command(consent_cli)
+    app.cli.add_command(schools_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(seed_bulk_command)

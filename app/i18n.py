@@ -186,6 +186,8 @@ VALIDATION_VI: Final[dict[str, str]] = {
     "Must be one of: {choices}.": "Phải là một trong: {choices}.",
     "Choose one of: {choices}.": "Hãy chọn một trong: {choices}.",
     "Must be equal to {other}.": "Phải bằng {other}.",
+    "Length must be {equal}.": "Độ dài phải bằng {equal}.",
+    "Not a valid aware datetime.": "Không phải thời điểm có múi giờ hợp lệ.",
     "String does not match expected pattern.": "Chuỗi không đúng định dạng.",
     "The national id must be exactly 12 digits.": (
         "Số định danh cá nhân phải gồm đúng 12 chữ số."

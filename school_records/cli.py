@@ -1,4 +1,4 @@
-"""``flask schools …``: the education department's register of schools."""
+"""``flask schools …``: the education department's register of schools and their keys."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ from flask.cli import AppGroup
 
 from app import audit
 from app.extensions import db
-from identity.models import Organisation
-from school_records import register
+from identity.models import Organisation, OrganisationKind
+from school_records import keys, register
 
-schools_cli = AppGroup("schools", help="The register of schools.")
+schools_cli = AppGroup(
+    "schools", help="The register of schools and their signing keys."
+)
 
 
 @schools_cli.command("set-levels")
@@ -34,3 +36,22 @@ def set_levels_command(code: str, first_grade: int, last_grade: int) -> None:
     )
     db.session.commit()
     click.echo(f"{school.name} teaches grades {first_grade} to {last_grade}.")
+
+
+@schools_cli.command("rotate-keys")
+@click.option("--school", "code", help="Only this school (its official code).")
+def rotate_keys_command(code: str | None) -> None:
+    """Give schools new signing keys; retired keys stay published to verify what
+    they signed before, and sign nothing after."""
+    query = sa.select(Organisation).where(Organisation.kind == OrganisationKind.SCHOOL)
+    if code is None:
+        query = query.where(Organisation.deregistered_at.is_(None))
+    else:
+        query = query.where(Organisation.code == code)
+    schools = list(db.session.scalars(query.order_by(Organisation.code)))
+    if code is not None and not schools:
+        raise click.ClickException(f"No school has the code {code}.")
+    fresh = [(school, keys.rotate(school.id)) for school in schools]
+    db.session.commit()
+    for school, row in fresh:
+        click.echo(f"{school.code} {school.name}: new active key {row.kid}")

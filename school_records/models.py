@@ -212,6 +212,24 @@ class SchoolKey(Base):
     """An ES256 key of a school (``holder_id`` empty) or of one of its teachers."""
 
     __tablename__ = "school_keys"
+    # One active key per school and per teacher: concurrent first uses create one.
+    __table_args__ = (
+        sa.Index(
+            "uq_school_keys_active_school",
+            "school_id",
+            unique=True,
+            sqlite_where=sa.text("holder_id IS NULL AND retired_at IS NULL"),
+            postgresql_where=sa.text("holder_id IS NULL AND retired_at IS NULL"),
+        ),
+        sa.Index(
+            "uq_school_keys_active_holder",
+            "school_id",
+            "holder_id",
+            unique=True,
+            sqlite_where=sa.text("holder_id IS NOT NULL AND retired_at IS NULL"),
+            postgresql_where=sa.text("holder_id IS NOT NULL AND retired_at IS NULL"),
+        ),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     school_id: Mapped[uuid.UUID] = mapped_column(

@@ -122,8 +122,16 @@ class CheckSchema(ma.Schema):
     status = fields.String(
         required=True, metadata={"description": "success | failure | skipped"}
     )
-    problem = fields.String(allow_none=True)
-    detail = fields.Raw(allow_none=True)
+    problem = fields.String(
+        allow_none=True,
+        metadata={"description": "Stable code, e.g. INVALID_SIGNATURE, KEY_RETIRED"},
+    )
+    detail = fields.Raw(
+        allow_none=True, metadata={"description": "Field path -> messages, if any"}
+    )
+    message = fields.String(
+        required=True, metadata={"description": "The outcome, for a person to read"}
+    )
 
 
 def _score(description: str) -> fields.Raw:

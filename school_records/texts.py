@@ -69,6 +69,113 @@ add_messages(
     }
 )
 
+#: What each check of the verifier says: ``verification.<check id>`` when it passed,
+#: ``verification.<PROBLEM>`` when it failed.
+add_messages(
+    {
+        "verification.skipped": (
+            "Chưa kiểm tra: một bước trước đó không đạt.",
+            "Not checked: an earlier check failed.",
+        ),
+        "verification.cryptographic.parse": (
+            "Đọc được học bạ số.",
+            "The credential can be read.",
+        ),
+        "verification.cryptographic.signature": (
+            "Chữ ký của nhà trường hợp lệ.",
+            "The school's signature holds.",
+        ),
+        "verification.cryptographic.claims": (
+            "Dữ liệu của học bạ đúng định dạng.",
+            "The credential's data is in the expected form.",
+        ),
+        "verification.cryptographic.key_validity": (
+            "Khóa ký còn hiệu lực khi học bạ được cấp.",
+            "The signing key was in force when the transcript was issued.",
+        ),
+        "verification.cryptographic.homeroom_proof": (
+            "Chữ ký của giáo viên chủ nhiệm hợp lệ.",
+            "The homeroom teacher's signature holds.",
+        ),
+        "verification.status.revocation": (
+            "Học bạ chưa bị thu hồi.",
+            "The transcript has not been revoked.",
+        ),
+        "verification.status.suspension": (
+            "Học bạ không bị tạm đình chỉ.",
+            "The transcript is not suspended.",
+        ),
+        "verification.trust.issuer_registered": (
+            "Nơi cấp là trường học có trong danh mục.",
+            "The issuer is a registered school.",
+        ),
+        "verification.semantic.grades": (
+            "Điểm số và kết quả khớp nhau.",
+            "The grades and results add up.",
+        ),
+        "verification.MALFORMED": (
+            "Đây không phải là học bạ số đọc được.",
+            "This is not a readable digital transcript.",
+        ),
+        "verification.INVALID_SIGNATURE": (
+            "Chữ ký không hợp lệ: học bạ đã bị sửa hoặc không do trường này ký.",
+            "The signature does not hold: the transcript was altered or not signed by this school.",
+        ),
+        "verification.MALFORMED_VALUE": (
+            "Dữ liệu của học bạ không đúng định dạng.",
+            "The credential's data is not in the expected form.",
+        ),
+        "verification.CREDENTIAL_NOT_YET_VALID": (
+            "Học bạ ghi ngày cấp ở tương lai.",
+            "The transcript is dated in the future.",
+        ),
+        "verification.KEY_RETIRED": (
+            "Học bạ được ký bằng khóa đã ngừng sử dụng trước ngày cấp.",
+            "The transcript was signed with a key retired before its issue date.",
+        ),
+        "verification.STATUS_LIST_NOT_FOUND": (
+            "Không tìm thấy danh sách trạng thái; chưa rõ học bạ còn hiệu lực hay không.",
+            "The status list cannot be found; whether the transcript is in force is unknown.",
+        ),
+        "verification.STATUS_LIST_SIGNATURE_ERROR": (
+            "Chữ ký của danh sách trạng thái không hợp lệ.",
+            "The status list's signature does not hold.",
+        ),
+        "verification.STATUS_LIST_MALFORMED": (
+            "Danh sách trạng thái không đúng định dạng.",
+            "The status list is not in the expected form.",
+        ),
+        "verification.STATUS_LIST_ISSUER_MISMATCH": (
+            "Danh sách trạng thái do nơi khác cấp.",
+            "The status list was issued by someone else.",
+        ),
+        "verification.STATUS_PURPOSE_MISMATCH": (
+            "Danh sách trạng thái dùng cho mục đích khác.",
+            "The status list serves another purpose.",
+        ),
+        "verification.STATUS_INDEX_OUT_OF_RANGE": (
+            "Vị trí trạng thái nằm ngoài danh sách.",
+            "The status position is outside the list.",
+        ),
+        "verification.CREDENTIAL_REVOKED": (
+            "Học bạ đã bị thu hồi.",
+            "The transcript has been revoked.",
+        ),
+        "verification.CREDENTIAL_SUSPENDED": (
+            "Học bạ đang bị tạm đình chỉ.",
+            "The transcript is suspended.",
+        ),
+        "verification.ISSUER_NOT_REGISTERED": (
+            "Nơi cấp không phải trường học có trong danh mục.",
+            "The issuer is not a registered school.",
+        ),
+        "verification.GRADES_INCONSISTENT": (
+            "Điểm số và kết quả không khớp nhau.",
+            "The grades and results do not add up.",
+        ),
+    }
+)
+
 add_validation_messages(
     {
         "Scores have at most one decimal place (10-point scale).": (
@@ -138,6 +245,24 @@ add_validation_messages(
         ),
         "A pupil born then is not of an age for grade {grade} in {year}.": (
             "Học sinh sinh năm này không ở độ tuổi học lớp {grade} năm học {year}."
+        ),
+        "Not an http(s) URL without query or fragment.": (
+            "Không phải địa chỉ http(s) không kèm truy vấn hay phân đoạn."
+        ),
+        "Must be on the issuer's own site.": "Phải thuộc trang của chính nơi cấp.",
+        "Must name the entry's list and index.": (
+            "Phải ghi đúng danh sách và vị trí của mục này."
+        ),
+        "Needs one revocation and one suspension entry.": (
+            "Cần đúng một mục thu hồi và một mục tạm đình chỉ."
+        ),
+        "Must name a key in the issuer's JWKS.": (
+            "Phải chỉ tới một khóa trong JWKS của nơi cấp."
+        ),
+        "Must be the regulation of the grade.": "Phải là quy định áp dụng cho khối lớp.",
+        "Must start with {value}.": "Phải bắt đầu bằng {value}.",
+        "A retired key gives its retired_at, an active one none.": (
+            "Khóa đã ngừng dùng phải ghi retired_at, khóa đang dùng thì không."
         ),
     }
 )

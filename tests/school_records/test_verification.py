@@ -6,6 +6,7 @@ import base64
 import json
 
 import pytest
+from joserfc import jws
 
 from app.db import utcnow
 from app.extensions import db
@@ -120,7 +121,16 @@ def test_inconsistent_grades_fail_the_semantic_phase(app, citizen):
     transcript = demo_transcript(citizen)
     credential = credentials.build_credential(transcript, "Lê Văn Dũng")
     credential["credentialSubject"]["learning_result"]["year"] = "Chưa đạt"
-    # Signed by the school itself, so only the grade arithmetic can catch it.
+    # Signed by the teacher and the school themselves, so only the grade
+    # arithmetic can catch it.
+    row, key = credentials.signing_key(
+        transcript.school_id, transcript.homeroom_teacher_id
+    )
+    credential["homeroomProof"]["jws"] = jws.serialize_compact(
+        {"alg": "ES256", "kid": row.kid, "typ": "hocba-homeroom+jws"},
+        credentials.canonical(credential["credentialSubject"]),
+        key,
+    )
     token = credentials.sign_credential(transcript.school_id, credential)
     report = verification.verify(token, DatabaseResolver())
     problems = {c.problem for c in report.checks if c.status == "failure"}
