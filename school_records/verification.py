@@ -25,6 +25,7 @@ from joserfc import jws, jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
+from app import json_body
 from school_records import content as transcript_content
 from school_records.credentials import bit_at, canonical, decode_bits
 
@@ -103,7 +104,8 @@ def _b64(part: str) -> bytes:
 def _claims(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """Header and payload of a JWT, unverified (the phases verify them)."""
     header_b64, payload_b64, _ = token.split(".")
-    return json.loads(_b64(header_b64)), json.loads(_b64(payload_b64))
+    # Bounded: a header nested a thousand deep is malformed, not a server error.
+    return json_body.loads(_b64(header_b64)), json_body.loads(_b64(payload_b64))
 
 
 def _issuer(credential: dict[str, Any]) -> str:
