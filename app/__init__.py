@@ -18,7 +18,6 @@ from app.config import (
 from app.converters import SubjectConverter
 from app.errors import ProblemApi
 from app.extensions import db, jwt, limiter, migrate
-from app.fields import use_strict_query_parser
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -27,7 +26,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     :param config: overrides applied last (tests pass the database URL and keys).
     """
     app = Flask(__name__, instance_relative_config=True)
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Vietnamese as UTF-8
     app.config.from_mapping(load_config(app.instance_path))
     app.config.from_prefixed_env("CONGDAN")
     app.config.update(config or {})
@@ -38,7 +36,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _apply_engine_options(app)
 
     _import_models()
-    use_strict_query_parser()
     api = _register_extensions(app)
     _register_blueprints(api)
     _register_commands(app)
@@ -55,12 +52,16 @@ def _apply_engine_options(app: Flask) -> None:
 def _register_extensions(app: Flask) -> ProblemApi:
     from app.auth import init_auth
     from app.db import init_sqlite_writes
+    from app.json_body import init_json_body
     from app.request_id import init_request_id
+    from app.request_text import init_request_text
     from app.security_headers import init_security_headers
     from app.signing import init_signing
     from identity.vneid.server import init_provider
 
     init_request_id(app)
+    init_json_body(app)  # after the request id: its problems carry it
+    init_request_text(app)
     init_security_headers(app)
     db.init_app(app)
     init_sqlite_writes(app, lambda: db.session)  # looked up per request (tests swap it)

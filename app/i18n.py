@@ -200,7 +200,6 @@ VALIDATION_VI: Final[dict[str, str]] = {
         "Hai chữ số năm sinh không khớp với ngày sinh."
     ),
     "Not a valid Vietnamese phone number.": "Không phải số điện thoại Việt Nam hợp lệ.",
-    "The birth date cannot be in the future.": "Ngày sinh không được ở tương lai.",
     "No citizen in the register matches.": (
         "Không có công dân nào trong Cơ sở dữ liệu quốc gia về dân cư khớp."
     ),

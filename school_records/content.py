@@ -15,7 +15,7 @@ from typing import Any, Final
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from app.fields import WholeNumber
+from app.fields import Code, FreeForm, Text, WholeNumber
 from school_records import grading
 from school_records.grading import Comment, Level
 
@@ -91,25 +91,21 @@ class ScoredSemesterSchema(ma.Schema):
 
 
 class CommentSemesterSchema(ma.Schema):
-    result = fields.String(required=True, validate=validate.OneOf(TT22_COMMENTS))
+    result = Text(required=True, validate=validate.OneOf(TT22_COMMENTS))
 
 
 class Tt22SubjectSchema(ma.Schema):
-    code = fields.String(required=True, validate=validate.Length(min=1, max=20))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    assessment = fields.String(
-        required=True, validate=validate.OneOf(["scored", "comment"])
-    )
+    code = Code(required=True, validate=validate.Length(min=1, max=20))
+    name = Text(required=True, validate=validate.Length(min=1, max=100))
+    assessment = Code(required=True, validate=validate.OneOf(["scored", "comment"]))
     periods_per_year = WholeNumber(
         load_default=None, validate=validate.Range(min=1, max=400)
     )
-    semester1 = fields.Dict(required=True)
-    semester2 = fields.Dict(required=True)
+    semester1 = FreeForm(max_keys=10, max_depth=2, required=True)
+    semester2 = FreeForm(max_keys=10, max_depth=2, required=True)
     year_average = _score_field(load_default=None)
-    year_result = fields.String(
-        load_default=None, validate=validate.OneOf(TT22_COMMENTS)
-    )
-    comment = fields.String(load_default=None, validate=validate.Length(max=500))
+    year_result = Text(load_default=None, validate=validate.OneOf(TT22_COMMENTS))
+    comment = Text(load_default=None, multiline=True, validate=validate.Length(max=500))
 
     @ma.validates_schema(skip_on_field_errors=True)
     def _by_assessment(self, data: dict[str, Any], **_: Any) -> None:
@@ -138,9 +134,9 @@ class Tt22SubjectSchema(ma.Schema):
 
 
 class PeriodLevelsSchema(ma.Schema):
-    semester1 = fields.String(required=True, validate=validate.OneOf(TT22_LEVELS))
-    semester2 = fields.String(required=True, validate=validate.OneOf(TT22_LEVELS))
-    year = fields.String(required=True, validate=validate.OneOf(TT22_LEVELS))
+    semester1 = Text(required=True, validate=validate.OneOf(TT22_LEVELS))
+    semester2 = Text(required=True, validate=validate.OneOf(TT22_LEVELS))
+    year = Text(required=True, validate=validate.OneOf(TT22_LEVELS))
 
 
 class AbsencesSchema(ma.Schema):
@@ -150,12 +146,10 @@ class AbsencesSchema(ma.Schema):
 
 class _CommonSchema(ma.Schema):
     absences = fields.Nested(AbsencesSchema, required=True)
-    promotion = fields.String(required=True, validate=validate.OneOf(PROMOTIONS))
-    award = fields.String(
-        load_default=None, allow_none=True, validate=validate.OneOf(AWARDS)
-    )
-    homeroom_comment = fields.String(
-        load_default=None, validate=validate.Length(max=2000)
+    promotion = Text(required=True, validate=validate.OneOf(PROMOTIONS))
+    award = Text(load_default=None, allow_none=True, validate=validate.OneOf(AWARDS))
+    homeroom_comment = Text(
+        load_default=None, multiline=True, validate=validate.Length(max=2000)
     )
 
 
@@ -200,15 +194,15 @@ class _AssessedLevels(fields.Dict):
 
 
 class Tt27SemesterSchema(ma.Schema):
-    level = fields.String(required=True, validate=validate.OneOf(TT27_SUBJECT_LEVELS))
+    level = Text(required=True, validate=validate.OneOf(TT27_SUBJECT_LEVELS))
     score = WholeNumber(
         load_default=None, allow_none=True, validate=validate.Range(min=1, max=10)
     )
 
 
 class Tt27SubjectSchema(ma.Schema):
-    code = fields.String(required=True, validate=validate.Length(min=1, max=20))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    code = Code(required=True, validate=validate.Length(min=1, max=20))
+    name = Text(required=True, validate=validate.Length(min=1, max=100))
     semester1 = fields.Nested(Tt27SemesterSchema, required=True)
     semester2 = fields.Nested(Tt27SemesterSchema, required=True)
 
@@ -223,7 +217,7 @@ class Tt27ContentSchema(_CommonSchema):
     )
     qualities = _AssessedLevels(TT27_QUALITIES, required=True)
     competences = _AssessedLevels(TT27_COMPETENCES, required=True)
-    overall = fields.String(required=True, validate=validate.OneOf(TT27_OVERALL))
+    overall = Text(required=True, validate=validate.OneOf(TT27_OVERALL))
 
 
 def _strings(node: Any, path: str = "") -> list[tuple[str, str]]:

@@ -6,9 +6,9 @@ import uuid
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from app.auth import BEARER, auth_required, current_actor
+from app.blueprint import Blueprint
 from app.errors import NotFound
 from app.extensions import db
 from app.idempotency import idempotent

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from app.fields import WholeNumber
+from app.date_fields import Date
+from app.fields import Code, Text, WholeNumber
 from app.pagination import PageArgsSchema
 
 #: The register and transcripts start with the school year 2000-2001.
@@ -32,9 +33,9 @@ def validate_school_year(value: str) -> None:
         )
 
 
-def school_year_field(**kwargs: Any) -> fields.String:
+def school_year_field(**kwargs: Any) -> Code:
     """A school year such as ``2025-2026``, checked by :func:`validate_school_year`."""
-    return fields.String(
+    return Code(
         validate=validate_school_year,
         metadata={"example": "2025-2026", "pattern": r"^[0-9]{4}-[0-9]{4}$"},
         **kwargs,
@@ -53,7 +54,7 @@ class SchoolClassCreateSchema(ma.Schema):
     """A new class: its year, name, grade and homeroom teacher."""
 
     school_year = school_year_field(required=True)
-    name = fields.String(
+    name = Code(
         required=True,
         validate=validate.Length(min=1, max=20),
         metadata={"example": "6A1"},
@@ -92,17 +93,17 @@ class SchoolClassQueryArgsSchema(PageArgsSchema):
 class EnrolmentCreateSchema(ma.Schema):
     """The pupil, as the family's papers give them: all three must match the register."""
 
-    national_id = fields.String(
+    national_id = Code(
         required=True,
         validate=validate.Regexp(r"^[0-9]{12}$"),
         metadata={"example": "074215001234"},
     )
-    full_name = fields.String(
+    full_name = Text(
         required=True,
         validate=validate.Length(min=1, max=200),
         metadata={"example": "Trần Minh Khôi"},
     )
-    birth_date = fields.Date(required=True)
+    birth_date = Date(required=True, past=True)
 
 
 class EnrolmentSchema(ma.Schema):

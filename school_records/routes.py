@@ -8,10 +8,10 @@ from typing import Any
 
 from flask import Response, current_app, jsonify, render_template, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from app import i18n
 from app.auth import BEARER, auth_required, current_actor, step_up_required
+from app.blueprint import Blueprint
 from app.db import read_only
 from app.errors import NotFound
 from app.extensions import db, limiter

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from app.fields import WholeNumber
+from app.fields import Code, FreeForm, Text, WholeNumber
 from app.pagination import PageArgsSchema
 from school_records.models import TranscriptStatus
 from school_records.register_schemas import school_year_field
+
+#: A transcript's content: about 15 subjects of two semesters each, comments, and
+#: (grades 1-5) qualities and competences; never megabytes.
+CONTENT_BOUNDS: Final = {"max_keys": 20, "max_depth": 6, "max_bytes": 64 * 1024}
 
 
 class TranscriptCreateSchema(ma.Schema):
@@ -20,12 +24,13 @@ class TranscriptCreateSchema(ma.Schema):
     pupil_id = fields.UUID(required=True)
     school_year = school_year_field(required=True)
     grade = WholeNumber(required=True, validate=validate.Range(min=1, max=12))
-    class_name = fields.String(
+    class_name = Text(
         required=True,
         validate=validate.Length(min=1, max=20),
         metadata={"example": "6A1"},
     )
-    content = fields.Dict(
+    content = FreeForm(
+        **CONTENT_BOUNDS,
         required=True,
         metadata={
             "description": "Subjects, conduct, results… (Circular 22 or 27 by grade)"
@@ -36,8 +41,8 @@ class TranscriptCreateSchema(ma.Schema):
 class TranscriptUpdateSchema(ma.Schema):
     """A draft's new content."""
 
-    class_name = fields.String(validate=validate.Length(min=1, max=20))
-    content = fields.Dict(required=True)
+    class_name = Text(validate=validate.Length(min=1, max=20))
+    content = FreeForm(**CONTENT_BOUNDS, required=True)
 
 
 class TranscriptSchema(ma.Schema):
@@ -75,7 +80,9 @@ class TranscriptQueryArgsSchema(PageArgsSchema):
 class ReasonSchema(ma.Schema):
     """Why (required for revocation and suspension)."""
 
-    reason = fields.String(required=True, validate=validate.Length(min=3, max=500))
+    reason = Text(
+        required=True, multiline=True, validate=validate.Length(min=3, max=500)
+    )
 
 
 class CredentialSchema(ma.Schema):
@@ -91,13 +98,9 @@ class CredentialSchema(ma.Schema):
 class VerifyRequestSchema(ma.Schema):
     """A credential to verify, or (from a printed QR code) a transcript id and digest."""
 
-    credential = fields.String(
-        load_default=None, validate=validate.Length(min=10, max=100_000)
-    )
+    credential = Code(load_default=None, validate=validate.Length(min=10, max=100_000))
     transcript_id = fields.UUID(load_default=None)
-    digest = fields.String(
-        load_default=None, validate=validate.Regexp(r"^[0-9a-f]{64}$")
-    )
+    digest = Code(load_default=None, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
 
     @ma.validates_schema
     def _one_way(self, data: dict[str, Any], **_: Any) -> None:

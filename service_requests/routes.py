@@ -8,9 +8,9 @@ from typing import Any
 
 from flask import Response, jsonify, send_file
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from app.auth import BEARER, auth_required, current_actor
+from app.blueprint import Blueprint
 from app.etag import etagged
 from app.extensions import db
 from app.idempotency import idempotent
