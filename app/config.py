@@ -101,6 +101,8 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
         "PAGE_SIZE_DEFAULT": 20,
         "PAGE_SIZE_MAX": 100,
+        # Reverse proxies in front (nginx): their X-Forwarded-For/-Proto are trusted.
+        "PROXY_HOPS": 0,
     }
 
 
