@@ -17,8 +17,9 @@ threads = int(os.environ.get("THREADS", "4"))
 # Open connections per worker, arriving, kept alive or in flight.
 worker_connections = int(os.environ.get("WORKER_CONNECTIONS", "1000"))
 
-# A request's handling (not its arrival) may take this long before the worker is
-# restarted; a clean stop lets requests in flight finish for graceful_timeout.
+# A worker whose event loop has not checked in for this long is restarted (with
+# threads this bounds the loop, not a request's handling); a clean stop lets
+# requests in flight finish for graceful_timeout.
 timeout = 30
 graceful_timeout = 30
 # An idle kept-alive connection is closed after this many seconds.
