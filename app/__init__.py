@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import (
     check_disclosure,
@@ -34,6 +35,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     check_disclosure(app.config)
     derive_identity_settings(app.config, app.instance_path)
     _apply_engine_options(app)
+    _trust_proxies(app)
 
     _import_models()
     api = _register_extensions(app)
@@ -47,6 +49,18 @@ def _apply_engine_options(app: Flask) -> None:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
         options.setdefault("connect_args", {}).setdefault("connect_timeout", 5)
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Take the client's address and scheme from the proxies in front, if any.
+
+    Throttles, rate limits and the audit log key on the client's address; behind
+    nginx every request would otherwise come from 127.0.0.1. With no proxy
+    (the default) the headers are ignored, so a client cannot pick its address.
+    """
+    hops = int(app.config["PROXY_HOPS"])
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 
 def _register_extensions(app: Flask) -> ProblemApi:

@@ -105,6 +105,8 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "PAGE_SIZE_MAX": 100,
         # No aggregate shows a figure about fewer people (app.disclosure).
         "STATS_MIN_CELL": DEFAULT_MIN_CELL,
+        # Reverse proxies in front (nginx): their X-Forwarded-For/-Proto are trusted.
+        "PROXY_HOPS": 0,
     }
 
 

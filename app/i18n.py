@@ -89,6 +89,10 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "Yêu cầu này phải kèm tiêu đề If-Match.",
         "This request must carry an If-Match header.",
     ),
+    "request-timeout.detail": (
+        "Yêu cầu đến quá chậm nên máy chủ đã ngừng chờ. Vui lòng gửi lại.",
+        "The request arrived too slowly, so the server stopped waiting. Please send it again.",
+    ),
     "payload-too-large.title": ("Dữ liệu quá lớn", "Payload too large"),
     "payload-too-large.detail": (
         "Nội dung yêu cầu vượt quá giới hạn {limit} byte.",
