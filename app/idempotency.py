@@ -123,46 +123,57 @@ def _claim(caller: str, key: str, fingerprint: str) -> IdempotencyRecord | None:
     return record
 
 
+def respond_once(view: Callable[..., Response], *args: Any, **kwargs: Any) -> Response:
+    """Run ``view`` for this request unless its ``Idempotency-Key`` was seen.
+
+    The first request with a key runs the view and keeps its response; a retry with
+    the same key and body replays it, one with another body is refused.
+    """
+    key = request.headers.get(HEADER)
+    if key is None:
+        return view(*args, **kwargs)
+    key = key.strip().strip('"')
+    if not _KEY_FORMAT.match(key):
+        raise IdempotencyKeyInvalid()
+    caller = _caller()
+    if caller is None:
+        return view(*args, **kwargs)
+    fingerprint = _fingerprint()
+
+    existing = _find(caller, key)
+    if existing is not None and _is_expired(existing):
+        db.session.delete(existing)
+        db.session.flush()
+        existing = None
+    if existing is not None:
+        return _replay_or_refuse(existing, fingerprint)
+    record = _claim(caller, key, fingerprint)
+    if record is None:
+        winner = _find(caller, key)
+        if winner is None:  # the other request failed and released the key
+            raise IdempotencyKeyInUse(headers={"Retry-After": "1"})
+        return _replay_or_refuse(winner, fingerprint)
+
+    response = view(*args, **kwargs)
+    record.status_code = response.status_code
+    record.response_headers = {
+        name: response.headers[name]
+        for name in _REPLAYED_HEADERS
+        if name in response.headers
+    }
+    record.response_body = response.get_data()
+    db.session.commit()
+    return response
+
+
 def idempotent(view: Callable[..., Response]) -> Callable[..., Response]:
     """Honour ``Idempotency-Key`` on a creating POST (outermost decorator)."""
 
+    # The work is in respond_once, called per request: a decorator's body runs once,
+    # at import, where no test (and no mutation test) can see it.
     @functools.wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Response:
-        key = request.headers.get(HEADER)
-        if key is None:
-            return view(*args, **kwargs)
-        key = key.strip().strip('"')
-        if not _KEY_FORMAT.match(key):
-            raise IdempotencyKeyInvalid()
-        caller = _caller()
-        if caller is None:
-            return view(*args, **kwargs)
-        fingerprint = _fingerprint()
-
-        existing = _find(caller, key)
-        if existing is not None and _is_expired(existing):
-            db.session.delete(existing)
-            db.session.flush()
-            existing = None
-        if existing is not None:
-            return _replay_or_refuse(existing, fingerprint)
-        record = _claim(caller, key, fingerprint)
-        if record is None:
-            winner = _find(caller, key)
-            if winner is None:  # the other request failed and released the key
-                raise IdempotencyKeyInUse(headers={"Retry-After": "1"})
-            return _replay_or_refuse(winner, fingerprint)
-
-        response = view(*args, **kwargs)
-        record.status_code = response.status_code
-        record.response_headers = {
-            name: response.headers[name]
-            for name in _REPLAYED_HEADERS
-            if name in response.headers
-        }
-        record.response_body = response.get_data()
-        db.session.commit()
-        return response
+        return respond_once(view, *args, **kwargs)
 
     document = Blueprint.doc(
         parameters=[

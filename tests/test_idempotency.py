@@ -159,3 +159,26 @@ def test_same_key_from_the_same_citizen_for_another_organisation_is_independent(
     assert other.get_json()["id"] != first.get_json()["id"]
     assert other.get_json()["requester_org_id"] == str(hospital.id)
     assert first.get_json()["requester_org_id"] == str(clinic.id)
+
+
+def test_purge_deletes_records_past_their_day_and_keeps_the_rest(app, probe, as_an):
+    for key, national_id in (
+        ("stale-key", "079201654301"),
+        ("fresh-key", "079201654302"),
+    ):
+        body = dict(VALID_CITIZEN, national_id=national_id)
+        probe.post(
+            "/_probe/citizens", json=body, headers=as_an | {"Idempotency-Key": key}
+        )
+    db.session.execute(
+        sa.update(IdempotencyRecord)
+        .where(IdempotencyRecord.key == "stale-key")
+        .values(created_at=utcnow() - timedelta(hours=24, seconds=1))
+    )
+    db.session.commit()
+
+    result = app.test_cli_runner().invoke(args=["purge-expired"])
+
+    assert result.exit_code == 0, result.output
+    assert "Deleted 1 expired idempotency records" in result.output
+    assert db.session.scalars(sa.select(IdempotencyRecord.key)).all() == ["fresh-key"]
