@@ -38,12 +38,13 @@ browser:
 		echo "Installing Debian's chromium for the browser login test"; \
 		apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
-## Serve on 127.0.0.1:$(PORT) with the demo data (migrates and seeds first).
+## Serve on 127.0.0.1:$(PORT) with the demo data (migrates and seeds first);
+## gunicorn.conf.py: threaded workers that survive slow clients (README, "Serving").
 run: install fonts
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo
-	$(BIN)/gunicorn --workers $(WORKERS) --bind 127.0.0.1:$(PORT) \
-		--access-logfile - wsgi:app
+	$(BIN)/gunicorn --config gunicorn.conf.py --workers $(WORKERS) \
+		--bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
 
 ## Lint and type-check, then the whole suite on SQLite and again on PostgreSQL.
 test: install-dev fonts browser
@@ -87,7 +88,7 @@ fmt: install-dev
 migration: install-dev
 	$(BIN)/flask db migrate -m "$(m)"
 
-## Load benchmark: gunicorn with $(WORKERS) workers, wrk against every key endpoint,
+## Load benchmark: gunicorn (gunicorn.conf.py) with $(WORKERS) workers, wrk against every key endpoint,
 ## then the scale run on PostgreSQL (about 10k, then 1M health records).
 bench: install-dev
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }

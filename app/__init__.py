@@ -7,8 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import (
+    check_disclosure,
     check_production,
     derive_identity_settings,
     ensure_secret_key,
@@ -17,7 +19,6 @@ from app.config import (
 from app.converters import SubjectConverter
 from app.errors import ProblemApi
 from app.extensions import db, jwt, limiter, migrate
-from app.fields import use_strict_query_parser
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -26,17 +27,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     :param config: overrides applied last (tests pass the database URL and keys).
     """
     app = Flask(__name__, instance_relative_config=True)
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Vietnamese as UTF-8
     app.config.from_mapping(load_config(app.instance_path))
     app.config.from_prefixed_env("CONGDAN")
     app.config.update(config or {})
     ensure_secret_key(app.config, app.instance_path)
     check_production(app.config)
+    check_disclosure(app.config)
     derive_identity_settings(app.config, app.instance_path)
     _apply_engine_options(app)
+    _trust_proxies(app)
 
     _import_models()
-    use_strict_query_parser()
     api = _register_extensions(app)
     _register_blueprints(api)
     _register_commands(app)
@@ -50,15 +51,31 @@ def _apply_engine_options(app: Flask) -> None:
         options.setdefault("connect_args", {}).setdefault("connect_timeout", 5)
 
 
+def _trust_proxies(app: Flask) -> None:
+    """Take the client's address and scheme from the proxies in front, if any.
+
+    Throttles, rate limits and the audit log key on the client's address; behind
+    nginx every request would otherwise come from 127.0.0.1. With no proxy
+    (the default) the headers are ignored, so a client cannot pick its address.
+    """
+    hops = int(app.config["PROXY_HOPS"])
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+
+
 def _register_extensions(app: Flask) -> ProblemApi:
     from app.auth import init_auth
     from app.db import init_sqlite_writes
+    from app.json_body import init_json_body
     from app.request_id import init_request_id
+    from app.request_text import init_request_text
     from app.security_headers import init_security_headers
     from app.signing import init_signing
     from identity.vneid.server import init_provider
 
     init_request_id(app)
+    init_json_body(app)  # after the request id: its problems carry it
+    init_request_text(app)
     init_security_headers(app)
     db.init_app(app)
     init_sqlite_writes(app, lambda: db.session)  # looked up per request (tests swap it)
@@ -109,6 +126,7 @@ def _register_blueprints(api: ProblemApi) -> None:
     from identity.login.routes import callback_blp
     from identity.routes import blp as identity_blp
     from identity.vneid.routes import blp as vneid_blp
+    from school_records.register_routes import blp as school_register_blp
     from school_records.routes import blp as school_records_blp
     from school_records.routes import page_blp as verify_page_blp
     from service_requests.open311 import blp as open311_blp
@@ -124,6 +142,7 @@ def _register_blueprints(api: ProblemApi) -> None:
         consent_blp,
         health_book_blp,
         school_records_blp,
+        school_register_blp,
         verify_page_blp,
         service_requests_blp,
         open311_blp,

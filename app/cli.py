@@ -79,9 +79,12 @@ def register_commands(app: Flask) -> None:
     """Attach the commands to ``flask``."""
     from consent.cli import consent_cli
     from identity.vneid.cli import vneid_cli
+    from school_records.cli import schools_cli
 
     app.cli.add_command(vneid_cli)
+    app.cli.add_command(schools_cli)
     app.cli.add_command(consent_cli)
+    app.cli.add_command(schools_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(seed_bulk_command)

@@ -14,6 +14,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from app.disclosure import DEFAULT_MIN_CELL
+
 ENVIRONMENTS = ("development", "production", "testing")
 MIN_PRODUCTION_SECRET_LENGTH = 32
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
@@ -101,6 +103,10 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
         "PAGE_SIZE_DEFAULT": 20,
         "PAGE_SIZE_MAX": 100,
+        # No aggregate shows a figure about fewer people (app.disclosure).
+        "STATS_MIN_CELL": DEFAULT_MIN_CELL,
+        # Reverse proxies in front (nginx): their X-Forwarded-For/-Proto are trusted.
+        "PROXY_HOPS": 0,
     }
 
 
@@ -165,6 +171,15 @@ def derive_identity_settings(config: dict[str, Any], instance_path: str) -> None
     ensure_generated_secret(
         config, "VNEID_CLIENT_SECRET", instance_path, "vneid_client_secret"
     )
+
+
+def check_disclosure(config: dict[str, Any]) -> None:
+    """Refuse a small-cell threshold under which a figure could be about one person."""
+    k = config.get("STATS_MIN_CELL")
+    if isinstance(k, bool) or not isinstance(k, int) or k < 2:
+        raise ConfigurationError(
+            f"CONGDAN_STATS_MIN_CELL must be an integer of at least 2, got {k!r}"
+        )
 
 
 def check_production(config: dict[str, Any]) -> None:

@@ -25,30 +25,11 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.wrappers import Response as BaseResponse
 
 from app import i18n
-
-PROBLEM_TYPE_BASE = "https://congdan.binhduong.gov.vn/problems/"
-PROBLEM_MIMETYPE = "application/problem+json"
+from app.http_errors import PROBLEM_MIMETYPE as PROBLEM_MIMETYPE
+from app.http_errors import PROBLEM_TYPE_BASE as PROBLEM_TYPE_BASE
+from app.http_errors import slug_for
 
 log = logging.getLogger(__name__)
-
-#: Problem slug for plain HTTP errors that carry no slug of their own.
-_SLUG_BY_STATUS = {
-    400: "bad-request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not-found",
-    405: "method-not-allowed",
-    406: "not-acceptable",
-    409: "conflict",
-    412: "precondition-failed",
-    413: "payload-too-large",
-    415: "unsupported-media-type",
-    422: "validation-failed",
-    428: "precondition-required",
-    429: "rate-limited",
-    500: "internal-error",
-    503: "service-unavailable",
-}
 
 
 class Problem(HTTPException):
@@ -210,7 +191,7 @@ def render_http_exception(error: HTTPException) -> BaseResponse:
             headers=error.extra_headers,
             extra=error.extra,
         )
-    slug = _SLUG_BY_STATUS.get(status, f"http-{status}")
+    slug = slug_for(status)
     data: Mapping[str, Any] = getattr(error, "data", None) or {}
     headers = dict(data.get("headers") or {})
     errors = None

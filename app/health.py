@@ -8,9 +8,9 @@ import marshmallow as ma
 import sqlalchemy as sa
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.blueprint import Blueprint
 from app.errors import DatabaseUnavailable
 from app.extensions import db
 

@@ -89,6 +89,10 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "Yêu cầu này phải kèm tiêu đề If-Match.",
         "This request must carry an If-Match header.",
     ),
+    "request-timeout.detail": (
+        "Yêu cầu đến quá chậm nên máy chủ đã ngừng chờ. Vui lòng gửi lại.",
+        "The request arrived too slowly, so the server stopped waiting. Please send it again.",
+    ),
     "payload-too-large.title": ("Dữ liệu quá lớn", "Payload too large"),
     "payload-too-large.detail": (
         "Nội dung yêu cầu vượt quá giới hạn {limit} byte.",
@@ -186,6 +190,8 @@ VALIDATION_VI: Final[dict[str, str]] = {
     "Must be one of: {choices}.": "Phải là một trong: {choices}.",
     "Choose one of: {choices}.": "Hãy chọn một trong: {choices}.",
     "Must be equal to {other}.": "Phải bằng {other}.",
+    "Length must be {equal}.": "Độ dài phải bằng {equal}.",
+    "Not a valid aware datetime.": "Không phải thời điểm có múi giờ hợp lệ.",
     "String does not match expected pattern.": "Chuỗi không đúng định dạng.",
     "The national id must be exactly 12 digits.": (
         "Số định danh cá nhân phải gồm đúng 12 chữ số."
@@ -198,7 +204,6 @@ VALIDATION_VI: Final[dict[str, str]] = {
         "Hai chữ số năm sinh không khớp với ngày sinh."
     ),
     "Not a valid Vietnamese phone number.": "Không phải số điện thoại Việt Nam hợp lệ.",
-    "The birth date cannot be in the future.": "Ngày sinh không được ở tương lai.",
     "No citizen in the register matches.": (
         "Không có công dân nào trong Cơ sở dữ liệu quốc gia về dân cư khớp."
     ),

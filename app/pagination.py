@@ -23,7 +23,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from app.errors import ValidationFailed
 from app.extensions import db
-from app.fields import WholeNumber
+from app.fields import Code, WholeNumber
 
 T = TypeVar("T")
 
@@ -33,8 +33,9 @@ INVALID_CURSOR = "The cursor is malformed or was not issued by this list."
 class PageArgsSchema(ma.Schema):
     """Query arguments of every list endpoint."""
 
-    cursor = ma.fields.String(
+    cursor = Code(
         load_default=None,
+        validate=ma.validate.Length(max=1000),
         metadata={"description": "Opaque cursor from the previous page's next_cursor"},
     )
     limit = WholeNumber(

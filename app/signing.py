@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, current_app, jsonify
-from flask_smorest import Blueprint
 from joserfc import jwt
 
+from app.blueprint import Blueprint
 from app.keystore import KeyStore
 
 ALGORITHM = "ES256"

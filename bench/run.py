@@ -238,8 +238,9 @@ def _serving(env: dict[str, str], workers: int = WORKERS) -> Iterator[str]:
     base = f"http://127.0.0.1:{port}"
     env = {**env, "BASE_URL": base, "PORT": str(port)}
     server = subprocess.Popen(
-        [str(BIN / "gunicorn"), "--workers", str(workers), "--bind",
-         f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
+        [str(BIN / "gunicorn"), "--config", "gunicorn.conf.py", "--workers",
+         str(workers), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+         "wsgi:app"],
         cwd=ROOT,
         env=env,
     )  # fmt: skip
@@ -372,7 +373,8 @@ def main() -> int:
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     print(
-        f"\nCongDan load benchmark: gunicorn {WORKERS} sync workers, wrk 1 thread, "
+        f"\nCongDan load benchmark: gunicorn {WORKERS} workers × "
+        f"{os.environ.get('THREADS', '4')} threads, wrk 1 thread, "
         f"{CONNECTIONS} connections, {DURATION}s per endpoint, "
         f"{os.cpu_count()} CPUs, database {env['DATABASE_URL'].split(':')[0]}\n"
     )

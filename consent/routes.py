@@ -7,9 +7,9 @@ from typing import Any
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from app.auth import BEARER, auth_required, current_actor, step_up_required
+from app.blueprint import Blueprint
 from app.etag import etagged
 from app.extensions import db
 from app.idempotency import idempotent

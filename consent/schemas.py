@@ -6,7 +6,8 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from app.auth import current_actor
-from app.fields import WholeNumber
+from app.date_fields import Date, DateTime
+from app.fields import Boolean, Code, QueryFlag, Text, WholeNumber
 from app.pagination import PageArgsSchema
 from consent.models import (
     ArtefactStatus,
@@ -25,27 +26,27 @@ class ConsentRequestCreateSchema(ma.Schema):
     """What an organisation asks a citizen for."""
 
     subject_id = fields.UUID(load_default=None, metadata={"description": "Citizen id"})
-    national_id = fields.String(
+    national_id = Code(
         load_default=None,
-        validate=validate.Regexp(r"^\d{12}$"),
+        validate=validate.Regexp(r"^[0-9]{12}$"),
         metadata={"description": "Instead of subject_id: looked up and logged"},
     )
-    purpose = fields.String(required=True, validate=validate.OneOf(sorted(PURPOSES)))
+    purpose = Code(required=True, validate=validate.OneOf(sorted(PURPOSES)))
     categories = fields.List(
-        fields.String(validate=validate.OneOf([c.value for c in Category])),
+        Code(validate=validate.OneOf([c.value for c in Category])),
         required=True,
-        validate=validate.Length(min=1),
+        validate=validate.Length(min=1, max=len(Category)),
     )
-    data_from = fields.Date(required=True)
-    data_to = fields.Date(required=True)
-    valid_until = fields.AwareDateTime(required=True, default_timezone=None)
+    data_from = Date(required=True)
+    data_to = Date(required=True)
+    valid_until = DateTime(required=True)
     access_mode = fields.Enum(AccessMode, by_value=True, required=True)
     frequency_limit = WholeNumber(
         load_default=None, validate=validate.Range(min=1, max=1000)
     )
     frequency_unit = fields.Enum(FrequencyUnit, by_value=True, load_default=None)
-    include_sensitive = fields.Boolean(load_default=False)
-    note = fields.String(load_default=None, validate=validate.Length(max=500))
+    include_sensitive = Boolean(load_default=False)
+    note = Text(load_default=None, multiline=True, validate=validate.Length(max=500))
 
     @ma.validates_schema
     def _one_subject(self, data: dict[str, object], **_: object) -> None:
@@ -105,12 +106,13 @@ class ApprovalSchema(ma.Schema):
     """Optional narrowing: fewer categories, a shorter period or window."""
 
     categories = fields.List(
-        fields.String(validate=validate.OneOf([c.value for c in Category])),
+        Code(validate=validate.OneOf([c.value for c in Category])),
         load_default=None,
+        validate=validate.Length(max=len(Category)),
     )
-    data_from = fields.Date(load_default=None)
-    data_to = fields.Date(load_default=None)
-    valid_until = fields.AwareDateTime(load_default=None, default_timezone=None)
+    data_from = Date(load_default=None)
+    data_to = Date(load_default=None)
+    valid_until = DateTime(load_default=None)
 
 
 class StatusChangeSchema(ma.Schema):
@@ -155,7 +157,7 @@ class ArtefactQueryArgsSchema(PageArgsSchema):
 class RevocationSchema(ma.Schema):
     """Why the consent ends (optional)."""
 
-    reason = fields.String(load_default=None, validate=validate.Length(max=500))
+    reason = Text(load_default=None, multiline=True, validate=validate.Length(max=500))
 
 
 class ArtefactJwsSchema(ma.Schema):
@@ -169,9 +171,9 @@ class ShareCodeCreateSchema(ma.Schema):
     """What to share, for whom (me or a child I act for), and for how long."""
 
     categories = fields.List(
-        fields.String(validate=validate.OneOf([c.value for c in Category])),
+        Code(validate=validate.OneOf([c.value for c in Category])),
         required=True,
-        validate=validate.Length(min=1),
+        validate=validate.Length(min=1, max=len(Category)),
     )
     subject_id = fields.UUID(load_default=None)
     access_hours = WholeNumber(load_default=24, validate=validate.Range(min=1, max=720))
@@ -224,4 +226,4 @@ class NotificationPageSchema(ma.Schema):
 class NotificationQueryArgsSchema(PageArgsSchema):
     """Only unread ones, if asked."""
 
-    unread = fields.Boolean(load_default=False)
+    unread = QueryFlag(load_default=False)

@@ -16,9 +16,9 @@ UCUM_ERROR: Final = "Not a supported UCUM unit."
 
 #: Legacy card code: beneficiary group (2 letters), benefit level (1 to 5), province
 #: (2 digits), then the 10-digit social-insurance number (mã số BHXH).
-_BHYT_15 = re.compile(r"^[A-Z]{2}[1-5]\d{2}(\d{10})$")
-_BHYT_10 = re.compile(r"^(\d{10})$")
-_ICD10 = re.compile(r"^[A-Z]\d{2}(\.[0-9A-Z]{1,4})?$")
+_BHYT_15 = re.compile(r"^[A-Z]{2}[1-5][0-9]{2}([0-9]{10})$")
+_BHYT_10 = re.compile(r"^([0-9]{10})$")
+_ICD10 = re.compile(r"^[A-Z][0-9]{2}(\.[0-9A-Z]{1,4})?$")
 
 BLOOD_GROUPS: Final = ("A+", "A-", "B+", "B-", "AB+", "AB-", "O+", "O-")
 
@@ -34,7 +34,7 @@ UCUM_UNITS: Final = frozenset(
 #: ICD-10 blocks whose records are sensitive: HIV (B20 to B24, Z21), mental and
 #: behavioural disorders including substance use (F00 to F99), and chromosomal
 #: abnormalities (Q90 to Q99, genetics).
-_SENSITIVE = re.compile(r"^(B2[0-4]|Z21|F\d{2}|Q9\d)")
+_SENSITIVE = re.compile(r"^(B2[0-4]|Z21|F[0-9]{2}|Q9[0-9])")
 
 
 def normalise_bhyt(raw: str) -> str:

@@ -11,9 +11,9 @@ from typing import Any
 
 from flask import Response, jsonify
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from app.auth import BEARER, auth_required, current_actor, step_up_required
+from app.blueprint import Blueprint
 from app.errors import NotFound
 from app.extensions import db
 from app.idempotency import idempotent

@@ -7,7 +7,16 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from app.fields import DecimalString, WholeNumber, between
+from app.date_fields import Date, DateTime
+from app.fields import (
+    Boolean,
+    Code,
+    DecimalString,
+    QueryFlag,
+    Text,
+    WholeNumber,
+    between,
+)
 from app.pagination import PageArgsSchema
 from health_book import coding
 from health_book.models import (
@@ -21,6 +30,8 @@ from health_book.models import (
 )
 
 _TEXT = validate.Length(min=1, max=500)
+#: What the Numeric(12, 4) columns of observations hold.
+_MEASURE = between("-99999999.9999", "99999999.9999")
 
 
 def _icd10(value: str) -> None:
@@ -35,21 +46,21 @@ class RecordSchema(ma.Schema):
     citizen_id = fields.UUID(dump_only=True)
     clinic_id = fields.UUID(dump_only=True)
     author_id = fields.UUID(dump_only=True)
-    record_date = fields.Date(required=True)
+    record_date = Date(required=True)
     created_at = fields.DateTime(dump_only=True)
     supersedes_id = fields.UUID(dump_only=True, allow_none=True)
     superseded_at = fields.DateTime(dump_only=True, allow_none=True)
     hidden = fields.Function(
         lambda r: r.hidden_at is not None, dump_only=True, metadata={"type": "boolean"}
     )
-    sensitive = fields.Boolean(load_default=False)
+    sensitive = Boolean(load_default=False)
     correction_reason = fields.String(dump_only=True, allow_none=True)
 
 
 class ProfileSchema(RecordSchema):
     """Blood group, height, weight and the BHYT card (normalised to 10 digits)."""
 
-    blood_group = fields.String(
+    blood_group = Code(
         load_default=None, allow_none=True, validate=validate.OneOf(coding.BLOOD_GROUPS)
     )
     height_cm = DecimalString(
@@ -58,14 +69,14 @@ class ProfileSchema(RecordSchema):
     weight_kg = DecimalString(
         load_default=None, allow_none=True, validate=between("0.5", "400")
     )
-    bhyt_number = fields.String(
+    bhyt_number = Code(
         load_default=None,
         allow_none=True,
         metadata={"description": "15-character card code or 10-digit number"},
     )
-    bhyt_valid_from = fields.Date(load_default=None, allow_none=True)
-    bhyt_valid_to = fields.Date(load_default=None, allow_none=True)
-    primary_care_facility = fields.String(
+    bhyt_valid_from = Date(load_default=None, allow_none=True)
+    bhyt_valid_to = Date(load_default=None, allow_none=True)
+    primary_care_facility = Text(
         load_default=None, allow_none=True, validate=validate.Length(max=255)
     )
 
@@ -87,37 +98,36 @@ class ProfileSchema(RecordSchema):
 class AllergySchema(RecordSchema):
     """An allergy or intolerance."""
 
-    substance = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    substance = Text(required=True, validate=validate.Length(min=1, max=255))
     category = fields.Enum(AllergyCategory, by_value=True, required=True)
     criticality = fields.Enum(Criticality, by_value=True, required=True)
-    reaction = fields.String(
-        load_default=None, allow_none=True, validate=validate.Length(max=500)
+    reaction = Text(
+        load_default=None,
+        allow_none=True,
+        multiline=True,
+        validate=validate.Length(max=500),
     )
 
 
 class ConditionSchema(RecordSchema):
     """A diagnosis, coded in ICD-10."""
 
-    icd10_code = fields.String(
-        required=True, validate=_icd10, metadata={"example": "I10"}
-    )
-    description = fields.String(required=True, validate=_TEXT)
+    icd10_code = Code(required=True, validate=_icd10, metadata={"example": "I10"})
+    description = Text(required=True, validate=_TEXT)
     clinical_status = fields.Enum(ClinicalStatus, by_value=True, required=True)
 
 
 class ImmunizationSchema(RecordSchema):
     """A vaccine dose (``record_date`` is the day it was given)."""
 
-    vaccine_code = fields.String(
+    vaccine_code = Code(
         required=True,
         validate=validate.Length(min=1, max=20),
         metadata={"description": "CVX code"},
     )
-    vaccine_name = fields.String(
-        required=True, validate=validate.Length(min=1, max=255)
-    )
+    vaccine_name = Text(required=True, validate=validate.Length(min=1, max=255))
     dose_number = WholeNumber(required=True, validate=validate.Range(min=1, max=20))
-    lot_number = fields.String(
+    lot_number = Code(
         load_default=None, allow_none=True, validate=validate.Length(max=50)
     )
     programme = fields.Enum(Programme, by_value=True, required=True)
@@ -127,20 +137,27 @@ class EncounterSchema(RecordSchema):
     """A visit or stay (``record_date`` is the admission day)."""
 
     encounter_class = fields.Enum(EncounterClass, by_value=True, required=True)
-    admitted_at = fields.AwareDateTime(required=True, default_timezone=None)
-    discharged_at = fields.AwareDateTime(
-        load_default=None, allow_none=True, default_timezone=None
+    admitted_at = DateTime(required=True)
+    discharged_at = DateTime(load_default=None, allow_none=True)
+    reason = Text(required=True, multiline=True, validate=_TEXT)
+    diagnosis_code = Code(load_default=None, allow_none=True, validate=_icd10)
+    diagnosis_text = Text(
+        load_default=None,
+        allow_none=True,
+        multiline=True,
+        validate=validate.Length(max=500),
     )
-    reason = fields.String(required=True, validate=_TEXT)
-    diagnosis_code = fields.String(load_default=None, allow_none=True, validate=_icd10)
-    diagnosis_text = fields.String(
-        load_default=None, allow_none=True, validate=validate.Length(max=500)
+    treatment_summary = Text(
+        load_default=None,
+        allow_none=True,
+        multiline=True,
+        validate=validate.Length(max=10000),
     )
-    treatment_summary = fields.String(
-        load_default=None, allow_none=True, validate=validate.Length(max=10000)
-    )
-    follow_up = fields.String(
-        load_default=None, allow_none=True, validate=validate.Length(max=500)
+    follow_up = Text(
+        load_default=None,
+        allow_none=True,
+        multiline=True,
+        validate=validate.Length(max=500),
     )
 
     @ma.validates_schema(skip_on_field_errors=True)
@@ -154,14 +171,14 @@ class EncounterSchema(RecordSchema):
 class MedicationSchema(RecordSchema):
     """A prescription line."""
 
-    medication = fields.String(required=True, validate=validate.Length(min=1, max=255))
-    atc_code = fields.String(
+    medication = Text(required=True, validate=validate.Length(min=1, max=255))
+    atc_code = Code(
         load_default=None,
         allow_none=True,
-        validate=validate.Regexp(r"^[A-Z]\d{2}[A-Z]{2}\d{2}$"),
+        validate=validate.Regexp(r"^[A-Z][0-9]{2}[A-Z]{2}[0-9]{2}$"),
     )
-    dosage = fields.String(required=True, validate=_TEXT)
-    quantity = fields.String(
+    dosage = Text(required=True, multiline=True, validate=_TEXT)
+    quantity = Text(
         load_default=None, allow_none=True, validate=validate.Length(max=50)
     )
     duration_days = WholeNumber(
@@ -174,20 +191,22 @@ class ObservationSchema(RecordSchema):
     """A vital sign or laboratory result in a UCUM unit, with its reference range."""
 
     category = fields.Enum(ObservationCategory, by_value=True, required=True)
-    loinc_code = fields.String(
+    loinc_code = Code(
         required=True,
-        validate=validate.Regexp(r"^\d{1,7}-\d$"),
+        validate=validate.Regexp(r"^[0-9]{1,7}-[0-9]$"),
         metadata={"example": "718-7"},
     )
-    name = fields.String(required=True, validate=validate.Length(min=1, max=255))
-    value = DecimalString(required=True)
-    unit = fields.String(
+    name = Text(required=True, validate=validate.Length(min=1, max=255))
+    value = DecimalString(required=True, validate=_MEASURE)
+    unit = Code(
         required=True,
         validate=validate.OneOf(sorted(coding.UCUM_UNITS), error=coding.UCUM_ERROR),
     )
-    reference_low = DecimalString(load_default=None, allow_none=True)
-    reference_high = DecimalString(load_default=None, allow_none=True)
-    effective_at = fields.AwareDateTime(required=True, default_timezone=None)
+    reference_low = DecimalString(load_default=None, allow_none=True, validate=_MEASURE)
+    reference_high = DecimalString(
+        load_default=None, allow_none=True, validate=_MEASURE
+    )
+    effective_at = DateTime(required=True)
 
     @ma.validates_schema(skip_on_field_errors=True)
     def _range_order(self, data: dict[str, Any], **_: Any) -> None:
@@ -205,7 +224,7 @@ def correction_schema(schema: type[RecordSchema]) -> type[RecordSchema]:
         name,
         (schema,),
         {
-            "correction_reason": fields.String(required=True, validate=_TEXT),
+            "correction_reason": Text(required=True, multiline=True, validate=_TEXT),
             "__doc__": f"A corrected {schema.__name__.removesuffix('Schema').lower()} and why.",
         },
     )
@@ -214,8 +233,8 @@ def correction_schema(schema: type[RecordSchema]) -> type[RecordSchema]:
 class RecordQueryArgsSchema(PageArgsSchema):
     """Filter records by date (inclusive)."""
 
-    date_from = fields.Date(load_default=None, data_key="from")
-    date_to = fields.Date(load_default=None, data_key="to")
+    date_from = Date(load_default=None, data_key="from")
+    date_to = Date(load_default=None, data_key="to")
 
     @ma.validates_schema
     def _order(self, data: dict[str, Any], **_: Any) -> None:
@@ -251,7 +270,9 @@ class SummarySchema(ma.Schema):
 class EmergencyRequestSchema(ma.Schema):
     """Why the doctor needs emergency access."""
 
-    reason = fields.String(required=True, validate=validate.Length(min=10, max=500))
+    reason = Text(
+        required=True, multiline=True, validate=validate.Length(min=10, max=500)
+    )
 
 
 class EmergencyAccessSchema(ma.Schema):
@@ -272,20 +293,20 @@ class EmergencyAccessSchema(ma.Schema):
 class EmergencyQueryArgsSchema(PageArgsSchema):
     """Only those not yet reviewed, if asked."""
 
-    unreviewed = fields.Boolean(load_default=False)
+    unreviewed = QueryFlag(load_default=False)
 
 
 class ReviewSchema(ma.Schema):
     """The reviewer's finding."""
 
-    note = fields.String(required=True, validate=_TEXT)
+    note = Text(required=True, multiline=True, validate=_TEXT)
 
 
 class EmergencySummarySchema(ma.Schema):
     """What an emergency team needs first."""
 
     subject_id = fields.UUID(required=True)
-    blood_group = fields.String(allow_none=True)
+    blood_group = Code(allow_none=True)
     allergies = fields.List(fields.Nested(AllergySchema), required=True)
     active_conditions = fields.List(fields.Nested(ConditionSchema), required=True)
     current_medications = fields.List(fields.Nested(MedicationSchema), required=True)

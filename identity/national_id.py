@@ -39,7 +39,7 @@ PROVINCES: Final[dict[str, str]] = {
     "096": "Cà Mau",
 }  # fmt: skip
 
-_FORMAT: Final = re.compile(r"^\d{12}$")
+_FORMAT: Final = re.compile(r"^[0-9]{12}$")
 
 FORMAT_ERROR: Final = "The national id must be exactly 12 digits."
 PROVINCE_ERROR: Final = "Unknown province code {code}."

@@ -7,9 +7,9 @@ import uuid
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from app.auth import BEARER, auth_required, current_actor
+from app.blueprint import Blueprint
 from app.db import utcnow
 from app.etag import etagged
 from app.extensions import db

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Any
 
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from app.db import utcnow
-from app.fields import WholeNumber
+from app.date_fields import Date
+from app.fields import Code, Text, WholeNumber
 from app.pagination import PageArgsSchema
 from identity import national_id
 from identity.models import OrganisationKind, Role, Sector, Sex
 
-_PHONE = re.compile(r"^(?:\+84|84|0)([35789]\d{8})$")
+_PHONE = re.compile(r"^(?:\+84|84|0)([35789][0-9]{8})$")
 PHONE_ERROR = "Not a valid Vietnamese phone number."
-FUTURE_BIRTH_ERROR = "The birth date cannot be in the future."
 
 
 def normalise_phone(raw: str) -> str:
@@ -62,14 +60,14 @@ class CitizenSchema(ma.Schema):
 class CitizenRegistrationSchema(ma.Schema):
     """A person as the register records them; validates the national id's structure."""
 
-    national_id = fields.String(
+    national_id = Code(
         required=True, metadata={"example": "074095000101", "description": "CCCD"}
     )
-    full_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    birth_date = fields.Date(required=True)
+    full_name = Text(required=True, validate=validate.Length(min=1, max=200))
+    birth_date = Date(required=True, past=True)
     sex = fields.Enum(Sex, by_value=True, required=True)
-    address = fields.String(required=True, validate=validate.Length(min=1, max=500))
-    phone = fields.String(load_default=None, allow_none=True)
+    address = Text(required=True, validate=validate.Length(min=1, max=500))
+    phone = Code(load_default=None, allow_none=True)
     loa = WholeNumber(load_default=1, validate=validate.OneOf([1, 2]))
 
     @ma.validates("national_id")
@@ -82,11 +80,6 @@ class CitizenRegistrationSchema(ma.Schema):
     def _phone_format(self, value: str | None, **_: Any) -> None:
         if value:
             normalise_phone(value)
-
-    @ma.validates("birth_date")
-    def _birth_date_past(self, value: date, **_: Any) -> None:
-        if value > utcnow().date():
-            raise ma.ValidationError(FUTURE_BIRTH_ERROR)
 
     @ma.validates_schema(skip_on_field_errors=True)
     def _national_id_matches_person(self, data: dict[str, Any], **_: Any) -> None:
@@ -137,9 +130,7 @@ class OrganisationQueryArgsSchema(PageArgsSchema):
 class CitizenViewArgsSchema(ma.Schema):
     """How much identity data to read: ``basic`` or ``full`` (a separate consent)."""
 
-    view = fields.String(
-        load_default="basic", validate=validate.OneOf(["basic", "full"])
-    )
+    view = Code(load_default="basic", validate=validate.OneOf(["basic", "full"]))
 
 
 class CitizenIdentitySchema(ma.Schema):

@@ -33,7 +33,7 @@ ISSUER = "VNeID"
 SECRET_BITS = 160
 RECOVERY_CODE_COUNT = 10
 _PURPOSE = "totp-secret"
-_TOTP_FORMAT = re.compile(r"^\d{6}$")
+_TOTP_FORMAT = re.compile(r"^[0-9]{6}$")
 _RECOVERY_FORMAT = re.compile(r"^[0-9a-f]{5}-?[0-9a-f]{5}$")
 
 

@@ -15,7 +15,7 @@ from typing import Any, Final
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from app.fields import WholeNumber
+from app.fields import Code, FreeForm, Text, WholeNumber
 from school_records import grading
 from school_records.grading import Comment, Level
 
@@ -30,6 +30,21 @@ TT27_OVERALL: Final = [
     "Hoàn thành tốt",
     "Hoàn thành",
     "Chưa hoàn thành",
+]
+#: The five main qualities (phẩm chất chủ yếu) and the core competences (năng lực
+#: cốt lõi: three general, seven specific) a Circular 27 transcript assesses.
+TT27_QUALITIES: Final = ["Yêu nước", "Nhân ái", "Chăm chỉ", "Trung thực", "Trách nhiệm"]
+TT27_COMPETENCES: Final = [
+    "Tự chủ và tự học",
+    "Giao tiếp và hợp tác",
+    "Giải quyết vấn đề và sáng tạo",
+    "Ngôn ngữ",
+    "Tính toán",
+    "Khoa học",
+    "Công nghệ",
+    "Tin học",
+    "Thẩm mĩ",
+    "Thể chất",
 ]
 PROMOTIONS: Final = ["lên lớp", "ở lại lớp", "rèn luyện hè", "kiểm tra lại"]
 AWARDS: Final = [
@@ -55,7 +70,10 @@ def _score_field(**kwargs: Any) -> fields.Decimal:
     """A score on the 10-point scale with at most one decimal, kept exact."""
 
     def one_decimal(value: Decimal) -> None:
-        if value != value.quantize(grading.ONE_DECIMAL):
+        # Runs even when Range has refused the value: no quantize, which raises
+        # InvalidOperation for 1e30.
+        exponent = value.normalize().as_tuple().exponent
+        if not isinstance(exponent, int) or exponent < -1:
             raise ma.ValidationError(ONE_DECIMAL_ERROR)
 
     return fields.Decimal(
@@ -73,25 +91,21 @@ class ScoredSemesterSchema(ma.Schema):
 
 
 class CommentSemesterSchema(ma.Schema):
-    result = fields.String(required=True, validate=validate.OneOf(TT22_COMMENTS))
+    result = Text(required=True, validate=validate.OneOf(TT22_COMMENTS))
 
 
 class Tt22SubjectSchema(ma.Schema):
-    code = fields.String(required=True, validate=validate.Length(min=1, max=20))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    assessment = fields.String(
-        required=True, validate=validate.OneOf(["scored", "comment"])
-    )
+    code = Code(required=True, validate=validate.Length(min=1, max=20))
+    name = Text(required=True, validate=validate.Length(min=1, max=100))
+    assessment = Code(required=True, validate=validate.OneOf(["scored", "comment"]))
     periods_per_year = WholeNumber(
         load_default=None, validate=validate.Range(min=1, max=400)
     )
-    semester1 = fields.Dict(required=True)
-    semester2 = fields.Dict(required=True)
+    semester1 = FreeForm(max_keys=10, max_depth=2, required=True)
+    semester2 = FreeForm(max_keys=10, max_depth=2, required=True)
     year_average = _score_field(load_default=None)
-    year_result = fields.String(
-        load_default=None, validate=validate.OneOf(TT22_COMMENTS)
-    )
-    comment = fields.String(load_default=None, validate=validate.Length(max=500))
+    year_result = Text(load_default=None, validate=validate.OneOf(TT22_COMMENTS))
+    comment = Text(load_default=None, multiline=True, validate=validate.Length(max=500))
 
     @ma.validates_schema(skip_on_field_errors=True)
     def _by_assessment(self, data: dict[str, Any], **_: Any) -> None:
@@ -120,9 +134,9 @@ class Tt22SubjectSchema(ma.Schema):
 
 
 class PeriodLevelsSchema(ma.Schema):
-    semester1 = fields.String(required=True, validate=validate.OneOf(TT22_LEVELS))
-    semester2 = fields.String(required=True, validate=validate.OneOf(TT22_LEVELS))
-    year = fields.String(required=True, validate=validate.OneOf(TT22_LEVELS))
+    semester1 = Text(required=True, validate=validate.OneOf(TT22_LEVELS))
+    semester2 = Text(required=True, validate=validate.OneOf(TT22_LEVELS))
+    year = Text(required=True, validate=validate.OneOf(TT22_LEVELS))
 
 
 class AbsencesSchema(ma.Schema):
@@ -132,12 +146,10 @@ class AbsencesSchema(ma.Schema):
 
 class _CommonSchema(ma.Schema):
     absences = fields.Nested(AbsencesSchema, required=True)
-    promotion = fields.String(required=True, validate=validate.OneOf(PROMOTIONS))
-    award = fields.String(
-        load_default=None, allow_none=True, validate=validate.OneOf(AWARDS)
-    )
-    homeroom_comment = fields.String(
-        load_default=None, validate=validate.Length(max=2000)
+    promotion = Text(required=True, validate=validate.OneOf(PROMOTIONS))
+    award = Text(load_default=None, allow_none=True, validate=validate.OneOf(AWARDS))
+    homeroom_comment = Text(
+        load_default=None, multiline=True, validate=validate.Length(max=2000)
     )
 
 
@@ -153,16 +165,44 @@ class Tt22ContentSchema(_CommonSchema):
     learning_result = fields.Nested(PeriodLevelsSchema, required=True)
 
 
+UNKNOWN_ASSESSED_ERROR: Final = "Only these are assessed: {names}."
+
+
+class _AssessedLevels(fields.Dict):
+    """A level (Tốt / Đạt / Cần cố gắng) for some of a closed list of names.
+
+    Free keys would let a draft carry megabytes into the credential, and a key is
+    never echoed back in an error path: the error names the field.
+    """
+
+    def __init__(self, names: list[str], **kwargs: Any) -> None:
+        super().__init__(
+            keys=fields.String(),
+            values=fields.String(validate=validate.OneOf(TT27_QUALITY_LEVELS)),
+            validate=validate.Length(min=1),
+            **kwargs,
+        )
+        self.names = frozenset(names)
+        self.listed = ", ".join(names)
+
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Any, **kwargs: Any
+    ) -> Any:
+        if isinstance(value, dict) and not set(value) <= self.names:
+            raise ma.ValidationError(UNKNOWN_ASSESSED_ERROR.format(names=self.listed))
+        return super()._deserialize(value, attr, data, **kwargs)  # type: ignore[no-untyped-call]
+
+
 class Tt27SemesterSchema(ma.Schema):
-    level = fields.String(required=True, validate=validate.OneOf(TT27_SUBJECT_LEVELS))
+    level = Text(required=True, validate=validate.OneOf(TT27_SUBJECT_LEVELS))
     score = WholeNumber(
         load_default=None, allow_none=True, validate=validate.Range(min=1, max=10)
     )
 
 
 class Tt27SubjectSchema(ma.Schema):
-    code = fields.String(required=True, validate=validate.Length(min=1, max=20))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    code = Code(required=True, validate=validate.Length(min=1, max=20))
+    name = Text(required=True, validate=validate.Length(min=1, max=100))
     semester1 = fields.Nested(Tt27SemesterSchema, required=True)
     semester2 = fields.Nested(Tt27SemesterSchema, required=True)
 
@@ -175,17 +215,9 @@ class Tt27ContentSchema(_CommonSchema):
         required=True,
         validate=validate.Length(min=1, max=30),
     )
-    qualities = fields.Dict(
-        keys=fields.String(),
-        values=fields.String(validate=validate.OneOf(TT27_QUALITY_LEVELS)),
-        required=True,
-    )
-    competences = fields.Dict(
-        keys=fields.String(),
-        values=fields.String(validate=validate.OneOf(TT27_QUALITY_LEVELS)),
-        required=True,
-    )
-    overall = fields.String(required=True, validate=validate.OneOf(TT27_OVERALL))
+    qualities = _AssessedLevels(TT27_QUALITIES, required=True)
+    competences = _AssessedLevels(TT27_COMPETENCES, required=True)
+    overall = Text(required=True, validate=validate.OneOf(TT27_OVERALL))
 
 
 def _strings(node: Any, path: str = "") -> list[tuple[str, str]]:

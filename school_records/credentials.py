@@ -1,6 +1,6 @@
 """Transcripts as W3C Verifiable Credentials 2.0 secured as JWT (``vc+jwt``).
 
-Each school signs with its own ES256 key (kept encrypted in ``school_keys``) and
+Each school signs with its own ES256 key (:mod:`school_records.keys`) and
 publishes its JWKS at ``/api/v1/schools/{id}/jwks``; the school's URL there is the
 credential's ``issuer``. The homeroom teacher signs first, with their own key, over
 the canonical ``credentialSubject``; that signature travels inside the credential as
@@ -15,29 +15,28 @@ import base64
 import gzip
 import json
 import uuid
+import zlib
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
 from joserfc import jws, jwt
-from joserfc.jwk import ECKey
 
-from app import crypto
 from app.db import utcnow
 from app.extensions import db
 from identity.models import Citizen
+from school_records.claims import VC_CONTEXT
+from school_records.keys import ALGORITHM, signing_key
 from school_records.models import (
     STATUS_LIST_BITS,
-    SchoolKey,
     StatusList,
     StatusPurpose,
     Transcript,
 )
 
-ALGORITHM = "ES256"
-VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
-_KEY_PURPOSE = "school-signing-key"
 STATUS_TTL_MS = 300_000
+#: The largest decoded status list a verifier accepts (a gzip bomb stops here).
+MAX_STATUS_LIST_BYTES = 1 << 20
 
 
 def canonical(value: Any) -> bytes:
@@ -55,54 +54,6 @@ def issuer_id(school_id: uuid.UUID) -> str:
 def status_list_url(list_id: uuid.UUID) -> str:
     """Where a status list credential is published."""
     return f"{current_app.config['BASE_URL']}/api/v1/status-lists/{list_id}"
-
-
-def signing_key(
-    school_id: uuid.UUID, holder_id: uuid.UUID | None = None
-) -> tuple[SchoolKey, ECKey]:
-    """The active key of a school (or of one of its teachers), created on first use."""
-    row = db.session.scalar(
-        sa.select(SchoolKey)
-        .where(
-            SchoolKey.school_id == school_id,
-            SchoolKey.holder_id.is_(None)
-            if holder_id is None
-            else SchoolKey.holder_id == holder_id,
-            SchoolKey.retired_at.is_(None),
-        )
-        .order_by(SchoolKey.created_at.desc())
-        .limit(1)
-    )
-    if row is None:
-        key = ECKey.generate_key(
-            "P-256", {"alg": ALGORITHM, "use": "sig"}, auto_kid=True
-        )
-        row = SchoolKey(
-            school_id=school_id,
-            holder_id=holder_id,
-            kid=str(key.kid),
-            public_jwk=key.as_dict(private=False),
-            private_jwk_encrypted=crypto.encrypt(
-                json.dumps(key.as_dict(private=True)), _KEY_PURPOSE
-            ),
-        )
-        db.session.add(row)
-        db.session.flush()
-        return row, key
-    return row, ECKey.import_key(
-        json.loads(crypto.decrypt(row.private_jwk_encrypted, _KEY_PURPOSE))
-    )
-
-
-def school_jwks(school_id: uuid.UUID) -> dict[str, Any]:
-    """Every public key of the school and its teachers, retired ones too (old
-    credentials stay verifiable)."""
-    rows = db.session.scalars(
-        sa.select(SchoolKey)
-        .where(SchoolKey.school_id == school_id)
-        .order_by(SchoolKey.created_at)
-    )
-    return {"keys": [row.public_jwk for row in rows]}
 
 
 def credential_subject(transcript: Transcript) -> dict[str, Any]:
@@ -159,11 +110,11 @@ def build_credential(transcript: Transcript, teacher_name: str) -> dict[str, Any
     issuer = issuer_id(transcript.school_id)
     lists = status_lists(transcript.school_id)
     index = str(transcript.status_list_index)
-    teacher_key = db.session.scalar(
-        sa.select(SchoolKey.kid).where(
-            SchoolKey.school_id == transcript.school_id,
-            SchoolKey.holder_id == transcript.homeroom_teacher_id,
-        )
+    # The key that made the homeroom signature, not whichever the teacher has now.
+    teacher_key = (
+        jws.extract_compact(transcript.homeroom_proof.encode()).headers().get("kid")
+        if transcript.homeroom_proof
+        else None
     )
     return {
         "@context": [VC_CONTEXT, f"{current_app.config['BASE_URL']}/contexts/hocba/v1"],
@@ -206,10 +157,14 @@ def build_credential(transcript: Transcript, teacher_name: str) -> dict[str, Any
 
 
 def sign_credential(school_id: uuid.UUID, credential: dict[str, Any]) -> str:
-    """Secure a credential as a JWT with the school's key."""
+    """Secure a credential as a JWT with the school's key, stamped ``iat``.
+
+    ``iat`` is taken once the key is held, so it is earlier than any retirement of
+    that key (see :func:`school_records.keys.rotate`).
+    """
     row, key = signing_key(school_id)
     header = {"alg": ALGORITHM, "kid": row.kid, "typ": "vc+jwt", "cty": "vc"}
-    return jwt.encode(header, credential, key)
+    return jwt.encode(header, {**credential, "iat": int(utcnow().timestamp())}, key)
 
 
 def encode_bits(bits: bytes) -> str:
@@ -221,18 +176,41 @@ def encode_bits(bits: bytes) -> str:
 
 
 def decode_bits(encoded: str) -> bytes:
-    """Inverse of :func:`encode_bits`."""
+    """Inverse of :func:`encode_bits`.
+
+    :raise ValueError: not base64url of gzip, or more than
+        :data:`MAX_STATUS_LIST_BYTES` once decompressed.
+    """
     raw = encoded[1:] if encoded.startswith("u") else encoded
-    return gzip.decompress(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+    try:
+        compressed = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))
+        inflater = zlib.decompressobj(wbits=31)  # gzip framing
+        bits = inflater.decompress(compressed, MAX_STATUS_LIST_BYTES + 1)
+    except (zlib.error, ValueError) as error:
+        raise ValueError("not a gzip-compressed, base64url-encoded list") from error
+    if len(bits) > MAX_STATUS_LIST_BYTES or not inflater.eof:
+        raise ValueError("the status list is larger than any this service accepts")
+    return bits
+
+
+def _require_index(bits: bytes, index: int) -> None:
+    # Python would read bits[-1] for index -1: the last bit, not an error.
+    if not 0 <= index < len(bits) * 8:
+        raise ValueError(f"index {index} is outside the list of {len(bits) * 8} bits")
 
 
 def bit_at(bits: bytes, index: int) -> bool:
-    """Bit ``index``, counting from the most significant bit of the first byte."""
+    """Bit ``index``, counting from the most significant bit of the first byte.
+
+    :raise ValueError: ``index`` is not within the list.
+    """
+    _require_index(bits, index)
     return bool(bits[index // 8] >> (7 - index % 8) & 1)
 
 
 def with_bit(bits: bytes, index: int, value: bool) -> bytes:
     """``bits`` with bit ``index`` set to ``value``."""
+    _require_index(bits, index)
     data = bytearray(bits)
     mask = 1 << (7 - index % 8)
     data[index // 8] = (

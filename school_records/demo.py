@@ -1,8 +1,10 @@
 """Bình's published grade-6 transcript for 2025-2026 (DESIGN.md, "Demo data").
 
-The scores are typed in; every average and result is worked out by the grading
-engine, then the transcript goes through the real workflow: drafted and signed by
-her homeroom teacher Dũng, signed and published by the principal Em.
+THCS Chánh Nghĩa teaches grades 6 to 9; its principal Em opened class 6A1 for
+2025-2026 with Dũng as homeroom teacher and enrolled Bình in it. The scores are
+typed in; every average and result is worked out by the grading engine, then the
+transcript goes through the real workflow: drafted and signed by Dũng, signed and
+published by Em.
 """
 
 from __future__ import annotations
@@ -16,14 +18,17 @@ from app.auth import Actor
 from app.extensions import db
 from identity.demo import BINH_NATIONAL_ID, SCHOOL_CODE
 from identity.models import Citizen, Organisation
-from school_records import grading, services
+from school_records import grading, register, services
 from school_records.content import to_json
 from school_records.grading import Comment
-from school_records.models import Transcript
+from school_records.models import Enrolment, SchoolClass, Transcript
 
 TEACHER_NATIONAL_ID = "074088000104"
 PRINCIPAL_NATIONAL_ID = "074180000105"
 SCHOOL_YEAR = "2025-2026"
+CLASS_NAME = "6A1"
+#: A lower secondary school (THCS).
+FIRST_GRADE, LAST_GRADE = 6, 9
 
 Semester = tuple[list[str], str, str]
 
@@ -147,21 +152,57 @@ def demo_content() -> dict[str, Any]:
     return content
 
 
+def _seed_register(
+    binh: Citizen, homeroom: Citizen, school: Organisation, principal: Actor
+) -> None:
+    """The school's grades, class 6A1 of 2025-2026 and Bình in it, each once."""
+    if register.levels_of(school.id) is None:
+        register.set_levels(school.id, FIRST_GRADE, LAST_GRADE)
+    school_class = db.session.scalar(
+        sa.select(SchoolClass).where(
+            SchoolClass.school_id == school.id,
+            SchoolClass.school_year == SCHOOL_YEAR,
+            SchoolClass.name == CLASS_NAME,
+        )
+    )
+    if school_class is None:
+        school_class = register.create_class(
+            principal,
+            school.id,
+            {
+                "school_year": SCHOOL_YEAR,
+                "name": CLASS_NAME,
+                "grade": FIRST_GRADE,
+                "homeroom_teacher_id": homeroom.id,
+            },
+        )
+    enrolled = db.session.scalar(
+        sa.select(Enrolment.id).where(
+            Enrolment.pupil_id == binh.id, Enrolment.school_year == SCHOOL_YEAR
+        )
+    )
+    if enrolled is None:
+        register.enrol(
+            principal,
+            school.id,
+            school_class.id,
+            {
+                "national_id": binh.national_id,
+                "full_name": binh.full_name,
+                "birth_date": binh.birth_date,
+            },
+        )
+
+
 def seed_transcripts(citizens: dict[str, Citizen]) -> None:
-    """Issue Bình's transcript once, through the real workflow."""
+    """Register Bình in her class and issue her transcript once, through the real
+    workflow."""
     binh = citizens[BINH_NATIONAL_ID]
     school = db.session.scalar(
         sa.select(Organisation).where(Organisation.code == SCHOOL_CODE)
     )
     if school is None:
         raise RuntimeError("seed the identity register first")
-    exists = db.session.scalar(
-        sa.select(Transcript.id).where(
-            Transcript.pupil_id == binh.id, Transcript.school_year == SCHOOL_YEAR
-        )
-    )
-    if exists is not None:
-        return
     teacher = Actor(
         citizen_id=citizens[TEACHER_NATIONAL_ID].id, org_id=school.id, role="teacher"
     )
@@ -170,6 +211,14 @@ def seed_transcripts(citizens: dict[str, Citizen]) -> None:
         org_id=school.id,
         role="principal",
     )
+    _seed_register(binh, citizens[TEACHER_NATIONAL_ID], school, principal)
+    exists = db.session.scalar(
+        sa.select(Transcript.id).where(
+            Transcript.pupil_id == binh.id, Transcript.school_year == SCHOOL_YEAR
+        )
+    )
+    if exists is not None:
+        return
     draft = services.create_draft(
         teacher,
         school.id,
@@ -177,7 +226,7 @@ def seed_transcripts(citizens: dict[str, Citizen]) -> None:
             "pupil_id": binh.id,
             "school_year": SCHOOL_YEAR,
             "grade": 6,
-            "class_name": "6A1",
+            "class_name": CLASS_NAME,
             "content": demo_content(),
         },
     )

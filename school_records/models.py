@@ -1,4 +1,5 @@
-"""Transcripts (học bạ số), the schools' signing keys and their status lists."""
+"""Transcripts (học bạ số), the register of classes and enrolments they rest on, the
+schools' signing keys and their status lists."""
 
 from __future__ import annotations
 
@@ -29,6 +30,13 @@ class StatusPurpose(enum.StrEnum):
     SUSPENSION = "suspension"
 
 
+#: Transcripts in force: at most one per pupil, school year and school.
+_PUBLISHED = sa.text("status = 'published'")
+#: Transcripts on their way (a draft, or one the homeroom teacher has signed).
+_PENDING = sa.text("status IN ('draft', 'homeroom_signed')")
+_ACTIVE = sa.text("withdrawn_at IS NULL")
+
+
 def school_year_end(school_year: str) -> date:
     """The last day of a school year such as ``2025-2026``.
 
@@ -52,6 +60,26 @@ class Transcript(TimestampMixin, Base):
         sa.UniqueConstraint("school_id", "status_list_index"),
         sa.Index("ix_transcripts_pupil_year", "pupil_id", "school_year"),
         sa.Index("ix_transcripts_school_created", "school_id", "created_at"),
+        # A correction is pending while the transcript it replaces is in force;
+        # publishing it revokes the old one first, so neither index ever holds two.
+        sa.Index(
+            "uq_transcripts_published",
+            "pupil_id",
+            "school_id",
+            "school_year",
+            unique=True,
+            sqlite_where=_PUBLISHED,
+            postgresql_where=_PUBLISHED,
+        ),
+        sa.Index(
+            "uq_transcripts_pending",
+            "pupil_id",
+            "school_id",
+            "school_year",
+            unique=True,
+            sqlite_where=_PENDING,
+            postgresql_where=_PENDING,
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
@@ -96,10 +124,112 @@ class Transcript(TimestampMixin, Base):
     )
 
 
+class SchoolLevels(Base):
+    """The grades a school teaches (THCS 6–9, THPT 10–12, …), as the education
+    department registers it; a school cannot widen them itself."""
+
+    __tablename__ = "school_levels"
+    __table_args__ = (
+        sa.CheckConstraint("first_grade BETWEEN 1 AND 12", name="first_grade"),
+        sa.CheckConstraint("last_grade BETWEEN first_grade AND 12", name="last_grade"),
+    )
+
+    school_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True
+    )
+    first_grade: Mapped[int] = mapped_column(sa.SmallInteger)
+    last_grade: Mapped[int] = mapped_column(sa.SmallInteger)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    def teaches(self, grade: int) -> bool:
+        """Whether ``grade`` is one of the school's."""
+        return self.first_grade <= grade <= self.last_grade
+
+
+class SchoolClass(TimestampMixin, Base):
+    """A class of a school in one school year: its grade and homeroom teacher."""
+
+    __tablename__ = "school_classes"
+    __table_args__ = (
+        sa.CheckConstraint("grade BETWEEN 1 AND 12", name="grade"),
+        sa.UniqueConstraint("school_id", "school_year", "name"),
+        # What an enrolment's (class, school, year) refers to: its copies of the
+        # school and year, which its one-class-a-year index needs, cannot drift.
+        sa.UniqueConstraint("id", "school_id", "school_year"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    school_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("organisations.id"))
+    school_year: Mapped[str] = mapped_column(sa.String(9))
+    name: Mapped[str] = mapped_column(sa.String(20))
+    grade: Mapped[int] = mapped_column(sa.SmallInteger)
+    homeroom_teacher_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("citizens.id"))
+
+    homeroom_teacher: Mapped[Citizen] = relationship()
+
+
+class Enrolment(Base):
+    """A pupil in a class: at most one class a school year, anywhere, until withdrawn."""
+
+    __tablename__ = "enrolments"
+    __table_args__ = (
+        sa.ForeignKeyConstraint(
+            ["class_id", "school_id", "school_year"],
+            [
+                "school_classes.id",
+                "school_classes.school_id",
+                "school_classes.school_year",
+            ],
+        ),
+        sa.Index("ix_enrolments_class_id", "class_id"),
+        sa.Index(
+            "uq_enrolments_pupil_year",
+            "pupil_id",
+            "school_year",
+            unique=True,
+            sqlite_where=_ACTIVE,
+            postgresql_where=_ACTIVE,
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    class_id: Mapped[uuid.UUID]
+    school_id: Mapped[uuid.UUID]
+    school_year: Mapped[str] = mapped_column(sa.String(9))
+    pupil_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("citizens.id", ondelete="CASCADE")
+    )
+    enrolled_by: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("citizens.id"))
+    enrolled_at: Mapped[datetime] = mapped_column(default=utcnow)
+    withdrawn_at: Mapped[datetime | None]
+    withdrawal_reason: Mapped[str | None] = mapped_column(sa.String(500))
+
+    school_class: Mapped[SchoolClass] = relationship()
+    pupil: Mapped[Citizen] = relationship(foreign_keys=[pupil_id])
+
+
 class SchoolKey(Base):
     """An ES256 key of a school (``holder_id`` empty) or of one of its teachers."""
 
     __tablename__ = "school_keys"
+    # One active key per school and per teacher: concurrent first uses create one.
+    __table_args__ = (
+        sa.Index(
+            "uq_school_keys_active_school",
+            "school_id",
+            unique=True,
+            sqlite_where=sa.text("holder_id IS NULL AND retired_at IS NULL"),
+            postgresql_where=sa.text("holder_id IS NULL AND retired_at IS NULL"),
+        ),
+        sa.Index(
+            "uq_school_keys_active_holder",
+            "school_id",
+            "holder_id",
+            unique=True,
+            sqlite_where=sa.text("holder_id IS NOT NULL AND retired_at IS NULL"),
+            postgresql_where=sa.text("holder_id IS NOT NULL AND retired_at IS NULL"),
+        ),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     school_id: Mapped[uuid.UUID] = mapped_column(

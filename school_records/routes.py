@@ -8,17 +8,17 @@ from typing import Any
 
 from flask import Response, current_app, jsonify, render_template, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from app import i18n
 from app.auth import BEARER, auth_required, current_actor, step_up_required
+from app.blueprint import Blueprint
 from app.db import read_only
 from app.errors import NotFound
 from app.extensions import db, limiter
 from app.idempotency import idempotent
 from app.pagination import Page, PageArgsSchema, page_schema
 from health_book.services import resolve_subject
-from school_records import credentials, pdf, services, verification
+from school_records import credentials, keys, pdf, report, services, verification
 from school_records.models import StatusList, Transcript
 from school_records.resolver import DatabaseResolver
 from school_records.schemas import (
@@ -90,7 +90,7 @@ class SchoolTranscripts(MethodView):
     },
 )
 def school_jwks(school_id: uuid.UUID) -> Response:
-    response = jsonify(credentials.school_jwks(school_id))
+    response = jsonify(keys.school_jwks(school_id))
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
 
@@ -104,9 +104,9 @@ def status_list(list_id: uuid.UUID) -> Response:
     found = db.session.get(StatusList, list_id)
     if found is None:
         raise NotFound()
-    response = Response(
-        credentials.status_list_credential(found), mimetype="application/vc+jwt"
-    )
+    signed = credentials.status_list_credential(found)
+    db.session.commit()  # a key made for this signature must be published with it
+    response = Response(signed, mimetype="application/vc+jwt")
     response.headers["Cache-Control"] = (
         f"public, max-age={credentials.STATUS_TTL_MS // 1000}"
     )
@@ -290,11 +290,11 @@ class Verify(MethodView):
             ):
                 raise NotFound()
             token = stored.credential
-        report = verification.verify(token, DatabaseResolver())
-        signed = verification.signed_content(report)
+        outcome = verification.verify(token, DatabaseResolver())
+        signed = report.signed_content(outcome)
         return {
-            "verified": report.verified,
-            "checks": [check.__dict__ for check in report.checks],
+            "verified": outcome.verified,
+            "checks": [check.as_dict() for check in outcome.checks],
             "summary": {
                 "subject_name": signed["pupil"]["name"],
                 "issuer_name": signed["school"]["name"],

@@ -2,40 +2,35 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from app.fields import WholeNumber
+from app.fields import Code, FreeForm, Text, WholeNumber
 from app.pagination import PageArgsSchema
 from school_records.models import TranscriptStatus
+from school_records.register_schemas import school_year_field
 
-
-def _school_year(value: str) -> None:
-    start, end = (int(part) for part in value.split("-"))
-    if end != start + 1:
-        raise ma.ValidationError(
-            "A school year spans two consecutive years, e.g. 2025-2026."
-        )
+#: A transcript's content: about 15 subjects of two semesters each, comments, and
+#: (grades 1-5) qualities and competences; never megabytes.
+CONTENT_BOUNDS: Final = {"max_keys": 20, "max_depth": 6, "max_bytes": 64 * 1024}
 
 
 class TranscriptCreateSchema(ma.Schema):
-    """A new draft: the pupil, the year and the transcript's content."""
+    """A new draft: a pupil enrolled in that class and grade that year, and the
+    transcript's content."""
 
     pupil_id = fields.UUID(required=True)
-    school_year = fields.String(
-        required=True,
-        validate=[validate.Regexp(r"^\d{4}-\d{4}$"), _school_year],
-        metadata={"example": "2025-2026"},
-    )
+    school_year = school_year_field(required=True)
     grade = WholeNumber(required=True, validate=validate.Range(min=1, max=12))
-    class_name = fields.String(
+    class_name = Text(
         required=True,
         validate=validate.Length(min=1, max=20),
         metadata={"example": "6A1"},
     )
-    content = fields.Dict(
+    content = FreeForm(
+        **CONTENT_BOUNDS,
         required=True,
         metadata={
             "description": "Subjects, conduct, results… (Circular 22 or 27 by grade)"
@@ -46,8 +41,8 @@ class TranscriptCreateSchema(ma.Schema):
 class TranscriptUpdateSchema(ma.Schema):
     """A draft's new content."""
 
-    class_name = fields.String(validate=validate.Length(min=1, max=20))
-    content = fields.Dict(required=True)
+    class_name = Text(validate=validate.Length(min=1, max=20))
+    content = FreeForm(**CONTENT_BOUNDS, required=True)
 
 
 class TranscriptSchema(ma.Schema):
@@ -85,7 +80,9 @@ class TranscriptQueryArgsSchema(PageArgsSchema):
 class ReasonSchema(ma.Schema):
     """Why (required for revocation and suspension)."""
 
-    reason = fields.String(required=True, validate=validate.Length(min=3, max=500))
+    reason = Text(
+        required=True, multiline=True, validate=validate.Length(min=3, max=500)
+    )
 
 
 class CredentialSchema(ma.Schema):
@@ -101,13 +98,9 @@ class CredentialSchema(ma.Schema):
 class VerifyRequestSchema(ma.Schema):
     """A credential to verify, or (from a printed QR code) a transcript id and digest."""
 
-    credential = fields.String(
-        load_default=None, validate=validate.Length(min=10, max=100_000)
-    )
+    credential = Code(load_default=None, validate=validate.Length(min=10, max=100_000))
     transcript_id = fields.UUID(load_default=None)
-    digest = fields.String(
-        load_default=None, validate=validate.Regexp(r"^[0-9a-f]{64}$")
-    )
+    digest = Code(load_default=None, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
 
     @ma.validates_schema
     def _one_way(self, data: dict[str, Any], **_: Any) -> None:
@@ -132,8 +125,16 @@ class CheckSchema(ma.Schema):
     status = fields.String(
         required=True, metadata={"description": "success | failure | skipped"}
     )
-    problem = fields.String(allow_none=True)
-    detail = fields.Raw(allow_none=True)
+    problem = fields.String(
+        allow_none=True,
+        metadata={"description": "Stable code, e.g. INVALID_SIGNATURE, KEY_RETIRED"},
+    )
+    detail = fields.Raw(
+        allow_none=True, metadata={"description": "Field path -> messages, if any"}
+    )
+    message = fields.String(
+        required=True, metadata={"description": "The outcome, for a person to read"}
+    )
 
 
 def _score(description: str) -> fields.Raw:

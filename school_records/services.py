@@ -2,9 +2,12 @@
 publication, suspension, revocation, correction; and who may read it.
 
 Staff act for their school through ``act-as``: a teacher (or the principal)
-drafts, the homeroom teacher signs, the principal signs for the school, which
-publishes the credential. Only the principal revokes or suspends. A correction is
-a new draft that, once published, revokes the one it replaces ("superseded").
+drafts for a pupil enrolled in that class and grade that year (``register``), the
+class's homeroom teacher signs, then a principal — another person — signs for the
+school, which publishes the credential. Only the principal revokes or suspends. A
+correction is a new draft that, once published, revokes the one it replaces
+("superseded"); at most one transcript per pupil, school year and school is in
+force, and at most one is on its way, which the database enforces too.
 """
 
 from __future__ import annotations
@@ -27,16 +30,22 @@ from consent.vocabulary import Category
 from identity import services as identity_services
 from identity.models import Citizen, OrganisationKind, Role
 from school_records import content as transcript_content
-from school_records import credentials
+from school_records import credentials, register
 from school_records.models import (
     STATUS_LIST_BITS,
+    SchoolClass,
     StatusList,
     StatusPurpose,
     Transcript,
     TranscriptStatus,
 )
+from school_records.staff import PRINCIPAL, STAFF, is_staff_of, require_staff
 
-STAFF = frozenset({Role.TEACHER, Role.PRINCIPAL})
+#: One answer for every pupil a draft may not be for, whoever they are (or are not).
+NOT_ENROLLED_ERROR = (
+    "No pupil enrolled in this class and grade for this school year matches."
+)
+CLASS_ERROR = "The pupil is not enrolled in this class for this school year."
 
 
 class TranscriptStateConflict(Conflict):
@@ -47,13 +56,16 @@ class TranscriptExists(Conflict):
     slug = "transcript-exists"
 
 
-def _require_staff(actor: Actor, school_id: uuid.UUID, roles: frozenset[Role]) -> Role:
-    if actor.org_id != school_id or actor.role not in {r.value for r in roles}:
-        raise Forbidden()
-    role = Role(actor.role)
-    if not identity_services.active_memberships(actor.citizen_id, school_id, role):
-        raise Forbidden()
-    return role
+class EnrolmentMismatch(Conflict):
+    slug = "enrolment-mismatch"
+
+
+class NotHomeroomTeacher(Forbidden):
+    slug = "not-homeroom-teacher"
+
+
+class SignerNotDistinct(Forbidden):
+    slug = "signer-not-distinct"
 
 
 def _validated(grade: int, raw: dict[str, Any]) -> dict[str, Any]:
@@ -95,14 +107,22 @@ def create_draft(
     actor: Actor, school_id: uuid.UUID, data: dict[str, Any]
 ) -> Transcript:
     """A teacher (or the principal) drafts a pupil's transcript for a school year."""
-    _require_staff(actor, school_id, STAFF)
+    require_staff(actor, school_id, STAFF)
     school = identity_services.get_organisation(school_id)
     if school.kind != OrganisationKind.SCHOOL:
         raise Forbidden()
-    if db.session.get(Citizen, data["pupil_id"]) is None:
-        raise ValidationFailed(
-            errors={"pupil_id": ["No citizen in the register matches."]}
-        )
+    errors = register.grade_errors(school_id, data["grade"])
+    enrolled = register.enrolled_class(
+        data["pupil_id"],
+        school_id,
+        data["school_year"],
+        grade=data["grade"],
+        class_name=data["class_name"],
+    )
+    if enrolled is None:
+        errors["pupil_id"] = [NOT_ENROLLED_ERROR]
+    if errors:
+        raise ValidationFailed(errors=errors)
     replaces = data.get("replaces_id")
     statement = sa.select(Transcript.id).where(
         Transcript.pupil_id == data["pupil_id"],
@@ -126,8 +146,8 @@ def create_draft(
         created_by=actor.citizen_id,
         replaces_id=replaces,
     )
-    db.session.add(transcript)
-    db.session.flush()
+    with register.refused_as(TranscriptExists()):
+        db.session.add(transcript)
     return transcript
 
 
@@ -136,10 +156,13 @@ def update_draft(
 ) -> Transcript:
     """Edit a draft (anything signed is frozen)."""
     transcript = _get(transcript_id, lock=True)
-    _require_staff(actor, transcript.school_id, STAFF)
+    require_staff(actor, transcript.school_id, STAFF)
     if transcript.status != TranscriptStatus.DRAFT:
         raise _conflict(transcript)
-    transcript.class_name = data.get("class_name", transcript.class_name)
+    class_name = data.get("class_name", transcript.class_name)
+    if _class_of(transcript, class_name) is None:
+        raise ValidationFailed(errors={"class_name": [CLASS_ERROR]})
+    transcript.class_name = class_name
     transcript.content = _validated(transcript.grade, data["content"])
     return transcript
 
@@ -160,12 +183,36 @@ def _allocate_index(school_id: uuid.UUID) -> int:
     )  # pragma: no cover - 131 072 slots per school
 
 
+def _class_of(transcript: Transcript, class_name: str) -> SchoolClass | None:
+    if register.grade_errors(transcript.school_id, transcript.grade):
+        return None
+    return register.enrolled_class(
+        transcript.pupil_id,
+        transcript.school_id,
+        transcript.school_year,
+        grade=transcript.grade,
+        class_name=class_name,
+    )
+
+
+def _enrolled_class(transcript: Transcript) -> SchoolClass:
+    """The class the transcript is for, while the pupil is still enrolled in it."""
+    school_class = _class_of(transcript, transcript.class_name)
+    if school_class is None:
+        raise EnrolmentMismatch()
+    return school_class
+
+
 def sign(actor: Actor, transcript_id: uuid.UUID) -> Transcript:
-    """The homeroom teacher signs a draft; then the principal signs and publishes."""
+    """The class's homeroom teacher signs a draft; then a principal of the school,
+    another person, signs and publishes it. The pupil must still be enrolled in the
+    transcript's class and grade that year."""
     transcript = _get(transcript_id, lock=True)
-    role = _require_staff(actor, transcript.school_id, STAFF)
+    role = require_staff(actor, transcript.school_id, STAFF)
     now = utcnow()
     if role == Role.TEACHER and transcript.status == TranscriptStatus.DRAFT:
+        if _enrolled_class(transcript).homeroom_teacher_id != actor.citizen_id:
+            raise NotHomeroomTeacher()
         transcript.homeroom_teacher_id = actor.citizen_id
         transcript.homeroom_signed_at = now
         transcript.homeroom_proof = credentials.homeroom_proof(
@@ -180,12 +227,41 @@ def sign(actor: Actor, transcript_id: uuid.UUID) -> Transcript:
         )
         return transcript
     if role == Role.PRINCIPAL and transcript.status == TranscriptStatus.HOMEROOM_SIGNED:
+        _enrolled_class(transcript)
+        if actor.citizen_id == transcript.homeroom_teacher_id:
+            raise SignerNotDistinct()
         _publish(actor, transcript)
         return transcript
     raise _conflict(transcript)
 
 
+def _supersede(transcript: Transcript) -> None:
+    """Revoke what a correction replaces; refuse if another transcript is in force."""
+    statement = sa.select(Transcript.id).where(
+        Transcript.pupil_id == transcript.pupil_id,
+        Transcript.school_id == transcript.school_id,
+        Transcript.school_year == transcript.school_year,
+        Transcript.status == TranscriptStatus.PUBLISHED,
+    )
+    if transcript.replaces_id is not None:
+        statement = statement.where(Transcript.id != transcript.replaces_id)
+    in_force = db.session.scalar(statement.limit(1))
+    if in_force is not None:
+        raise TranscriptExists(extra={"transcript_id": str(in_force)})
+    if transcript.replaces_id is None:
+        return
+    replaced = _get(transcript.replaces_id, lock=True)
+    if replaced.status == TranscriptStatus.PUBLISHED:
+        _set_status_bit(replaced, StatusPurpose.REVOCATION, True)
+        replaced.status = TranscriptStatus.REVOKED
+        replaced.revoked_at = utcnow()
+        replaced.revocation_reason = "superseded"
+        # Before the new one is published: the index allows one in force.
+        db.session.flush()
+
+
 def _publish(actor: Actor, transcript: Transcript) -> None:
+    _supersede(transcript)
     transcript.principal_id = actor.citizen_id
     transcript.published_at = utcnow()
     transcript.status_list_index = _allocate_index(transcript.school_id)
@@ -196,14 +272,8 @@ def _publish(actor: Actor, transcript: Transcript) -> None:
     transcript.credential = credentials.sign_credential(
         transcript.school_id, credential
     )
-    transcript.status = TranscriptStatus.PUBLISHED
-    if transcript.replaces_id is not None:
-        replaced = _get(transcript.replaces_id, lock=True)
-        if replaced.status == TranscriptStatus.PUBLISHED:
-            _set_status_bit(replaced, StatusPurpose.REVOCATION, True)
-            replaced.status = TranscriptStatus.REVOKED
-            replaced.revoked_at = utcnow()
-            replaced.revocation_reason = "superseded"
+    with register.refused_as(TranscriptExists()):
+        transcript.status = TranscriptStatus.PUBLISHED
     pupil = db.session.get(Citizen, transcript.pupil_id)
     if pupil is not None:
         notifications.notify_subject_side(
@@ -239,7 +309,7 @@ def _set_status_bit(
 def revoke(actor: Actor, transcript_id: uuid.UUID, reason: str) -> Transcript:
     """The principal revokes a published transcript, with a reason."""
     transcript = _get(transcript_id, lock=True)
-    _require_staff(actor, transcript.school_id, frozenset({Role.PRINCIPAL}))
+    require_staff(actor, transcript.school_id, PRINCIPAL)
     if transcript.status != TranscriptStatus.PUBLISHED:
         raise _conflict(transcript)
     _set_status_bit(transcript, StatusPurpose.REVOCATION, True)
@@ -260,7 +330,7 @@ def set_suspended(
 ) -> Transcript:
     """The principal suspends a published transcript, or lifts the suspension."""
     transcript = _get(transcript_id, lock=True)
-    _require_staff(actor, transcript.school_id, frozenset({Role.PRINCIPAL}))
+    require_staff(actor, transcript.school_id, PRINCIPAL)
     if (
         transcript.status != TranscriptStatus.PUBLISHED
         or transcript.suspended == suspended
@@ -281,7 +351,7 @@ def set_suspended(
 def start_correction(actor: Actor, transcript_id: uuid.UUID) -> Transcript:
     """A new draft copying a published transcript; publishing it revokes the old."""
     old = _get(transcript_id)
-    _require_staff(actor, old.school_id, STAFF)
+    require_staff(actor, old.school_id, STAFF)
     if old.status != TranscriptStatus.PUBLISHED:
         raise _conflict(old)
     pending = db.session.scalar(
@@ -312,7 +382,7 @@ def list_for_school(
     limit: int,
 ) -> Page[Transcript]:
     """A school's transcripts, for its staff."""
-    _require_staff(actor, school_id, STAFF)
+    require_staff(actor, school_id, STAFF)
     statement = sa.select(Transcript).where(Transcript.school_id == school_id)
     if status is not None:
         statement = statement.where(Transcript.status == status)
@@ -325,21 +395,13 @@ def list_for_school(
     )
 
 
-def _is_staff_of(actor: Actor, school_id: uuid.UUID) -> bool:
-    try:
-        _require_staff(actor, school_id, STAFF)
-    except Forbidden:
-        return False
-    return True
-
-
 def readable(
     actor: Actor, transcript_id: uuid.UUID, *, action: str = "read"
 ) -> Transcript:
     """A transcript for its school's staff, or — once published — for the pupil, their
     guardian, or an organisation under consent (``transcripts``), logged."""
     transcript = _get(transcript_id)
-    if _is_staff_of(actor, transcript.school_id):
+    if is_staff_of(actor, transcript.school_id):
         return transcript
     if transcript.status not in (TranscriptStatus.PUBLISHED, TranscriptStatus.REVOKED):
         raise NotFound()

@@ -51,8 +51,9 @@ def _field(
     *,
     required: bool = True,
     values: list[dict[str, str]] | None = None,
+    past: bool = False,
 ) -> dict[str, Any]:
-    return {
+    field: dict[str, Any] = {
         "code": code,
         "datatype": datatype,
         "name": name,
@@ -60,6 +61,9 @@ def _field(
         "required": required,
         "values": values or [],
     }
+    if past:  # a datetime that has happened: today at the latest
+        field["past"] = True
+    return field
 
 
 def _document(
@@ -99,7 +103,7 @@ PROCEDURES: Final[tuple[dict[str, Any], ...]] = (
         "keywords": ["khai sinh", "birth", "hộ tịch"],
         "fields": [
             _field("child_full_name", "string", "Họ, chữ đệm và tên của trẻ", "Child's full name"),
-            _field("child_birth_date", "datetime", "Ngày sinh của trẻ", "Child's date of birth"),
+            _field("child_birth_date", "datetime", "Ngày sinh của trẻ", "Child's date of birth", past=True),
             _field(
                 "child_sex", "singlevaluelist", "Giới tính", "Sex",
                 values=[{"key": "male", "name": "Nam", "name_en": "Male"}, {"key": "female", "name": "Nữ", "name_en": "Female"}],

@@ -11,14 +11,20 @@ Pure functions over instants (UTC) and working-day counts; the calendar is
   running pause, or the end of processing — is past its due moment.
 * For Decision 766's index, a finished dossier is *on time* when processing ended
   by the target (statutory + pauses; an apology does not move it) and it needed at
-  most one supplement request.
+  most one supplement request. The verdict is given once, when processing ends, and
+  stored; an open dossier *counts as late* when it would not be on time if it ended
+  at the moment it is judged at.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Final
 
 from service_requests import calendar
+
+#: More supplement requests than this make a dossier late for Decision 766.
+MAX_SUPPLEMENT_REQUESTS: Final = 1
 
 
 def initial_due(submitted_at: datetime, working_days: int) -> tuple[date, datetime]:
@@ -68,7 +74,21 @@ def is_on_time(
     finished_at: datetime, target_due_at: datetime, supplement_requests: int
 ) -> bool:
     """Decision 766: ended by the target, with at most one supplement request."""
-    return finished_at <= target_due_at and supplement_requests <= 1
+    return (
+        finished_at <= target_due_at and supplement_requests <= MAX_SUPPLEMENT_REQUESTS
+    )
+
+
+def counts_as_late(
+    now: datetime,
+    paused_at: datetime | None,
+    target_due_at: datetime,
+    supplement_requests: int,
+) -> bool:
+    """Decision 766 for an open dossier: it would not be on time if it ended now."""
+    return not is_on_time(
+        judged_at(now, paused_at, None), target_due_at, supplement_requests
+    )
 
 
 def processing_working_days(

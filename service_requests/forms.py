@@ -10,6 +10,9 @@ import math
 from datetime import date, datetime
 from typing import Any, Final
 
+from app import date_fields, text
+from app.fields import MAX_INTEGER, RANGE_ERROR
+
 STRING_MAX: Final = 300
 TEXT_MAX: Final = 4000
 DATATYPES: Final = (
@@ -22,25 +25,39 @@ DATATYPES: Final = (
 )
 
 
+NUMBER_ERROR: Final = RANGE_ERROR.format(min=-MAX_INTEGER, max=MAX_INTEGER)
+
+
 def _number(value: Any) -> int | float:
+    """The number ``value`` states; ``ValueError`` if none, ``OverflowError`` if
+    beyond ±(2^53 - 1) (a 400-digit capital is nobody's)."""
     if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError
+    if isinstance(value, str) and len(value) > 40:
         raise ValueError
     number = float(value) if isinstance(value, str) else value
     if isinstance(number, float) and not math.isfinite(number):
         raise ValueError
+    if not -MAX_INTEGER <= number <= MAX_INTEGER:
+        raise OverflowError
     return int(number) if float(number).is_integer() else number
 
 
-def _datetime(value: Any) -> str:
+def _datetime(value: Any, *, past: bool) -> str:
+    """A day or an aware instant, in bounds (``past``: not after today)."""
     if not isinstance(value, str):
         raise ValueError
     try:
-        return date.fromisoformat(value).isoformat()
+        day = date.fromisoformat(value)
     except ValueError:
         parsed = datetime.fromisoformat(value)
         if parsed.tzinfo is None:
             raise ValueError from None
+        date_fields.check_moment(parsed)
+        date_fields.check_day(parsed.date(), past=past)
         return parsed.isoformat()
+    date_fields.check_day(day, past=past)
+    return day.isoformat()
 
 
 def _one(field: dict[str, Any], value: Any) -> tuple[Any, str | None]:
@@ -53,17 +70,25 @@ def _one(field: dict[str, Any], value: Any) -> tuple[Any, str | None]:
         limit = STRING_MAX if datatype == "string" else TEXT_MAX
         if len(value) > limit:
             return None, f"Longer than maximum length {limit}."
+        try:
+            value = text.clean(value, multiline=datatype == "text")
+        except ValueError as error:
+            return None, str(error)
         if not value.strip():
             return None, "Missing data for required field."
         return value.strip(), None
     if datatype == "number":
         try:
             return _number(value), None
+        except OverflowError:
+            return None, NUMBER_ERROR
         except ValueError:
             return None, "Not a valid number."
     if datatype == "datetime":
         try:
-            return _datetime(value), None
+            return _datetime(value, past=field.get("past", False)), None
+        except date_fields.OutOfBoundsError as error:
+            return None, str(error)
         except ValueError:
             return None, "Not a valid datetime."
     if datatype == "singlevaluelist":

@@ -182,6 +182,10 @@ class Dossier(TimestampMixin, Base):
     )
     #: When processing ended: at 9, else 10, else 8 (for the on-time index).
     finished_at: Mapped[datetime | None]
+    #: Decision 766's verdict, given once when processing ends
+    #: (:func:`service_requests.deadlines.is_on_time`); nothing it depends on
+    #: changes afterwards, and every figure reads it rather than re-deriving it.
+    on_time: Mapped[bool | None]
     result: Mapped[str | None] = mapped_column(sa.String(1000))
     delivery: Mapped[Delivery | None] = mapped_column(str_enum(Delivery, "delivery"))
     postal_tracking: Mapped[str | None] = mapped_column(sa.String(40))

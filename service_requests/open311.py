@@ -17,11 +17,11 @@ from typing import Any, Final
 
 import sqlalchemy as sa
 from flask import Response, jsonify, request
-from flask_smorest import Blueprint
 from sqlalchemy import orm
 
-from app import i18n
+from app import date_fields, i18n
 from app.auth import BEARER, auth_required, current_actor
+from app.blueprint import Blueprint
 from app.db import utcnow
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
@@ -170,9 +170,13 @@ def _instant(name: str) -> datetime | None:
         return None
     try:
         value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        value = value if value.tzinfo else value.replace(tzinfo=UTC)
+        date_fields.check_moment(value)
+    except date_fields.OutOfBoundsError as error:
+        raise ValidationFailed(errors={f"query.{name}": [str(error)]}) from None
     except ValueError as error:
         raise ValidationFailed(errors={f"query.{name}": [DATE_ERROR]}) from error
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return value
 
 
 def _listed() -> list[Dossier]:

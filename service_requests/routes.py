@@ -8,9 +8,9 @@ from typing import Any
 
 from flask import Response, jsonify, send_file
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from app.auth import BEARER, auth_required, current_actor
+from app.blueprint import Blueprint
 from app.etag import etagged
 from app.extensions import db
 from app.idempotency import idempotent
@@ -278,5 +278,5 @@ class Stats(MethodView):
     @blp.response(200, StatsSchema)
     @blp.doc(security=BEARER)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """Aggregate figures for the operations centre (analysts); no personal data."""
+        """Aggregate figures (analysts; an agency's officers for it); small cells hidden."""
         return stats.compute(current_actor(), **args)

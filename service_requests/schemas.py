@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import marshmallow as ma
 from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
+from app.auth import current_actor
+from app.date_fields import Date
 from app.db import utcnow
-from app.fields import WholeNumber
+from app.fields import Code, FreeForm, QueryFlag, Text, WholeNumber
 from app.pagination import PageArgsSchema
-from service_requests import deadlines
+from service_requests import deadlines, services
 from service_requests.models import (
     Delivery,
     DocumentSource,
@@ -22,6 +25,7 @@ from service_requests.models import (
 )
 from service_requests.services import RATING_INDICES
 from service_requests.texts import STATUS_NAMES
+from service_requests.workflow import Party
 
 REFERENCE_KINDS = [
     source.value for source in DocumentSource if source.value != "upload"
@@ -29,6 +33,14 @@ REFERENCE_KINDS = [
 SCORE_ERROR = "Each index is scored 0, 1 or 2."
 ALL_INDICES_ERROR = "Every one of the nine indices needs a score."
 PERIOD_ERROR = "The period must not end before it starts."
+#: Bounds of the statistics period: wide enough for any dossier, narrow enough that
+#: widening to whole months never leaves the calendar.
+FIRST_STATS_DAY, LAST_STATS_DAY = date(2000, 1, 1), date(2099, 12, 31)
+STATS_DATE_ERROR = "Give a date from 2000-01-01 to 2099-12-31."
+#: The largest fee an agency asks, in đồng.
+MAX_FEE = 10_000_000_000
+#: A form: a few dozen Open311 attributes, each a value or a list of choices.
+FORM_BOUNDS: dict[str, int] = {"max_keys": 50, "max_depth": 2, "max_bytes": 64 * 1024}
 
 
 # Requests ---------------------------------------------------------------------
@@ -37,7 +49,7 @@ PERIOD_ERROR = "The period must not end before it starts."
 class ReferenceSchema(ma.Schema):
     """Digitised data reused instead of a copy (once-only)."""
 
-    kind = fields.String(required=True, validate=validate.OneOf(REFERENCE_KINDS))
+    kind = Code(required=True, validate=validate.OneOf(REFERENCE_KINDS))
     id = fields.UUID(
         required=True,
         metadata={
@@ -50,7 +62,7 @@ class ReferenceSchema(ma.Schema):
 class DocumentItemSchema(ma.Schema):
     """One component of the dossier: an upload of yours, or a reference."""
 
-    code = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    code = Code(required=True, validate=validate.Length(min=1, max=60))
     upload_id = fields.UUID(load_default=None)
     reference = fields.Nested(ReferenceSchema, load_default=None)
 
@@ -58,9 +70,9 @@ class DocumentItemSchema(ma.Schema):
 class DossierCreateSchema(ma.Schema):
     """A new dossier: the procedure, its form and its documents."""
 
-    procedure_code = fields.String(required=True, validate=validate.Length(max=40))
-    form = fields.Dict(
-        keys=fields.String(),
+    procedure_code = Code(required=True, validate=validate.Length(max=40))
+    form = FreeForm(
+        **FORM_BOUNDS,
         load_default=dict,
         metadata={"description": "field code -> value"},
     )
@@ -74,68 +86,74 @@ class DossierCreateSchema(ma.Schema):
 class SupplementSchema(ma.Schema):
     """What the applicant sends when a supplement was asked for."""
 
-    form = fields.Dict(keys=fields.String(), load_default=dict)
+    form = FreeForm(**FORM_BOUNDS, load_default=dict)
     documents = fields.List(
         fields.Nested(DocumentItemSchema),
         load_default=list,
         validate=validate.Length(max=30),
     )
-    note = fields.String(load_default=None, validate=validate.Length(max=1000))
+    note = Text(load_default=None, multiline=True, validate=validate.Length(max=1000))
 
 
 class TransitionSchema(ma.Schema):
     """A status move: the target, and what that move needs."""
 
     to = WholeNumber(required=True, validate=validate.Range(min=1, max=10))
-    reason = fields.String(
+    reason = Text(
         load_default=None,
+        multiline=True,
         validate=validate.Length(max=1000),
         metadata={
             "description": "Required for 3 (refusal), 5 (supplement) and 8 (stop)"
         },
     )
     checklist = fields.List(
-        fields.String(validate=validate.Length(min=1, max=300)),
+        Text(validate=validate.Length(min=1, max=300)),
         load_default=None,
         validate=validate.Length(min=1, max=50),
         metadata={"description": "For 5: everything to supplement, all at once"},
     )
     fee_vnd = WholeNumber(
         load_default=None,
-        validate=validate.Range(min=1, max=10_000_000_000),
+        validate=validate.Range(min=1, max=MAX_FEE),
         metadata={"description": "For 6: the amount due, in đồng"},
     )
-    result = fields.String(
+    result = Text(
         load_default=None,
+        multiline=True,
         validate=validate.Length(max=1000),
         metadata={"description": "For 9: the decision or document issued"},
     )
     delivery = fields.Enum(Delivery, by_value=True, load_default=None)
-    postal_tracking = fields.String(load_default=None, validate=validate.Length(max=40))
+    postal_tracking = Code(load_default=None, validate=validate.Length(max=40))
 
 
 class PaymentSchema(ma.Schema):
     """The payment gateway's confirmation (mock): the amount paid."""
 
-    amount = WholeNumber(required=True, validate=validate.Range(min=0))
+    amount = WholeNumber(required=True, validate=validate.Range(min=0, max=MAX_FEE))
 
 
 class ApologySchema(ma.Schema):
     """The apology letter (Mẫu 04): why, and the new date."""
 
-    reason = fields.String(required=True, validate=validate.Length(min=3, max=1000))
-    new_due_date = fields.Date(required=True)
+    reason = Text(
+        required=True, multiline=True, validate=validate.Length(min=3, max=1000)
+    )
+    new_due_date = Date(required=True)
 
 
 class RatingSchema(ma.Schema):
     """The nine indices of Decree 61/2018, each 0 (not satisfied) to 2 (very)."""
 
     scores = fields.Dict(
-        keys=fields.String(validate=validate.OneOf(RATING_INDICES)),
+        keys=Code(validate=validate.OneOf(RATING_INDICES)),
         values=WholeNumber(validate=validate.Range(min=0, max=2, error=SCORE_ERROR)),
         required=True,
     )
-    comment = fields.String(load_default=None, validate=validate.Length(max=2000))
+    comment = Text(
+        load_default=None, multiline=True, validate=validate.Length(max=2000)
+    )
 
     @ma.validates("scores")
     def _all_nine(self, scores: dict[str, int], **_kwargs: Any) -> None:
@@ -152,8 +170,8 @@ class OwnDossierArgsSchema(PageArgsSchema):
 class QueueArgsSchema(OwnDossierArgsSchema):
     """Filters of an agency's queue."""
 
-    overdue = fields.Boolean(load_default=None)
-    procedure = fields.String(load_default=None, validate=validate.Length(max=40))
+    overdue = QueryFlag(load_default=None)
+    procedure = Code(load_default=None, validate=validate.Length(max=40))
 
 
 class UploadFormSchema(ma.Schema):
@@ -165,8 +183,22 @@ class UploadFormSchema(ma.Schema):
 class StatsArgsSchema(ma.Schema):
     """The period (dates of submission, in Vietnam) and the agency."""
 
-    date_from = fields.Date(data_key="from", load_default=None)
-    date_to = fields.Date(data_key="to", load_default=None)
+    date_from = fields.Date(
+        data_key="from",
+        load_default=None,
+        validate=validate.Range(
+            FIRST_STATS_DAY, LAST_STATS_DAY, error=STATS_DATE_ERROR
+        ),
+        metadata={"description": "Widened to the first day of its month"},
+    )
+    date_to = fields.Date(
+        data_key="to",
+        load_default=None,
+        validate=validate.Range(
+            FIRST_STATS_DAY, LAST_STATS_DAY, error=STATS_DATE_ERROR
+        ),
+        metadata={"description": "Widened to the last day of its month"},
+    )
     agency_id = fields.UUID(load_default=None)
 
     @ma.validates_schema
@@ -345,8 +377,25 @@ class DossierSchema(ma.Schema):
     postal_tracking = fields.String(allow_none=True)
     finished_at = fields.DateTime(allow_none=True)
     returned_at = fields.DateTime(allow_none=True)
-    rating = fields.Nested(RatingOutSchema, allow_none=True)
+    on_time = fields.Boolean(
+        allow_none=True,
+        metadata={"description": "Decision 766's verdict, once processing ended"},
+    )
+    rating = fields.Nested(
+        RatingOutSchema,
+        allow_none=True,
+        metadata={"description": "Shown to the applicant only"},
+    )
     history = fields.List(fields.Nested(DossierEventSchema), attribute="events")
+
+    @ma.post_dump(pass_original=True)
+    def _rating_for_the_applicant(
+        self, data: dict[str, Any], dossier: Dossier, **_kwargs: Any
+    ) -> dict[str, Any]:
+        # Officers see ratings only aggregated, in the statistics (k or more).
+        if services.party_of(current_actor(), dossier) != Party.APPLICANT:
+            data["rating"] = None
+        return data
 
 
 class DossierSummarySchema(ma.Schema):
@@ -382,7 +431,7 @@ class ProcedureCountSchema(ma.Schema):
     code = fields.String()
     name = fields.String()
     name_en = fields.String()
-    dossiers = WholeNumber()
+    dossiers = WholeNumber(allow_none=True)
 
 
 class PeriodSchema(ma.Schema):
@@ -391,23 +440,41 @@ class PeriodSchema(ma.Schema):
 
 
 class StatsSchema(ma.Schema):
-    """Aggregates only: counts, rates and averages; never a person or a dossier."""
+    """Aggregates only: counts, rates and averages; never a person or a dossier.
+
+    A figure about fewer than ``min_cell`` people is ``null`` and listed in
+    ``suppressed``; a figure over several agencies or months that leaves out a
+    hidden part is listed in ``partial``.
+    """
 
     period = fields.Nested(PeriodSchema)
     agency_id = fields.UUID(allow_none=True)
-    dossiers = WholeNumber()
+    min_cell = WholeNumber()
+    dossiers = WholeNumber(allow_none=True)
     by_status = fields.Dict(
-        keys=fields.String(), values=WholeNumber(), metadata={"description": "1–10"}
+        keys=fields.String(),
+        values=WholeNumber(allow_none=True),
+        metadata={"description": "1–10"},
     )
     by_procedure = fields.List(fields.Nested(ProcedureCountSchema))
-    finished = WholeNumber()
-    on_time = WholeNumber()
+    finished = WholeNumber(allow_none=True)
+    on_time = WholeNumber(allow_none=True)
     on_time_rate = fields.Float(allow_none=True)
-    overdue_open = WholeNumber()
+    overdue_open = WholeNumber(allow_none=True)
     average_processing_working_days = fields.Float(allow_none=True)
     reused_digitised_data_share = fields.Float(allow_none=True)
     fully_online_share = fields.Float(allow_none=True)
-    ratings = WholeNumber()
+    ratings = WholeNumber(allow_none=True)
     average_scores = fields.Dict(
-        keys=fields.String(), values=fields.Float(), allow_none=True
+        keys=fields.String(), values=fields.Float(allow_none=True), allow_none=True
+    )
+    suppressed = fields.List(
+        fields.String(), metadata={"description": "Paths of the hidden figures"}
+    )
+    # Named apart: ``partial`` is a Schema attribute of its own.
+    partial_figures = fields.List(
+        fields.String(),
+        data_key="partial",
+        attribute="partial",
+        metadata={"description": "Paths of figures that leave hidden parts out"},
     )

@@ -390,6 +390,9 @@ def _apply(dossier: Dossier, target: S, data: dict[str, Any], now: datetime) -> 
         dossier.closed_at = now
     if target in (S.PROCESSED, S.STOPPED) and dossier.finished_at is None:
         dossier.finished_at = now
+        dossier.on_time = deadlines.is_on_time(
+            now, dossier.target_due_at, dossier.supplement_requests
+        )
 
 
 def transition(actor: Actor, dossier_id: uuid.UUID, data: dict[str, Any]) -> Dossier:

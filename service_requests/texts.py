@@ -125,6 +125,9 @@ add_validation_messages(
             "Tệp PDF quá phức tạp, không kiểm tra được."
         ),
         "Each index is scored 0, 1 or 2.": "Mỗi chỉ số được chấm 0, 1 hoặc 2.",
+        "Give a date from 2000-01-01 to 2099-12-31.": (
+            "Hãy ghi một ngày từ 2000-01-01 đến 2099-12-31."
+        ),
         "Every one of the nine indices needs a score.": (
             "Cần chấm điểm đủ chín chỉ số."
         ),

@@ -9,18 +9,22 @@ starts from the same state: the demo population of DESIGN.md and nothing else.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import socket
+import subprocess
+import sys
 import tempfile
-import threading
+import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import flask_migrate
+import httpx2 as httpx
 import pytest
 import sqlalchemy as sa
 from flask import Flask
@@ -28,7 +32,6 @@ from flask.testing import FlaskClient
 from flask_jwt_extended import create_access_token
 from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy import orm
-from werkzeug.serving import make_server
 
 from app import create_app
 from app.db import utcnow
@@ -41,6 +44,9 @@ TEST_SECRET = "test-secret-key-that-is-long-enough-for-hs256-signing"
 TEST_CLIENT_SECRET = "test-congdan-app-client-secret"
 #: Signing keys of every test app: generated once per run, outside the repository.
 KEYS_DIR = Path(tempfile.mkdtemp(prefix="congdan-test-keys-"))
+ROOT = Path(__file__).resolve().parent.parent
+#: gunicorn as `make run` starts it (run from ROOT).
+GUNICORN = (sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py")
 
 
 def _reset_database(url: str) -> None:
@@ -63,9 +69,9 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'congdan-test.db'}"
 
 
-def make_app(database_url: str, **overrides: Any) -> Flask:
-    """Build an application for tests against ``database_url``."""
-    config = {
+def app_config(database_url: str, **overrides: Any) -> dict[str, Any]:
+    """The configuration of a test application against ``database_url``."""
+    config: dict[str, Any] = {
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SECRET_KEY": TEST_SECRET,
@@ -81,7 +87,12 @@ def make_app(database_url: str, **overrides: Any) -> Flask:
         "THROTTLE_STORAGE_URI": "database",
     }
     config.update(overrides)
-    return create_app(config)
+    return config
+
+
+def make_app(database_url: str, **overrides: Any) -> Flask:
+    """Build an application for tests against ``database_url``."""
+    return create_app(app_config(database_url, **overrides))
 
 
 @pytest.fixture(scope="session")
@@ -172,29 +183,66 @@ class LiveServer:
 
     url: str
     app: Flask
+    #: What gunicorn wrote (its error log).
+    log: Path
+
+
+def _wait_until_serving(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            break
+        try:
+            if httpx.get(f"{url}/livez", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.2)
+    server.kill()
+    pytest.fail(f"gunicorn did not serve {url}:\n{log.read_text()[-4000:]}")
 
 
 @contextlib.contextmanager
-def running_server(database_url: str, **overrides: Any) -> Iterator[LiveServer]:
-    """Serve the app, migrated and seeded, on a free loopback port until the block ends."""
+def running_server(
+    database_url: str, server_env: Mapping[str, str] | None = None, **overrides: Any
+) -> Iterator[LiveServer]:
+    """Serve the app, migrated and seeded, on a free loopback port until the block ends.
+
+    It is served as ``make run`` serves it: gunicorn with ``gunicorn.conf.py``, in a
+    process of its own. ``server_env`` adds environment variables for gunicorn
+    (``SERVER_HEADER_TIMEOUT`` …); ``overrides`` are application settings.
+    """
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
-    app = make_app(database_url, BASE_URL=base_url, **overrides)
+    config = app_config(database_url, BASE_URL=base_url, **overrides)
+    app = create_app(config)
     with app.app_context():
         flask_migrate.upgrade()
         seed_demo_data()
         db.session.commit()
         db.session.remove()
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    log = Path(tempfile.mkstemp(prefix="congdan-live-", suffix=".log")[1])
+    env = {**os.environ, **(server_env or {}), "LIVE_SERVER_CONFIG": json.dumps(config)}
+    with log.open("wb") as output:
+        server = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+            [*GUNICORN, "--bind", f"127.0.0.1:{port}", "tests.live_wsgi:app"],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
     try:
-        yield LiveServer(base_url, app)
+        _wait_until_serving(base_url, server, log)
+        yield LiveServer(base_url, app, log)
     finally:
-        server.shutdown()
-        thread.join(timeout=10)
+        server.terminate()
+        try:
+            server.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
         with app.app_context():
             db.engine.dispose()
+        log.unlink(missing_ok=True)
 
 
 @pytest.fixture

@@ -11,9 +11,9 @@ from typing import Any
 
 from flask import Flask
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from app.auth import auth_required, step_up_required
+from app.blueprint import Blueprint
 from app.extensions import db
 from app.idempotency import idempotent
 from identity import services

@@ -32,7 +32,7 @@ from consent.models import ConsentArtefact, Notification
 from consent.vocabulary import AccessMode
 from identity import services as identity_services
 from identity.models import Organisation, OrganisationKind, Role, Sector
-from school_records.models import StatusList, Transcript
+from school_records.models import Enrolment, StatusList, Transcript
 from service_requests.catalogue import POLICE_CODE
 from service_requests.models import Dossier, DossierStatus
 
@@ -247,6 +247,35 @@ def _school_rules() -> dict[str, Rule]:
         "GET /api/v1/citizens/<subject:subject>/transcripts": allow(
             "subject", "guardian"
         ),
+        **_register_rules(),
+    }
+
+
+def _register_rules() -> dict[str, Rule]:
+    classes = "/api/v1/schools/<uuid:school_id>/classes"
+    return {
+        f"GET {classes}": allow(*SCHOOL_STAFF),
+        f"POST {classes}": allow(
+            "principal",
+            body=lambda w, me: {
+                "school_year": "2026-2027",
+                "name": "7A2",
+                "grade": 7,
+                "homeroom_teacher_id": str(w.ids["me"]["teacher"]),
+            },
+        ),
+        f"PUT {classes}/<uuid:class_id>": allow(
+            "principal",
+            body=lambda w, me: {"homeroom_teacher_id": str(w.ids["me"]["teacher"])},
+        ),
+        f"GET {classes}/<uuid:class_id>/enrolments": allow(*SCHOOL_STAFF),
+        # The principal or the class's homeroom teacher (Dũng); Bình is in it already.
+        f"POST {classes}/<uuid:class_id>/enrolments": allow(
+            *SCHOOL_STAFF, body=lambda w, me: w.ids["enrolment_body"], also_ok=(409,)
+        ),
+        "POST /api/v1/schools/<uuid:school_id>/enrolments/<uuid:enrolment_id>/withdraw": (
+            allow("principal", body=lambda w, me: {"reason": "Chuyển trường"})
+        ),
     }
 
 
@@ -327,6 +356,7 @@ PUBLIC = (
     "GET /api/v1/procedures",
     "GET /api/v1/procedures/<string:code>",
     "GET /api/v1/schools/<uuid:school_id>/jwks",
+    "GET /api/v1/schools/<uuid:school_id>/levels",
     "GET /api/v1/status-lists/<uuid:list_id>",
     "GET /contexts/hocba/v1",
     "GET /verify",
@@ -525,7 +555,9 @@ def world(client, citizen, organisation, auth_headers) -> World:
             sa.select(Dossier).where(Dossier.applicant_id == an.id)
         )
     }
-    from tests.school_records.helpers import draft_body
+    from tests.school_records.helpers import draft_body, enrol
+
+    this_year = enrol(binh, school.id, dung)
 
     w.ids = {
         "an": an.id,
@@ -550,6 +582,15 @@ def world(client, citizen, organisation, auth_headers) -> World:
         "procedure": "2.000720",
         "dossiers": dossiers,
         "draft_body": draft_body(binh.id, year="2026-2027", grade=7),
+        "class_id": this_year.id,
+        "enrolment_id": db.session.scalar(
+            sa.select(Enrolment.id).where(Enrolment.class_id == this_year.id)
+        ),
+        "enrolment_body": {
+            "national_id": binh.national_id,
+            "full_name": binh.full_name,
+            "birth_date": binh.birth_date.isoformat(),
+        },
     }
     w.ids["me"] = {
         "subject": binh.id, "guardian": an.id, "stranger": hai.id,
@@ -589,6 +630,8 @@ def _path(route: str, w: World) -> str:
         "<uuid:notification_id>": w.ids["notification_id"],
         "<uuid:transcript_id>": w.ids["transcript_id"],
         "<uuid:school_id>": w.ids["school_id"],
+        "<uuid:class_id>": w.ids["class_id"],
+        "<uuid:enrolment_id>": w.ids["enrolment_id"],
         "<uuid:list_id>": w.ids["list_id"],
         "<uuid:org_id>": w.ids["org_id"],
         "<uuid:agency_id>": w.ids["agency_id"],

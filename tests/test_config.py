@@ -102,3 +102,10 @@ def test_session_cookie_is_secure_outside_development(clean_env, tmp_path, env, 
     assert config["SESSION_COOKIE_SECURE"] is secure
     assert config["SESSION_COOKIE_HTTPONLY"] is True
     assert config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+@pytest.mark.parametrize("k", ["1", "0", '"five"'])
+def test_a_small_cell_threshold_under_two_is_refused_at_start(clean_env, k):
+    clean_env.setenv("CONGDAN_STATS_MIN_CELL", k)
+    with pytest.raises(ConfigurationError, match="CONGDAN_STATS_MIN_CELL"):
+        create_app({"TESTING": True})

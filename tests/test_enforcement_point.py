@@ -61,6 +61,20 @@ AUTHOR_OR_CUSTODIAN: dict[tuple[str, tuple[str, ...]], str] = {
     ("POST /api/v1/transcripts/<uuid:transcript_id>/suspend", _SCHOOL): (
         "the issuing school suspends its own transcript"
     ),
+    (
+        "GET /api/v1/schools/<uuid:school_id>/classes/<uuid:class_id>/enrolments",
+        _SCHOOL,
+    ): ("the school's own register of the pupils it enrolled"),
+    (
+        "POST /api/v1/schools/<uuid:school_id>/classes/<uuid:class_id>/enrolments",
+        _SCHOOL,
+    ): (
+        "the school gets back the pupil whose national id, name and birth date it gave"
+    ),
+    (
+        "POST /api/v1/schools/<uuid:school_id>/enrolments/<uuid:enrolment_id>/withdraw",
+        _SCHOOL,
+    ): ("the school withdraws a pupil from its own register"),
     ("POST /api/v1/transcripts/verify", tuple(OTHERS)): (
         "the verifier shows what the presented credential itself says; it reads "
         "no record of the pupil's"

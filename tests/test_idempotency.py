@@ -12,7 +12,9 @@ import sqlalchemy as sa
 from app.db import utcnow
 from app.extensions import db
 from app.idempotency import IdempotencyRecord
-from identity.models import Citizen
+from identity.models import Citizen, Organisation, OrganisationKind, Role, Sector
+from identity.services import add_membership
+from tests.consent.helpers import CLINIC, CUC, request_body
 from tests.test_errors import VALID_CITIZEN, assert_problem
 
 AN = "074095000101"
@@ -124,3 +126,36 @@ def test_malformed_key_is_400(probe, as_an, key):
     )
     assert_problem(response, 400, "idempotency-key-invalid")
     assert count_citizens(VALID_CITIZEN["national_id"]) == 0
+
+
+def test_same_key_from_the_same_citizen_for_another_organisation_is_independent(
+    client, citizen, organisation, auth_headers
+):
+    """Cúc retries for her clinic, then uses the key again for the hospital."""
+    cuc, clinic = citizen(CUC), organisation(CLINIC)
+    hospital = Organisation(
+        code="74098",
+        name="Bệnh viện Đa khoa tỉnh",
+        kind=OrganisationKind.CLINIC,
+        sector=Sector.HEALTH,
+        address="Bình Dương",
+    )
+    db.session.add(hospital)
+    db.session.flush()
+    add_membership(cuc, hospital, Role.DOCTOR)
+    body = request_body(citizen(AN).id)
+    key = {"Idempotency-Key": "same-phone-same-key"}
+    for_clinic = auth_headers(cuc, org=clinic, role="doctor") | key
+    for_hospital = auth_headers(cuc, org=hospital, role="doctor") | key
+
+    first = client.post("/api/v1/consent-requests", json=body, headers=for_clinic)
+    retried = client.post("/api/v1/consent-requests", json=body, headers=for_clinic)
+    other = client.post("/api/v1/consent-requests", json=body, headers=for_hospital)
+
+    assert (first.status_code, retried.status_code, other.status_code) == (201,) * 3
+    assert retried.headers["Idempotent-Replayed"] == "true"
+    assert retried.get_json()["id"] == first.get_json()["id"]
+    assert "Idempotent-Replayed" not in other.headers
+    assert other.get_json()["id"] != first.get_json()["id"]
+    assert other.get_json()["requester_org_id"] == str(hospital.id)
+    assert first.get_json()["requester_org_id"] == str(clinic.id)

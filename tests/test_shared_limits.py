@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -17,7 +16,7 @@ from pathlib import Path
 import httpx2 as httpx
 import pytest
 
-from tests.conftest import KEYS_DIR, REDIS_TEST_URL, TEST_SECRET, _free_port
+from tests.conftest import GUNICORN, KEYS_DIR, REDIS_TEST_URL, TEST_SECRET, _free_port
 
 LIMIT = 10
 
@@ -39,7 +38,7 @@ def test_the_verify_limit_holds_across_two_workers(
         "CONGDAN_API_KEYS_FILE": str(KEYS_DIR / "api_keys.json"),
     }
     env.pop("RATELIMIT_STORAGE_URI", None)
-    command = [sys.executable, "-m", "gunicorn", "--workers", "2", "--preload"]
+    command = [*GUNICORN, "--workers", "2", "--preload"]
     server = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
         [*command, "--bind", f"127.0.0.1:{port}", "wsgi:app"],
         cwd=Path(__file__).resolve().parent.parent,
@@ -58,8 +57,8 @@ def test_the_verify_limit_holds_across_two_workers(
                 pass
             assert time.monotonic() < deadline, "gunicorn did not start"
             time.sleep(0.2)
-        # Four at a time: each sync worker serves one, so both take requests.
-        with ThreadPoolExecutor(4) as pool:
+        # Sixteen at a time, more than one worker's threads: both take requests.
+        with ThreadPoolExecutor(16) as pool:
             codes = list(
                 pool.map(
                     lambda _: (

@@ -18,16 +18,18 @@ ACTION = "test.guess"
 @pytest.fixture(params=["database", "redis"])
 def store(request, app: Flask, monkeypatch) -> Iterator[throttle.Store]:
     """The store under test, installed as the application's; a clock tests move."""
+    client = None
     if request.param == "redis":
         prefix = request.getfixturevalue("redis_prefix")
-        chosen: throttle.Store = throttle.RedisStore(
-            redis.Redis.from_url(REDIS_TEST_URL), prefix
-        )
+        client = redis.Redis.from_url(REDIS_TEST_URL)
+        chosen: throttle.Store = throttle.RedisStore(client, prefix)
     else:
         chosen = throttle.DatabaseStore()
     monkeypatch.setitem(app.extensions, "congdan.throttle", chosen)
     with app.test_request_context():
         yield chosen
+    if client is not None:
+        client.close()  # else its pooled socket is left to the garbage collector
 
 
 @pytest.fixture

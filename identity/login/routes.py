@@ -6,10 +6,10 @@ from typing import Any
 
 from flask import Response, jsonify, render_template_string, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from app import audit
 from app.auth import BEARER, auth_required, current_actor
+from app.blueprint import Blueprint
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Problem, ValidationFailed
 from app.extensions import db

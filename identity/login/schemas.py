@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from app.fields import WholeNumber
+from app.fields import Code, WholeNumber
 from identity.models import Role
 from identity.schemas import CitizenSchema, MembershipSchema, WardSchema
 
@@ -24,20 +24,22 @@ CODE_VERIFIER_ERROR = (
 class LoginStartSchema(ma.Schema):
     """Where the phone will receive the code, and what the login must achieve."""
 
-    redirect_uri = fields.String(
-        required=True, metadata={"example": "vn.congdan.app:/callback"}
+    redirect_uri = Code(
+        required=True,
+        validate=validate.Length(min=1, max=2000),
+        metadata={"example": "vn.congdan.app:/callback"},
     )
-    acr_values = fields.String(
+    acr_values = Code(
         load_default=None,
         validate=validate.OneOf(
             [*ACR_CHOICES, " ".join(ACR_CHOICES), " ".join(reversed(ACR_CHOICES))]
         ),
     )
     max_age = WholeNumber(load_default=None, validate=validate.Range(min=0, max=86400))
-    prompt = fields.String(
+    prompt = Code(
         load_default=None, validate=validate.OneOf(["login", "consent", "none"])
     )
-    code_challenge = fields.String(
+    code_challenge = Code(
         required=True,
         # SHA-256 is 32 bytes: its unpadded base64url is always 43 characters.
         validate=validate.Regexp(r"^[A-Za-z0-9_-]{43}$", error=CODE_CHALLENGE_ERROR),
@@ -47,7 +49,7 @@ class LoginStartSchema(ma.Schema):
             "example": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
         },
     )
-    code_challenge_method = fields.String(
+    code_challenge_method = Code(
         load_default="S256",
         validate=validate.OneOf(["S256"], error=CODE_CHALLENGE_METHOD_ERROR),
     )
@@ -63,9 +65,9 @@ class LoginStartedSchema(ma.Schema):
 class LoginFinishSchema(ma.Schema):
     """What arrived on the redirect URI."""
 
-    code = fields.String(required=True, validate=validate.Length(min=1, max=512))
-    state = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    code_verifier = fields.String(
+    code = Code(required=True, validate=validate.Length(min=1, max=512))
+    state = Code(required=True, validate=validate.Length(min=1, max=64))
+    code_verifier = Code(
         required=True,
         validate=validate.Regexp(
             r"^[A-Za-z0-9._~-]{43,128}$", error=CODE_VERIFIER_ERROR
@@ -82,9 +84,7 @@ class BackchannelLogoutSchema(ma.Schema):
 
     # Not ``required``: a missing token is answered as the spec says (400, an
     # OAuth error body), not as a validation problem.
-    logout_token = fields.String(
-        load_default=None, validate=validate.Length(min=1, max=8192)
-    )
+    logout_token = Code(load_default=None, validate=validate.Length(min=1, max=8192))
 
 
 class TokenPairSchema(ma.Schema):
@@ -100,9 +100,7 @@ class TokenPairSchema(ma.Schema):
 class RefreshSchema(ma.Schema):
     """A refresh token to exchange."""
 
-    refresh_token = fields.String(
-        required=True, validate=validate.Length(min=1, max=4096)
-    )
+    refresh_token = Code(required=True, validate=validate.Length(min=1, max=4096))
 
 
 class ActAsSchema(ma.Schema):
@@ -140,7 +138,7 @@ class TotpEnrolmentSchema(ma.Schema):
 class TotpCodeSchema(ma.Schema):
     """The first code the authenticator app shows."""
 
-    code = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$"))
+    code = Code(required=True, validate=validate.Regexp(r"^[0-9]{6}$"))
 
 
 class RecoveryCodesSchema(ma.Schema):

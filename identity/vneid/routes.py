@@ -11,9 +11,9 @@ from typing import Any
 
 from authlib.oauth2 import OAuth2Error
 from flask import Response, jsonify, request
-from flask_smorest import Blueprint
 
 from app import i18n
+from app.blueprint import Blueprint
 from app.extensions import db
 from identity.vneid import authorize as authorize_flow
 from identity.vneid import backchannel, keys, pages

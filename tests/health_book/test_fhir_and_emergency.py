@@ -179,6 +179,34 @@ def test_emergency_access_opens_the_summary_only(client, parties, citizen):
     assert "emergency_access" in kinds
 
 
+def test_a_colleague_cannot_read_through_another_doctors_window(
+    client, parties, citizen, auth_headers
+):
+    """The window is the opening doctor's: a second doctor of the clinic is refused."""
+    from identity.services import add_membership
+
+    an, hai = citizen(AN), citizen(HAI)
+    clinic = parties.organisation("74012")
+    add_membership(hai, clinic, Role.DOCTOR)
+    db.session.commit()
+    assert open_window(client, parties, citizen, an.id).status_code == 201
+    colleague = auth_headers(hai, org=clinic, role="doctor")
+
+    refused = client.get(book(an.id, "/emergency-summary"), headers=colleague)
+
+    assert_problem(refused, 403, "consent-required")
+    assert "blood_group" not in refused.get_json()
+    mine = [e for e in events(an.id) if e.actor_id == hai.id]
+    assert [(e.action, e.outcome) for e in mine] == [("read", "deny")]
+    # The opening doctor still reads.
+    assert (
+        client.get(
+            book(an.id, "/emergency-summary"), headers=parties.clinic()
+        ).status_code
+        == 200
+    )
+
+
 def test_emergency_window_closes_after_thirty_minutes(client, parties, citizen):
     an = citizen(AN)
     open_window(client, parties, citizen, an.id)

@@ -1,4 +1,4 @@
-"""The API refuses any ID token it cannot fully verify."""
+"""The API refuses any ID token it cannot fully verify, and a userinfo not about it."""
 
 from __future__ import annotations
 
@@ -7,11 +7,27 @@ import json
 import time
 
 import pytest
+import sqlalchemy as sa
 from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
 
+from app.extensions import db
+from identity.login import relying_party
+from identity.login.models import ExternalIdentity, TokenFamily
 from identity.login.relying_party import LoginFailed, _verify_id_token
+from identity.models import Citizen
 from identity.vneid import keys
+from identity.vneid.claims import pairwise_subject
+from tests.identity.oidc import (
+    CONGDAN_APP,
+    HAI,
+    PHUC,
+    browser,
+    redirect_params,
+    sign_in,
+)
+from tests.identity.test_api_login import finish_login, start_login
+from tests.test_errors import assert_problem
 
 NONCE = "expected-nonce"
 
@@ -90,3 +106,40 @@ def test_hs256_with_a_public_key_as_secret_is_refused(app):
     token = jwt.encode({"alg": "HS256"}, claims(), OctKey.import_key(public))
     with pytest.raises(LoginFailed):
         _verify_id_token(token, NONCE, KeySet.import_key_set(keys.published_jwks()))
+
+
+def _what_a_login_touches():
+    return (
+        db.session.execute(sa.select(ExternalIdentity.__table__)).all(),
+        db.session.execute(sa.select(TokenFamily.__table__)).all(),
+        db.session.execute(sa.select(Citizen.__table__)).all(),
+    )
+
+
+def test_a_userinfo_about_someone_else_fails_the_login_and_links_no_one(
+    app, client, citizen, monkeypatch
+):
+    """Phúc's ID token, but a userinfo naming Hải (his subject and national id)."""
+    hai = citizen(HAI)
+    real_get_json = relying_party._get_json
+
+    def userinfo_about_hai(http, url, **kwargs):
+        document = real_get_json(http, url, **kwargs)
+        if url == f"{relying_party.issuer()}/userinfo":
+            document = {
+                **document,
+                "sub": pairwise_subject(CONGDAN_APP, hai),
+                "national_id": HAI,
+            }
+        return document
+
+    monkeypatch.setattr(relying_party, "_get_json", userinfo_about_hai)
+    before = _what_a_login_touches()
+    started = start_login(client)
+    params = redirect_params(sign_in(browser(app), started["authorization_url"], PHUC))
+
+    response = finish_login(client, params, started["code_verifier"])
+
+    body = assert_problem(response, 400, "login-failed")
+    assert "access_token" not in body
+    assert _what_a_login_touches() == before

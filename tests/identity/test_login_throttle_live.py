@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import httpx2 as httpx
@@ -86,8 +86,25 @@ class Browser:
         return self.page
 
 
-def _attack(server: LiveServer, address: str, until: float, tally: Tally) -> None:
-    b = Browser(server, address)
+@pytest.fixture
+def browsers(redis_live_server: LiveServer) -> Iterator[Callable[[str], Browser]]:
+    """Open browsers at an address (each closed after the test: keep-alive sockets)."""
+    opened: list[Browser] = []
+
+    def open_browser(address: str) -> Browser:
+        browser = Browser(redis_live_server, address)
+        opened.append(browser)
+        return browser
+
+    yield open_browser
+    for browser in opened:
+        browser.http.close()
+
+
+def _attack(
+    browser: Callable[[str], Browser], address: str, until: float, tally: Tally
+) -> None:
+    b = browser(address)
     n = 0
     while time.monotonic() < until:
         target = (AN, PHUC)[n % 2]
@@ -122,14 +139,14 @@ def _sign_in(
 
 @pytest.mark.real_sessions
 def test_the_right_login_always_gets_through_while_attackers_guess(
-    redis_live_server: LiveServer,
+    redis_live_server: LiveServer, browsers: Callable[[str], Browser]
 ):
     server = redis_live_server
     tally = Tally()
     until = time.monotonic() + ATTACK_SECONDS
     attackers = [
         threading.Thread(
-            target=_attack, args=(server, f"127.0.0.{10 + i}", until, tally)
+            target=_attack, args=(browsers, f"127.0.0.{10 + i}", until, tally)
         )
         for i in range(6)
     ]
@@ -138,17 +155,17 @@ def test_the_right_login_always_gets_through_while_attackers_guess(
     time.sleep(1.0)  # the attack is under way: the accounts have many failures
 
     # An, from a new address, with her code: in at once, never a 429.
-    step, statuses = _sign_in(server, Browser(server, "127.0.0.50"), AN)
+    step, statuses = _sign_in(server, browsers("127.0.0.50"), AN)
     assert step == "consent", statuses
     assert 429 not in statuses
 
     # Cúc, again and again from another new address, while being guessed at.
     for _ in range(5):
-        step, statuses = _sign_in(server, Browser(server, "127.0.0.51"), PHUC)
+        step, statuses = _sign_in(server, browsers("127.0.0.51"), PHUC)
         assert (step, statuses) == ("consent", [200])
 
     # A typo of her own first: then in within the account's short delay.
-    typo = Browser(server, "127.0.0.52")
+    typo = browsers("127.0.0.52")
     assert typo.post(step="password", national_id=PHUC, password="typo").status_code
     started = time.monotonic()
     step, statuses = _sign_in(server, typo, PHUC)
@@ -156,7 +173,7 @@ def test_the_right_login_always_gets_through_while_attackers_guess(
     assert time.monotonic() - started <= ACCOUNT_MAX_DELAY + 2
 
     # An again, second code of the window, from an address that also typed wrong.
-    again = Browser(server, "127.0.0.53")
+    again = browsers("127.0.0.53")
     again.post(step="password", national_id=AN, password="typo")
     step, statuses = _sign_in(server, again, AN)
     assert step == "consent", statuses

@@ -319,27 +319,32 @@ def test_logout_round_trip_on_a_live_server(live_server):
     included): none may wait on a lock another hop holds.
     """
     base = live_server.url
-    api = httpx.Client(base_url=base, timeout=30)
-    phone = httpx.Client(base_url=base, timeout=30)
-    verifier, challenge = pkce_pair()
-    started = api.post(
-        "/api/v1/auth/vneid/start",
-        json={"redirect_uri": f"{base}/callback", "code_challenge": challenge},
-    ).json()
-    params = redirect_params(sign_in(phone, started["authorization_url"], PHUC))
-    pair = api.post(
-        "/api/v1/auth/vneid",
-        json={**{k: params[k] for k in ("code", "state")}, "code_verifier": verifier},
-    ).json()
-    headers = bearer(pair["access_token"])
-    assert api.get("/api/v1/citizens/me", headers=headers).status_code == 200
+    with (
+        httpx.Client(base_url=base, timeout=30) as api,
+        httpx.Client(base_url=base, timeout=30) as phone,
+    ):
+        verifier, challenge = pkce_pair()
+        started = api.post(
+            "/api/v1/auth/vneid/start",
+            json={"redirect_uri": f"{base}/callback", "code_challenge": challenge},
+        ).json()
+        params = redirect_params(sign_in(phone, started["authorization_url"], PHUC))
+        pair = api.post(
+            "/api/v1/auth/vneid",
+            json={
+                **{k: params[k] for k in ("code", "state")},
+                "code_verifier": verifier,
+            },
+        ).json()
+        headers = bearer(pair["access_token"])
+        assert api.get("/api/v1/citizens/me", headers=headers).status_code == 200
 
-    assert api.post("/api/v1/auth/logout", headers=headers).status_code == 204
-    assert api.get("/api/v1/citizens/me", headers=headers).status_code == 401
-    refused = api.post(
-        "/api/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]}
-    )
-    assert refused.status_code == 401
+        assert api.post("/api/v1/auth/logout", headers=headers).status_code == 204
+        assert api.get("/api/v1/citizens/me", headers=headers).status_code == 401
+        refused = api.post(
+            "/api/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]}
+        )
+        assert refused.status_code == 401
     with live_server.app.app_context():
         outcomes = db.session.execute(
             sa.select(AuditEvent.action, AuditEvent.outcome).where(

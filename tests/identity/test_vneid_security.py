@@ -16,8 +16,12 @@ from app.extensions import db
 from identity import totp
 from identity.demo import DEMO_TOTP_SECRET
 from identity.vneid import keys
+from identity.vneid.clients import register_client
+from identity.vneid.models import ProviderToken
 from tests.identity.oidc import (
     AN,
+    BROWSER_CALLBACK,
+    CONGDAN_APP,
     PHUC,
     authorization_request,
     browser,
@@ -26,6 +30,7 @@ from tests.identity.oidc import (
     relying_party,
     sign_in,
     submit,
+    unique_client_id,
 )
 from tests.identity.test_vneid_flow import complete_flow, verify_with_pyjwt
 
@@ -52,6 +57,44 @@ def test_totp_code_cannot_be_replayed_within_its_window(app):
     assert replay.status_code == 401
     assert form_step(replay) == "otp"
     assert "Mã xác thực không đúng hoặc đã dùng" in replay.text
+
+
+def test_a_code_redeemed_by_another_client_is_invalid_grant(app):
+    """Another registered client, same redirect URI, the right verifier: refused."""
+    rp = relying_party(app)
+    request = authorization_request(rp)
+    code = redirect_params(sign_in(browser(app), request.url, PHUC))["code"]
+    thief_id = unique_client_id()
+    _, thief_secret = register_client(thief_id, [BROWSER_CALLBACK])
+    db.session.commit()
+    redeem = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": BROWSER_CALLBACK,
+        "code_verifier": request.verifier,
+    }
+
+    stolen = rp.post(
+        "http://localhost/vneid/token", data=redeem, auth=(thief_id, thief_secret)
+    )
+
+    assert stolen.status_code == 400
+    assert stolen.json()["error"] == "invalid_grant"
+    assert "access_token" not in stolen.json()
+    assert (
+        db.session.scalars(
+            sa.select(ProviderToken).where(ProviderToken.client_id == thief_id)
+        ).all()
+        == []
+    )
+    # The code was not spent on the thief: its own client still redeems it.
+    token = rp.post(
+        "http://localhost/vneid/token",
+        data=redeem,
+        auth=(CONGDAN_APP, rp.client_secret),
+    )
+    assert token.status_code == 200, token.text
+    assert token.json()["id_token"]
 
 
 def test_sixth_wrong_password_is_429_with_retry_after(app):

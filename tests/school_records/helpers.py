@@ -9,8 +9,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.extensions import db
+from identity.models import Citizen
 from school_records.demo import demo_content
-from school_records.models import Transcript
+from school_records.models import Enrolment, SchoolClass, Transcript
 
 AN, BINH, DUNG, EM, HAI, CUC = (
     "074095000101", "074314000102", "074088000104", "074180000105", "074099000108", "074190000103",
@@ -43,6 +44,47 @@ def draft_body(
         "class_name": f"{grade}A1",
         "content": content(**changes),
     }
+
+
+def enrol(
+    pupil: Citizen,
+    school_id: uuid.UUID,
+    homeroom: Citizen,
+    *,
+    year: str = "2026-2027",
+    grade: int = 7,
+    class_name: str | None = None,
+) -> SchoolClass:
+    """Put ``pupil`` in a class (opened if need be) of the school's register."""
+    name = class_name or f"{grade}A1"
+    school_class = db.session.scalar(
+        sa.select(SchoolClass).where(
+            SchoolClass.school_id == school_id,
+            SchoolClass.school_year == year,
+            SchoolClass.name == name,
+        )
+    )
+    if school_class is None:
+        school_class = SchoolClass(
+            school_id=school_id,
+            school_year=year,
+            name=name,
+            grade=grade,
+            homeroom_teacher_id=homeroom.id,
+        )
+        db.session.add(school_class)
+        db.session.flush()
+    db.session.add(
+        Enrolment(
+            class_id=school_class.id,
+            school_id=school_id,
+            school_year=year,
+            pupil_id=pupil.id,
+            enrolled_by=homeroom.id,
+        )
+    )
+    db.session.flush()
+    return school_class
 
 
 class School:

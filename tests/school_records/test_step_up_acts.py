@@ -21,6 +21,9 @@ from tests.school_records.helpers import (
 )
 from tests.test_errors import assert_problem
 
+#: Drafts here are for Bình's 2026-2027 year, in class 7A1 (see conftest).
+pytestmark = pytest.mark.usefixtures("binh_in_7a1")
+
 WEAK = [
     pytest.param({"acr": "urn:vneid:loa:1", "auth_time": None}, id="level-1"),
     pytest.param(

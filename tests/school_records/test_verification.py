@@ -6,6 +6,7 @@ import base64
 import json
 
 import pytest
+from joserfc import jws
 
 from app.db import utcnow
 from app.extensions import db
@@ -120,7 +121,16 @@ def test_inconsistent_grades_fail_the_semantic_phase(app, citizen):
     transcript = demo_transcript(citizen)
     credential = credentials.build_credential(transcript, "Lê Văn Dũng")
     credential["credentialSubject"]["learning_result"]["year"] = "Chưa đạt"
-    # Signed by the school itself, so only the grade arithmetic can catch it.
+    # Signed by the teacher and the school themselves, so only the grade
+    # arithmetic can catch it.
+    row, key = credentials.signing_key(
+        transcript.school_id, transcript.homeroom_teacher_id
+    )
+    credential["homeroomProof"]["jws"] = jws.serialize_compact(
+        {"alg": "ES256", "kid": row.kid, "typ": "hocba-homeroom+jws"},
+        credentials.canonical(credential["credentialSubject"]),
+        key,
+    )
     token = credentials.sign_credential(transcript.school_id, credential)
     report = verification.verify(token, DatabaseResolver())
     problems = {c.problem for c in report.checks if c.status == "failure"}
@@ -212,3 +222,19 @@ def test_verification_is_rate_limited(database_url):
     refused = limited.post("/api/v1/transcripts/verify", json={"credential": "x" * 20})
     assert_problem(refused, 429, "rate-limited")
     assert int(refused.headers["Retry-After"]) > 0
+
+
+def test_the_homeroom_proof_is_bound_to_the_subject(client, citizen):
+    """A school that re-signs a changed subject cannot keep the teacher's proof."""
+    transcript = demo_transcript(citizen)
+    payload = transcript.credential.split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims["credentialSubject"]["className"] = "6A9"
+    resigned = credentials.sign_credential(transcript.school_id, claims)
+    report = verify(client, resigned)
+    checks = {c["id"]: c for c in report["checks"]}
+    assert checks["cryptographic.signature"]["status"] == "success"
+    assert checks["cryptographic.homeroom_proof"]["status"] == "failure"
+    assert checks["cryptographic.homeroom_proof"]["problem"] == "INVALID_SIGNATURE"
+    assert report["verified"] is False
+    assert report["signed_content"] is None

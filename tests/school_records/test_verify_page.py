@@ -12,6 +12,7 @@ from app.extensions import db
 from school_records.models import Transcript
 from school_records.pdf import verify_url
 from tests.conftest import CHROMIUM_ARGS
+from tests.school_records.test_verification import tampered
 
 
 @pytest.mark.real_sessions
@@ -21,6 +22,7 @@ def test_pasted_transcript_and_qr_link_verify_in_chromium(live_server):
     with live_server.app.app_context():
         transcript = db.session.scalar(sa.select(Transcript))
         token, qr_link = transcript.credential, verify_url(transcript)
+        crafted = tampered(token, lambda c: c.update(credentialStatus=["x"]))
         subjects = transcript.content["subjects"]
         db.session.remove()
     with sync_playwright() as playwright:
@@ -58,6 +60,16 @@ def test_pasted_transcript_and_qr_link_verify_in_chromium(live_server):
             assert page.locator("#verdict").inner_text() == "✘ Not valid"
             assert page.locator("#content").is_hidden()
             assert "Nguyễn Thị Bình" not in page.locator("body").inner_text()
+
+            # A credential crafted to crash the verifier (issue 12): a clean answer.
+            page.fill("#credential", crafted)
+            page.click("#verify")
+            page.wait_for_selector("#checks:not([hidden]) td.bad")
+            assert page.locator("#verdict").inner_text() == "✘ Not valid"
+            checks = page.locator("#checks tbody").inner_text()
+            assert "INVALID_SIGNATURE" in checks
+            assert "the transcript was altered or not signed by this school" in checks
+            assert "Not checked: an earlier check failed." in checks
 
             phone = browser.new_page(
                 locale="vi-VN", viewport={"width": 390, "height": 844}

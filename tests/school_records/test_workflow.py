@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 import sqlalchemy as sa
 
 from app.audit import AuditEvent
@@ -11,6 +12,7 @@ from app.extensions import db
 from consent.models import Notification
 from identity.models import Organisation, OrganisationKind, Role, Sector
 from identity.services import add_membership
+from school_records import register
 from tests.school_records.helpers import (
     AN,
     BINH,
@@ -19,8 +21,12 @@ from tests.school_records.helpers import (
     HAI,
     demo_transcript,
     draft_body,
+    enrol,
 )
 from tests.test_errors import assert_problem
+
+#: Drafts here are for Bình's 2026-2027 year, in class 7A1 (see conftest).
+pytestmark = pytest.mark.usefixtures("binh_in_7a1")
 
 
 def create(client, school, citizen, **changes):
@@ -121,7 +127,42 @@ def test_a_contradicting_transcript_is_refused_naming_the_field(
     }
 
 
-def test_vocabularies_do_not_mix(client, school, citizen):
+def primary_school(citizen, auth_headers) -> tuple[Organisation, dict[str, str]]:
+    """A primary school (grades 1 to 5) where Dũng taught Bình grade 1 in 2019-2020."""
+    primary = Organisation(
+        code="74718100",
+        name="Trường Tiểu học Chánh Nghĩa",
+        kind=OrganisationKind.SCHOOL,
+        sector=Sector.EDUCATION,
+        address="Bình Dương",
+    )
+    db.session.add(primary)
+    db.session.flush()
+    register.set_levels(primary.id, 1, 5)
+    add_membership(citizen(DUNG), primary, Role.TEACHER)
+    enrol(
+        citizen(BINH),
+        primary.id,
+        citizen(DUNG),
+        year="2019-2020",
+        grade=1,
+        class_name="1A",
+    )
+    return primary, auth_headers(citizen(DUNG), org=primary, role="teacher")
+
+
+def primary_body(citizen, **content):
+    return {
+        "pupil_id": str(citizen(BINH).id), "school_year": "2019-2020", "grade": 1, "class_name": "1A",
+        "content": {
+            "subjects": [{"code": "TV", "name": "Tiếng Việt", "semester1": {"level": "Hoàn thành tốt", "score": 9}, "semester2": {"level": "Hoàn thành tốt", "score": 9}}],
+            "qualities": {"Chăm chỉ": "Tốt"}, "competences": {"Tự chủ và tự học": "Đạt"}, "overall": "Hoàn thành tốt",
+            "absences": {"excused": 0, "unexcused": 0}, "promotion": "lên lớp", **content,
+        },
+    }  # fmt: skip
+
+
+def test_vocabularies_do_not_mix(client, school, citizen, auth_headers):
     body = draft_body(citizen(BINH).id)
     body["content"]["conduct"]["year"] = "Hoàn thành tốt"
     response = client.post(
@@ -131,31 +172,52 @@ def test_vocabularies_do_not_mix(client, school, citizen):
         "content.conduct.year"
         in assert_problem(response, 422, "validation-failed")["errors"]
     )
-    primary = {
-        "pupil_id": str(citizen(BINH).id), "school_year": "2019-2020", "grade": 1, "class_name": "1A",
-        "content": {
-            "subjects": [{"code": "TV", "name": "Tiếng Việt", "semester1": {"level": "Hoàn thành tốt", "score": 9}, "semester2": {"level": "Khá", "score": 9}}],
-            "qualities": {"Chăm chỉ": "Tốt"}, "competences": {"Tự học": "Đạt"}, "overall": "Hoàn thành tốt",
-            "absences": {"excused": 0, "unexcused": 0}, "promotion": "lên lớp",
-        },
-    }  # fmt: skip
+    primary, teacher = primary_school(citizen, auth_headers)
+    mixed = primary_body(citizen)
+    mixed["content"]["subjects"][0]["semester2"]["level"] = "Khá"
     refused = client.post(
-        f"/api/v1/schools/{school.id}/transcripts",
-        json=primary,
-        headers=school.teacher(),
+        f"/api/v1/schools/{primary.id}/transcripts", json=mixed, headers=teacher
     )
     assert (
         "content.subjects.0.semester2.level"
         in assert_problem(refused, 422, "validation-failed")["errors"]
     )
-    primary["content"]["subjects"][0]["semester2"]["level"] = "Hoàn thành tốt"
     accepted = client.post(
-        f"/api/v1/schools/{school.id}/transcripts",
-        json=primary,
-        headers=school.teacher(),
+        f"/api/v1/schools/{primary.id}/transcripts",
+        json=primary_body(citizen),
+        headers=teacher,
     )
-    assert accepted.status_code == 201
+    assert accepted.status_code == 201, accepted.get_json()
     assert accepted.get_json()["regulation"] == "TT27/2020/TT-BGDĐT"
+
+
+@pytest.mark.parametrize(
+    "field", ["qualities", "competences"], ids=["qualities", "competences"]
+)
+def test_primary_assessments_take_only_the_known_names(
+    client, citizen, auth_headers, field
+):
+    """A map of free keys once let a draft grow a 7 MB credential."""
+    primary, teacher = primary_school(citizen, auth_headers)
+    unknown = client.post(
+        f"/api/v1/schools/{primary.id}/transcripts",
+        json=primary_body(citizen, **{field: {"Chăm chỉ": "Tốt", "Bịa ra": "Tốt"}}),
+        headers=teacher,
+    )
+    problem = assert_problem(unknown, 422, "validation-failed")
+    assert list(problem["errors"]) == [f"content.{field}"]
+    assert "Bịa ra" not in unknown.get_data(as_text=True)
+    # A megabyte key is refused too (the content's own size bound comes first),
+    # and the answer does not echo it.
+    huge = client.post(
+        f"/api/v1/schools/{primary.id}/transcripts",
+        json=primary_body(
+            citizen, **{field: {"Chăm chỉ": "Tốt", "x" * 1_000_000: "Tốt"}}
+        ),
+        headers=teacher,
+    )
+    assert_problem(huge, 422, "validation-failed")
+    assert len(huge.get_data()) < 2_000
 
 
 def test_only_the_principal_revokes_and_suspends(client, school, citizen):

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
 from app.db import utcnow
 from app.extensions import db
 from consent.models import AccessEvent
+from service_requests import calendar
 from service_requests.models import Dossier, Upload
 from tests.service_requests import pdfs
 from tests.service_requests.helpers import (
@@ -24,6 +25,7 @@ from tests.service_requests.helpers import (
     TRANSFER,
     WARD,
 )
+from tests.service_requests.test_workflow import NEEDS
 from tests.test_errors import assert_problem
 
 MZ_EXECUTABLE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + bytes(200)
@@ -281,6 +283,53 @@ def test_overdue_is_derived_and_filterable(shop, organisation):
     assert on_time not in [d["id"] for d in overdue]
 
 
+def test_the_queue_filter_and_the_overdue_flag_agree(shop, organisation):
+    """The filter is SQL and the flag Python: the same rule, judged on each kind."""
+    past = utcnow() - timedelta(hours=1)
+    cases = {
+        "late": ([2, 4], {"due_at": past}),
+        "paused_in_time": (
+            [2, 5],
+            {"due_at": past, "paused_at": past - timedelta(hours=1)},
+        ),
+        "paused_late": (
+            [2, 5],
+            {"due_at": past - timedelta(hours=2), "paused_at": past},
+        ),
+        "finished_late": ([2, 4, 9], {"due_at": past - timedelta(days=1)}),
+        "refused_past_due": ([3], {"due_at": past}),
+        "in_time": ([2, 4], {}),
+    }
+    ids = {}
+    for name, (steps, dates) in cases.items():
+        dossier = shop.submit()["id"]
+        for step in steps:
+            shop.move(dossier, step, **NEEDS.get(step, {}))
+        record = db.session.get(Dossier, uuid.UUID(dossier))
+        for column, value in dates.items():
+            setattr(record, column, value)
+        ids[name] = dossier
+    db.session.flush()
+    queue = f"/api/v1/agencies/{organisation(WARD).id}/dossiers"
+    listed = {
+        flag: {
+            line["id"]: line["overdue"]
+            for line in shop.client.get(
+                queue,
+                query_string={"overdue": flag, "limit": 100},
+                headers=shop.officer(),
+            ).get_json()["items"]
+        }
+        for flag in ("true", "false")
+    }
+    overdue = {name for name, dossier in ids.items() if dossier in listed["true"]}
+    assert overdue == {"late", "paused_late", "finished_late"}
+    for name, dossier in ids.items():
+        flag = "true" if name in overdue else "false"
+        assert listed[flag][dossier] is (flag == "true"), name
+        assert dossier not in listed["false" if flag == "true" else "true"], name
+
+
 def test_one_apology_with_a_later_date_before_the_due_date(shop):
     dossier = shop.submit()
     url = f"/api/v1/dossiers/{dossier['id']}/apology"
@@ -312,6 +361,41 @@ def test_one_apology_with_a_later_date_before_the_due_date(shop):
         headers=shop.as_citizen(),
     )
     assert_problem(citizen, 403, "forbidden")
+
+
+def test_a_pause_after_an_apology_moves_the_apologised_date(shop):
+    dossier = shop.submit()["id"]
+    shop.move(dossier, 2)
+    apology_day = (utcnow() + timedelta(days=30)).date()
+    apologised = shop.client.post(
+        f"/api/v1/dossiers/{dossier}/apology",
+        json={"reason": "Cần xác minh thêm", "new_due_date": apology_day.isoformat()},
+        headers=shop.officer(),
+    ).get_json()
+    assert apologised["due_date"] == apology_day.isoformat()
+    shop.move(dossier, 5, reason="Thiếu", checklist=["Hợp đồng thuê"])
+    # The supplement request was made three working days ago.
+    today = calendar.local(utcnow()).date()
+    started = today - timedelta(days=1)
+    while calendar.working_days_after(started, today) < 3:
+        started -= timedelta(days=1)
+    record = db.session.get(Dossier, uuid.UUID(dossier))
+    record.paused_at = datetime.combine(started, time(9), tzinfo=calendar.TIMEZONE)
+    record.pauses[-1].started_at = record.paused_at
+    db.session.flush()
+    shop.client.post(
+        f"/api/v1/dossiers/{dossier}/supplements",
+        json={"note": "Đã bổ sung"},
+        headers=shop.as_citizen(),
+    )
+
+    resumed = shop.move(dossier, 4).get_json()
+    moved = calendar.add_working_days(apology_day, 3).isoformat()
+    assert (resumed["apology_due_date"], resumed["due_date"]) == (moved, moved)
+    statutory = date.fromisoformat(resumed["statutory_due_date"])
+    assert record.target_due_at == calendar.closing_time(
+        calendar.add_working_days(statutory, 3)
+    )
 
 
 def test_no_apology_once_the_dossier_is_overdue(shop):

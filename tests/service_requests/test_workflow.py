@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from service_requests import workflow
 from service_requests.models import DossierStatus as S
 from service_requests.workflow import TRANSITIONS, Party
 from tests.service_requests.helpers import AN, HAI, POLICE
@@ -31,6 +32,44 @@ ROUTES: dict[S, list[int]] = {
     S.NOT_RECEIVED: [3],
     S.STOPPED: [2, 4, 8],
 }
+
+
+OFF, APP = Party.OFFICER, Party.APPLICANT
+#: The national table (reference/records_services.md, C2), written out rather than
+#: read back from the code under test: (from, to) -> (action, party, needs reason).
+#: 6 -> 4 is missing on purpose: only the payment callback ends a fee request.
+EXPECTED: dict[tuple[int, int], tuple[str, Party, bool]] = {
+    (1, 2): ("receive", OFF, False),
+    (1, 3): ("refuse", OFF, True),
+    (1, 5): ("request_supplement", OFF, True),
+    (2, 4): ("start_processing", OFF, False),
+    (2, 5): ("request_supplement", OFF, True),
+    (4, 5): ("request_supplement", OFF, True),
+    (4, 6): ("request_fee", OFF, False),
+    (4, 8): ("stop", OFF, True),
+    (4, 9): ("complete", OFF, False),
+    (5, 2): ("accept_supplement", OFF, False),
+    (5, 4): ("accept_supplement", OFF, False),
+    (5, 8): ("stop", OFF, True),
+    (9, 10): ("return_result", OFF, False),
+    (1, 7): ("withdraw", APP, False),
+    (2, 7): ("withdraw", APP, False),
+    (4, 7): ("withdraw", APP, False),
+    (5, 7): ("withdraw", APP, False),
+    (6, 7): ("withdraw", APP, False),
+}
+
+
+def test_the_transition_table_is_the_national_one():
+    actual = {
+        (int(source), int(target)): (move.action, move.party, move.needs_reason)
+        for (source, target), move in TRANSITIONS.items()
+    }
+    assert actual == EXPECTED
+    for source in S:
+        for target in S:
+            found = workflow.move(source, target)
+            assert (found is not None) == ((int(source), int(target)) in EXPECTED)
 
 
 def bring(shop, to: S, *, received: bool = True) -> str:
@@ -91,6 +130,22 @@ def test_forbidden_transitions_are_409_and_change_nothing(shop, source, target):
     after = shop.read(dossier).get_json()
     assert after["history"] == before["history"]
     assert after["status"] == source
+
+
+def test_an_officer_cannot_end_a_fee_request_without_the_payment(shop):
+    dossier = bring(shop, S.FEE_REQUESTED)
+    before = shop.read(dossier).get_json()
+    problem = assert_problem(
+        shop.move(dossier, 4), 409, "dossier-transition-not-allowed"
+    )
+    assert (problem["current_status"], problem["allowed"]) == (6, [])
+    after = shop.read(dossier).get_json()
+    assert (after["status"], after["fee_status"], after["paused"]) == (
+        6,
+        "pending",
+        True,
+    )
+    assert after["history"] == before["history"]
 
 
 @pytest.mark.parametrize(("source", "target"), [(1, 3), (2, 5), (4, 8)])

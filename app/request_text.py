@@ -1,0 +1,53 @@
+"""No invisible characters anywhere in a request's path, query string or form.
+
+Schemas check the fields they declare (:mod:`app.fields`); this is the floor under
+everything else a view may read — a path segment (``/procedures/%00``), a query
+parameter read by hand (Open311), a form field of the VNeID login page. NUL alone
+is reason enough: PostgreSQL refuses it in any text, so it would be a server error
+rather than an answer. Refused before any view runs: a path with such a character
+names nothing (404); a parameter or field is a 422 naming it.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from flask import Flask, request
+
+from app import text
+from app.errors import NotFound, ValidationFailed
+
+#: Form fields compared, never stored or shown: whatever they hold is the secret.
+_OPAQUE_FIELDS: Final = frozenset({"password"})
+
+
+def _message(char: str) -> list[str]:
+    return [text.INVISIBLE_ERROR.format(char=text.describe(char))]
+
+
+def _refuse_invisible() -> None:
+    if text.invisible_character(request.path) is not None:
+        raise NotFound()
+    errors: dict[str, list[str]] = {}
+    for key, value in request.args.items(multi=True):
+        found = text.invisible_character(key) or text.invisible_character(value)
+        if found:
+            errors[f"query.{key}"] = _message(found)
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        request.get_data(cache=True)  # keep the raw body (idempotency hashes it)
+        for key, value in request.form.items(multi=True):
+            if key in _OPAQUE_FIELDS:
+                continue
+            # Form fields may be text areas: line breaks and tabs are layout.
+            found = text.invisible_character(key) or text.invisible_character(
+                value, multiline=True
+            )
+            if found:
+                errors[key] = _message(found)
+    if errors:
+        raise ValidationFailed(errors=errors)
+
+
+def init_request_text(app: Flask) -> None:
+    """Check every request's path, query string and form before its view."""
+    app.before_request(_refuse_invisible)

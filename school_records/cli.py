@@ -1,0 +1,57 @@
+"""``flask schools …``: the education department's register of schools and their keys."""
+
+from __future__ import annotations
+
+import click
+import sqlalchemy as sa
+from flask.cli import AppGroup
+
+from app import audit
+from app.extensions import db
+from identity.models import Organisation, OrganisationKind
+from school_records import keys, register
+
+schools_cli = AppGroup(
+    "schools", help="The register of schools and their signing keys."
+)
+
+
+@schools_cli.command("set-levels")
+@click.argument("code")
+@click.argument("first_grade", type=click.IntRange(1, 12))
+@click.argument("last_grade", type=click.IntRange(1, 12))
+def set_levels_command(code: str, first_grade: int, last_grade: int) -> None:
+    """Register the grades the school CODE teaches (THCS: 6 9; THPT: 10 12)."""
+    school = db.session.scalar(sa.select(Organisation).where(Organisation.code == code))
+    if school is None:
+        raise click.ClickException(f"No organisation has the code {code}.")
+    try:
+        register.set_levels(school.id, first_grade, last_grade)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    audit.record(
+        "school.levels_set",
+        "success",
+        details={"school": str(school.id), "grades": [first_grade, last_grade]},
+    )
+    db.session.commit()
+    click.echo(f"{school.name} teaches grades {first_grade} to {last_grade}.")
+
+
+@schools_cli.command("rotate-keys")
+@click.option("--school", "code", help="Only this school (its official code).")
+def rotate_keys_command(code: str | None) -> None:
+    """Give schools new signing keys; retired keys stay published to verify what
+    they signed before, and sign nothing after."""
+    query = sa.select(Organisation).where(Organisation.kind == OrganisationKind.SCHOOL)
+    if code is None:
+        query = query.where(Organisation.deregistered_at.is_(None))
+    else:
+        query = query.where(Organisation.code == code)
+    schools = list(db.session.scalars(query.order_by(Organisation.code)))
+    if code is not None and not schools:
+        raise click.ClickException(f"No school has the code {code}.")
+    fresh = [(school, keys.rotate(school.id)) for school in schools]
+    db.session.commit()
+    for school, row in fresh:
+        click.echo(f"{school.code} {school.name}: new active key {row.kid}")

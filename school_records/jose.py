@@ -1,0 +1,110 @@
+"""Reading compact JWS and a school's JWKS without trusting either.
+
+:func:`split` turns a compact JWS into a validated header and a JSON payload, or
+raises :class:`UnreadableError`; :class:`IssuerKeys` is a school's published JWKS,
+validated, split by holder (the school signs credentials and status lists, its
+teachers sign homeroom proofs) with each key's retirement.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import marshmallow as ma
+from joserfc import jws
+from joserfc.errors import JoseError
+from joserfc.jwk import ECKey
+
+from app import json_body
+from school_records import claims
+
+_PART = re.compile(r"^[A-Za-z0-9_-]+$")
+_PUBLIC_MEMBERS = ("kty", "crv", "x", "y", "kid", "alg", "use")
+
+
+class UnreadableError(ValueError):
+    """Not a compact JWS whose header and payload are JSON objects of the right form."""
+
+
+def _json(part: str) -> Any:
+    raw = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+    # The edge's bounds: no NaN, no 5000-digit numbers, no thousand-deep nesting.
+    return json_body.loads(raw.decode("utf-8"))
+
+
+def split(token: str, header_schema: ma.Schema) -> tuple[dict[str, Any], Any]:
+    """The validated protected header and the decoded JSON payload of ``token``.
+
+    :raise UnreadableError: anything else (never a parser's own exception).
+    """
+    parts = token.split(".")
+    if len(parts) != 3 or not all(_PART.match(part) for part in parts):
+        raise UnreadableError("not three base64url parts")
+    try:
+        header = _json(parts[0])
+        payload = _json(parts[1])
+        if not isinstance(header, dict):
+            raise UnreadableError("the header is not an object")
+        loaded: dict[str, Any] = header_schema.load(header)
+    except (ValueError, RecursionError, ma.ValidationError) as error:
+        # RecursionError: JSON nested a few thousand levels deep.
+        raise UnreadableError(str(error)) from error
+    return loaded, payload
+
+
+def verified_payload(token: str, key: ECKey) -> bytes | None:
+    """The payload ``key`` signed in ``token`` (ES256 only), or ``None``."""
+    try:
+        found = jws.deserialize_compact(token, key, algorithms=list(claims.ALGORITHMS))
+    except (JoseError, ValueError):
+        return None
+    return found.payload
+
+
+@dataclass(frozen=True)
+class PublishedKey:
+    """A public key and the instant it stopped signing (``None``: active)."""
+
+    key: ECKey
+    retired_at: datetime | None
+
+    def in_force_at(self, instant: datetime) -> bool:
+        """Whether something issued at ``instant`` may carry this key's signature."""
+        return self.retired_at is None or instant <= self.retired_at
+
+
+@dataclass(frozen=True)
+class IssuerKeys:
+    """A school's JWKS: its own keys and its teachers', by ``kid``."""
+
+    school: dict[str, PublishedKey]
+    teachers: dict[str, PublishedKey]
+
+    @classmethod
+    def load(cls, jwks: Any) -> IssuerKeys:
+        """Validate a published JWKS.
+
+        :raise UnreadableError: not a JWKS of this service's form.
+        """
+        try:
+            entries = claims.JwksSchema().load(jwks)["keys"]
+            by_holder: dict[str, dict[str, PublishedKey]] = {
+                "school": {},
+                "teacher": {},
+            }
+            for entry in entries:
+                key = ECKey.import_key(
+                    {m: entry[m] for m in _PUBLIC_MEMBERS if m in entry}
+                )
+                if any(entry["kid"] in known for known in by_holder.values()):
+                    raise UnreadableError("two keys with one kid")
+                by_holder[entry["holder"]][entry["kid"]] = PublishedKey(
+                    key, entry.get("retired_at")
+                )
+        except (ma.ValidationError, JoseError, ValueError, TypeError) as error:
+            raise UnreadableError(str(error)) from error
+        return cls(by_holder["school"], by_holder["teacher"])

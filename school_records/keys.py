@@ -1,0 +1,158 @@
+"""The schools' signing keys: one active key per school (and per homeroom teacher),
+created once and saved, rotated by ``flask schools rotate-keys``.
+
+Private keys are kept encrypted in ``school_keys``. A retired key is never used to
+sign again but stays in the school's JWKS, with its ``retired_at``, for as long as
+what it signed exists (a transcript is kept for life); the verifier accepts its
+signature only on what was issued before that instant.
+
+Two partial unique indexes allow one active key per school and per teacher, so
+two requests that both find none cannot both create one: the second waits for
+the first to commit and then uses its key.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+from joserfc.jwk import ECKey
+from sqlalchemy.exc import IntegrityError
+
+from app import audit, crypto
+from app.db import begin_writing, utcnow
+from app.extensions import db
+from school_records.models import SchoolKey
+
+ALGORITHM = "ES256"
+_KEY_PURPOSE = "school-signing-key"
+#: Who a published key belongs to: the school itself, or one of its homeroom teachers.
+SCHOOL_HOLDER, TEACHER_HOLDER = "school", "teacher"
+
+
+def _active_query(
+    school_id: uuid.UUID, holder_id: uuid.UUID | None
+) -> sa.Select[SchoolKey]:
+    return sa.select(SchoolKey).where(
+        SchoolKey.school_id == school_id,
+        SchoolKey.holder_id.is_(None)
+        if holder_id is None
+        else SchoolKey.holder_id == holder_id,
+        SchoolKey.retired_at.is_(None),
+    )
+
+
+def _active(school_id: uuid.UUID, holder_id: uuid.UUID | None) -> SchoolKey | None:
+    # FOR SHARE: a rotation (FOR UPDATE) waits until this signature is committed,
+    # so nothing signed with a key is dated after that key's retirement.
+    return db.session.scalar(
+        _active_query(school_id, holder_id).with_for_update(read=True)
+    )
+
+
+def private_key(row: SchoolKey) -> ECKey:
+    """The private key of a stored row."""
+    return ECKey.import_key(
+        json.loads(crypto.decrypt(row.private_jwk_encrypted, _KEY_PURPOSE))
+    )
+
+
+def _new_row(school_id: uuid.UUID, holder_id: uuid.UUID | None) -> SchoolKey:
+    key = ECKey.generate_key("P-256", {"alg": ALGORITHM, "use": "sig"}, auto_kid=True)
+    return SchoolKey(
+        school_id=school_id,
+        holder_id=holder_id,
+        kid=str(key.kid),
+        public_jwk=key.as_dict(private=False),
+        private_jwk_encrypted=crypto.encrypt(
+            json.dumps(key.as_dict(private=True)), _KEY_PURPOSE
+        ),
+    )
+
+
+def _create(school_id: uuid.UUID, holder_id: uuid.UUID | None) -> SchoolKey:
+    begin_writing(db.session)
+    found = _active(school_id, holder_id)
+    if found is not None:
+        return found
+    row = _new_row(school_id, holder_id)
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:
+        # Another request created the key first; its row is committed by now.
+        found = _active(school_id, holder_id)
+        if found is None:  # pragma: no cover - the index admits no other cause
+            raise
+        return found
+    return row
+
+
+def signing_key(
+    school_id: uuid.UUID, holder_id: uuid.UUID | None = None
+) -> tuple[SchoolKey, ECKey]:
+    """The active key of a school (or of one of its teachers), created on first use.
+
+    A created key is added to the request's transaction: whoever signs with it must
+    commit (a GET that signs a status list does), or nothing it signed is published.
+    """
+    row = _active(school_id, holder_id) or _create(school_id, holder_id)
+    return row, private_key(row)
+
+
+def rotate(school_id: uuid.UUID) -> SchoolKey:
+    """Retire every active key of the school and its teachers; add a new school key.
+
+    Teachers get new keys at their next homeroom signature. The instant of
+    retirement is taken once the old keys are locked, after every signature made
+    with them has committed.
+    """
+    begin_writing(db.session)
+    active = list(
+        db.session.scalars(
+            sa.select(SchoolKey)
+            .where(SchoolKey.school_id == school_id, SchoolKey.retired_at.is_(None))
+            .with_for_update()
+        )
+    )
+    now = utcnow()
+    for row in active:
+        row.retired_at = now
+    db.session.flush()
+    fresh = _new_row(school_id, None)
+    db.session.add(fresh)
+    db.session.flush()
+    audit.record(
+        "school.keys.rotated",
+        "success",
+        details={
+            "school": str(school_id),
+            "kid": fresh.kid,
+            "retired": [row.kid for row in active],
+        },
+    )
+    return fresh
+
+
+def _published(row: SchoolKey) -> dict[str, Any]:
+    jwk = {
+        **row.public_jwk,
+        "holder": SCHOOL_HOLDER if row.holder_id is None else TEACHER_HOLDER,
+        "status": "active" if row.retired_at is None else "retired",
+    }
+    if row.retired_at is not None:
+        jwk["retired_at"] = row.retired_at.isoformat()
+    return jwk
+
+
+def school_jwks(school_id: uuid.UUID) -> dict[str, Any]:
+    """Every public key of the school and its teachers, retired ones too, each with
+    ``holder`` (school | teacher), ``status`` (active | retired) and ``retired_at``."""
+    rows = db.session.scalars(
+        sa.select(SchoolKey)
+        .where(SchoolKey.school_id == school_id)
+        .order_by(SchoolKey.created_at)
+    )
+    return {"keys": [_published(row) for row in rows]}

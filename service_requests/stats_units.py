@@ -1,0 +1,134 @@
+"""One agency's month of dossiers: counted, then protected on its own.
+
+The unit of :mod:`app.disclosure` for the one-stop shop. Each partition of the
+unit's dossiers (by status, by procedure, on time or late, overdue or not, reused
+data or not, rated or not) is protected against its total; the figures that are
+exact sums of another partition's cells (finished is statuses 8–10, fully online
+is the full-online procedures) are derived from it, so that no figure can be set
+against another to recover a hidden cell.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Final
+
+from app.disclosure import protect, shown_total, sum_of
+from service_requests.models import DossierStatus
+from service_requests.services import RATING_INDICES
+
+#: (year, month) in Vietnam.
+Month = tuple[int, int]
+#: Where processing has ended: a dossier is finished exactly when in one of these.
+FINISHED: Final = (
+    int(DossierStatus.STOPPED),
+    int(DossierStatus.PROCESSED),
+    int(DossierStatus.RESULT_RETURNED),
+)
+COUNTS: Final = ("finished", "on_time", "overdue_open", "ratings")
+RATIOS: Final = (
+    "on_time_rate",
+    "average_processing_working_days",
+    "reused_digitised_data_share",
+    "fully_online_share",
+    *(f"score.{index}" for index in RATING_INDICES),
+)
+
+
+@dataclass
+class Counted:
+    """What one agency's dossiers of one month are, before any protection."""
+
+    statuses: Counter[int] = field(default_factory=Counter)
+    procedures: Counter[str] = field(default_factory=Counter)
+    reused: int = 0
+    on_time: int = 0
+    late_open: int = 0
+    processing_days: list[int] = field(default_factory=list)
+    scores: list[dict[str, int]] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        """How many dossiers the unit holds."""
+        return sum(self.statuses.values())
+
+
+@dataclass
+class Shown:
+    """What a unit may show: counts (``None`` when hidden) and ratio parts."""
+
+    #: path -> the count, or None.
+    counts: dict[str, int | None]
+    #: path -> (numerator, denominator, whether the unit may show it).
+    ratios: dict[str, tuple[float, int, bool]]
+
+
+def _hidden(procedures: set[str]) -> Shown:
+    paths = [
+        "dossiers",
+        *(f"by_status.{int(status)}" for status in DossierStatus),
+        *(f"by_procedure.{code}" for code in procedures),
+        *COUNTS,
+    ]
+    return Shown(
+        counts=dict.fromkeys(paths),
+        ratios=dict.fromkeys(RATIOS, (0.0, 0, False)),
+    )
+
+
+def _split(part: int, whole: int, k: int) -> int | None:
+    """A count protected with its complement in the unit (``whole - part``)."""
+    return protect({"part": part, "rest": whole - part}, k)["part"]
+
+
+def show(counted: Counted, procedures: set[str], online: set[str], k: int) -> Shown:
+    """Protect one unit: what it may show of each figure."""
+    total = counted.total
+    if shown_total(total, k) is None:
+        return _hidden(procedures)
+    statuses = protect(
+        {int(status): counted.statuses[int(status)] for status in DossierStatus}, k
+    )
+    by_procedure = protect({code: counted.procedures[code] for code in procedures}, k)
+    finished = sum_of(statuses, FINISHED)
+    ended = len(counted.processing_days)
+    on_time = (
+        protect({"on_time": counted.on_time, "late": ended - counted.on_time}, k)[
+            "on_time"
+        ]
+        if finished is not None
+        else None
+    )
+    rated = len(counted.scores)
+    ratings = _split(rated, total, k)
+    fully_online = sum_of(by_procedure, procedures & online)
+    reused = _split(counted.reused, total, k)
+    ratios: dict[str, tuple[float, int, bool]] = {
+        "on_time_rate": (counted.on_time, ended, on_time is not None),
+        "average_processing_working_days": (
+            sum(counted.processing_days),
+            ended,
+            finished is not None and ended >= k,
+        ),
+        "reused_digitised_data_share": (counted.reused, total, reused is not None),
+        "fully_online_share": (fully_online or 0, total, fully_online is not None),
+    }
+    for index in RATING_INDICES:
+        ratios[f"score.{index}"] = (
+            sum(scores[index] for scores in counted.scores),
+            rated,
+            ratings is not None and rated >= k,
+        )
+    return Shown(
+        counts={
+            "dossiers": total,
+            **{f"by_status.{status}": value for status, value in statuses.items()},
+            **{f"by_procedure.{code}": value for code, value in by_procedure.items()},
+            "finished": finished,
+            "on_time": on_time,
+            "overdue_open": _split(counted.late_open, total, k),
+            "ratings": ratings,
+        },
+        ratios=ratios,
+    )
