@@ -224,7 +224,9 @@ def _compile_patterns(
         regex = re.escape(english)
         regex = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>.+?)", regex)
         patterns.append((re.compile(f"^{regex}$"), vietnamese))
-    return patterns
+    # The longest template first: "at least {min}." would otherwise swallow
+    # "at least {min} and at most {max}." with its {min} spanning the rest.
+    return sorted(patterns, key=lambda pattern: -len(pattern[0].pattern))
 
 
 _PATTERNS: Final = _compile_patterns(VALIDATION_VI)
@@ -254,7 +256,7 @@ def add_validation_messages(messages: dict[str, str]) -> None:
     if clash:
         raise ValueError(f"validation messages defined twice: {sorted(clash)}")
     VALIDATION_VI.update(messages)
-    _PATTERNS.extend(_compile_patterns(messages))
+    _PATTERNS[:] = _compile_patterns(VALIDATION_VI)
 
 
 def translate(key: str, lang: str | None = None, **params: object) -> str:

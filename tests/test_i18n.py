@@ -132,3 +132,11 @@ def test_every_problem_type_has_a_title_in_both_languages(app):
     assert "dossier-transition-not-allowed" in slugs
     missing = sorted(slug for slug in slugs if not i18n.has_message(f"{slug}.title"))
     assert missing == []
+
+
+def test_a_two_sided_range_reads_wholly_in_vietnamese(app):
+    """Marshmallow's Range message once matched the one-sided template first and came
+    out half translated ("Phải lớn hơn hoặc bằng 0 and less than or equal to 10.")."""
+    message = "Must be greater than or equal to 0 and less than or equal to 10."
+    translated = i18n.translate_validation(message, "vi")
+    assert translated == "Phải trong khoảng 0 đến 10."
