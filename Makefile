@@ -9,7 +9,7 @@ WORKERS ?= 2
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export FLASK_APP := wsgi
 
-.PHONY: run install install-dev fonts browser test test-sqlite test-postgres lint fmt migration bench soak mutate clean
+.PHONY: run install install-dev fonts browser test test-fast test-sqlite test-postgres lint fmt migration bench soak mutate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,10 +38,12 @@ browser:
 		echo "Installing Debian's chromium for the browser login test"; \
 		apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
-## Serve on 127.0.0.1:$(PORT) with the demo data (migrates and seeds first);
+## Serve on 127.0.0.1:$(PORT) with the demo data (migrates, loads the deployment
+## of deployments/ — DEPLOYMENT_DIR — and seeds first);
 ## gunicorn.conf.py: threaded workers that survive slow clients (README, "Serving").
 run: install fonts
 	$(BIN)/flask db upgrade
+	$(BIN)/flask deployment load
 	$(BIN)/flask seed-demo
 	$(BIN)/gunicorn --config gunicorn.conf.py --workers $(WORKERS) \
 		--bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
@@ -53,6 +55,12 @@ test: install-dev fonts browser
 	$(BIN)/mypy
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
+
+## The everyday loop, on SQLite: every test but those marked slow (fuzzing, Chromium,
+## real gunicorn servers, the sweeps of the whole URL map). `make test` runs them all.
+## schemathesis' pytest plugin serves only the fuzzer, so it is not even loaded.
+test-fast: install-dev fonts
+	env -u TEST_DATABASE_URL $(BIN)/pytest -m "not slow" -p no:schemathesis
 
 test-sqlite: install-dev fonts browser
 	@echo "== pytest on SQLite =="

@@ -9,6 +9,8 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app import unit_of_work
+from app.cli import register_commands
 from app.config import (
     check_disclosure,
     check_production,
@@ -17,8 +19,11 @@ from app.config import (
     load_config,
 )
 from app.converters import SubjectConverter
+from app.deployment import apply_province, init_deployment
+from app.domains import init_domains
 from app.errors import ProblemApi
 from app.extensions import db, jwt, limiter, migrate
+from app.http_errors import answer_server_errors_as_problems
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -26,7 +31,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     :param config: overrides applied last (tests pass the database URL and keys).
     """
-    app = Flask(__name__, instance_relative_config=True)
+    app = unit_of_work.Application(__name__, instance_relative_config=True)
     app.config.from_mapping(load_config(app.instance_path))
     app.config.from_prefixed_env("CONGDAN")
     app.config.update(config or {})
@@ -34,13 +39,18 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     check_production(app.config)
     check_disclosure(app.config)
     derive_identity_settings(app.config, app.instance_path)
+    apply_province(app.config)
+    # gunicorn's own 400/414/431 answers are problems of this deployment too.
+    answer_server_errors_as_problems(app.config["PROBLEM_TYPE_BASE"])
     _apply_engine_options(app)
     _trust_proxies(app)
 
-    _import_models()
+    _import_kernel_models()
     api = _register_extensions(app)
-    _register_blueprints(api)
-    _register_commands(app)
+    _register_kernel_blueprints(api)
+    register_commands(app)
+    init_deployment(app)
+    init_domains(app, api)
     return app
 
 
@@ -65,20 +75,18 @@ def _trust_proxies(app: Flask) -> None:
 
 def _register_extensions(app: Flask) -> ProblemApi:
     from app.auth import init_auth
-    from app.db import init_sqlite_writes
     from app.json_body import init_json_body
     from app.request_id import init_request_id
     from app.request_text import init_request_text
     from app.security_headers import init_security_headers
     from app.signing import init_signing
-    from identity.vneid.server import init_provider
 
     init_request_id(app)
     init_json_body(app)  # after the request id: its problems carry it
     init_request_text(app)
     init_security_headers(app)
     db.init_app(app)
-    init_sqlite_writes(app, lambda: db.session)  # looked up per request (tests swap it)
+    unit_of_work.init_app(app)
     migrate.init_app(
         app,
         db,
@@ -95,66 +103,21 @@ def _register_extensions(app: Flask) -> ProblemApi:
     jwt.init_app(app)
     init_auth(app)
     limiter.init_app(app)
-    init_provider(app)
     init_signing(app)
     return api
 
 
-def _import_models() -> None:
-    """Import every model module so the metadata (and Alembic) sees every table."""
+def _import_kernel_models() -> None:
+    """The kernel's own tables (each domain's come with its ``init_app``)."""
     from app import audit, idempotency, throttle  # noqa: F401
-    from consent import models as consent_models  # noqa: F401
-    from consent import texts  # noqa: F401 - registers the messages
-    from health_book import models as health_models  # noqa: F401
-    from health_book import texts as health_texts  # noqa: F401 - registers messages
-    from identity import models, totp  # noqa: F401
-    from identity.login import acting, tokens  # noqa: F401 - register JWT callbacks
-    from identity.login import models as login_models  # noqa: F401
-    from identity.vneid import models as vneid_models  # noqa: F401
-    from school_records import models as school_models  # noqa: F401
-    from school_records import texts as school_texts  # noqa: F401 - registers messages
-    from service_requests import models as service_models  # noqa: F401
-    from service_requests import texts as service_texts  # noqa: F401 - registers messages
 
 
-def _register_blueprints(api: ProblemApi) -> None:
+def _register_kernel_blueprints(api: ProblemApi) -> None:
     from app.health import blp as health_blp
     from app.signing import blp as signing_blp
-    from consent.routes import blp as consent_blp
-    from health_book.routes import blp as health_book_blp
-    from identity.login.routes import blp as auth_blp
-    from identity.login.routes import callback_blp
-    from identity.routes import blp as identity_blp
-    from identity.vneid.routes import blp as vneid_blp
-    from school_records.register_routes import blp as school_register_blp
-    from school_records.routes import blp as school_records_blp
-    from school_records.routes import page_blp as verify_page_blp
-    from service_requests.open311 import blp as open311_blp
-    from service_requests.routes import blp as service_requests_blp
 
-    blueprints = (
-        health_blp,
-        signing_blp,
-        identity_blp,
-        auth_blp,
-        callback_blp,
-        vneid_blp,
-        consent_blp,
-        health_book_blp,
-        school_records_blp,
-        school_register_blp,
-        verify_page_blp,
-        service_requests_blp,
-        open311_blp,
-    )
-    for blueprint in blueprints:
-        api.register_blueprint(blueprint)
-
-
-def _register_commands(app: Flask) -> None:
-    from app.cli import register_commands
-
-    register_commands(app)
+    api.register_blueprint(health_blp)
+    api.register_blueprint(signing_blp)
 
 
 def _migrations_directory() -> str:

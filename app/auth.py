@@ -20,7 +20,7 @@ from flask import Flask
 from flask_jwt_extended import get_jwt, verify_jwt_in_request
 from werkzeug.wrappers import Response as BaseResponse
 
-from app.errors import Forbidden, Problem, Unauthorized, render_http_exception
+from app.errors import Problem, Unauthorized, render_http_exception
 from app.extensions import jwt
 
 P = ParamSpec("P")
@@ -92,23 +92,6 @@ def auth_required(view: Callable[P, R]) -> Callable[P, R]:
         return view(*args, **kwargs)
 
     return wrapped
-
-
-def roles_required(*roles: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
-    """View decorator: a valid token acting for an organisation in one of ``roles``."""
-
-    def decorator(view: Callable[P, R]) -> Callable[P, R]:
-        @functools.wraps(view)
-        def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
-            verify_jwt_in_request()
-            actor = current_actor()
-            if not actor.acts_for_org or actor.role not in roles:
-                raise Forbidden()
-            return view(*args, **kwargs)
-
-        return wrapped
-
-    return decorator
 
 
 def step_up_required(view: Callable[P, R]) -> Callable[P, R]:

@@ -4,6 +4,7 @@
   do: a misspelt filter (``?stauts=1``) would otherwise be ignored silently and
   the caller would get every row.
 * JSON bodies come from the bounded parse of :mod:`app.json_body`.
+* A multipart body (uploads) holds only the parts its schema declares.
 * A JSON body the OpenAPI document declares required (flask-smorest's default,
   ``required=True``) must be there: webargs would otherwise load a missing body as
   ``{}``, and an all-optional schema would let an empty POST act. A body that is
@@ -13,7 +14,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
+from functools import partial, wraps
 from typing import Any, Final
 
 import flask_smorest
@@ -57,6 +58,18 @@ def _check_json_body(required: bool) -> None:
         raise UnsupportedMediaType()
 
 
+def _declared_fields(schema: Any) -> frozenset[str]:
+    instance = schema() if isinstance(schema, type) else schema
+    return frozenset(field.data_key or name for name, field in instance.fields.items())
+
+
+def _check_multipart(declared: frozenset[str]) -> None:
+    """A multipart body holds only the parts its schema declares (files or fields)."""
+    unknown = (set(request.files) | set(request.form)) - declared
+    if unknown:
+        raise ValidationFailed(errors={name: ["Unknown field."] for name in unknown})
+
+
 class Blueprint(flask_smorest.Blueprint):  # type: ignore[misc]
     """A flask-smorest blueprint whose arguments are parsed by :class:`ApiParser`."""
 
@@ -75,7 +88,11 @@ class Blueprint(flask_smorest.Blueprint):  # type: ignore[misc]
         parse = super().arguments(
             schema, location=location, required=required, **kwargs
         )
-        if location != "json":
+        if location == "json":
+            check: Callable[[], None] = partial(_check_json_body, required)
+        elif location == "files":
+            check = partial(_check_multipart, _declared_fields(schema))
+        else:
             return parse  # type: ignore[no-any-return]
 
         def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -83,7 +100,7 @@ class Blueprint(flask_smorest.Blueprint):  # type: ignore[misc]
 
             @wraps(parsed)
             def checked(*args: Any, **view_kwargs: Any) -> Any:
-                _check_json_body(required)
+                check()
                 return parsed(*args, **view_kwargs)
 
             return checked

@@ -1,15 +1,14 @@
-"""Command-line tasks: ``flask seed-demo`` and housekeeping."""
+"""The kernel's commands: ``flask seed-demo``, ``flask purge-expired``, ``flask audit``."""
 
 from __future__ import annotations
 
-import time
-
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from app import audit, idempotency
-from app.extensions import db
+from app.domains import housekeeping
+from app.unit_of_work import transaction
 
 
 @click.command("seed-demo")
@@ -17,48 +16,19 @@ def seed_demo_command() -> None:
     """Create the demo accounts and data of DESIGN.md (safe to run again)."""
     from app.demo import seed_demo_data
 
-    citizens = seed_demo_data()
-    db.session.commit()
+    with transaction():
+        citizens = seed_demo_data()
     click.echo(f"Demo data ready: {len(citizens)} citizens. Password: congdan-demo")
-
-
-@click.command("seed-bulk")
-@click.option(
-    "--citizens", default=100_000, show_default=True, help="How many citizens."
-)
-@click.option(
-    "--records-per-citizen",
-    default=10,
-    show_default=True,
-    help="Health records per citizen, on average.",
-)
-@click.option("--seed", default=1, show_default=True, help="Same seed, same data.")
-def seed_bulk_command(citizens: int, records_per_citizen: int, seed: int) -> None:
-    """Add a synthetic, province-scale population with health records (for load tests)."""
-    from app.synthetic import seed_bulk
-
-    started = time.monotonic()
-    try:
-        counts = seed_bulk(citizens, records_per_citizen, seed)
-    except ValueError as error:
-        raise click.ClickException(str(error)) from error
-    db.session.commit()
-    elapsed = time.monotonic() - started
-    summary = ", ".join(f"{number} {name}" for name, number in counts.items())
-    click.echo(f"Seeded {summary} in {elapsed:.0f} s (seed {seed}).")
 
 
 @click.command("purge-expired")
 def purge_expired_command() -> None:
-    """Delete idempotency records and unattached uploads older than 24 hours."""
-    from service_requests.uploads import purge_unattached
-
-    deleted = idempotency.purge_expired()
-    uploads = purge_unattached()
-    db.session.commit()
-    click.echo(
-        f"Deleted {deleted} expired idempotency records and {uploads} unattached uploads."
-    )
+    """Delete what has outlived its use: idempotency records older than 24 hours,
+    and each domain's own (unattached uploads…)."""
+    with transaction():
+        done = [f"{idempotency.purge_expired()} expired idempotency records"]
+        done += [task() for task in housekeeping(current_app)]
+    click.echo("Deleted " + ", ".join(done) + ".")
 
 
 audit_cli = AppGroup("audit", help="The tamper-evident audit log.")
@@ -76,16 +46,7 @@ def audit_verify_command() -> None:
 
 
 def register_commands(app: Flask) -> None:
-    """Attach the commands to ``flask``."""
-    from consent.cli import consent_cli
-    from identity.vneid.cli import vneid_cli
-    from school_records.cli import schools_cli
-
-    app.cli.add_command(vneid_cli)
-    app.cli.add_command(schools_cli)
-    app.cli.add_command(consent_cli)
-    app.cli.add_command(schools_cli)
+    """Attach the kernel's commands to ``flask`` (each domain adds its own)."""
     app.cli.add_command(audit_cli)
     app.cli.add_command(seed_demo_command)
-    app.cli.add_command(seed_bulk_command)
     app.cli.add_command(purge_expired_command)

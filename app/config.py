@@ -3,7 +3,8 @@
 Every variable is documented in README.md ("Configuration"). Defaults make a fresh
 clone run with no server: SQLite under ``instance/`` and a secret generated there at
 first run. Production mode (``CONGDAN_ENV=production``) refuses to start without a
-real ``SECRET_KEY`` and ``DATABASE_URL``.
+real ``SECRET_KEY`` and ``DATABASE_URL``, or with rate limits each worker counts on
+its own.
 """
 
 from __future__ import annotations
@@ -15,10 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from app.disclosure import DEFAULT_MIN_CELL
+from app.domains import DEFAULT_DOMAINS
 
 ENVIRONMENTS = ("development", "production", "testing")
 MIN_PRODUCTION_SECRET_LENGTH = 32
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+#: Limiter storages each process keeps to itself: every gunicorn worker counts alone.
+PER_PROCESS_STORAGES = ("memory://", "async+memory://")
 
 
 class ConfigurationError(RuntimeError):
@@ -107,6 +111,8 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "STATS_MIN_CELL": DEFAULT_MIN_CELL,
         # Reverse proxies in front (nginx): their X-Forwarded-For/-Proto are trusted.
         "PROXY_HOPS": 0,
+        # The domain packages plugged in, in order (app.domains; ARCHITECTURE.md).
+        "DOMAINS": list(DEFAULT_DOMAINS),
     }
 
 
@@ -192,3 +198,10 @@ def check_production(config: dict[str, Any]) -> None:
         )
     if not config["BASE_URL"].startswith("https://"):
         raise ConfigurationError("BASE_URL must be https when CONGDAN_ENV=production")
+    if str(config["RATELIMIT_STORAGE_URI"]).startswith(PER_PROCESS_STORAGES):
+        raise ConfigurationError(
+            "REDIS_URL or RATELIMIT_STORAGE_URI must name a store every worker and "
+            "host shares when CONGDAN_ENV=production: with "
+            f"{config['RATELIMIT_STORAGE_URI']} each worker counts on its own, so "
+            "a rate limit lets as many times its number through as there are workers"
+        )

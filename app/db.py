@@ -9,27 +9,14 @@ from __future__ import annotations
 import enum
 import sqlite3
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, request
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, Dialect, Engine
-from sqlalchemy.orm import (
-    DeclarativeBase,
-    Mapped,
-    Session,
-    SessionTransaction,
-    mapped_column,
-    registry,
-    scoped_session,
-)
+from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
 from sqlalchemy.pool import ConnectionPoolEntry
-
-P = ParamSpec("P")
-R = TypeVar("R")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -129,96 +116,3 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> N
     # last commits, which is right for the embedded development database.
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
-
-
-@event.listens_for(Engine, "begin")
-def _sqlite_on_begin(connection: Connection) -> None:
-    if connection.dialect.name == "sqlite":
-        immediate = connection.get_execution_options().get(_IMMEDIATE)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
-
-
-_IMMEDIATE = "congdan_sqlite_immediate"
-
-
-def end_read_snapshot(session: Session | scoped_session[Any]) -> None:
-    """On SQLite, commit a read-only transaction before its first write.
-
-    In WAL mode a transaction that has read and then writes fails at once
-    (SQLITE_BUSY_SNAPSHOT) when another worker committed in between; a transaction
-    that starts by writing waits for the lock instead (``busy_timeout``). Reads that
-    log what they read call this before logging. PostgreSQL needs nothing.
-    """
-    if session.get_bind().dialect.name == "sqlite" and not (
-        session.new or session.dirty or session.deleted
-    ):
-        session.commit()
-
-
-_WROTE = "congdan_wrote"
-_WRITING = "congdan_writing"
-
-
-@event.listens_for(Session, "after_flush")
-def _note_write(session: Session, _context: Any) -> None:
-    session.info[_WROTE] = True
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _forget_write(session: Session, transaction: SessionTransaction) -> None:
-    if transaction.parent is None:
-        session.info.pop(_WROTE, None)
-        session.info.pop(_WRITING, None)
-
-
-def begin_writing(session: Session | scoped_session[Any]) -> None:
-    """Make the rest of the request one write transaction that waits for its turn.
-
-    On SQLite, unless this transaction already holds the write lock (it wrote, or
-    began with it), commit what was only read so far and ``BEGIN IMMEDIATE``: the
-    lock is taken before the rows a decision rests on are read, so two requests
-    deciding on the same rows run one after the other instead of failing.
-    PostgreSQL needs nothing here: lock the rows with ``FOR UPDATE``.
-    """
-    current = session() if isinstance(session, scoped_session) else session
-    bind = current.get_bind()
-    if bind.dialect.name != "sqlite" or not isinstance(bind, Engine):
-        return
-    current.flush()
-    if current.info.get(_WROTE) or current.info.get(_WRITING):
-        return
-    if current.in_transaction():
-        current.commit()
-    current.connection(execution_options={_IMMEDIATE: True})
-    current.info[_WRITING] = True
-
-
-def read_only(view: Callable[P, R]) -> Callable[P, R]:
-    """Mark a POST view that only reads, so it does not queue for SQLite's write lock."""
-    view._congdan_read_only = True  # type: ignore[attr-defined]
-    return view
-
-
-def _handler(app: Flask) -> Any:
-    view = app.view_functions.get(request.endpoint or "")
-    view_class = getattr(view, "view_class", None)
-    if view_class is not None:
-        return getattr(view_class, request.method.lower(), None)
-    return view
-
-
-def init_sqlite_writes(app: Flask, session: Callable[[], scoped_session[Any]]) -> None:
-    """On SQLite, start every writing request with the write lock (``BEGIN IMMEDIATE``).
-
-    SQLite has one writer at a time anyway; a request that reads and then writes
-    in WAL mode fails at its first write if another committed in between. Taking
-    the lock up front makes writers queue (``busy_timeout``) instead of failing.
-    """
-
-    @app.before_request
-    def _writers_queue() -> None:
-        if request.method in ("GET", "HEAD", "OPTIONS"):
-            return
-        if getattr(_handler(app), "_congdan_read_only", False):
-            return
-        begin_writing(session())

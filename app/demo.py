@@ -1,22 +1,22 @@
-"""The demo data of DESIGN.md, every domain in order (each seed is idempotent)."""
+"""The demo data of DESIGN.md: every domain's seeder, in the order of the domains."""
 
 from __future__ import annotations
 
-from identity.models import Citizen
+from typing import Any
+
+from flask import current_app
+
+from app import deployment
+from app.domains import demo_seeders
 
 
-def seed_demo_data() -> dict[str, Citizen]:
-    """Seed the register, health books, transcripts and dossiers; return the citizens.
+def seed_demo_data() -> dict[str, Any]:
+    """Run every domain's demo seeder (each is idempotent); return the citizens.
 
-    The caller commits.
+    The caller's unit of work commits.
     """
-    from health_book.demo import seed_health_book
-    from identity.demo import seed_identity
-    from school_records.demo import seed_transcripts
-    from service_requests.demo import seed_dossiers
-
-    citizens = seed_identity()
-    seed_health_book(citizens)
-    seed_transcripts(citizens)
-    seed_dossiers(citizens)
+    deployment.load()  # the demo lives in the deployment's province
+    citizens: dict[str, Any] = {}
+    for seeder in demo_seeders(current_app):
+        seeder(citizens)
     return citizens

@@ -18,18 +18,29 @@ An answer over several units adds up what each unit shows and leaves out what it
 hides (saying which figures are therefore partial), so every number it gives is a
 sum of numbers the units show: no difference between two answers — two periods,
 one agency against all — isolates a hidden count.
+
+A unit is shown only once its period has closed, and as it stood at the close:
+each fact is counted in the period it happened in, from what had happened by
+then, so nothing later changes it (:func:`last_closed_month`). Figures recomputed
+from a unit that keeps changing would let two answers, asked before and after one
+person's rating or move, be subtracted to give that one contribution exactly.
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, tzinfo
 from typing import Final, TypeVar
 
 from flask import current_app
 
 #: The smallest number of people a shown figure may count (``STATS_MIN_CELL``).
 DEFAULT_MIN_CELL: Final = 5
+
+#: After a period ends, how long a write begun within it may still be landing;
+#: its unit is shown only after that.
+PUBLICATION_DELAY: Final = timedelta(hours=1)
 
 K = TypeVar("K", bound=Hashable)
 
@@ -40,6 +51,12 @@ def min_cell() -> int:
     if k < 2:
         raise ValueError("STATS_MIN_CELL must be at least 2")
     return k
+
+
+def last_closed_month(now: datetime, zone: tzinfo) -> tuple[int, int]:
+    """The latest calendar month (in ``zone``) whose units may be shown at ``now``."""
+    local = (now - PUBLICATION_DELAY).astimezone(zone)
+    return (local.year, local.month - 1) if local.month > 1 else (local.year - 1, 12)
 
 
 def hidden_cells(cells: Mapping[K, int], k: int) -> frozenset[K]:

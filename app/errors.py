@@ -13,7 +13,7 @@ import http
 import json
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import marshmallow as ma
 from flask import Flask, Response, current_app, g, request
@@ -26,8 +26,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from app import i18n
 from app.http_errors import PROBLEM_MIMETYPE as PROBLEM_MIMETYPE
-from app.http_errors import PROBLEM_TYPE_BASE as PROBLEM_TYPE_BASE
-from app.http_errors import slug_for
+from app.http_errors import problem_type_base, slug_for
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +47,11 @@ class Problem(HTTPException):
 
     code = 400
     slug = "bad-request"
+    #: A refusal that is the request's outcome: what the request did before it
+    #: (a guess counted by the throttle and its audit record) commits with the
+    #: answer instead of rolling back. Only for refusals raised before any other
+    #: write; an ``Idempotency-Key`` then replays the refusal.
+    commits_work: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -74,6 +78,12 @@ class MalformedJson(Problem):
     code, slug = 400, "malformed-json"
 
 
+class MalformedBody(Problem):
+    """The body's framing is broken (chunk sizes, trailers) or it ended early."""
+
+    code, slug = 400, "malformed-body"
+
+
 class Unauthorized(Problem):
     code, slug = 401, "unauthorized"
 
@@ -88,6 +98,14 @@ class NotFound(Problem):
 
 class Conflict(Problem):
     code, slug = 409, "conflict"
+
+
+class PreconditionFailed(Problem):
+    code, slug = 412, "precondition-failed"
+
+
+class PreconditionRequired(Problem):
+    code, slug = 428, "precondition-required"
 
 
 class ValidationFailed(Problem):
@@ -119,7 +137,7 @@ def problem_response(
         else http.HTTPStatus(status).phrase
     )
     body: dict[str, Any] = {
-        "type": PROBLEM_TYPE_BASE + slug,
+        "type": problem_type_base() + slug,
         "title": title,
         "status": status,
     }
@@ -221,17 +239,11 @@ def render_http_exception(error: HTTPException) -> BaseResponse:
 
 
 def _handle_integrity_error(error: IntegrityError) -> BaseResponse:
-    from app.extensions import db
-
-    db.session.rollback()
     log.warning("integrity error: %s", error.orig.__class__.__name__)
     return render_http_exception(Conflict())
 
 
 def _handle_database_unreachable(error: DBAPIError) -> BaseResponse:
-    from app.extensions import db
-
-    db.session.rollback()
     log.error("database unavailable: %s: %s", error.orig.__class__.__name__, error.orig)
     return render_http_exception(DatabaseUnavailable(headers={"Retry-After": "5"}))
 

@@ -1,4 +1,9 @@
-"""Entity tags on record GETs, so a phone on a weak network revalidates for free."""
+"""Entity tags: record GETs revalidate for free; acts on what was read name it.
+
+A phone on a weak network revalidates a record with ``If-None-Match`` (304). An
+act that must apply to exactly what the person saw — a signature — carries the
+``ETag`` they read as ``If-Match`` (:func:`require_match`).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,10 @@ from copy import deepcopy
 from typing import Any
 
 from flask import request
+from werkzeug.http import quote_etag
 from werkzeug.wrappers import Response
+
+from app.errors import PreconditionFailed, PreconditionRequired
 
 
 def etagged(view: Callable[..., Response]) -> Callable[..., Response]:
@@ -33,3 +41,16 @@ def etagged(view: Callable[..., Response]) -> Callable[..., Response]:
     wrapped._apidoc = deepcopy(getattr(view, "_apidoc", {}))  # type: ignore[attr-defined]
     wrapped._apidoc["etag"] = True  # type: ignore[attr-defined]
     return wrapped
+
+
+def require_match(current: str) -> None:
+    """Go on only if ``If-Match`` names ``current``, the version acted upon.
+
+    Missing: 428. Another version (or ``*``, which names none): 412, with the
+    current ``ETag`` so the caller can read again before acting.
+    """
+    if "If-Match" not in request.headers:
+        raise PreconditionRequired()
+    named = request.if_match
+    if named.star_tag or not named.contains(current):
+        raise PreconditionFailed(headers={"ETag": quote_etag(current)})

@@ -3,7 +3,8 @@
 Each refuses what its plain marshmallow counterpart lets through to a server error
 or to a surprise: text in two Unicode forms or with invisible characters
 (:class:`Text`, :class:`Code`), ``0`` for ``false`` (:class:`Boolean`), a
-400-digit integer (:class:`WholeNumber`), free-form objects of any size
+400-digit integer or one in other digits than ASCII (:class:`WholeNumber`,
+:class:`DecimalString`, :class:`Uuid`), free-form objects of any size
 (:class:`FreeForm`). Dates are in :mod:`app.date_fields`.
 ``tests/test_input_fields.py`` checks that every schema the API loads uses them.
 """
@@ -11,6 +12,7 @@ or to a surprise: text in two Unicode forms or with invisible characters
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, Final
@@ -19,6 +21,12 @@ from marshmallow import ValidationError, fields, validate
 
 from app import text
 from app.i18n import add_validation_messages
+
+#: An integer, a decimal and a UUID as text: ASCII digits only, as every identifier
+#: and number of the API.
+_ASCII_INTEGER: Final = re.compile(r"-?[0-9]+")
+_ASCII_DECIMAL: Final = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+_UUID_TEXT: Final = re.compile(r"[0-9a-fA-F]{8}(-?[0-9a-fA-F]{4}){3}-?[0-9a-fA-F]{12}")
 
 #: The largest integer any field takes: the largest a JavaScript client can hold
 #: exactly (2^53 - 1), and well inside PostgreSQL's BIGINT.
@@ -115,7 +123,9 @@ class WholeNumber(fields.Integer):
 
     marshmallow's own ``Integer`` turns ``2.5`` into ``2``; ``strict=True`` would
     also refuse ``"20"`` from a query string. This accepts ``20``, ``20.0`` and
-    ``"20"``, and refuses ``20.5`` and booleans.
+    ``"20"``, and refuses ``20.5`` and booleans. As text (a query string) it is
+    ASCII digits with an optional ``-``: ``int()`` would also read ``"٣"`` (an
+    Arabic-Indic three), a full-width ``3``, ``" 3"``, ``"+3"`` and ``"3_0"``.
     """
 
     def _validated(self, value: Any) -> int:
@@ -123,8 +133,11 @@ class WholeNumber(fields.Integer):
             isinstance(value, float) and not value.is_integer()
         ):
             raise self.make_error("invalid")
-        if isinstance(value, str) and len(value.strip()) > len(str(MAX_INTEGER)) + 1:
-            raise self.make_error("invalid")  # before int() spends time on it
+        if isinstance(value, str) and (
+            len(value) > len(str(MAX_INTEGER)) + 1  # before int() spends time on it
+            or not _ASCII_INTEGER.fullmatch(value)
+        ):
+            raise self.make_error("invalid")
         number: int = super()._validated(value)
         if not -MAX_INTEGER <= number <= MAX_INTEGER:
             raise ValidationError(RANGE_ERROR.format(min=-MAX_INTEGER, max=MAX_INTEGER))
@@ -132,13 +145,15 @@ class WholeNumber(fields.Integer):
 
 
 class DecimalString(fields.Decimal):
-    """An exact decimal, sent and received as a string (``"38.2"``), never a float."""
+    """An exact decimal, sent and received as a string (``"38.2"``), never a float:
+    ASCII digits, as its pattern says (``Decimal()`` also reads ``"٣٨.٢"``,
+    ``" 38.2"``, ``"3_8"`` and ``"3.82e1"``)."""
 
     def __init__(self, **kwargs: Any) -> None:
         metadata = {
             "type": "string",
             "format": "decimal",
-            "pattern": r"^-?\d+(\.\d+)?$",
+            "pattern": f"^{_ASCII_DECIMAL.pattern}$",
             **kwargs.pop("metadata", {}),
         }
         super().__init__(as_string=True, metadata=metadata, **kwargs)
@@ -146,9 +161,20 @@ class DecimalString(fields.Decimal):
     def _deserialize(
         self, value: Any, attr: str | None, data: Any, **kwargs: Any
     ) -> Any:
-        if not isinstance(value, str):
+        if not isinstance(value, str) or not _ASCII_DECIMAL.fullmatch(value):
             raise self.make_error("invalid")
         return super()._deserialize(value, attr, data, **kwargs)
+
+
+class Uuid(fields.UUID):
+    """A UUID in hex digits, with or without its hyphens, as the path's ``<uuid:…>``
+    takes one (``uuid.UUID()`` also reads Arabic-Indic digits, braces and
+    ``urn:uuid:``)."""
+
+    def _validated(self, value: Any) -> Any:
+        if isinstance(value, str) and not _UUID_TEXT.fullmatch(value):
+            raise self.make_error("invalid_uuid")
+        return super()._validated(value)
 
 
 def between(low: str, high: str) -> Callable[[Decimal], None]:

@@ -34,7 +34,6 @@ class Health(MethodView):
         try:
             db.session.execute(sa.text("SELECT 1")).scalar_one()
         except SQLAlchemyError as exc:
-            db.session.rollback()
             log.error("readiness check failed: %s", exc.__class__.__name__)
             raise DatabaseUnavailable(headers={"Retry-After": "5"}) from exc
         return {"status": "ok", "database": "ok"}

@@ -5,8 +5,8 @@ application, where :mod:`app.errors` renders them. Gunicorn refuses some request
 before any application code runs — a request line over its limit (414), too many
 or too large header fields (431), a malformed request (400) — and answers them
 itself, in HTML. :func:`answer_server_errors_as_problems` makes those answers
-problem JSON as well; ``wsgi.py`` calls it, so every gunicorn worker (whatever its
-settings) speaks one error format. There is no request to read a language from
+problem JSON as well; ``create_app`` calls it, so every gunicorn worker (whatever
+its settings) speaks one error format. There is no request to read a language from
 there, so they are in the API's default language, Vietnamese.
 """
 
@@ -16,10 +16,14 @@ import http
 import json
 from typing import Any, Final
 
-from app import i18n
+from flask import current_app, has_app_context
 
-PROBLEM_TYPE_BASE: Final = "https://congdan.binhduong.gov.vn/problems/"
+from app import i18n, security_headers
+
 PROBLEM_MIMETYPE: Final = "application/problem+json"
+#: The base of problem types written with no application at hand (gunicorn's own
+#: answers); :func:`answer_server_errors_as_problems` sets the deployment's.
+_server = {"type_base": "about:blank#"}
 
 #: Problem slug for plain HTTP errors that carry no slug of their own.
 SLUG_BY_STATUS: Final = {
@@ -76,18 +80,33 @@ i18n.add_messages(
 )
 
 
+#: The headers every response carries (``app.security_headers``).
+_SECURITY: Final = {
+    **security_headers.ALWAYS,
+    "Content-Security-Policy": security_headers.API_POLICY,
+}
+
+
 def slug_for(status: int) -> str:
     """The problem slug of a plain HTTP status (``http-418`` when none is named)."""
     return SLUG_BY_STATUS.get(status, f"http-{status}")
 
 
-def server_problem(status: int) -> bytes:
+def problem_type_base() -> str:
+    """The deployment's base URI of problem types (``PROBLEM_TYPE_BASE``)."""
+    if has_app_context():
+        return str(current_app.config["PROBLEM_TYPE_BASE"])
+    return _server["type_base"]
+
+
+def server_problem(
+    status: int, slug: str | None = None, lang: str = i18n.DEFAULT_LANGUAGE
+) -> bytes:
     """The problem body a server answers with when no application code ran."""
-    slug = slug_for(status)
-    lang = i18n.DEFAULT_LANGUAGE
+    slug = slug or slug_for(status)
     title_key, detail_key = f"{slug}.title", f"{slug}.detail"
     body: dict[str, Any] = {
-        "type": PROBLEM_TYPE_BASE + slug,
+        "type": problem_type_base() + slug,
         "title": i18n.translate(title_key, lang)
         if i18n.has_message(title_key)
         else http.HTTPStatus(status).phrase,
@@ -98,30 +117,41 @@ def server_problem(status: int) -> bytes:
     return json.dumps(body, ensure_ascii=False).encode()
 
 
+def server_answer(
+    status: int,
+    slug: str | None = None,
+    lang: str = i18n.DEFAULT_LANGUAGE,
+    reason: str | None = None,
+) -> bytes:
+    """A whole HTTP/1.1 answer with a problem body, after which the server closes."""
+    body = server_problem(status, slug, lang)
+    head = (
+        f"HTTP/1.1 {status} {reason or http.HTTPStatus(status).phrase}\r\n"
+        "Connection: close\r\n"
+        f"Content-Type: {PROBLEM_MIMETYPE}\r\n"
+        f"Content-Language: {lang}\r\n"
+        f"Content-Length: {len(body)}\r\n"
+        + "".join(f"{name}: {value}\r\n" for name, value in _SECURITY.items())
+        + "\r\n"
+    )
+    return head.encode("latin-1") + body
+
+
 def _write_problem(sock: Any, status_int: int, reason: str, mesg: str) -> None:
     """Gunicorn's ``util.write_error`` with a problem body instead of HTML."""
     from gunicorn import util
 
-    body = server_problem(status_int)
-    head = (
-        f"HTTP/1.1 {status_int} {reason}\r\n"
-        "Connection: close\r\n"
-        f"Content-Type: {PROBLEM_MIMETYPE}\r\n"
-        f"Content-Language: {i18n.DEFAULT_LANGUAGE}\r\n"
-        f"Content-Length: {len(body)}\r\n"
-        "X-Content-Type-Options: nosniff\r\n"
-        "\r\n"
-    )
-    util.write_nonblock(sock, head.encode("latin-1") + body)
+    util.write_nonblock(sock, server_answer(status_int, reason=reason))
 
 
-def answer_server_errors_as_problems() -> None:
-    """Make gunicorn's own error answers problem JSON (no-op without gunicorn).
+def answer_server_errors_as_problems(type_base: str) -> None:
+    """Make gunicorn's own error answers problem JSON, typed under ``type_base``.
 
     Gunicorn has no setting for its error page; its workers call
     ``gunicorn.util.write_error`` at the moment of answering, so replacing that
-    function covers every worker class.
+    function covers every worker class (a no-op without gunicorn).
     """
+    _server["type_base"] = type_base
     try:
         from gunicorn import util
     except ImportError:  # pragma: no cover - gunicorn is a runtime dependency

@@ -15,6 +15,8 @@ import re
 from typing import Final
 
 from flask import has_request_context, request
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 SUPPORTED_LANGUAGES: Final = ("vi", "en")
 DEFAULT_LANGUAGE: Final = "vi"
@@ -30,6 +32,16 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
     "malformed-json.detail": (
         "Nội dung yêu cầu không phải là JSON hợp lệ.",
         "The request body is not valid JSON.",
+    ),
+    "malformed-body.title": (
+        "Nội dung yêu cầu sai khuôn dạng",
+        "Malformed request body",
+    ),
+    "malformed-body.detail": (
+        "Không đọc được nội dung yêu cầu: cách chia khối (chunked) hoặc phần trailer "
+        "sai quy cách, hoặc nội dung dừng giữa chừng.",
+        "The request body could not be read: its chunked framing or trailer fields "
+        "are malformed, or it ended early.",
     ),
     "unauthorized.title": ("Chưa xác thực", "Authentication required"),
     "unauthorized.detail": (
@@ -232,31 +244,51 @@ def _compile_patterns(
 _PATTERNS: Final = _compile_patterns(VALIDATION_VI)
 
 
+def best_language(accepted: LanguageAccept) -> str:
+    """The language of ``accepted`` (a parsed ``Accept-Language``): ``vi`` or ``en``."""
+    return (
+        accepted.best_match(SUPPORTED_LANGUAGES, DEFAULT_LANGUAGE) or DEFAULT_LANGUAGE
+    )
+
+
 def current_language() -> str:
     """Return the language of the current request: ``vi`` or ``en``."""
     if not has_request_context():
         return DEFAULT_LANGUAGE
-    return (
-        request.accept_languages.best_match(SUPPORTED_LANGUAGES, DEFAULT_LANGUAGE)
-        or DEFAULT_LANGUAGE
-    )
+    return best_language(request.accept_languages)
+
+
+def language_for(accept_language: str | None) -> str:
+    """The language an ``Accept-Language`` value asks for, where there is no request
+    object (the server's own answers)."""
+    return best_language(parse_accept_header(accept_language, LanguageAccept))
 
 
 def add_messages(messages: dict[str, tuple[str, str]]) -> None:
-    """Add a domain's messages to the catalog (at import time; keys must be new)."""
-    clash = MESSAGES.keys() & messages.keys()
+    """Add a domain's messages to the catalog (a key may not change its text)."""
+    clash = {
+        key
+        for key in MESSAGES.keys() & messages.keys()
+        if MESSAGES[key] != messages[key]
+    }
     if clash:
         raise ValueError(f"message keys defined twice: {sorted(clash)}")
     MESSAGES.update(messages)
 
 
 def add_validation_messages(messages: dict[str, str]) -> None:
-    """Add a domain's validation messages, English -> Vietnamese (at import time)."""
-    clash = VALIDATION_VI.keys() & messages.keys()
+    """Add a domain's validation messages, English -> Vietnamese (a key may not
+    change its text)."""
+    clash = {
+        key
+        for key in VALIDATION_VI.keys() & messages.keys()
+        if VALIDATION_VI[key] != messages[key]
+    }
     if clash:
         raise ValueError(f"validation messages defined twice: {sorted(clash)}")
-    VALIDATION_VI.update(messages)
-    _PATTERNS[:] = _compile_patterns(VALIDATION_VI)
+    if messages.keys() - VALIDATION_VI.keys():
+        VALIDATION_VI.update(messages)
+        _PATTERNS[:] = _compile_patterns(VALIDATION_VI)
 
 
 def translate(key: str, lang: str | None = None, **params: object) -> str:

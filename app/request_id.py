@@ -62,14 +62,7 @@ def init_request_id(app: Flask) -> None:
     )
     handler.addFilter(RequestIdFilter())
     app.logger.handlers = [handler]
-    for name in (
-        "app",
-        "identity",
-        "consent",
-        "health_book",
-        "school_records",
-        "service_requests",
-    ):
+    for name in ("app", *app.config["DOMAINS"]):
         logger = logging.getLogger(name)
         if not any(isinstance(h, logging.StreamHandler) for h in logger.handlers):
             logger.addHandler(handler)

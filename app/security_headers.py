@@ -7,19 +7,28 @@ framed (clickjacking) or have its type sniffed (an upload served as HTML).
 
 from __future__ import annotations
 
+from typing import Final
+
 from flask import Flask, Response
 
 #: Nothing of CongDan is meant to be shown inside another site's frame.
 _NO_FRAMING = "frame-ancestors 'none'"
 #: JSON, images and files need nothing from the page that shows them.
 _API_POLICY = f"default-src 'none'; {_NO_FRAMING}"
+#: What every response carries; the server's own answers (``app.http_errors``) too.
+ALWAYS: Final = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
+#: The policy of a response that is not HTML, when it sets none.
+API_POLICY: Final = _API_POLICY
 
 
 def _secure(response: Response) -> Response:
     headers = response.headers
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Referrer-Policy", "no-referrer")
+    for name, value in ALWAYS.items():
+        headers.setdefault(name, value)
     policy = headers.get("Content-Security-Policy")
     if policy is None:
         html = response.mimetype == "text/html"

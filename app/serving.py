@@ -6,16 +6,23 @@ deadline: as many half-sent requests as there are threads stall the worker. It
 also lingers up to 2 s on the event loop itself after each ``Connection: close``
 answer, so a few clients that never close delay every other connection.
 
-This worker reads the request head, and a body of up to ``SERVER_BODY_BUFFER``
-bytes, in its event loop, as a buffering proxy would, and hands the request to a
-thread only once it is all in memory. A head must arrive within
-``SERVER_HEADER_TIMEOUT`` seconds of the connection (or of the request's first
-byte on a kept-alive one), and a body may pause at most ``SERVER_BODY_TIMEOUT``
-seconds between two reads; otherwise the connection is closed, with a 408 when
-part of a request came. Larger bodies (uploads), chunked ones and those behind
-``Expect: 100-continue`` are read by the thread, whose socket gives up after
-``SERVER_BODY_TIMEOUT`` without progress (a 408 problem). Closing lingers in the
-event loop, never blocking it. README ("Serving") says what a slow client can
+This worker collects each request in its event loop, as a buffering proxy would,
+and hands it to a thread only once it is all in memory: the head, then a body of
+up to ``SERVER_BODY_BUFFER`` bytes, whether its length is given or it is chunked.
+The head is read by gunicorn's own parser, so the loop and the thread agree on
+where the body ends; a chunked body's framing is followed as it arrives, by
+gunicorn's rules (:class:`_ChunkedFraming`), and broken framing is answered from
+the loop with a 400 ``malformed-body`` problem. ``Expect: 100-continue`` is
+answered from the loop too, and the body then collected like any other.
+
+A head must arrive within ``SERVER_HEADER_TIMEOUT`` seconds of the connection (or
+of the request's first byte on a kept-alive one). A body may pause at most
+``SERVER_BODY_TIMEOUT`` seconds between two reads, and must be complete within
+``SERVER_BODY_DEADLINE`` seconds of its head, however steadily it trickles.
+Otherwise the connection is closed, with a 408 problem when part of a request
+came. A body larger than the buffer (an upload) is read by the thread, under the
+same pause and deadline: its socket gives up (a 408 problem). Closing lingers in
+the event loop, never blocking it. README ("Serving") says what a slow client can
 still do, and why production puts nginx in front.
 """
 
@@ -23,7 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import json
+import math
 import os
 import re
 import selectors
@@ -32,40 +39,27 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
+from gunicorn.http.body import CHUNK_EXT_RE, ChunkedReader
+from gunicorn.http.errors import NoMoreData, ParseException
+from gunicorn.http.message import Request
+from gunicorn.http.unreader import IterUnreader
 from gunicorn.workers.gthread import TConn, ThreadWorker
 from werkzeug.exceptions import RequestTimeout
 
 from app import i18n
-from app.errors import PROBLEM_MIMETYPE, PROBLEM_TYPE_BASE
+from app.errors import MalformedBody
+from app.http_errors import server_answer
 
+_T = TypeVar("_T")
 _HEAD_END = re.compile(rb"\n\r?\n")
+_BARE_LF = re.compile(rb"(?<!\r)\n")
+_HEX = frozenset(b"0123456789abcdefABCDEF")
 #: After a ``Connection: close`` answer, how long unread input is drained (RFC 9112 §9.6).
 _LINGER_SECONDS = 2.0
 _LINGER_MAX_BYTES = 65536
-
-
-def _timeout_response() -> bytes:
-    """The 408 problem sent when a request stops arriving (in Vietnamese, the default)."""
-    body = json.dumps(
-        {
-            "type": f"{PROBLEM_TYPE_BASE}request-timeout",
-            "title": i18n.MESSAGES["request-timeout.title"][0],
-            "status": 408,
-            "detail": i18n.MESSAGES["request-timeout.detail"][0],
-        },
-        ensure_ascii=False,
-    ).encode()
-    head = (
-        "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n"
-        f"Content-Type: {PROBLEM_MIMETYPE}\r\nContent-Language: vi\r\n"
-        f"Content-Length: {len(body)}\r\n\r\n"
-    )
-    return head.encode() + body
-
-
-_TIMEOUT_RESPONSE = _timeout_response()
+_CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 
 
 def _setting(name: str, default: float) -> float:
@@ -74,16 +68,19 @@ def _setting(name: str, default: float) -> float:
 
 
 class _PatientSocket(socket.socket):
-    """A socket whose blocking mode waits at most ``patience`` seconds per operation."""
+    """A socket whose blocking mode waits at most ``patience`` seconds per operation,
+    and whose reads give up at ``deadline`` (when one is set) whatever the pauses."""
 
-    __slots__ = ("patience",)
+    __slots__ = ("deadline", "patience")
     patience: float
+    deadline: float | None
 
     @classmethod
     def adopt(cls, sock: socket.socket, patience: float) -> _PatientSocket:
         """Take over ``sock``'s descriptor."""
         adopted = cls(sock.family, sock.type, sock.proto, fileno=sock.detach())
         adopted.patience = patience
+        adopted.deadline = None
         return adopted
 
     def setblocking(self, flag: bool) -> None:
@@ -93,6 +90,22 @@ class _PatientSocket(socket.socket):
         else:
             super().setblocking(False)
 
+    def recv(self, bufsize: int, flags: int = 0) -> bytes:
+        """Read, blocking no later than the deadline (gunicorn reads bodies so)."""
+        timeout = self.gettimeout()
+        if self.deadline is None or timeout == 0.0:  # the event loop's own reads
+            return super().recv(bufsize, flags)
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the request is overdue")
+        if timeout is not None and timeout <= left:
+            return super().recv(bufsize, flags)
+        self.settimeout(left)
+        try:
+            return super().recv(bufsize, flags)
+        finally:
+            self.settimeout(timeout)
+
 
 class _PatientConn(TConn):  # type: ignore[misc]  # gunicorn ships no types
     """A connection whose graceful close is left to the event loop."""
@@ -101,6 +114,8 @@ class _PatientConn(TConn):  # type: ignore[misc]  # gunicorn ships no types
         super().__init__(*args)
         self.worker = worker
         self.arrived = b""
+        #: The loop answered ``Expect: 100-continue`` for the request in hand.
+        self.continued = False
 
     def close(self, graceful: bool = False) -> None:
         """Close; a graceful close drains the peer's input without blocking."""
@@ -108,6 +123,111 @@ class _PatientConn(TConn):  # type: ignore[misc]  # gunicorn ships no types
             self.worker.linger(self)
         else:
             super().close()
+
+
+class _FramingError(Exception):
+    """A chunked body's framing is broken (answered from the loop with a 400)."""
+
+
+class _LengthFraming:
+    """A body of ``Content-Length`` bytes (none when a request gives no length)."""
+
+    def __init__(self, start: int, length: int) -> None:
+        self.start, self.stop = start, start + length
+
+    def end(self, data: bytearray) -> int | None:
+        """Where the body ends in ``data``, once it has all arrived."""
+        return self.stop if len(data) >= self.stop else None
+
+    def held(self, data: bytearray) -> int:
+        """How many bytes collecting the body takes."""
+        return self.stop - self.start
+
+
+class _ChunkedFraming:
+    """Where a chunked body ends (RFC 9112 §7.1), followed as its bytes arrive.
+
+    The rules are those of gunicorn's ``ChunkedReader``, so that what the loop
+    takes for a whole body is exactly what the thread's parser reads: a size in
+    hex digits, extensions of tokens and quoted strings (no bare CR), CRLF after
+    each chunk's data, trailer fields ending with an empty line and no bare LF.
+    A trailer field's content is left to that parser (a 400 problem in the
+    thread). Each byte is scanned once, so a body sent a byte at a time costs no
+    more than one sent at once.
+    """
+
+    def __init__(self, start: int, *, line_limit: int, trailer_limit: int) -> None:
+        self.start = start
+        self.line_limit, self.trailer_limit = line_limit, trailer_limit
+        self.pos = start  # where the next size line, chunk or trailer section begins
+        self.scanned = start  # how far from ``pos`` a terminator was looked for
+        self.data_left: int | None = None  # of the chunk in hand; None: at a size line
+        self.trailers = False
+        self.done: int | None = None
+
+    def end(self, data: bytearray) -> int | None:
+        """Where the body ends in ``data``, once it has all arrived.
+
+        :raise _FramingError: the framing is broken.
+        """
+        while self.done is None:
+            if self.trailers:
+                self.done = self._trailer_end(data)
+                if self.done is None:
+                    return None
+            elif self.data_left is not None:
+                crlf = self.pos + self.data_left
+                if len(data) < crlf + 2:
+                    return None
+                if data[crlf : crlf + 2] != b"\r\n":
+                    raise _FramingError()
+                self.pos = self.scanned = crlf + 2
+                self.data_left = None
+            elif not self._size_line(data):
+                return None
+        return self.done
+
+    def held(self, data: bytearray) -> int:
+        """How many bytes collecting the body takes, as far as its framing says."""
+        chunk_end = self.pos + (self.data_left or 0) + 2
+        return max(len(data), chunk_end) - self.start
+
+    def _size_line(self, data: bytearray) -> bool:
+        eol = data.find(b"\r\n", max(self.scanned - 1, self.pos))
+        if eol < 0:
+            self.scanned = len(data)
+            if len(data) - self.pos > self.line_limit:
+                raise _FramingError()
+            return False
+        size, semicolon, extension = bytes(data[self.pos : eol]).partition(b";")
+        if semicolon:
+            if b"\r" in extension or not CHUNK_EXT_RE.fullmatch(b";" + extension):
+                raise _FramingError()
+            size = size.rstrip(b" \t")
+        if not size or not _HEX.issuperset(size):
+            raise _FramingError()
+        self.pos = self.scanned = eol + 2
+        length = int(size, 16)
+        if length:
+            self.data_left = length
+        else:
+            self.trailers = True
+        return True
+
+    def _trailer_end(self, data: bytearray) -> int | None:
+        if data[self.pos : self.pos + 2] == b"\r\n":
+            return self.pos + 2
+        from_ = max(self.scanned - 3, self.pos)
+        end = data.find(b"\r\n\r\n", from_)
+        if end >= 0:
+            return end + 4
+        self.scanned = len(data)
+        if len(data) - self.pos > self.trailer_limit or _BARE_LF.search(data, from_):
+            raise _FramingError()
+        return None
+
+
+_Framing = _LengthFraming | _ChunkedFraming
 
 
 @dataclass(eq=False)
@@ -118,20 +238,40 @@ class _Arrival:
     deadline: float
     data: bytearray = field(default_factory=bytearray)
     scanned: int = 0
-    expected: int | None = None
+    #: Set once the head is in: how the body is framed, and when it must be in.
+    framing: _Framing | None = None
+    body_deadline: float = math.inf
+    language: str = i18n.DEFAULT_LANGUAGE
+
+
+class _Body(Protocol):
+    """gunicorn's request body (``gunicorn.http.body.Body``), as read here."""
+
+    def read(self, size: int | None = ...) -> bytes: ...
+    def readline(self, size: int | None = ...) -> bytes: ...
+    def readlines(self, size: int | None = ...) -> list[bytes]: ...
 
 
 class _StallGuardedInput:
-    """``wsgi.input`` whose timeouts are the client's fault: 408, not 500."""
+    """``wsgi.input`` whose failures are the client's fault, answered as such.
 
-    def __init__(self, stream: Any) -> None:
+    A body that stops arriving, or is still arriving at its deadline, is a 408;
+    one that gunicorn cannot read (a bad chunk size or extension, a chunk without
+    its CRLF, a malformed trailer, an early end) a 400 ``malformed-body``. Neither
+    is a 500 with a logged traceback, whoever reads the body (the JSON parse at the
+    edge, a form, an upload).
+    """
+
+    def __init__(self, stream: _Body) -> None:
         self._stream = stream
 
-    def _guard(self, read: Callable[..., bytes], *args: Any) -> bytes:
+    def _guard(self, read: Callable[..., _T], *args: Any) -> _T:
         try:
             return read(*args)
         except TimeoutError as error:
             raise RequestTimeout() from error
+        except (ParseException, NoMoreData) as error:
+            raise MalformedBody() from error
 
     def read(self, *args: Any) -> bytes:
         return self._guard(self._stream.read, *args)
@@ -140,10 +280,7 @@ class _StallGuardedInput:
         return self._guard(self._stream.readline, *args)
 
     def readlines(self, *args: Any) -> list[bytes]:
-        try:
-            return list(self._stream.readlines(*args))
-        except TimeoutError as error:
-            raise RequestTimeout() from error
+        return self._guard(lambda: list(self._stream.readlines(*args)))
 
     def __iter__(self) -> Iterator[bytes]:
         while line := self.readline():
@@ -158,31 +295,6 @@ def _stall_guarded(wsgi: Callable[..., Iterable[bytes]]) -> Callable[..., Any]:
     return application
 
 
-def body_length(head: bytes, buffer_limit: int) -> int | None:
-    """How many body bytes to wait for in the loop; ``None`` leaves the body to a thread.
-
-    A thread takes over for a chunked body, ``Expect: 100-continue`` (the client
-    waits for an answer first), a body over ``buffer_limit``, and anything unclear,
-    which gunicorn's own parser then refuses.
-    """
-    lengths: set[bytes] = set()
-    for line in head.split(b"\n")[1:]:
-        name, colon, value = line.partition(b":")
-        if not colon:
-            continue
-        name = name.strip().lower()
-        if name in (b"transfer-encoding", b"expect"):
-            return None
-        if name == b"content-length":
-            lengths.add(value.strip())
-    if not lengths:
-        return 0
-    (length,) = lengths if len(lengths) == 1 else (b"",)
-    if not length.isdigit() or int(length) > buffer_limit:
-        return None
-    return int(length)
-
-
 class RequestBufferingWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn ships no types
     """``gthread``, but a thread gets a request only once it has arrived."""
 
@@ -192,6 +304,7 @@ class RequestBufferingWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn sh
         super().__init__(*args, **kwargs)
         self.header_timeout = _setting("SERVER_HEADER_TIMEOUT", 10.0)
         self.body_timeout = _setting("SERVER_BODY_TIMEOUT", 30.0)
+        self.body_deadline = _setting("SERVER_BODY_DEADLINE", 60.0)
         self.body_buffer = int(_setting("SERVER_BODY_BUFFER", 1024 * 1024))
         self.head_limit: int = (
             self.cfg.limit_request_line
@@ -225,13 +338,8 @@ class RequestBufferingWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn sh
         arrival = _Arrival(conn, time.monotonic() + self.header_timeout)
         arrival.data += leftover
         conn.sock.setblocking(False)
-        if self._complete(arrival):
-            self._hand_over(arrival)
-            return
-        self.arrivals[conn] = arrival
-        self.poller.register(
-            conn.sock, selectors.EVENT_READ, partial(self._on_readable, arrival)
-        )
+        conn.sock.deadline = None
+        self._proceed(arrival)
 
     def handle(self, conn: _PatientConn) -> Any:
         """Serve the request that arrived (in a thread)."""
@@ -239,6 +347,14 @@ class RequestBufferingWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn sh
         conn.parser.unreader.unread(conn.arrived)
         conn.arrived = b""
         return super().handle(conn)
+
+    def handle_request(self, req: Any, conn: _PatientConn) -> Any:
+        """Serve one request (in a thread); ``100 Continue`` was sent at most once."""
+        if conn.continued:
+            # gunicorn would send it again: req._expected_100_continue is its flag.
+            req._expected_100_continue = False
+            conn.continued = False
+        return super().handle_request(req, conn)
 
     def _on_readable(self, arrival: _Arrival, _sock: Any) -> None:
         try:
@@ -248,48 +364,121 @@ class RequestBufferingWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn sh
         except OSError:
             chunk = b""
         if not chunk:
-            self._give_up(arrival, answer=False)
+            self._give_up(arrival, answer=None)
             return
         arrival.data += chunk
-        if arrival.expected is not None:
-            arrival.deadline = time.monotonic() + self.body_timeout
-        if self._complete(arrival):
-            self.poller.unregister(arrival.conn.sock)
-            del self.arrivals[arrival.conn]
-            self._hand_over(arrival)
+        if arrival.framing is not None:
+            arrival.deadline = min(
+                time.monotonic() + self.body_timeout, arrival.body_deadline
+            )
+        self._proceed(arrival)
 
-    def _complete(self, arrival: _Arrival) -> bool:
-        """Whether the request is in (or past what the loop should hold)."""
-        if arrival.expected is None:
+    def _proceed(self, arrival: _Arrival) -> None:
+        """Hand ``arrival`` to a thread, refuse it, or wait for more of it."""
+        conn = arrival.conn
+        try:
+            ready = self._ready(arrival)
+        except _FramingError:
+            self._give_up(arrival, answer=(400, "malformed-body"))
+            return
+        if ready:
+            if self.arrivals.pop(conn, None) is not None:
+                self._unregister(conn)
+            self._hand_over(arrival)
+        elif conn not in self.arrivals:
+            self.arrivals[conn] = arrival
+            self.poller.register(
+                conn.sock, selectors.EVENT_READ, partial(self._on_readable, arrival)
+            )
+
+    def _ready(self, arrival: _Arrival) -> bool:
+        """Whether a thread takes ``arrival`` now: it has arrived, gunicorn's parser
+        will refuse its head, or its body is too large to collect here.
+
+        :raise _FramingError: a chunked body's framing is broken.
+        """
+        if arrival.framing is None:
             # Rescan only the new bytes, and the 3 before them where an end may begin.
             end = _HEAD_END.search(arrival.data, max(arrival.scanned - 3, 0))
             arrival.scanned = len(arrival.data)
-            if end is None:
-                # Too long a line or head: gunicorn's parser answers 400/431.
-                line_limit = self.cfg.limit_request_line + 2
-                return len(arrival.data) > self.head_limit or (
-                    len(arrival.data) > line_limit
-                    and b"\n" not in arrival.data[:line_limit]
-                )
-            length = body_length(bytes(arrival.data[: end.start()]), self.body_buffer)
-            if length is None:
+            if end is None or not self._read_head(arrival):
+                return self._head_too_long(arrival.data)
+            if arrival.framing is None:  # refused: the thread's parser answers
                 return True
-            arrival.expected = end.end() + length
-            arrival.deadline = time.monotonic() + self.body_timeout
-        return len(arrival.data) >= arrival.expected
+        framing = arrival.framing
+        if framing.end(arrival.data) is not None:
+            return True
+        return framing.held(arrival.data) > self.body_buffer
+
+    def _head_too_long(self, data: bytearray) -> bool:
+        """A head past gunicorn's limits: its parser answers 400/431 (in a thread)."""
+        line_limit = self.cfg.limit_request_line + 2
+        return len(data) > self.head_limit or (
+            len(data) > line_limit and b"\n" not in data[:line_limit]
+        )
+
+    def _read_head(self, arrival: _Arrival) -> bool:
+        """Read the head as gunicorn's parser will; ``False`` if that needs more.
+
+        Sets how the body is framed (left ``None`` when the parser refuses the
+        head: it answers that in the thread, reading no body), and answers
+        ``Expect: 100-continue`` when the body is to be collected here.
+        """
+        conn = arrival.conn
+        number = conn.parser.req_count + 1 if conn.parser else 1
+        unreader = IterUnreader([bytes(arrival.data)])
+        try:
+            request = Request(self.cfg, unreader, conn.client, number)
+        except (NoMoreData, StopIteration):
+            return False
+        except Exception:  # any other refusal is for the thread's parser to answer
+            return True
+        start = len(arrival.data) - len(unreader.take_buffered())
+        reader = request.body.reader
+        arrival.framing = (
+            _ChunkedFraming(
+                start,
+                line_limit=reader.limit_chunk_size_line,
+                trailer_limit=reader.limit_trailer_section,
+            )
+            if isinstance(reader, ChunkedReader)
+            else _LengthFraming(start, reader.length)
+        )
+        arrival.language = i18n.language_for(
+            ", ".join(v for name, v in request.headers if name == "ACCEPT-LANGUAGE")
+            or None
+        )
+        now = time.monotonic()
+        arrival.body_deadline = now + self.body_deadline
+        arrival.deadline = min(now + self.body_timeout, arrival.body_deadline)
+        if (
+            request._expected_100_continue
+            and len(arrival.data) == start  # the client waits for an answer
+            and arrival.framing.held(arrival.data) <= self.body_buffer
+        ):
+            with contextlib.suppress(OSError):
+                conn.sock.send(_CONTINUE)
+                conn.continued = True
+        return True
 
     def _hand_over(self, arrival: _Arrival) -> None:
-        arrival.conn.arrived = bytes(arrival.data)
-        arrival.conn.data_ready = True  # gthread's own wait for a first byte is moot
-        super().enqueue_req(arrival.conn)
+        conn = arrival.conn
+        conn.arrived = bytes(arrival.data)
+        conn.data_ready = True  # gthread's own wait for a first byte is moot
+        if arrival.framing is not None:
+            # What is left of the body (when too large to collect) is read by the
+            # thread, by the same deadline.
+            conn.sock.deadline = arrival.body_deadline
+        super().enqueue_req(conn)
 
-    def _give_up(self, arrival: _Arrival, *, answer: bool) -> None:
+    def _give_up(self, arrival: _Arrival, *, answer: tuple[int, str] | None) -> None:
+        """Close ``arrival``'s connection, answering ``(status, slug)`` first."""
         conn = arrival.conn
         self.arrivals.pop(conn, None)
         self._unregister(conn)
         if answer:
             with contextlib.suppress(OSError):
-                conn.sock.send(_TIMEOUT_RESPONSE)
+                conn.sock.send(server_answer(*answer, lang=arrival.language))
         self.nr_conns -= 1
         self.linger(conn)
 
@@ -334,6 +523,7 @@ class RequestBufferingWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn sh
         super().murder_pending()
         now = time.monotonic()
         for arrival in [a for a in self.arrivals.values() if a.deadline <= now]:
-            self._give_up(arrival, answer=bool(arrival.data))
+            timeout = (408, "request-timeout") if arrival.data else None
+            self._give_up(arrival, answer=timeout)
         for conn in [c for c, (d, _) in self.lingering.items() if d <= now]:
             self._close_lingering(conn)

@@ -237,7 +237,11 @@ class ThrottleCounter(Base):
 
 
 class DatabaseStore:
-    """Counters as rows, locked in key order for the rest of the transaction."""
+    """Counters as rows, locked in key order for the rest of the transaction.
+
+    A refusal raised after a claim commits it (``Problem.commits_work``), so a
+    counted guess stays counted.
+    """
 
     #: Share of claims that also delete long-expired rows.
     PURGE_CHANCE = 0.01

@@ -19,6 +19,7 @@ from app import create_app
 from app.auth import Actor
 from app.db import utcnow
 from app.extensions import db
+from app.unit_of_work import transaction
 from consent import requests
 from consent.vocabulary import AccessMode
 from identity import services as identity_services
@@ -89,7 +90,7 @@ def main() -> dict[str, Any]:
         ]
         for _ in range(REFRESH_CHAINS)
     ]
-    fixtures = {
+    return {
         "an": an_login["access_token"],
         "an_id": str(an.id),
         "binh": str(binh.id),
@@ -102,10 +103,10 @@ def main() -> dict[str, Any]:
             sa.select(Transcript.credential).where(Transcript.pupil_id == binh.id)
         ),
     }
-    db.session.commit()
-    return fixtures
 
 
 if __name__ == "__main__":
     with create_app().app_context():
-        print(json.dumps(main()))
+        with transaction():
+            prepared = main()
+        print(json.dumps(prepared))

@@ -18,7 +18,7 @@ from app.db import utcnow
 from app.errors import NotFound
 from app.extensions import db
 from app.pagination import Page, paginate
-from consent import notifications, requests
+from consent import events, requests
 from consent.models import (
     ArtefactStatus,
     ConsentArtefact,
@@ -112,16 +112,11 @@ def revoke(actor: Actor, artefact_id: uuid.UUID, reason: str | None) -> ConsentA
             status=ArtefactStatus.REVOKED, actor_id=actor.citizen_id, reason=reason
         )
     )
-    if actor.org_id is None:
-        notifications.notify_org(
-            artefact.grantee_org_id, "consent_revoked", artefact_id=artefact.id
-        )
-    else:
-        subject = db.session.get(Citizen, artefact.subject_id)
-        if subject is not None:
-            notifications.notify_subject_side(
-                subject, "consent_revoked", artefact_id=artefact.id
-            )
+    events.consent_revoked.send(
+        artefact,
+        by_subject_side=actor.org_id is None,
+        subject=db.session.get(Citizen, artefact.subject_id),
+    )
     audit.record(
         "consent.revoked",
         "success",
@@ -155,8 +150,6 @@ def expire_overdue(now: datetime | None = None) -> tuple[int, int]:
     for artefact in overdue_artefacts:
         artefact.status = ArtefactStatus.EXPIRED
         artefact.history.append(ConsentStatusChange(status=ArtefactStatus.EXPIRED))
-        notifications.notify_org(
-            artefact.grantee_org_id, "consent_expired", artefact_id=artefact.id
-        )
+        events.consent_expired.send(artefact)
     db.session.flush()
     return len(overdue_requests), len(overdue_artefacts)

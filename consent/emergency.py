@@ -19,25 +19,25 @@ from app.db import utcnow
 from app.errors import Forbidden, NotFound
 from app.extensions import db
 from app.pagination import Page, paginate
-from consent import notifications
+from consent import events
 from consent.models import AccessEvent, Basis, EmergencyAccess
 from consent.vocabulary import Category
 from identity import services as identity_services
-from identity.models import Citizen, Role
+from identity.models import Citizen, OrganisationKind, Role
+from identity.policies import require_membership
+
+#: Who opens a window, and who reviews the clinic's (never their own).
+OPENERS = frozenset({Role.DOCTOR})
+REVIEWERS = frozenset({Role.DOCTOR, Role.ORG_ADMIN})
 
 
-def _require_role(actor: Actor, roles: set[Role]) -> None:
-    if actor.org_id is None or actor.role not in {role.value for role in roles}:
-        raise Forbidden()
-    if not identity_services.active_memberships(
-        actor.citizen_id, actor.org_id, Role(actor.role)
-    ):
-        raise Forbidden()
+def _require_clinic_role(actor: Actor, roles: frozenset[Role]) -> None:
+    require_membership(actor, roles=roles, org_kind=OrganisationKind.CLINIC)
 
 
 def open_window(actor: Actor, subject: Citizen, reason: str) -> EmergencyAccess:
     """Open an emergency-access window for the calling doctor."""
-    _require_role(actor, {Role.DOCTOR})
+    _require_clinic_role(actor, OPENERS)
     now = utcnow()
     access = EmergencyAccess(
         subject_id=subject.id,
@@ -61,8 +61,8 @@ def open_window(actor: Actor, subject: Citizen, reason: str) -> EmergencyAccess:
         )
     )
     organisation = identity_services.get_organisation(actor.org_id)  # type: ignore[arg-type]
-    notifications.notify_subject_side(
-        subject, "emergency_access", org=organisation.name
+    events.emergency_access_opened.send(
+        access, subject=subject, organisation=organisation
     )
     db.session.flush()
     audit.record(
@@ -82,7 +82,7 @@ def list_for_review(
     actor: Actor, *, unreviewed: bool, cursor: str | None, limit: int
 ) -> Page[EmergencyAccess]:
     """The clinic's emergency accesses, newest first (its doctors and admins)."""
-    _require_role(actor, {Role.DOCTOR, Role.ORG_ADMIN})
+    _require_clinic_role(actor, REVIEWERS)
     statement = sa.select(EmergencyAccess).where(EmergencyAccess.org_id == actor.org_id)
     if unreviewed:
         statement = statement.where(EmergencyAccess.reviewed_at.is_(None))
@@ -97,7 +97,7 @@ def list_for_review(
 
 def review(actor: Actor, access_id: uuid.UUID, note: str) -> EmergencyAccess:
     """Record the clinic's review of one emergency access, by someone else."""
-    _require_role(actor, {Role.DOCTOR, Role.ORG_ADMIN})
+    _require_clinic_role(actor, REVIEWERS)
     access = db.session.get(EmergencyAccess, access_id)
     if access is None or access.org_id != actor.org_id:
         raise NotFound()

@@ -31,8 +31,9 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from flask import has_request_context, request
 
+from app import unit_of_work
 from app.auth import Actor
-from app.db import end_read_snapshot, utcnow
+from app.db import utcnow
 from app.errors import Forbidden, Problem
 from app.extensions import db
 from app.request_id import server_request_id
@@ -44,8 +45,7 @@ from consent.models import (
     EmergencyAccess,
 )
 from consent.vocabulary import PURPOSES, AccessMode, Category, FrequencyUnit
-from identity import services as identity_services
-from identity.policies import is_guardian_of
+from identity.policies import holds_role, is_guardian_of
 
 T = TypeVar("T")
 
@@ -172,7 +172,7 @@ _MEMO = "congdan.policy_memo"
 def _membership_rule(actor: Actor) -> Decision:
     if actor.org_id is None:
         return NOT_APPLICABLE
-    if not identity_services.holds_role(actor.citizen_id, actor.org_id, actor.role):
+    if not holds_role(actor.citizen_id, actor.org_id, actor.role):
         return Decision(Effect.DENY, reason="membership-ended")
     return NOT_APPLICABLE
 
@@ -364,11 +364,13 @@ def record_access(
     action: str,
     decision: Decision,
 ) -> None:
-    """Write the access event of one cross-party decision."""
-    # Read before settling the snapshot, so the new transaction starts by writing.
+    """Log one cross-party decision where the citizen sees it, whatever follows.
+
+    The event is kept by the unit of work: a denial, or a read whose request fails
+    later, is logged all the same.
+    """
     artefact_id = decision.artefact.id if decision.artefact else None
-    end_read_snapshot(db.session)
-    db.session.add(
+    unit_of_work.keep(
         AccessEvent(
             subject_id=subject_id,
             actor_id=actor.citizen_id,
@@ -382,7 +384,6 @@ def record_access(
             request_id=server_request_id(),
         )
     )
-    db.session.flush()
 
 
 def authorize_read(
@@ -396,8 +397,6 @@ def authorize_read(
 ) -> Decision:
     """Decide one read, log it if cross-party, and refuse it with a problem if denied.
 
-    Call it before any write of the request: a denial commits its access event.
-
     :raise ConsentRequired: 403, no basis or a veto.
     :raise ConsentFrequencyExceeded: 429, the artefact's frequency limit is used up.
     """
@@ -406,7 +405,6 @@ def authorize_read(
         record_access(actor, subject_id, category, action, decision)
     if decision.allowed:
         return decision
-    db.session.commit()
     if decision.retry_after is not None:
         raise ConsentFrequencyExceeded(
             headers={"Retry-After": str(decision.retry_after)},
@@ -453,6 +451,5 @@ def authorize_reuse(
     )
     record_access(actor, subject_id, category, "read", decision)
     if not decision.allowed:
-        db.session.commit()
         raise ConsentRequired(extra={"reason": decision.reason})
     return decision

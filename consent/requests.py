@@ -8,6 +8,7 @@ requester must hear about), the service commits it before raising.
 
 from __future__ import annotations
 
+import functools
 import math
 import uuid
 from dataclasses import dataclass, replace
@@ -17,13 +18,13 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
-from app import audit
+from app import audit, unit_of_work
 from app.auth import Actor
 from app.db import utcnow
 from app.errors import Forbidden, NotFound, Problem, ValidationFailed
 from app.extensions import db
 from app.pagination import Page, paginate
-from consent import notifications, signing
+from consent import events, signing
 from consent.models import (
     MAX_ACCESS_WINDOW,
     REQUEST_LIFETIME,
@@ -209,8 +210,8 @@ def create_request(actor: Actor, data: dict[str, Any]) -> ConsentRequest:
     db.session.add(request)
     db.session.flush()
     if subject is not None:
-        notifications.notify_subject_side(
-            subject, "consent_requested", org=organisation.name, request_id=request.id
+        events.consent_requested.send(
+            request, subject=subject, organisation=organisation
         )
     audit.record(
         "consent.requested",
@@ -304,8 +305,8 @@ def _answering(
     else:
         raise NotYourRequest()
     if request.is_overdue():
-        expire_request(request)
-        db.session.commit()
+        # The refusal rolls the request back; the expiry it found is kept.
+        unit_of_work.keep(functools.partial(_expire_if_pending, request.id))
         raise IllegalTransition(extra={"current_status": RequestStatus.EXPIRED.value})
     if request.status != RequestStatus.PENDING:
         raise IllegalTransition(extra={"current_status": request.status.value})
@@ -353,12 +354,7 @@ def approve(
     artefact.jws = signing.sign_artefact(artefact)
     request.status = RequestStatus.APPROVED
     request.answered_at, request.answered_by = now, actor.citizen_id
-    notifications.notify_org(
-        request.requester_org_id,
-        "consent_approved",
-        request_id=request.id,
-        artefact_id=artefact.id,
-    )
+    events.consent_approved.send(request, artefact=artefact)
     audit.record(
         "consent.granted",
         "success",
@@ -373,9 +369,7 @@ def deny(actor: Actor, request_id: uuid.UUID) -> ConsentRequest:
     request, _ = _answering(actor, request_id)
     request.status = RequestStatus.DENIED
     request.answered_at, request.answered_by = utcnow(), actor.citizen_id
-    notifications.notify_org(
-        request.requester_org_id, "consent_denied", request_id=request.id
-    )
+    events.consent_denied.send(request)
     audit.record(
         "consent.denied",
         "success",
@@ -385,15 +379,15 @@ def deny(actor: Actor, request_id: uuid.UUID) -> ConsentRequest:
     return request
 
 
+def _expire_if_pending(request_id: uuid.UUID) -> None:
+    request = db.session.get(ConsentRequest, request_id)
+    if request is not None and request.status == RequestStatus.PENDING:
+        expire_request(request)
+
+
 def expire_request(request: ConsentRequest) -> None:
     request.status = RequestStatus.EXPIRED
-    notifications.notify_org(
-        request.requester_org_id, "consent_request_expired", request_id=request.id
-    )
     subject = (
         db.session.get(Citizen, request.subject_id) if request.subject_id else None
     )
-    if subject is not None:
-        notifications.notify_subject_side(
-            subject, "consent_request_expired", request_id=request.id
-        )
+    events.consent_request_expired.send(request, subject=subject)

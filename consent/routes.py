@@ -1,4 +1,4 @@
-"""HTTP API of consent: requests, artefacts, share codes, access log, notifications."""
+"""HTTP API of consent: requests, artefacts, share codes and the access log."""
 
 from __future__ import annotations
 
@@ -11,10 +11,9 @@ from flask.views import MethodView
 from app.auth import BEARER, auth_required, current_actor, step_up_required
 from app.blueprint import Blueprint
 from app.etag import etagged
-from app.extensions import db
 from app.idempotency import idempotent
 from app.pagination import Page, PageArgsSchema, page_schema
-from consent import access_log, artefacts, notifications, requests, share_codes
+from consent import access_log, artefacts, requests, share_codes
 from consent.models import AccessEvent, ConsentArtefact, ConsentRequest
 from consent.schemas import (
     AccessEventSchema,
@@ -25,9 +24,6 @@ from consent.schemas import (
     ConsentRequestCreateSchema,
     ConsentRequestQueryArgsSchema,
     ConsentRequestSchema,
-    NotificationPageSchema,
-    NotificationQueryArgsSchema,
-    NotificationSchema,
     RevocationSchema,
     ShareCodeCreateSchema,
     ShareCodeSchema,
@@ -51,9 +47,7 @@ class ConsentRequests(MethodView):
     @blp.doc(security=BEARER)
     def post(self, data: dict[str, Any]) -> ConsentRequest:
         """Ask a citizen for access to their data (staff acting for an organisation)."""
-        request = requests.create_request(current_actor(), data)
-        db.session.commit()
-        return request
+        return requests.create_request(current_actor(), data)
 
     @auth_required
     @blp.arguments(ConsentRequestQueryArgsSchema, location="query")
@@ -87,9 +81,7 @@ class ApproveRequest(MethodView):
     @blp.doc(security=BEARER)
     def post(self, changes: dict[str, Any], request_id: uuid.UUID) -> ConsentArtefact:
         """Approve a request, possibly narrowed; needs a recent level-2 login."""
-        artefact = requests.approve(current_actor(), request_id, changes)
-        db.session.commit()
-        return artefact
+        return requests.approve(current_actor(), request_id, changes)
 
 
 @blp.route("/consent-requests/<uuid:request_id>/deny")
@@ -101,9 +93,7 @@ class DenyRequest(MethodView):
     @blp.doc(security=BEARER)
     def post(self, request_id: uuid.UUID) -> ConsentRequest:
         """Deny a request."""
-        request = requests.deny(current_actor(), request_id)
-        db.session.commit()
-        return request
+        return requests.deny(current_actor(), request_id)
 
 
 @blp.route("/consents")
@@ -138,9 +128,7 @@ class RevokeConsent(MethodView):
     @blp.doc(security=BEARER)
     def post(self, data: dict[str, Any], artefact_id: uuid.UUID) -> ConsentArtefact:
         """Revoke a consent: it stops working on the very next request."""
-        artefact = artefacts.revoke(current_actor(), artefact_id, data["reason"])
-        db.session.commit()
-        return artefact
+        return artefacts.revoke(current_actor(), artefact_id, data["reason"])
 
 
 @blp.route("/consents/<uuid:artefact_id>/jws")
@@ -165,14 +153,12 @@ class ShareCodes(MethodView):
     @blp.doc(security=BEARER)
     def post(self, data: dict[str, Any]) -> share_codes.IssuedCode:
         """Create a code to share chosen categories at a counter (10 minutes, once)."""
-        issued = share_codes.create(
+        return share_codes.create(
             current_actor(),
             data["subject_id"],
             data["categories"],
             data["access_hours"],
         )
-        db.session.commit()
-        return issued
 
 
 @blp.route("/share-codes/<string:code>/redeem")
@@ -185,9 +171,7 @@ class RedeemShareCode(MethodView):
     @blp.doc(security=BEARER)
     def post(self, code: str) -> ConsentArtefact:
         """Turn a citizen's share code into a consent for my organisation."""
-        artefact = share_codes.redeem(current_actor(), code)
-        db.session.commit()
-        return artefact
+        return share_codes.redeem(current_actor(), code)
 
 
 @blp.route("/citizens/me/access-log")
@@ -212,33 +196,3 @@ class ChildAccessLog(MethodView):
     def get(self, args: dict[str, Any], citizen_id: uuid.UUID) -> Page[AccessEvent]:
         """See who read my child's data (guardians), newest first."""
         return access_log.for_subject(current_actor(), citizen_id, **args)
-
-
-@blp.route("/notifications")
-class Notifications(MethodView):
-    @auth_required
-    @blp.arguments(NotificationQueryArgsSchema, location="query")
-    @blp.response(200, NotificationPageSchema)
-    @blp.doc(security=BEARER)
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """List my notifications (my organisation's when acting for one)."""
-        actor = current_actor()
-        page = notifications.list_for(actor, unread_only=args.pop("unread"), **args)
-        return {
-            "items": page.items,
-            "next_cursor": page.next_cursor,
-            "unread": notifications.unread_count(actor),
-        }
-
-
-@blp.route("/notifications/<uuid:notification_id>/read")
-class ReadNotification(MethodView):
-    @auth_required
-    @blp.response(200, NotificationSchema)
-    @blp.alt_response(404, response="NOT_FOUND")
-    @blp.doc(security=BEARER)
-    def post(self, notification_id: uuid.UUID) -> Any:
-        """Mark a notification read."""
-        notification = notifications.mark_read(current_actor(), notification_id)
-        db.session.commit()
-        return notification

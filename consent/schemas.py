@@ -7,7 +7,7 @@ from marshmallow import fields, validate
 
 from app.auth import current_actor
 from app.date_fields import Date, DateTime
-from app.fields import Boolean, Code, QueryFlag, Text, WholeNumber
+from app.fields import Boolean, Code, QueryFlag, Text, Uuid, WholeNumber
 from app.pagination import PageArgsSchema
 from consent.models import (
     ArtefactStatus,
@@ -16,7 +16,6 @@ from consent.models import (
     GrantorKind,
     RequestStatus,
 )
-from consent.notifications import render_text
 from consent.vocabulary import PURPOSES, AccessMode, Category, FrequencyUnit
 
 _CATEGORY = fields.Enum(Category, by_value=True)
@@ -25,7 +24,7 @@ _CATEGORY = fields.Enum(Category, by_value=True)
 class ConsentRequestCreateSchema(ma.Schema):
     """What an organisation asks a citizen for."""
 
-    subject_id = fields.UUID(load_default=None, metadata={"description": "Citizen id"})
+    subject_id = Uuid(load_default=None, metadata={"description": "Citizen id"})
     national_id = Code(
         load_default=None,
         validate=validate.Regexp(r"^[0-9]{12}$"),
@@ -175,7 +174,7 @@ class ShareCodeCreateSchema(ma.Schema):
         required=True,
         validate=validate.Length(min=1, max=len(Category)),
     )
-    subject_id = fields.UUID(load_default=None)
+    subject_id = Uuid(load_default=None)
     access_hours = WholeNumber(load_default=24, validate=validate.Range(min=1, max=720))
 
 
@@ -204,26 +203,36 @@ class AccessEventSchema(ma.Schema):
     reason = fields.String(allow_none=True)
 
 
-class NotificationSchema(ma.Schema):
-    """A notification, its text in the reader's language."""
+class EmergencyRequestSchema(ma.Schema):
+    """Why the doctor needs emergency access."""
+
+    reason = Text(
+        required=True, multiline=True, validate=validate.Length(min=10, max=500)
+    )
+
+
+class EmergencyAccessSchema(ma.Schema):
+    """An emergency-access window and its review."""
 
     id = fields.UUID()
-    kind = fields.String()
-    text = fields.Function(render_text, metadata={"type": "string"})
-    data = fields.Dict()
-    created_at = fields.DateTime()
-    read_at = fields.DateTime(allow_none=True)
+    subject_id = fields.UUID()
+    org_id = fields.UUID()
+    actor_id = fields.UUID()
+    reason = fields.String()
+    opened_at = fields.DateTime()
+    expires_at = fields.DateTime()
+    reviewed_at = fields.DateTime(allow_none=True)
+    reviewed_by = fields.UUID(allow_none=True)
+    review_note = fields.String(allow_none=True)
 
 
-class NotificationPageSchema(ma.Schema):
-    """A page of notifications with the inbox's unread count."""
+class EmergencyQueryArgsSchema(PageArgsSchema):
+    """Only those not yet reviewed, if asked."""
 
-    items = fields.List(fields.Nested(NotificationSchema), required=True)
-    next_cursor = fields.String(allow_none=True, required=True)
-    unread = WholeNumber(required=True)
+    unreviewed = QueryFlag(load_default=False)
 
 
-class NotificationQueryArgsSchema(PageArgsSchema):
-    """Only unread ones, if asked."""
+class ReviewSchema(ma.Schema):
+    """The reviewer's finding."""
 
-    unread = QueryFlag(load_default=False)
+    note = Text(required=True, multiline=True, validate=validate.Length(min=1, max=500))

@@ -26,7 +26,7 @@ from app.auth import Actor
 from app.db import utcnow
 from app.errors import Forbidden, NotFound, Problem
 from app.extensions import db
-from consent import notifications, signing
+from consent import events, signing
 from consent.models import (
     ArtefactStatus,
     ConsentArtefact,
@@ -48,10 +48,12 @@ OPEN_PERIOD = (date(1900, 1, 1), date(9999, 12, 31))
 
 class ShareCodeInvalid(NotFound):
     slug = "share-code-invalid"
+    commits_work = True  # the counted guess and its audit record
 
 
 class ShareCodeThrottled(Problem):
     code, slug = 429, "share-code-throttled"
+    commits_work = True
 
 
 class ShareCodeNotForSector(Forbidden):
@@ -120,7 +122,6 @@ def _refuse(
         subject_key=org_key,
         details={"reason": reason},
     )
-    db.session.commit()
     headers = (
         {"Retry-After": str(feedback.retry_after)} if feedback.retry_after else None
     )
@@ -137,7 +138,6 @@ def redeem(actor: Actor, code: str) -> ConsentArtefact:
         audit.record(
             REDEEM_ACTION, "throttled", actor_id=actor.citizen_id, subject_key=org_key
         )
-        db.session.commit()
         raise ShareCodeThrottled(headers={"Retry-After": str(attempt.retry_after)})
     share_code = db.session.scalar(
         sa.select(ShareCode).where(ShareCode.code_digest == _digest(code))
@@ -189,11 +189,8 @@ def redeem(actor: Actor, code: str) -> ConsentArtefact:
     )
     artefact.jws = signing.sign_artefact(artefact)
     subject = db.session.get(Citizen, share_code.subject_id)
-    notifications.notify_citizen(
-        share_code.created_by,
-        "share_code_redeemed",
-        org=organisation.name,
-        artefact_id=artefact.id,
+    events.share_code_redeemed.send(
+        share_code, artefact=artefact, organisation=organisation
     )
     audit.record(
         REDEEM_ACTION,

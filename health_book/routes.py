@@ -12,17 +12,15 @@ from typing import Any
 from flask import Response, jsonify
 from flask.views import MethodView
 
-from app.auth import BEARER, auth_required, current_actor, step_up_required
+from app.auth import BEARER, auth_required, current_actor
 from app.blueprint import Blueprint
 from app.errors import NotFound
-from app.extensions import db
 from app.idempotency import idempotent
 from app.pagination import Page, page_schema
-from consent import emergency
-from consent.models import EmergencyAccess
 from consent.vocabulary import Category
 from health_book import fhir, schemas, services, views
 from health_book.models import HealthProfile
+from identity.services import resolve_subject
 
 blp = Blueprint(
     "health_book",
@@ -57,10 +55,8 @@ def _register_category(category: Category, schema: type[schemas.RecordSchema]) -
         )
         def get(self, args: dict[str, Any], subject: str | uuid.UUID) -> Page[Any]:
             actor = current_actor()
-            citizen = services.resolve_subject(actor, subject)
-            page = services.list_records(actor, citizen, category, **args)
-            db.session.commit()  # keep the access event
-            return page
+            citizen = resolve_subject(actor, subject)
+            return services.list_records(actor, citizen, category, **args)
 
         @idempotent
         @auth_required
@@ -72,11 +68,9 @@ def _register_category(category: Category, schema: type[schemas.RecordSchema]) -
         )
         def post(self, data: dict[str, Any], subject: str | uuid.UUID) -> Any:
             actor = current_actor()
-            record = services.add_record(
-                actor, services.resolve_subject(actor, subject), model, data
+            return services.add_record(
+                actor, resolve_subject(actor, subject), model, data
             )
-            db.session.commit()
-            return record
 
     correction = schemas.correction_schema(schema)
 
@@ -91,13 +85,11 @@ def _register_category(category: Category, schema: type[schemas.RecordSchema]) -
             self, data: dict[str, Any], subject: str | uuid.UUID, record_id: uuid.UUID
         ) -> Any:
             actor = current_actor()
-            citizen = services.resolve_subject(actor, subject)
+            citizen = resolve_subject(actor, subject)
             reason = data.pop("correction_reason")
-            record = services.correct_record(
+            return services.correct_record(
                 actor, citizen, model, record_id, data, reason
             )
-            db.session.commit()
-            return record
 
     class History(MethodView):
         @auth_required
@@ -106,11 +98,9 @@ def _register_category(category: Category, schema: type[schemas.RecordSchema]) -
         @blp.doc(summary=f"Read every version of one of {name}, oldest first.", **doc)
         def get(self, subject: str | uuid.UUID, record_id: uuid.UUID) -> list[Any]:
             actor = current_actor()
-            versions = services.record_history(
-                actor, services.resolve_subject(actor, subject), category, record_id
+            return services.record_history(
+                actor, resolve_subject(actor, subject), category, record_id
             )
-            db.session.commit()
-            return versions
 
     def visibility(hidden: bool) -> type[MethodView]:
         class Visibility(MethodView):
@@ -123,15 +113,13 @@ def _register_category(category: Category, schema: type[schemas.RecordSchema]) -
             )
             def post(self, subject: str | uuid.UUID, record_id: uuid.UUID) -> Any:
                 actor = current_actor()
-                record = services.set_hidden(
+                return services.set_hidden(
                     actor,
-                    services.resolve_subject(actor, subject),
+                    resolve_subject(actor, subject),
                     model,
                     record_id,
                     hidden,
                 )
-                db.session.commit()
-                return record
 
         return Visibility
 
@@ -163,9 +151,7 @@ class Summary(MethodView):
     def get(self, subject: str | uuid.UUID) -> dict[str, Any]:
         """Read the health book at a glance (only the categories I may read)."""
         actor = current_actor()
-        book = views.summary(actor, services.resolve_subject(actor, subject))
-        db.session.commit()
-        return book
+        return views.summary(actor, resolve_subject(actor, subject))
 
 
 @blp.route(f"{BOOK}/profile")
@@ -177,8 +163,7 @@ class Profile(MethodView):
     def get(self, subject: str | uuid.UUID) -> HealthProfile:
         """Read the profile: blood group, height, weight, BHYT card (as observations)."""
         actor = current_actor()
-        current = services.profile(actor, services.resolve_subject(actor, subject))
-        db.session.commit()
+        current = services.profile(actor, resolve_subject(actor, subject))
         if current is None:
             raise NotFound()
         return current
@@ -192,9 +177,8 @@ class Profile(MethodView):
         """Record a new profile version (a clinic); the previous one is kept."""
         actor = current_actor()
         record: HealthProfile = services.add_record(
-            actor, services.resolve_subject(actor, subject), HealthProfile, data
+            actor, resolve_subject(actor, subject), HealthProfile, data
         )
-        db.session.commit()
         return record
 
 
@@ -213,8 +197,7 @@ class Profile(MethodView):
 @auth_required
 def patient_summary(subject: str | uuid.UUID) -> Response:
     actor = current_actor()
-    bundle = fhir.patient_summary(actor, services.resolve_subject(actor, subject))
-    db.session.commit()
+    bundle = fhir.patient_summary(actor, resolve_subject(actor, subject))
     response = jsonify(bundle)
     response.mimetype = "application/fhir+json"
     response.headers["Cache-Control"] = "private, no-store"
@@ -230,52 +213,4 @@ class EmergencySummary(MethodView):
     def get(self, subject: str | uuid.UUID) -> dict[str, Any]:
         """Read the emergency summary (also inside an emergency-access window)."""
         actor = current_actor()
-        summary = views.emergency_summary(
-            actor, services.resolve_subject(actor, subject)
-        )
-        db.session.commit()
-        return summary
-
-
-@blp.route("/citizens/<uuid:citizen_id>/emergency-access")
-class EmergencyAccessOpen(MethodView):
-    @step_up_required
-    @blp.arguments(schemas.EmergencyRequestSchema)
-    @blp.response(201, schemas.EmergencyAccessSchema)
-    @blp.alt_response(403, response="FORBIDDEN")
-    @blp.doc(security=BEARER)
-    def post(self, data: dict[str, str], citizen_id: uuid.UUID) -> EmergencyAccess:
-        """Open a 30-minute emergency window on a patient's summary (a doctor; logged, notified)."""
-        actor = current_actor()
-        access = emergency.open_window(
-            actor, services.resolve_subject(actor, citizen_id), data["reason"]
-        )
-        db.session.commit()
-        return access
-
-
-@blp.route("/emergency-accesses")
-class EmergencyAccesses(MethodView):
-    @auth_required
-    @blp.arguments(schemas.EmergencyQueryArgsSchema, location="query")
-    @blp.response(200, page_schema(schemas.EmergencyAccessSchema))
-    @blp.doc(security=BEARER)
-    def get(self, args: dict[str, Any]) -> Page[EmergencyAccess]:
-        """List my clinic's emergency accesses for review, newest first."""
-        return emergency.list_for_review(
-            current_actor(), unreviewed=args.pop("unreviewed"), **args
-        )
-
-
-@blp.route("/emergency-accesses/<uuid:access_id>/review")
-class EmergencyReview(MethodView):
-    @auth_required
-    @blp.arguments(schemas.ReviewSchema)
-    @blp.response(200, schemas.EmergencyAccessSchema)
-    @blp.alt_response(403, response="FORBIDDEN")
-    @blp.doc(security=BEARER)
-    def post(self, data: dict[str, str], access_id: uuid.UUID) -> EmergencyAccess:
-        """Record the review of an emergency access (by someone other than its doctor)."""
-        access = emergency.review(current_actor(), access_id, data["note"])
-        db.session.commit()
-        return access
+        return views.emergency_summary(actor, resolve_subject(actor, subject))

@@ -12,7 +12,6 @@ from app.fields import (
     Boolean,
     Code,
     DecimalString,
-    QueryFlag,
     Text,
     WholeNumber,
     between,
@@ -265,41 +264,6 @@ class SummarySchema(ma.Schema):
     sections = fields.Dict(
         keys=fields.String(), values=fields.Nested(SectionSchema), required=True
     )
-
-
-class EmergencyRequestSchema(ma.Schema):
-    """Why the doctor needs emergency access."""
-
-    reason = Text(
-        required=True, multiline=True, validate=validate.Length(min=10, max=500)
-    )
-
-
-class EmergencyAccessSchema(ma.Schema):
-    """An emergency-access window and its review."""
-
-    id = fields.UUID()
-    subject_id = fields.UUID()
-    org_id = fields.UUID()
-    actor_id = fields.UUID()
-    reason = fields.String()
-    opened_at = fields.DateTime()
-    expires_at = fields.DateTime()
-    reviewed_at = fields.DateTime(allow_none=True)
-    reviewed_by = fields.UUID(allow_none=True)
-    review_note = fields.String(allow_none=True)
-
-
-class EmergencyQueryArgsSchema(PageArgsSchema):
-    """Only those not yet reviewed, if asked."""
-
-    unreviewed = QueryFlag(load_default=False)
-
-
-class ReviewSchema(ma.Schema):
-    """The reviewer's finding."""
-
-    note = Text(required=True, multiline=True, validate=_TEXT)
 
 
 class EmergencySummarySchema(ma.Schema):

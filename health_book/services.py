@@ -16,13 +16,13 @@ import sqlalchemy as sa
 
 from app.auth import Actor
 from app.db import utcnow
-from app.errors import Conflict, Forbidden, NotFound
+from app.errors import Conflict, NotFound
 from app.extensions import db
 from app.pagination import Page, paginate
-from consent import policies
+from consent import policies as consent_policies
 from consent.models import Basis
 from consent.vocabulary import Category
-from health_book import coding
+from health_book import coding, policies
 from health_book.models import (
     Allergy,
     Condition,
@@ -33,9 +33,7 @@ from health_book.models import (
     Observation,
     RecordMixin,
 )
-from identity import services as identity_services
-from identity.models import Citizen, OrganisationKind, Role
-from identity.policies import is_guardian_of
+from identity.models import Citizen
 
 #: Category of consent -> the records it covers.
 MODELS: dict[Category, type[Any]] = {
@@ -48,7 +46,6 @@ MODELS: dict[Category, type[Any]] = {
 }
 #: The profile (blood group, height, weight, BHYT) is read as an observation.
 PROFILE_CATEGORY = Category.OBSERVATIONS
-CLINICAL_ROLES = frozenset({Role.DOCTOR.value, Role.NURSE.value})
 
 
 class RecordSuperseded(Conflict):
@@ -56,26 +53,7 @@ class RecordSuperseded(Conflict):
 
 
 #: What one decision lets the caller see of one category (decided by consent).
-Window = policies.RecordScope
-
-
-def resolve_subject(actor: Actor, subject: str | uuid.UUID) -> Citizen:
-    """The citizen a ``/citizens/{id|me}`` URL names (whether readable is decided later)."""
-    return identity_services.get_citizen(
-        actor.citizen_id if subject == "me" else uuid.UUID(str(subject))
-    )
-
-
-def require_clinician(actor: Actor) -> None:
-    """Only doctors and nurses acting for a clinic write health records."""
-    if actor.org_id is None or actor.role not in CLINICAL_ROLES:
-        raise Forbidden()
-    organisation = identity_services.get_organisation(actor.org_id)
-    roles = identity_services.active_memberships(actor.citizen_id, actor.org_id)
-    if organisation.kind != OrganisationKind.CLINIC or not any(
-        m.role.value == actor.role for m in roles
-    ):
-        raise Forbidden()
+Window = consent_policies.RecordScope
 
 
 def _derived(model: type[Any], data: dict[str, Any]) -> dict[str, Any]:
@@ -95,7 +73,7 @@ def add_record(
     actor: Actor, subject: Citizen, model: type[Any], data: dict[str, Any]
 ) -> Any:
     """Write a record of care the clinic gave (it reads nothing by writing)."""
-    require_clinician(actor)
+    policies.require(policies.can_write_records(actor))
     record = model(
         citizen_id=subject.id,
         clinic_id=actor.org_id,
@@ -121,7 +99,7 @@ def correct_record(
     reason: str,
 ) -> Any:
     """Supersede a record with a corrected version; both stay in the history."""
-    require_clinician(actor)
+    policies.require(policies.can_write_records(actor))
     old = db.session.scalar(
         sa.select(model)
         .where(model.id == record_id, model.citizen_id == subject.id)
@@ -150,12 +128,7 @@ def set_hidden(
     actor: Actor, subject: Citizen, model: type[Any], record_id: uuid.UUID, hidden: bool
 ) -> Any:
     """The citizen (or guardian) hides a record from everyone else, or shows it again."""
-    own = actor.org_id is None and actor.citizen_id == subject.id
-    guardian = actor.org_id is None and is_guardian_of(
-        actor.citizen_id, subject.id, utcnow().date()
-    )
-    if not (own or guardian):
-        raise Forbidden()
+    policies.require(policies.can_hide_records(actor, subject))
     record = db.session.scalar(
         sa.select(model).where(model.id == record_id, model.citizen_id == subject.id)
     )
@@ -177,7 +150,7 @@ def window(
     action: str = "read",
 ) -> Window:
     """Authorize one category (403/429 if refused) and say what may be seen."""
-    return policies.authorize_records(
+    return consent_policies.authorize_records(
         actor, subject.id, category, date_from=date_from, date_to=date_to, action=action
     )
 
@@ -192,8 +165,8 @@ def visible(model: type[Any], subject_id: uuid.UUID, seen: Window) -> sa.Select[
 
 
 #: Reuse in a dossier is not a consent to hidden or sensitive records.
-_HANDED_OVER = policies.RecordScope(
-    policies.Decision(policies.Effect.PERMIT, Basis.DOSSIER)
+_HANDED_OVER = consent_policies.RecordScope(
+    consent_policies.Decision(consent_policies.Effect.PERMIT, Basis.DOSSIER)
 )
 
 

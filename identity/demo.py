@@ -41,6 +41,8 @@ SCHOOL_CODE: Final = "74718001"
 AGENCY_CODE: Final = "000.25.37.H57"
 OPERATIONS_CENTRE_CODE: Final = "000.00.46.H57"
 
+#: The clinic and the school of the demo; the ward's People's Committee and the
+#: operations centre are the deployment's (deployments/binh-duong).
 ORGANISATIONS: Final = (
     {
         "code": CLINIC_CODE,
@@ -57,22 +59,6 @@ ORGANISATIONS: Final = (
         "kind": OrganisationKind.SCHOOL,
         "sector": Sector.EDUCATION,
         "address": "Đường Nguyễn Văn Tiết, phường Chánh Nghĩa, TP. Thủ Dầu Một, Bình Dương",
-    },
-    {
-        "code": AGENCY_CODE,
-        "name": "UBND phường Phú Cường",
-        "name_en": "Phu Cuong Ward People's Committee",
-        "kind": OrganisationKind.AGENCY,
-        "sector": Sector.PUBLIC_ADMINISTRATION,
-        "address": "Số 1 đường Quang Trung, phường Phú Cường, TP. Thủ Dầu Một, Bình Dương",
-    },
-    {
-        "code": OPERATIONS_CENTRE_CODE,
-        "name": "Trung tâm Điều hành thông minh tỉnh Bình Dương",
-        "name_en": "Binh Duong Intelligent Operations Centre",
-        "kind": OrganisationKind.OPERATIONS_CENTRE,
-        "sector": Sector.OPERATIONS,
-        "address": "Tháp A, Trung tâm Hành chính tỉnh, TP. Thủ Dầu Một, Bình Dương",
     },
 )
 
@@ -221,14 +207,18 @@ def _authenticator(citizen: Citizen) -> None:
 
 
 def seed_identity() -> dict[str, Citizen]:
-    """Create the demo organisations, citizens, memberships and household.
+    """Create the demo organisations, citizens, memberships and household (the
+    deployment's organisations are loaded first).
 
     :return: the demo citizens by national id, for the other domains' seeds.
     """
-    organisations = {
-        fields["code"]: _organisation(dict(fields)) for fields in ORGANISATIONS
-    }
+    for fields in ORGANISATIONS:
+        _organisation(dict(fields))
     db.session.flush()
+    organisations = {
+        organisation.code: organisation
+        for organisation in db.session.scalars(sa.select(Organisation))
+    }
     citizens: dict[str, Citizen] = {}
     for number, name, born, sex, phone, loa, can_log_in, membership in CITIZENS:
         citizen = _citizen(number, name, born, sex, phone, loa, can_log_in)
@@ -242,3 +232,8 @@ def seed_identity() -> dict[str, Citizen]:
     _congdan_app()
     db.session.flush()
     return citizens
+
+
+def seed_register(citizens: dict[str, Citizen]) -> None:
+    """The register's demo seeder: fill ``citizens`` for the other domains' seeds."""
+    citizens.update(seed_identity())

@@ -12,16 +12,11 @@ from app.auth import BEARER, auth_required, current_actor
 from app.blueprint import Blueprint
 from app.db import utcnow
 from app.etag import etagged
-from app.extensions import db
 from app.pagination import Page, PageArgsSchema, page_schema
-from consent import policies as consent_policies
-from consent.vocabulary import Category
 from identity import services
 from identity.models import Citizen, Organisation
 from identity.schemas import (
-    CitizenIdentitySchema,
     CitizenSchema,
-    CitizenViewArgsSchema,
     OrganisationQueryArgsSchema,
     OrganisationSchema,
     WardSchema,
@@ -44,24 +39,6 @@ class CitizenMe(MethodView):
     def get(self) -> Citizen:
         """Read my entry in the population register and my roles."""
         return services.get_citizen(current_actor().citizen_id, with_roles=True)
-
-
-@blp.route("/citizens/<uuid:citizen_id>")
-class CitizenById(MethodView):
-    @auth_required
-    @blp.arguments(CitizenViewArgsSchema, location="query")
-    @blp.response(200, CitizenIdentitySchema)
-    @blp.alt_response(403, response="FORBIDDEN")
-    @blp.alt_response(404, response="NOT_FOUND")
-    @blp.doc(security=BEARER)
-    def get(self, args: dict[str, str], citizen_id: uuid.UUID) -> dict[str, Any]:
-        """Read a citizen's identity data: mine, my child's, or under consent (logged)."""
-        citizen = services.get_citizen(citizen_id)
-        full = args["view"] == "full"
-        category = Category.IDENTITY_FULL if full else Category.IDENTITY_BASIC
-        consent_policies.authorize_read(current_actor(), citizen.id, category)
-        db.session.commit()  # keep the access event
-        return services.identity_view(citizen, full=full)
 
 
 @blp.route("/citizens/me/dependants")

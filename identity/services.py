@@ -1,4 +1,4 @@
-"""Use cases of the population register. Services flush; routes commit."""
+"""Use cases of the population register (the unit of work commits them)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context, request
+from flask import current_app
 from sqlalchemy import orm
 from werkzeug.security import generate_password_hash
 
+from app.auth import Actor
 from app.errors import NotFound
 from app.extensions import db
 from app.pagination import Page, paginate
@@ -51,6 +52,11 @@ def get_citizen(citizen_id: uuid.UUID, *, with_roles: bool = False) -> Citizen:
     if citizen is None:
         raise NotFound()
     return citizen
+
+
+def resolve_subject(actor: Actor, subject: str | uuid.UUID) -> Citizen:
+    """The citizen a ``/citizens/{id|me}`` URL names (whether readable is decided later)."""
+    return get_citizen(actor.citizen_id if subject == "me" else uuid.UUID(str(subject)))
 
 
 def identity_view(citizen: Citizen, *, full: bool) -> dict[str, Any]:
@@ -191,43 +197,6 @@ def active_memberships(
     if role is not None:
         statement = statement.where(Membership.role == role)
     return list(db.session.scalars(statement))
-
-
-_LIVE_ROLE = (
-    sa.select(sa.literal(1))
-    .select_from(Membership.__table__.join(Organisation.__table__))
-    .where(
-        Membership.__table__.c.citizen_id == sa.bindparam("citizen"),
-        Membership.__table__.c.organisation_id == sa.bindparam("org"),
-        Membership.__table__.c.role == sa.bindparam("role"),
-        Membership.__table__.c.ended_at.is_(None),
-        Organisation.__table__.c.deregistered_at.is_(None),
-    )
-)
-
-
-def holds_role(citizen_id: uuid.UUID, org_id: uuid.UUID, role: str | None) -> bool:
-    """Whether the citizen holds ``role`` at a registered organisation right now.
-
-    Asked at most once per request (remembered in the request's environ, which,
-    unlike ``g``, never outlives the request): the check of every ``act-as`` token
-    and the consent policy share the answer.
-    """
-    key = (citizen_id, org_id, role)
-    remembered: dict[tuple[Any, ...], bool] = (
-        request.environ.setdefault("congdan.live_roles", {})
-        if has_request_context()
-        else {}
-    )
-    if key not in remembered:
-        # Core, not the ORM: this runs on every request acting for an organisation.
-        remembered[key] = role is not None and (
-            db.session.connection()
-            .execute(_LIVE_ROLE, {"citizen": citizen_id, "org": org_id, "role": role})
-            .first()
-            is not None
-        )
-    return remembered[key]
 
 
 def guardians_of(child: Citizen, on: date) -> list[uuid.UUID]:

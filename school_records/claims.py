@@ -1,5 +1,6 @@
 """The shapes the verifier accepts: JOSE headers, transcript credentials, status
-entries, status lists and published keys.
+entries, status lists and published keys (one at a time: a verifier reads only the
+keys a credential names, never a whole JWKS).
 
 Everything in a credential is written by whoever presents it, so nothing of it is
 used before it has passed one of these schemas: every value typed and bounded,
@@ -38,6 +39,13 @@ NOT_THIS_ENTRY: Final = "Must name the entry's list and index."
 BOTH_PURPOSES: Final = "Needs one revocation and one suspension entry."
 NOT_THE_ISSUERS_KEY: Final = "Must name a key in the issuer's JWKS."
 WRONG_REGULATION: Final = "Must be the regulation of the grade."
+RETIRED_KEY: Final = (
+    "A retired or withdrawn key gives its retired_at, an active one none."
+)
+WITHDRAWN_KEY: Final = "A withdrawn key gives its withdrawn_since, no other key does."
+#: Who a published key belongs to: the school itself, or one of its homeroom teachers.
+SCHOOL_HOLDER: Final = "school"
+TEACHER_HOLDER: Final = "teacher"
 
 
 def plain_url(value: str) -> None:
@@ -196,7 +204,7 @@ class SubjectSchema(ma.Schema):
     name = _text(255, required=True)
     birthDate = fields.Date(required=True)  # noqa: N815
     schoolYear = fields.String(  # noqa: N815
-        required=True, validate=validate.Regexp(r"^\d{4}-\d{4}$")
+        required=True, validate=validate.Regexp(r"^[0-9]{4}-[0-9]{4}\Z")
     )
     grade = StrictInteger(required=True, validate=validate.Range(min=1, max=12))
     className = _text(20, required=True)  # noqa: N815
@@ -230,7 +238,8 @@ class CredentialSchema(_Strict):
     )
     issuer = fields.Nested(IssuerSchema, required=True)
     validFrom = fields.AwareDateTime(required=True)  # noqa: N815
-    iat = NumericDate()
+    #: The issuance instant the verifier judges the key by: the signer stamps it.
+    iat = NumericDate(required=True)
     nbf = NumericDate()
     credentialSubject = fields.Nested(SubjectSchema, required=True)  # noqa: N815
     credentialStatus = fields.List(  # noqa: N815
@@ -304,13 +313,16 @@ class StatusListCredentialSchema(_Strict):
     )
     issuer = _url(required=True)
     validFrom = fields.AwareDateTime(required=True)  # noqa: N815
-    iat = NumericDate()
+    #: The issuance instant the verifier judges the key by: the signer stamps it.
+    iat = NumericDate(required=True)
     nbf = NumericDate()
     credentialSubject = fields.Nested(StatusListSubjectSchema, required=True)  # noqa: N815
 
 
 class PublishedKeySchema(ma.Schema):
-    """A key of a school's JWKS with its lifecycle (extension members)."""
+    """A key of a school's JWKS with its holder and its life (extension members,
+    ISO 8601 instants): ``created_at``; ``retired_at`` once it signs no more;
+    ``withdrawn_since`` once what it signed from that instant on is refused."""
 
     class Meta:
         unknown = ma.INCLUDE  # the JWK members themselves, checked by joserfc
@@ -318,36 +330,36 @@ class PublishedKeySchema(ma.Schema):
     kid = _text(128, required=True)
     kty = fields.String(required=True, validate=validate.Equal("EC"))
     holder = fields.String(
-        required=True, validate=validate.OneOf(["school", "teacher"])
+        required=True, validate=validate.OneOf([SCHOOL_HOLDER, TEACHER_HOLDER])
     )
     status = fields.String(
-        required=True, validate=validate.OneOf(["active", "retired"])
+        required=True, validate=validate.OneOf(["active", "retired", "withdrawn"])
     )
+    created_at = fields.AwareDateTime(required=True)
     retired_at = fields.AwareDateTime()
+    withdrawn_since = fields.AwareDateTime()
 
     @ma.validates_schema(skip_on_field_errors=True)
-    def _retired(self, data: dict[str, Any], **_: Any) -> None:
-        if (data["status"] == "retired") != ("retired_at" in data):
-            raise ma.ValidationError(
-                "A retired key gives its retired_at, an active one none.",
-                field_name="retired_at",
-            )
+    def _life(self, data: dict[str, Any], **_: Any) -> None:
+        errors: dict[str, list[str]] = {}
+        if (data["status"] == "active") == ("retired_at" in data):
+            errors["retired_at"] = [RETIRED_KEY]
+        if (data["status"] == "withdrawn") != ("withdrawn_since" in data):
+            errors["withdrawn_since"] = [WITHDRAWN_KEY]
+        if errors:
+            raise ma.ValidationError(errors)
 
 
-class JwksSchema(ma.Schema):
-    keys = fields.List(
-        fields.Nested(PublishedKeySchema),
-        required=True,
-        validate=validate.Length(max=1000),
-    )
-
-
-def issued_at(claims: dict[str, Any]) -> datetime:
-    """The latest issuance instant a credential states (``validFrom``, ``iat``,
-    ``nbf``): the one a retired key or a future date is judged by."""
+def stated_instants(claims: dict[str, Any]) -> tuple[datetime, datetime]:
+    """The earliest and latest instants a signed credential or status list states
+    (``validFrom``, ``iat``, ``nbf``, the principal's signature): its key must have
+    been in force at every one of them."""
     instants: list[datetime] = [claims["validFrom"]] + [
         datetime.fromtimestamp(claims[name], tz=UTC)
         for name in ("iat", "nbf")
         if name in claims
     ]
-    return max(instants)
+    principal = claims.get("principalSignature", {}).get("created")
+    if principal is not None:
+        instants.append(principal)
+    return min(instants), max(instants)

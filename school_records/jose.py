@@ -1,9 +1,10 @@
 """Reading compact JWS and a school's JWKS without trusting either.
 
 :func:`split` turns a compact JWS into a validated header and a JSON payload, or
-raises :class:`UnreadableError`; :class:`IssuerKeys` is a school's published JWKS,
-validated, split by holder (the school signs credentials and status lists, its
-teachers sign homeroom proofs) with each key's retirement.
+raises :class:`UnreadableError`; :class:`PublishedKey` is one key of a school's
+JWKS, validated, with its holder (the school signs credentials and status lists,
+its teachers sign homeroom proofs) and its life. Only the keys a credential names
+are ever read: a school's JWKS keeps every key it ever had.
 """
 
 from __future__ import annotations
@@ -67,44 +68,33 @@ def verified_payload(token: str, key: ECKey) -> bytes | None:
 
 @dataclass(frozen=True)
 class PublishedKey:
-    """A public key and the instant it stopped signing (``None``: active)."""
+    """One key of an issuer's JWKS: who holds it and its life — made at
+    ``created_at``, signing until ``retired_at`` (``None``: active), and refused
+    on whatever it signed from ``withdrawn_since`` on (``None``: never withdrawn)."""
 
+    kid: str
     key: ECKey
+    holder: str
+    created_at: datetime
     retired_at: datetime | None
-
-    def in_force_at(self, instant: datetime) -> bool:
-        """Whether something issued at ``instant`` may carry this key's signature."""
-        return self.retired_at is None or instant <= self.retired_at
-
-
-@dataclass(frozen=True)
-class IssuerKeys:
-    """A school's JWKS: its own keys and its teachers', by ``kid``."""
-
-    school: dict[str, PublishedKey]
-    teachers: dict[str, PublishedKey]
+    withdrawn_since: datetime | None
 
     @classmethod
-    def load(cls, jwks: Any) -> IssuerKeys:
-        """Validate a published JWKS.
+    def load(cls, entry: Any) -> PublishedKey:
+        """Validate one published JWK (of this service's form).
 
-        :raise UnreadableError: not a JWKS of this service's form.
+        :raise UnreadableError: anything else.
         """
         try:
-            entries = claims.JwksSchema().load(jwks)["keys"]
-            by_holder: dict[str, dict[str, PublishedKey]] = {
-                "school": {},
-                "teacher": {},
-            }
-            for entry in entries:
-                key = ECKey.import_key(
-                    {m: entry[m] for m in _PUBLIC_MEMBERS if m in entry}
-                )
-                if any(entry["kid"] in known for known in by_holder.values()):
-                    raise UnreadableError("two keys with one kid")
-                by_holder[entry["holder"]][entry["kid"]] = PublishedKey(
-                    key, entry.get("retired_at")
-                )
+            loaded = claims.PublishedKeySchema().load(entry)
+            key = ECKey.import_key({m: entry[m] for m in _PUBLIC_MEMBERS if m in entry})
         except (ma.ValidationError, JoseError, ValueError, TypeError) as error:
             raise UnreadableError(str(error)) from error
-        return cls(by_holder["school"], by_holder["teacher"])
+        return cls(
+            loaded["kid"],
+            key,
+            loaded["holder"],
+            loaded["created_at"],
+            loaded.get("retired_at"),
+            loaded.get("withdrawn_since"),
+        )

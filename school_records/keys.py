@@ -1,10 +1,12 @@
 """The schools' signing keys: one active key per school (and per homeroom teacher),
-created once and saved, rotated by ``flask schools rotate-keys``.
+created once and saved, rotated by ``flask schools rotate-keys``, withdrawn by
+``flask schools withdraw-key`` when compromised.
 
 Private keys are kept encrypted in ``school_keys``. A retired key is never used to
-sign again but stays in the school's JWKS, with its ``retired_at``, for as long as
-what it signed exists (a transcript is kept for life); the verifier accepts its
-signature only on what was issued before that instant.
+sign again but stays in the school's JWKS for as long as what it signed exists (a
+transcript is kept for life). The JWKS publishes each key's life — ``created_at``,
+``retired_at``, ``withdrawn_since`` — and the verifier accepts a signature only on
+what is dated within it.
 
 Two partial unique indexes allow one active key per school and per teacher, so
 two requests that both find none cannot both create one: the second waits for
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,14 +25,14 @@ from joserfc.jwk import ECKey
 from sqlalchemy.exc import IntegrityError
 
 from app import audit, crypto
-from app.db import begin_writing, utcnow
+from app.db import utcnow
 from app.extensions import db
+from app.unit_of_work import begin_writing
+from school_records.claims import SCHOOL_HOLDER, TEACHER_HOLDER
 from school_records.models import SchoolKey
 
 ALGORITHM = "ES256"
 _KEY_PURPOSE = "school-signing-key"
-#: Who a published key belongs to: the school itself, or one of its homeroom teachers.
-SCHOOL_HOLDER, TEACHER_HOLDER = "school", "teacher"
 
 
 def _active_query(
@@ -73,7 +76,7 @@ def _new_row(school_id: uuid.UUID, holder_id: uuid.UUID | None) -> SchoolKey:
 
 
 def _create(school_id: uuid.UUID, holder_id: uuid.UUID | None) -> SchoolKey:
-    begin_writing(db.session)
+    begin_writing()
     found = _active(school_id, holder_id)
     if found is not None:
         return found
@@ -109,7 +112,7 @@ def rotate(school_id: uuid.UUID) -> SchoolKey:
     retirement is taken once the old keys are locked, after every signature made
     with them has committed.
     """
-    begin_writing(db.session)
+    begin_writing()
     active = list(
         db.session.scalars(
             sa.select(SchoolKey)
@@ -136,20 +139,82 @@ def rotate(school_id: uuid.UUID) -> SchoolKey:
     return fresh
 
 
+def withdraw(kid: str, since: datetime) -> datetime:
+    """Refuse whatever key ``kid`` signed at or after ``since`` (it was compromised);
+    return the instant from which its signatures are refused.
+
+    An active key is also retired, under the same lock as :func:`rotate`, so it
+    signs nothing more (the next signature makes a new key). A withdrawal only
+    ever moves earlier: a later ``since`` leaves an earlier one in force.
+
+    :raise LookupError: no key has this ``kid``.
+    """
+    begin_writing()
+    row = db.session.scalar(
+        sa.select(SchoolKey).where(SchoolKey.kid == kid).with_for_update()
+    )
+    if row is None:
+        raise LookupError(kid)
+    if row.retired_at is None:
+        row.retired_at = utcnow()
+    in_force = since.astimezone(UTC)
+    if row.withdrawn_since is not None:
+        in_force = min(in_force, row.withdrawn_since)
+    row.withdrawn_since = in_force
+    db.session.flush()
+    audit.record(
+        "school.key.withdrawn",
+        "success",
+        details={
+            "school": str(row.school_id),
+            "kid": row.kid,
+            "holder": _holder(row),
+            "since": in_force.isoformat(),
+        },
+    )
+    return in_force
+
+
+def _holder(row: SchoolKey) -> str:
+    return SCHOOL_HOLDER if row.holder_id is None else TEACHER_HOLDER
+
+
+def _status(row: SchoolKey) -> str:
+    if row.withdrawn_since is not None:
+        return "withdrawn"
+    return "active" if row.retired_at is None else "retired"
+
+
 def _published(row: SchoolKey) -> dict[str, Any]:
     jwk = {
         **row.public_jwk,
-        "holder": SCHOOL_HOLDER if row.holder_id is None else TEACHER_HOLDER,
-        "status": "active" if row.retired_at is None else "retired",
+        "holder": _holder(row),
+        "status": _status(row),
+        "created_at": row.created_at.isoformat(),
     }
     if row.retired_at is not None:
         jwk["retired_at"] = row.retired_at.isoformat()
+    if row.withdrawn_since is not None:
+        jwk["withdrawn_since"] = row.withdrawn_since.isoformat()
     return jwk
+
+
+def published_key(school_id: uuid.UUID, kid: str) -> dict[str, Any] | None:
+    """The school's (or one of its teachers') public key ``kid``, as its JWKS
+    publishes it: one indexed row, however many keys the school has had."""
+    row = db.session.scalar(
+        sa.select(SchoolKey).where(
+            SchoolKey.school_id == school_id, SchoolKey.kid == kid
+        )
+    )
+    return _published(row) if row is not None else None
 
 
 def school_jwks(school_id: uuid.UUID) -> dict[str, Any]:
     """Every public key of the school and its teachers, retired ones too, each with
-    ``holder`` (school | teacher), ``status`` (active | retired) and ``retired_at``."""
+    ``holder`` (school | teacher), ``status`` (active | retired | withdrawn) and its
+    life as ISO 8601 instants: ``created_at``, then ``retired_at`` once it signs no
+    more, and ``withdrawn_since`` once what it signed from then on is refused."""
     rows = db.session.scalars(
         sa.select(SchoolKey)
         .where(SchoolKey.school_id == school_id)

@@ -47,6 +47,17 @@ def school_year_end(school_year: str) -> date:
     return date(int(school_year[-4:]), 5, 31)
 
 
+def results_known_from(school_year: str) -> date:
+    """The first day a school year's whole-year results can be signed.
+
+    The Ministry's yearly calendars end the second semester in May (before 25 May)
+    and the year by 31 May; the year's results, conduct and promotion decision
+    are settled then, so a transcript of the year is signed from 1 May of its last
+    calendar year, never while the year is still running or before it starts.
+    """
+    return date(int(school_year[-4:]), 5, 1)
+
+
 def _record_date(context: Any) -> date:
     return school_year_end(context.get_current_parameters()["school_year"])
 
@@ -209,11 +220,20 @@ class Enrolment(Base):
 
 
 class SchoolKey(Base):
-    """An ES256 key of a school (``holder_id`` empty) or of one of its teachers."""
+    """An ES256 key of a school (``holder_id`` empty) or of one of its teachers.
+
+    It signs from ``created_at`` until ``retired_at``; once withdrawn, whatever it
+    signed from ``withdrawn_since`` on is refused (it was compromised).
+    """
 
     __tablename__ = "school_keys"
     # One active key per school and per teacher: concurrent first uses create one.
     __table_args__ = (
+        # A withdrawn key never signs again.
+        sa.CheckConstraint(
+            "withdrawn_since IS NULL OR retired_at IS NOT NULL",
+            name="withdrawn_is_retired",
+        ),
         sa.Index(
             "uq_school_keys_active_school",
             "school_id",
@@ -241,6 +261,7 @@ class SchoolKey(Base):
     private_jwk_encrypted: Mapped[str] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     retired_at: Mapped[datetime | None]
+    withdrawn_since: Mapped[datetime | None]
 
 
 class StatusList(Base):

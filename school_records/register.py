@@ -9,7 +9,9 @@ is only for a pupil enrolled in its school, class and grade that year
 Enrolling asks for what a family hands the school at admission — the pupil's
 national id, full name and birth date — and succeeds only if all three match the
 population register, so a school learns nobody's identity from a number alone;
-every refusal reads the same whatever the register holds.
+every refusal reads the same whatever the register holds (a pupil enrolled at
+another school that year included), and guesses are counted per national id and
+per member of staff like passwords (5 free, then a growing wait).
 """
 
 from __future__ import annotations
@@ -19,21 +21,28 @@ import unicodedata
 import uuid
 from collections.abc import Iterator
 from datetime import date
-from typing import Any
+from typing import Any, NoReturn
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from app import audit
+from app import audit, throttle
 from app.auth import Actor
 from app.db import utcnow
-from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.errors import Conflict, NotFound, Problem, ValidationFailed
 from app.extensions import db
 from app.pagination import Page, paginate
 from identity import services as identity_services
-from identity.models import Citizen, OrganisationKind, Role
+from identity.models import Citizen, OrganisationKind
 from school_records.models import Enrolment, SchoolClass, SchoolLevels
-from school_records.staff import PRINCIPAL, STAFF, require_staff
+from school_records.policies import (
+    PRINCIPAL,
+    STAFF,
+    can_enrol,
+    can_teach_at,
+    require,
+    require_staff,
+)
 
 NO_GRADES_ERROR = "This school is registered for no grade."
 NOT_A_TEACHER_ERROR = "Not a teacher of this school."
@@ -56,6 +65,22 @@ class PupilAlreadyEnrolled(Conflict):
 
 class EnrolmentWithdrawn(Conflict):
     slug = "enrolment-withdrawn"
+
+
+class PupilNotInRegister(ValidationFailed):
+    """No pupil matches the papers (or one enrolled elsewhere): the counted guess
+    and its audit record are the request's outcome."""
+
+    commits_work = True
+
+
+class EnrolmentThrottled(Problem):
+    code, slug = 429, "enrolment-throttled"
+    commits_work = True
+
+
+#: The throttle's and the audit log's name for a guess at a pupil's papers.
+ENROL_ACTION = "school.enrol"
 
 
 def levels_of(school_id: uuid.UUID) -> SchoolLevels | None:
@@ -117,14 +142,8 @@ def enrolled_class(
     )
 
 
-def _school(actor: Actor, school_id: uuid.UUID, roles: frozenset[Role]) -> None:
-    require_staff(actor, school_id, roles)
-    if identity_services.get_organisation(school_id).kind != OrganisationKind.SCHOOL:
-        raise Forbidden()
-
-
 def _require_teacher(school_id: uuid.UUID, citizen_id: uuid.UUID) -> None:
-    if not identity_services.active_memberships(citizen_id, school_id, Role.TEACHER):
+    if not can_teach_at(citizen_id, school_id):
         raise ValidationFailed(errors={"homeroom_teacher_id": [NOT_A_TEACHER_ERROR]})
 
 
@@ -143,7 +162,7 @@ def create_class(
     actor: Actor, school_id: uuid.UUID, data: dict[str, Any]
 ) -> SchoolClass:
     """The principal opens a class for a school year, with its homeroom teacher."""
-    _school(actor, school_id, PRINCIPAL)
+    require_staff(actor, school_id, PRINCIPAL)
     errors = grade_errors(school_id, data["grade"])
     if errors:
         raise ValidationFailed(errors=errors)
@@ -171,7 +190,7 @@ def update_class(
     actor: Actor, school_id: uuid.UUID, class_id: uuid.UUID, data: dict[str, Any]
 ) -> SchoolClass:
     """The principal hands a class to another homeroom teacher."""
-    _school(actor, school_id, PRINCIPAL)
+    require_staff(actor, school_id, PRINCIPAL)
     school_class = _class(school_id, class_id)
     _require_teacher(school_id, data["homeroom_teacher_id"])
     school_class.homeroom_teacher_id = data["homeroom_teacher_id"]
@@ -193,7 +212,7 @@ def list_classes(
     limit: int,
 ) -> Page[SchoolClass]:
     """A school's classes, newest first, for its staff."""
-    _school(actor, school_id, STAFF)
+    require_staff(actor, school_id, STAFF)
     statement = sa.select(SchoolClass).where(SchoolClass.school_id == school_id)
     if school_year is not None:
         statement = statement.where(SchoolClass.school_year == school_year)
@@ -222,15 +241,36 @@ def _age_errors(birth_date: date, school_class: SchoolClass) -> dict[str, list[s
     }
 
 
-def _registered_pupil(data: dict[str, Any]) -> Citizen:
+def _registered_pupil(data: dict[str, Any]) -> Citizen | None:
     citizen = identity_services.find_citizen_by_national_id(data["national_id"])
     if (
         citizen is None
         or citizen.birth_date != data["birth_date"]
         or _comparable_name(citizen.full_name) != _comparable_name(data["full_name"])
     ):
-        raise ValidationFailed(errors={"national_id": [NO_MATCH_ERROR]})
+        return None
     return citizen
+
+
+def _enrolment_that_year(pupil_id: uuid.UUID, school_year: str) -> Enrolment | None:
+    return db.session.scalar(
+        sa.select(Enrolment).where(
+            Enrolment.pupil_id == pupil_id,
+            Enrolment.school_year == school_year,
+            Enrolment.withdrawn_at.is_(None),
+        )
+    )
+
+
+def _refuse_match(actor: Actor, subject: str, attempt: throttle.Attempt) -> NoReturn:
+    feedback = attempt.failed()
+    audit.record(
+        ENROL_ACTION, "failure", actor_id=actor.citizen_id, subject_key=subject
+    )
+    headers = (
+        {"Retry-After": str(feedback.retry_after)} if feedback.retry_after else None
+    )
+    raise PupilNotInRegister(errors={"national_id": [NO_MATCH_ERROR]}, headers=headers)
 
 
 def enrol(
@@ -239,19 +279,26 @@ def enrol(
     """Enrol a pupil in a class (the principal, or the class's homeroom teacher)."""
     role = require_staff(actor, school_id, STAFF)
     school_class = _class(school_id, class_id)
-    if role == Role.TEACHER and school_class.homeroom_teacher_id != actor.citizen_id:
-        raise Forbidden()
+    require(can_enrol(actor, role, school_class))
     errors = _age_errors(data["birth_date"], school_class)
     if errors:
         raise ValidationFailed(errors=errors)
-    pupil = _registered_pupil(data)
-    taken = db.session.scalar(
-        sa.select(Enrolment.id).where(
-            Enrolment.pupil_id == pupil.id,
-            Enrolment.school_year == school_class.school_year,
-            Enrolment.withdrawn_at.is_(None),
+    # A guess at someone's papers is counted before it is checked, per national id
+    # and per member of staff, as a password is (app.throttle).
+    subject = audit.keyed_hash(f"national_id:{data['national_id']}")
+    attempt = throttle.attempt(ENROL_ACTION, subject, f"staff:{actor.citizen_id}")
+    if attempt.retry_after is not None:
+        audit.record(
+            ENROL_ACTION, "throttled", actor_id=actor.citizen_id, subject_key=subject
         )
-    )
+        raise EnrolmentThrottled(headers={"Retry-After": str(attempt.retry_after)})
+    pupil = _registered_pupil(data)
+    taken = _enrolment_that_year(pupil.id, school_class.school_year) if pupil else None
+    # Enrolled at another school reads as no match: nobody learns from a number
+    # where a child goes to school.
+    if pupil is None or (taken is not None and taken.school_id != school_id):
+        _refuse_match(actor, subject, attempt)
+    attempt.succeeded()
     if taken is not None:
         raise PupilAlreadyEnrolled()
     enrolment = Enrolment(
@@ -281,7 +328,7 @@ def list_enrolments(
     limit: int,
 ) -> Page[Enrolment]:
     """A class's pupils (withdrawn ones too, marked), newest first, for its school."""
-    _school(actor, school_id, STAFF)
+    require_staff(actor, school_id, STAFF)
     _class(school_id, class_id)
     return paginate(
         sa.select(Enrolment).where(Enrolment.class_id == class_id),
@@ -299,7 +346,7 @@ def withdraw(
 
     Transcripts already published stay in force; no new one is signed for it.
     """
-    _school(actor, school_id, PRINCIPAL)
+    require_staff(actor, school_id, PRINCIPAL)
     enrolment = db.session.get(Enrolment, enrolment_id)
     if enrolment is None or enrolment.school_id != school_id:
         raise NotFound()

@@ -10,7 +10,6 @@ from flask.views import MethodView
 from app.auth import BEARER, auth_required, current_actor
 from app.blueprint import Blueprint
 from app.errors import NotFound
-from app.extensions import db
 from app.idempotency import idempotent
 from app.pagination import Page, PageArgsSchema, page_schema
 from school_records import register
@@ -59,9 +58,7 @@ class SchoolClasses(MethodView):
     @blp.doc(security=BEARER)
     def post(self, data: dict[str, Any], school_id: uuid.UUID) -> SchoolClass:
         """Open a class for a school year, with its homeroom teacher (the principal)."""
-        school_class = register.create_class(current_actor(), school_id, data)
-        db.session.commit()
-        return school_class
+        return register.create_class(current_actor(), school_id, data)
 
     @auth_required
     @blp.arguments(SchoolClassQueryArgsSchema, location="query")
@@ -87,9 +84,7 @@ class SchoolClassById(MethodView):
         self, data: dict[str, Any], school_id: uuid.UUID, class_id: uuid.UUID
     ) -> SchoolClass:
         """Hand the class to another homeroom teacher (the principal)."""
-        school_class = register.update_class(current_actor(), school_id, class_id, data)
-        db.session.commit()
-        return school_class
+        return register.update_class(current_actor(), school_id, class_id, data)
 
 
 @blp.route(f"{_CLASS}/enrolments")
@@ -107,9 +102,7 @@ class ClassEnrolments(MethodView):
     ) -> Enrolment:
         """Enrol a pupil by national id, full name and birth date, which must all match
         the register (the principal, or the class's homeroom teacher)."""
-        enrolment = register.enrol(current_actor(), school_id, class_id, data)
-        db.session.commit()
-        return enrolment
+        return register.enrol(current_actor(), school_id, class_id, data)
 
     @auth_required
     @blp.arguments(PageArgsSchema, location="query")
@@ -137,8 +130,6 @@ class WithdrawEnrolment(MethodView):
         self, data: dict[str, str], school_id: uuid.UUID, enrolment_id: uuid.UUID
     ) -> Enrolment:
         """Withdraw a pupil from a class, with a reason (the principal)."""
-        enrolment = register.withdraw(
+        return register.withdraw(
             current_actor(), school_id, enrolment_id, data["reason"]
         )
-        db.session.commit()
-        return enrolment

@@ -11,7 +11,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from app.date_fields import Date
-from app.fields import Code, Text, WholeNumber
+from app.fields import Code, Text, Uuid, WholeNumber
 from app.pagination import PageArgsSchema
 
 #: The register and transcripts start with the school year 2000-2001.
@@ -60,7 +60,7 @@ class SchoolClassCreateSchema(ma.Schema):
         metadata={"example": "6A1"},
     )
     grade = WholeNumber(required=True, validate=validate.Range(min=1, max=12))
-    homeroom_teacher_id = fields.UUID(
+    homeroom_teacher_id = Uuid(
         required=True, metadata={"description": "A teacher of the school"}
     )
 
@@ -68,7 +68,7 @@ class SchoolClassCreateSchema(ma.Schema):
 class SchoolClassUpdateSchema(ma.Schema):
     """A class's new homeroom teacher."""
 
-    homeroom_teacher_id = fields.UUID(required=True)
+    homeroom_teacher_id = Uuid(required=True)
 
 
 class SchoolClassSchema(ma.Schema):

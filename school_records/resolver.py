@@ -1,14 +1,20 @@
-"""The server's own resolver: keys, status lists and registry from the database.
+"""Where the verifier finds keys, status lists and the registry.
 
-Status lists come straight from the ``status_lists`` table rather than as signed
-credentials: the database is what a signature would vouch for, and a verifier
-that signs could create a key in a transaction nobody commits.
+:class:`Resolver` is what the verifier asks; :class:`DatabaseResolver` is the
+server's own, answering from the database, and :class:`CachedResolver` answers
+offline from material fetched earlier.
+
+The server reads a key by its ``kid`` (unique, indexed), one row per signature
+checked. Its status lists come straight from the ``status_lists`` table rather
+than as signed credentials: the database is what a signature would vouch for, and
+a verifier that signs could create a key in a transaction nobody commits.
 """
 
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from flask import current_app
 
@@ -16,7 +22,71 @@ from app.extensions import db
 from identity.models import Organisation, OrganisationKind
 from school_records import credentials, keys
 from school_records.models import StatusList
-from school_records.verification import StatusListContent
+
+
+@dataclass(frozen=True)
+class StatusListContent:
+    """A status list as its issuer holds it (read from a source the verifier trusts)."""
+
+    issuer: str
+    purpose: str
+    bits: bytes
+
+
+class Resolver(Protocol):
+    """Where the verifier finds keys, status lists and the registry."""
+
+    def issuer_key(self, issuer: str, kid: str) -> Any | None:
+        """The issuer's published JWK ``kid`` (validated by the verifier), if any.
+
+        One key, never the issuer's whole JWKS: a school keeps every key it ever
+        had, so what a verification costs must not depend on how many that is.
+        """
+
+    def status_list(self, url: str) -> str | StatusListContent | None:
+        """The list at ``url``: a signed credential to check, or trusted content."""
+
+    def is_registered(self, issuer: str) -> bool:
+        """Whether the issuer is a school in the registry."""
+
+
+def _by_kid(jwks: Any) -> dict[str, Any]:
+    """A fetched JWKS's entries by ``kid``, unvalidated (only a used one is).
+
+    A ``kid`` that two entries share answers both, which no verifier reads as a key.
+    """
+    entries = jwks.get("keys") if isinstance(jwks, dict) else None
+    found: dict[str, Any] = {}
+    for entry in entries if isinstance(entries, list) else []:
+        kid = entry.get("kid") if isinstance(entry, dict) else None
+        if isinstance(kid, str):
+            found[kid] = [found[kid], entry] if kid in found else entry
+    return found
+
+
+@dataclass
+class CachedResolver:
+    """A resolver over material fetched earlier (offline verification).
+
+    Each JWKS is indexed by ``kid`` once, when the resolver is made.
+    """
+
+    jwks: dict[str, Any] = field(default_factory=dict)
+    lists: dict[str, str] = field(default_factory=dict)
+    registry: set[str] = field(default_factory=set)
+    _keys: dict[str, dict[str, Any]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._keys = {issuer: _by_kid(jwks) for issuer, jwks in self.jwks.items()}
+
+    def issuer_key(self, issuer: str, kid: str) -> Any | None:
+        return self._keys.get(issuer, {}).get(kid)
+
+    def status_list(self, url: str) -> str | StatusListContent | None:
+        return self.lists.get(url)
+
+    def is_registered(self, issuer: str) -> bool:
+        return issuer in self.registry
 
 
 def _id_after(prefix: str, url: str) -> uuid.UUID | None:
@@ -34,12 +104,9 @@ def _id_after(prefix: str, url: str) -> uuid.UUID | None:
 class DatabaseResolver:
     """Resolves what this service itself issued."""
 
-    def issuer_keys(self, issuer: str) -> dict[str, Any] | None:
+    def issuer_key(self, issuer: str, kid: str) -> dict[str, Any] | None:
         school_id = _id_after("schools", issuer)
-        if school_id is None:
-            return None
-        jwks = keys.school_jwks(school_id)
-        return jwks if jwks["keys"] else None
+        return keys.published_key(school_id, kid) if school_id else None
 
     def status_list(self, url: str) -> StatusListContent | None:
         list_id = _id_after("status-lists", url)

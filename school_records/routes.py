@@ -8,16 +8,18 @@ from typing import Any
 
 from flask import Response, current_app, jsonify, render_template, request
 from flask.views import MethodView
+from werkzeug.http import quote_etag
 
 from app import i18n
 from app.auth import BEARER, auth_required, current_actor, step_up_required
 from app.blueprint import Blueprint
-from app.db import read_only
 from app.errors import NotFound
+from app.etag import require_match
 from app.extensions import db, limiter
 from app.idempotency import idempotent
 from app.pagination import Page, PageArgsSchema, page_schema
-from health_book.services import resolve_subject
+from app.unit_of_work import read_only
+from identity.services import resolve_subject
 from school_records import credentials, keys, pdf, report, services, verification
 from school_records.models import StatusList, Transcript
 from school_records.resolver import DatabaseResolver
@@ -64,9 +66,7 @@ class SchoolTranscripts(MethodView):
     @blp.doc(security=BEARER)
     def post(self, data: dict[str, Any], school_id: uuid.UUID) -> Transcript:
         """Draft a pupil's transcript (a teacher or the principal of the school)."""
-        transcript = services.create_draft(current_actor(), school_id, data)
-        db.session.commit()
-        return transcript
+        return services.create_draft(current_actor(), school_id, data)
 
     @auth_required
     @blp.arguments(TranscriptQueryArgsSchema, location="query")
@@ -82,6 +82,16 @@ class SchoolTranscripts(MethodView):
 @blp.route("/schools/<uuid:school_id>/jwks")
 @blp.doc(
     summary="Read the school's public keys (issuer and teachers).",
+    description=(
+        "Every key the school and its teachers ever had: a transcript is kept for "
+        "life, so retired keys stay. Besides its JWK members each key gives "
+        "`holder` (`school` | `teacher`), `status` (`active` | `retired` | "
+        "`withdrawn`) and its life as ISO 8601 instants: `created_at`; "
+        "`retired_at` once it signs no more; `withdrawn_since` once it was "
+        "compromised. A signature holds only on what is dated from `created_at` "
+        "(less 5 minutes of clock skew) to `retired_at`, and before "
+        "`withdrawn_since`."
+    ),
     responses={
         200: {
             "description": "JWKS",
@@ -105,7 +115,6 @@ def status_list(list_id: uuid.UUID) -> Response:
     if found is None:
         raise NotFound()
     signed = credentials.status_list_credential(found)
-    db.session.commit()  # a key made for this signature must be published with it
     response = Response(signed, mimetype="application/vc+jwt")
     response.headers["Cache-Control"] = (
         f"public, max-age={credentials.STATUS_TTL_MS // 1000}"
@@ -119,11 +128,11 @@ class TranscriptById(MethodView):
     @blp.response(200, TranscriptSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.doc(security=BEARER)
-    def get(self, transcript_id: uuid.UUID) -> Transcript:
-        """Read a transcript (its school's staff; once issued, the pupil, guardian or consented org)."""
+    def get(self, transcript_id: uuid.UUID) -> tuple[Transcript, dict[str, str]]:
+        """Read a transcript (its school's staff; once issued, the pupil, guardian or
+        consented org). Its ``ETag`` names this version: a signature names it back."""
         transcript = services.readable(current_actor(), transcript_id)
-        db.session.commit()
-        return transcript
+        return transcript, {"ETag": quote_etag(services.version_tag(transcript))}
 
     @auth_required
     @blp.arguments(TranscriptUpdateSchema)
@@ -132,9 +141,7 @@ class TranscriptById(MethodView):
     @blp.doc(security=BEARER)
     def put(self, data: dict[str, Any], transcript_id: uuid.UUID) -> Transcript:
         """Edit a draft (signed transcripts are frozen)."""
-        transcript = services.update_draft(current_actor(), transcript_id, data)
-        db.session.commit()
-        return transcript
+        return services.update_draft(current_actor(), transcript_id, data)
 
 
 def _with_reason(name: str, summary: str, call: Any) -> None:
@@ -149,7 +156,6 @@ def _with_reason(name: str, summary: str, call: Any) -> None:
             transcript: Transcript = call(
                 current_actor(), transcript_id, data["reason"]
             )
-            db.session.commit()
             return transcript
 
     blp.route(
@@ -174,19 +180,34 @@ _with_reason(
 )
 
 
+#: The version a signature applies to.
+IF_MATCH = {
+    "in": "header",
+    "name": "If-Match",
+    "required": True,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+    "description": "The ETag of the transcript as the signer read it.",
+}
+
+
 @blp.route("/transcripts/<uuid:transcript_id>/sign")
 class Sign(MethodView):
     @step_up_required
     @blp.response(200, TranscriptSchema)
     @blp.alt_response(403, response="FORBIDDEN")
     @blp.alt_response(409, response="CONFLICT")
-    @blp.doc(security=BEARER)
+    @blp.alt_response(412, response="PRECONDITION_FAILED")
+    @blp.alt_response(428, response="PRECONDITION_REQUIRED")
+    @blp.doc(security=BEARER, parameters=[IF_MATCH])
     def post(self, transcript_id: uuid.UUID) -> Transcript:
-        """Sign: the homeroom teacher first, then the principal, which publishes it
-        (and revokes the transcript a correction replaces); needs a recent level-2 login."""
-        transcript = services.sign(current_actor(), transcript_id)
-        db.session.commit()
-        return transcript
+        """Sign the version read: the homeroom teacher first, then the principal,
+        which publishes it (and revokes the transcript a correction replaces).
+
+        Needs a recent level-2 login and ``If-Match`` with the ``ETag`` of the
+        transcript as read (``GET /transcripts/{id}``): what someone changed after
+        that is not signed (412, read it again).
+        """
+        return services.sign(current_actor(), transcript_id, read=require_match)
 
 
 @blp.route("/transcripts/<uuid:transcript_id>/corrections")
@@ -197,9 +218,7 @@ class Corrections(MethodView):
     @blp.doc(security=BEARER)
     def post(self, transcript_id: uuid.UUID) -> Transcript:
         """Start a correction: a new draft that replaces this transcript once published."""
-        draft = services.start_correction(current_actor(), transcript_id)
-        db.session.commit()
-        return draft
+        return services.start_correction(current_actor(), transcript_id)
 
 
 @blp.route("/transcripts/<uuid:transcript_id>/credential")
@@ -213,7 +232,6 @@ class TranscriptCredential(MethodView):
         transcript, credential = services.exported(
             current_actor(), transcript_id, "jwt"
         )
-        db.session.commit()
         return {
             "credential": credential,
             "digest": pdf.digest(credential),
@@ -237,7 +255,6 @@ class TranscriptCredential(MethodView):
 @auth_required
 def transcript_pdf(transcript_id: uuid.UUID) -> Response:
     transcript, _ = services.exported(current_actor(), transcript_id, "pdf")
-    db.session.commit()
     response = Response(pdf.render(transcript), mimetype="application/pdf")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="hoc-ba-{transcript.school_year}.pdf"'
@@ -256,9 +273,7 @@ class CitizenTranscripts(MethodView):
     def get(self, args: dict[str, Any], subject: str | uuid.UUID) -> Page[Transcript]:
         """List a pupil's issued transcripts: mine, my child's, or under consent."""
         actor = current_actor()
-        page = services.list_for_pupil(actor, resolve_subject(actor, subject), **args)
-        db.session.commit()
-        return page
+        return services.list_for_pupil(actor, resolve_subject(actor, subject), **args)
 
 
 def _verify_limit() -> str:

@@ -7,7 +7,7 @@ from typing import Any, Final
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from app.fields import Code, FreeForm, Text, WholeNumber
+from app.fields import Code, FreeForm, Text, Uuid, WholeNumber
 from app.pagination import PageArgsSchema
 from school_records.models import TranscriptStatus
 from school_records.register_schemas import school_year_field
@@ -21,7 +21,7 @@ class TranscriptCreateSchema(ma.Schema):
     """A new draft: a pupil enrolled in that class and grade that year, and the
     transcript's content."""
 
-    pupil_id = fields.UUID(required=True)
+    pupil_id = Uuid(required=True)
     school_year = school_year_field(required=True)
     grade = WholeNumber(required=True, validate=validate.Range(min=1, max=12))
     class_name = Text(
@@ -99,7 +99,7 @@ class VerifyRequestSchema(ma.Schema):
     """A credential to verify, or (from a printed QR code) a transcript id and digest."""
 
     credential = Code(load_default=None, validate=validate.Length(min=10, max=100_000))
-    transcript_id = fields.UUID(load_default=None)
+    transcript_id = Uuid(load_default=None)
     digest = Code(load_default=None, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
 
     @ma.validates_schema

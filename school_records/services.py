@@ -12,8 +12,10 @@ force, and at most one is on its way, which the database enforces too.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import marshmallow as ma
@@ -21,16 +23,17 @@ import sqlalchemy as sa
 
 from app import audit
 from app.auth import Actor
+from app.date_fields import LOCAL_TIMEZONE
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed, flatten_messages
 from app.extensions import db
 from app.pagination import Page, paginate
-from consent import notifications, policies
+from consent import policies
 from consent.vocabulary import Category
 from identity import services as identity_services
 from identity.models import Citizen, OrganisationKind, Role
 from school_records import content as transcript_content
-from school_records import credentials, register
+from school_records import credentials, events, register
 from school_records.models import (
     STATUS_LIST_BITS,
     SchoolClass,
@@ -38,8 +41,16 @@ from school_records.models import (
     StatusPurpose,
     Transcript,
     TranscriptStatus,
+    results_known_from,
 )
-from school_records.staff import PRINCIPAL, STAFF, is_staff_of, require_staff
+from school_records.policies import (
+    PRINCIPAL,
+    STAFF,
+    can_sign_as_homeroom,
+    is_staff_of,
+    require,
+    require_staff,
+)
 
 #: One answer for every pupil a draft may not be for, whoever they are (or are not).
 NOT_ENROLLED_ERROR = (
@@ -58,6 +69,10 @@ class TranscriptExists(Conflict):
 
 class EnrolmentMismatch(Conflict):
     slug = "enrolment-mismatch"
+
+
+class SchoolYearNotOver(Conflict):
+    slug = "school-year-not-over"
 
 
 class NotHomeroomTeacher(Forbidden):
@@ -203,16 +218,44 @@ def _enrolled_class(transcript: Transcript) -> SchoolClass:
     return school_class
 
 
-def sign(actor: Actor, transcript_id: uuid.UUID) -> Transcript:
+def version_tag(transcript: Transcript) -> str:
+    """The tag of what a signer reads: it changes with the content, the class, the
+    state and the signatures, so a signature applies to the version that was read."""
+    signed_over = {
+        "id": str(transcript.id),
+        "status": transcript.status.value,
+        "suspended": transcript.suspended,
+        "pupil_id": str(transcript.pupil_id),
+        "school_year": transcript.school_year,
+        "grade": transcript.grade,
+        "class_name": transcript.class_name,
+        "content": transcript.content,
+        "homeroom_teacher_id": str(transcript.homeroom_teacher_id),
+    }
+    return hashlib.sha256(credentials.canonical(signed_over)).hexdigest()[:32]
+
+
+def sign(
+    actor: Actor, transcript_id: uuid.UUID, *, read: Callable[[str], None]
+) -> Transcript:
     """The class's homeroom teacher signs a draft; then a principal of the school,
     another person, signs and publishes it. The pupil must still be enrolled in the
-    transcript's class and grade that year."""
+    transcript's class and grade that year.
+
+    :param read: told the current :func:`version_tag` once the transcript is locked;
+        it refuses (raises) unless the signer read that version.
+    """
     transcript = _get(transcript_id, lock=True)
     role = require_staff(actor, transcript.school_id, STAFF)
+    read(version_tag(transcript))
     now = utcnow()
+    signable_from = results_known_from(transcript.school_year)
+    if now.astimezone(LOCAL_TIMEZONE).date() < signable_from:
+        raise SchoolYearNotOver(extra={"signable_from": signable_from.isoformat()})
     if role == Role.TEACHER and transcript.status == TranscriptStatus.DRAFT:
-        if _enrolled_class(transcript).homeroom_teacher_id != actor.citizen_id:
-            raise NotHomeroomTeacher()
+        require(
+            can_sign_as_homeroom(actor, _enrolled_class(transcript)), NotHomeroomTeacher
+        )
         transcript.homeroom_teacher_id = actor.citizen_id
         transcript.homeroom_signed_at = now
         transcript.homeroom_proof = credentials.homeroom_proof(
@@ -274,14 +317,9 @@ def _publish(actor: Actor, transcript: Transcript) -> None:
     )
     with register.refused_as(TranscriptExists()):
         transcript.status = TranscriptStatus.PUBLISHED
-    pupil = db.session.get(Citizen, transcript.pupil_id)
-    if pupil is not None:
-        notifications.notify_subject_side(
-            pupil,
-            "transcript_published",
-            school=transcript.school.name,
-            transcript_id=transcript.id,
-        )
+    events.transcript_published.send(
+        transcript, pupil=db.session.get(Citizen, transcript.pupil_id)
+    )
     audit.record(
         "transcript.published",
         "success",

@@ -3,9 +3,12 @@
 The phases are a pipeline: each runs only on what the one before accepted.
 
 * ``cryptographic`` — the JWT parses; the school's signature holds under the key
-  its header names; every claim passes :class:`~school_records.claims.CredentialSchema`;
-  the credential is not dated in the future nor after its key's retirement; the
-  homeroom teacher's signature holds over the subject. If any of these fails,
+  its header names; every claim passes :class:`~school_records.claims.CredentialSchema`
+  (``iat`` included: the issuance instant); every instant the credential states
+  lies in its key's life — not before its creation (less :data:`CLOCK_SKEW`), not
+  after its retirement, not from its withdrawal on, not in the future; the
+  homeroom teacher's signature holds over the subject, made (``created``) in the
+  life of the teacher's key. If any of these fails,
   nothing after it reads the claims: every later check is ``skipped``.
 * ``status`` — neither the revocation nor the suspension bit is set in the
   school's status lists (a fetched list must itself pass the same checks);
@@ -17,16 +20,21 @@ The phases are a pipeline: each runs only on what the one before accepted.
 A revoked or suspended credential is still authentic, so ``status`` gates nothing.
 Every outcome is a :class:`Check` with a stable problem code; nothing raises.
 
-Everything the verifier needs comes through a :class:`Resolver`: the server's
-reads its own database; :class:`CachedResolver` holds a JWKS, status lists and a
-registry snapshot fetched earlier, so a verifier can work with the network off.
+Everything the verifier needs comes through a :class:`~school_records.resolver.Resolver`:
+the server's reads its own database; :class:`~school_records.resolver.CachedResolver`
+holds a JWKS, status lists and a registry snapshot fetched earlier, so a verifier can
+work with the network off.
+Keys are asked for one at a time, by issuer and ``kid``, and only the ones named
+(the school's in the header, the homeroom teacher's in the proof, a status list's)
+are validated, so a school with thousands of retired keys verifies as fast as one
+with a single key.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 import marshmallow as ma
 
@@ -37,8 +45,12 @@ from school_records import claims, credentials, jose
 from school_records import content as transcript_content
 from school_records.models import StatusPurpose
 from school_records.report import CRYPTOGRAPHIC, Check, Report
+from school_records.resolver import CachedResolver, Resolver, StatusListContent
 
-#: How far ahead of this clock an issuance date may be (other clocks drift).
+__all__ = ["CLOCK_SKEW", "CachedResolver", "Resolver", "StatusListContent", "verify"]
+
+#: How far ahead of this clock an issuance date may be, and how far before its
+#: key's creation (other clocks drift; ``iat`` is cut to whole seconds).
 CLOCK_SKEW = timedelta(minutes=5)
 _LATER = (
     ("status", "status.revocation"),
@@ -46,46 +58,6 @@ _LATER = (
     ("trust", "trust.issuer_registered"),
     ("semantic", "semantic.grades"),
 )
-
-
-@dataclass(frozen=True)
-class StatusListContent:
-    """A status list as its issuer holds it (read from a source the verifier trusts)."""
-
-    issuer: str
-    purpose: str
-    bits: bytes
-
-
-class Resolver(Protocol):
-    """Where the verifier finds keys, status lists and the registry."""
-
-    def issuer_keys(self, issuer: str) -> Any | None:
-        """The issuer's published JWKS (validated by the verifier), if known."""
-
-    def status_list(self, url: str) -> str | StatusListContent | None:
-        """The list at ``url``: a signed credential to check, or trusted content."""
-
-    def is_registered(self, issuer: str) -> bool:
-        """Whether the issuer is a school in the registry."""
-
-
-@dataclass
-class CachedResolver:
-    """A resolver over material fetched earlier (offline verification)."""
-
-    jwks: dict[str, Any] = field(default_factory=dict)
-    lists: dict[str, str] = field(default_factory=dict)
-    registry: set[str] = field(default_factory=set)
-
-    def issuer_keys(self, issuer: str) -> Any | None:
-        return self.jwks.get(issuer)
-
-    def status_list(self, url: str) -> str | StatusListContent | None:
-        return self.lists.get(url)
-
-    def is_registered(self, issuer: str) -> bool:
-        return issuer in self.registry
 
 
 def _ok(check_id: str) -> Check:
@@ -116,9 +88,26 @@ def _field_errors(error: ma.ValidationError) -> dict[str, list[str]]:
 @dataclass(frozen=True)
 class _Signed:
     issuer: str
-    keys: jose.IssuerKeys
     key: jose.PublishedKey
     payload: dict[str, Any]
+
+
+def _published_key(
+    resolver: Resolver, issuer: str, kid: str, holder: str
+) -> jose.PublishedKey | str:
+    """The issuer's key ``kid`` if ``holder`` holds it, or the problem.
+
+    A key the issuer does not publish, or another holder's, cannot have made the
+    signature; a published key out of form says nothing about the credential.
+    """
+    entry = resolver.issuer_key(issuer, kid)
+    if entry is None:
+        return "INVALID_SIGNATURE"
+    try:
+        key = jose.PublishedKey.load(entry)
+    except jose.UnreadableError:
+        return "KEY_MALFORMED"
+    return key if key.kid == kid and key.holder == holder else "INVALID_SIGNATURE"
 
 
 def _signature(token: str, resolver: Resolver) -> tuple[list[Check], _Signed | None]:
@@ -130,42 +119,58 @@ def _signature(token: str, resolver: Resolver) -> tuple[list[Check], _Signed | N
     except (jose.UnreadableError, ma.ValidationError):
         return [_fail("cryptographic.parse", "MALFORMED")], None
     parsed = [_ok("cryptographic.parse")]
-    published = resolver.issuer_keys(issuer)
-    try:
-        keys = jose.IssuerKeys.load(published) if published is not None else None
-    except jose.UnreadableError:
-        keys = None
     # Only a key of the school itself signs a credential, never a teacher's.
-    key = keys.school.get(header["kid"]) if keys else None
-    if keys is None or key is None or jose.verified_payload(token, key.key) is None:
+    key = _published_key(resolver, issuer, header["kid"], claims.SCHOOL_HOLDER)
+    if isinstance(key, str):
+        return [*parsed, _fail("cryptographic.signature", key)], None
+    if jose.verified_payload(token, key.key) is None:
         return [*parsed, _fail("cryptographic.signature", "INVALID_SIGNATURE")], None
-    return [*parsed, _ok("cryptographic.signature")], _Signed(
-        issuer, keys, key, payload
-    )
+    return [*parsed, _ok("cryptographic.signature")], _Signed(issuer, key, payload)
 
 
-def _in_force(key: jose.PublishedKey, issued: datetime, now: datetime) -> str | None:
-    """The problem with a signature made at ``issued`` by ``key``, if any."""
-    if issued > now + CLOCK_SKEW:
+def _in_force(
+    key: jose.PublishedKey, stated: tuple[datetime, datetime], now: datetime
+) -> str | None:
+    """The problem with a signature by ``key`` on what states the instants from
+    ``stated[0]`` to ``stated[1]``, if any: each must lie in the key's life.
+
+    Differences, never sums: an instant of year 1 or 9999 plus the skew is no
+    instant Python can hold.
+    """
+    earliest, latest = stated
+    if latest - now > CLOCK_SKEW:
         return "CREDENTIAL_NOT_YET_VALID"
-    return None if key.in_force_at(issued) else "KEY_RETIRED"
+    if key.withdrawn_since is not None and (
+        # Withdrawn since its creation (or before): nothing it signed holds, not
+        # even what is stamped a moment before the key was made.
+        latest >= key.withdrawn_since or key.withdrawn_since <= key.created_at
+    ):
+        return "KEY_WITHDRAWN"
+    if key.retired_at is not None and latest > key.retired_at:
+        return "KEY_RETIRED"
+    if key.created_at - earliest > CLOCK_SKEW:
+        return "KEY_NOT_YET_CREATED"
+    return None
 
 
-def _homeroom(signed: _Signed, loaded: dict[str, Any], now: datetime) -> Check:
+def _homeroom(
+    signed: _Signed, loaded: dict[str, Any], resolver: Resolver, now: datetime
+) -> Check:
     proof = loaded["homeroomProof"]
     check_id = "cryptographic.homeroom_proof"
     try:
         header, _ = jose.split(proof["jws"], claims.HomeroomHeaderSchema())
     except jose.UnreadableError:
         return _fail(check_id, "INVALID_SIGNATURE")
-    key = signed.keys.teachers.get(header["kid"])
-    named = proof["verificationMethod"].rpartition("#")[2]
-    if key is None or named != header["kid"]:
+    if proof["verificationMethod"].rpartition("#")[2] != header["kid"]:
         return _fail(check_id, "INVALID_SIGNATURE")
+    key = _published_key(resolver, signed.issuer, header["kid"], claims.TEACHER_HOLDER)
+    if isinstance(key, str):
+        return _fail(check_id, key)
     covered = jose.verified_payload(proof["jws"], key.key)
     if covered != credentials.canonical(signed.payload["credentialSubject"]):
         return _fail(check_id, "INVALID_SIGNATURE")
-    problem = _in_force(key, proof["created"], now)
+    problem = _in_force(key, (proof["created"], proof["created"]), now)
     return _fail(check_id, problem) if problem else _ok(check_id)
 
 
@@ -181,11 +186,11 @@ def _cryptographic(
         failed = _fail("cryptographic.claims", "MALFORMED_VALUE", _field_errors(error))
         return [*checks, failed], None, None
     checks.append(_ok("cryptographic.claims"))
-    problem = _in_force(signed.key, claims.issued_at(loaded), now)
+    problem = _in_force(signed.key, claims.stated_instants(loaded), now)
     if problem:
         return [*checks, _fail("cryptographic.key_validity", problem)], None, None
     checks.append(_ok("cryptographic.key_validity"))
-    homeroom = _homeroom(signed, loaded, now)
+    homeroom = _homeroom(signed, loaded, resolver, now)
     checks.append(homeroom)
     if homeroom.status != "success":
         return checks, None, None
@@ -193,15 +198,15 @@ def _cryptographic(
 
 
 def _signed_list(
-    token: str, url: str, keys: jose.IssuerKeys, now: datetime
+    token: str, url: str, signed: _Signed, resolver: Resolver, now: datetime
 ) -> StatusListContent | str:
     """A fetched status list once it passes every check, or the problem."""
     try:
         header, payload = jose.split(token, claims.HeaderSchema())
     except jose.UnreadableError:
         return "STATUS_LIST_MALFORMED"
-    key = keys.school.get(header["kid"])
-    if key is None or jose.verified_payload(token, key.key) is None:
+    key = _published_key(resolver, signed.issuer, header["kid"], claims.SCHOOL_HOLDER)
+    if isinstance(key, str) or jose.verified_payload(token, key.key) is None:
         return "STATUS_LIST_SIGNATURE_ERROR"
     try:
         loaded = claims.StatusListCredentialSchema().load(payload)
@@ -210,7 +215,7 @@ def _signed_list(
         bits = credentials.decode_bits(loaded["credentialSubject"]["encodedList"])
     except (ma.ValidationError, ValueError):
         return "STATUS_LIST_MALFORMED"
-    if _in_force(key, claims.issued_at(loaded), now):
+    if _in_force(key, claims.stated_instants(loaded), now):
         return "STATUS_LIST_SIGNATURE_ERROR"
     subject = loaded["credentialSubject"]
     return StatusListContent(loaded["issuer"], subject["statusPurpose"], bits)
@@ -230,7 +235,7 @@ def _status_entry(
     url = entry["statusListCredential"]
     found = resolver.status_list(url)
     if isinstance(found, str):
-        found = _signed_list(found, url, signed.keys, now)
+        found = _signed_list(found, url, signed, resolver, now)
         if isinstance(found, str):
             return _fail(check_id, found)
     if found is None:

@@ -1,3 +1,30 @@
 """Service requests: the one-stop shop's procedure catalogue, dossiers on the
 national status list, working-day deadlines, once-only reuse of digitised data,
 ratings and aggregate statistics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+
+def init_app(app: Flask, api: Any) -> None:
+    """Plug the one-stop shop into the application."""
+    from app.deployment import add_loader
+    from app.domains import add_demo_seeder, add_housekeeping, add_texts
+    from service_requests import (
+        models,  # noqa: F401 - its tables
+        open311,
+        routes,
+        texts,
+    )
+    from service_requests.catalogue import load_catalogue
+    from service_requests.uploads import purge_unattached
+
+    add_texts(texts.MESSAGES, texts.VALIDATION_MESSAGES)
+    for blueprint in (routes.blp, open311.blp):
+        api.register_blueprint(blueprint)
+    add_loader(app, load_catalogue)
+    add_demo_seeder(app, "service_requests.demo:seed_dossiers")
+    add_housekeeping(app, lambda: f"{purge_unattached()} unattached uploads")

@@ -18,6 +18,7 @@ Pure functions over instants (UTC) and working-day counts; the calendar is
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Final
 
@@ -50,6 +51,15 @@ def moved(due_at: datetime, working_days: int) -> datetime:
     return calendar.closing_time(
         calendar.add_working_days(due_day(due_at), working_days)
     )
+
+
+def moved_by_pauses(
+    due_at: datetime, pauses: Iterable[tuple[datetime, datetime]]
+) -> datetime:
+    """A due moment moved by each of these ended pauses in turn, as resuming does."""
+    for started, ended in sorted(pauses):
+        due_at = moved(due_at, paused_days(started, ended))
+    return due_at
 
 
 def judged_at(

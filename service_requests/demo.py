@@ -1,4 +1,4 @@
-"""Demo data of the one-stop shop: the catalogue, and An's dossiers in several states.
+"""Demo data of the one-stop shop: An's dossiers in several states.
 
 Every dossier goes through the real services, as An and as officer Phúc would
 move it, so the demo shows what the API really produces.
@@ -18,7 +18,7 @@ from app.extensions import db
 from identity.demo import AGENCY_CODE, AN_NATIONAL_ID, BINH_NATIONAL_ID
 from identity.models import Citizen, Organisation
 from school_records.models import Transcript
-from service_requests import catalogue, services, uploads
+from service_requests import services, uploads
 from service_requests.models import Dossier
 
 OFFICER_NATIONAL_ID = "074092000106"
@@ -32,8 +32,7 @@ def _scan(actor: Actor, name: str) -> uuid.UUID:
 
 
 def seed_dossiers(citizens: dict[str, Citizen]) -> None:
-    """The catalogue, then An's dossiers once (safe to run again)."""
-    catalogue.seed_catalogue()
+    """An's dossiers, once (safe to run again); the deployment holds the catalogue."""
     an = citizens[AN_NATIONAL_ID]
     if db.session.scalar(sa.select(Dossier.id).where(Dossier.applicant_id == an.id)):
         return
@@ -41,7 +40,7 @@ def seed_dossiers(citizens: dict[str, Citizen]) -> None:
         sa.select(Organisation).where(Organisation.code == AGENCY_CODE)
     )
     if ward is None:
-        raise RuntimeError("seed the identity register first")
+        raise RuntimeError("load the deployment and the identity register first")
     citizen = Actor(citizen_id=an.id)
     officer = Actor(
         citizen_id=citizens[OFFICER_NATIONAL_ID].id, org_id=ward.id, role="officer"

@@ -26,7 +26,7 @@ from app.db import utcnow
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.idempotency import idempotent
-from service_requests import deadlines, services
+from service_requests import deadlines, policies, services
 from service_requests.models import Dossier, DossierStatus, Procedure
 from service_requests.texts import STATUS_NAMES
 
@@ -159,7 +159,7 @@ def service_definition(code: str) -> Response:
 def _visible() -> sa.Select[Any]:
     actor = current_actor()
     if actor.org_id is not None:
-        services.require_officer(actor, actor.org_id)
+        policies.require_officer(actor, actor.org_id)
         return sa.select(Dossier).where(Dossier.agency_id == actor.org_id)
     return sa.select(Dossier).where(Dossier.applicant_id == actor.citizen_id)
 
@@ -256,7 +256,6 @@ def requests_json() -> Response:
         current_actor(),
         {"procedure_code": code, "form": _attributes(source), "documents": identity},
     )
-    db.session.commit()
     created = jsonify(
         [
             {

@@ -12,7 +12,6 @@ from flask.views import MethodView
 from app.auth import BEARER, auth_required, current_actor
 from app.blueprint import Blueprint
 from app.etag import etagged
-from app.extensions import db
 from app.idempotency import idempotent
 from app.pagination import Page, page_schema
 from service_requests import receipts, services, stats, uploads
@@ -86,9 +85,7 @@ class Uploads(MethodView):
         file = files["file"]
         with file.stream:  # large parts are spooled to a temporary file
             content = file.read(uploads.MAX_BYTES + 1)
-        upload = uploads.store(current_actor(), file.filename, content)
-        db.session.commit()
-        return upload
+        return uploads.store(current_actor(), file.filename, content)
 
 
 @blp.route("/dossiers")
@@ -101,9 +98,7 @@ class Dossiers(MethodView):
     @blp.doc(security=BEARER)
     def post(self, data: dict[str, Any]) -> Dossier:
         """File a dossier under a procedure; the answer carries its receipt code."""
-        dossier = services.submit(current_actor(), data)
-        db.session.commit()
-        return dossier
+        return services.submit(current_actor(), data)
 
     @auth_required
     @blp.arguments(OwnDossierArgsSchema, location="query")
@@ -142,7 +137,6 @@ def _dossier_action(
         @blp.doc(security=BEARER, summary=summary)
         def post(self, data: dict[str, Any], dossier_id: uuid.UUID) -> Dossier:
             dossier: Dossier = call(current_actor(), dossier_id, data)
-            db.session.commit()
             return dossier
 
     Action.__name__ = f"Dossier{path.title().replace('-', '')}"
@@ -184,9 +178,7 @@ class DossierRatingView(MethodView):
     @blp.doc(security=BEARER)
     def post(self, data: dict[str, Any], dossier_id: uuid.UUID) -> DossierRating:
         """Rate a returned dossier on the nine indices, once (its applicant)."""
-        rating = services.rate(current_actor(), dossier_id, data)
-        db.session.commit()
-        return rating
+        return services.rate(current_actor(), dossier_id, data)
 
 
 @blp.route("/dossiers/<uuid:dossier_id>/documents/<uuid:document_id>")
@@ -212,7 +204,6 @@ def dossier_document(dossier_id: uuid.UUID, document_id: uuid.UUID) -> Response:
         body = ReusedDataSchema().dump(
             services.read_reused(actor, dossier_id, document_id)
         )
-        db.session.commit()
         reused = jsonify(body)
         reused.headers["Cache-Control"] = "private, no-store"
         return reused

@@ -12,9 +12,9 @@ from marshmallow import fields, validate
 from app.auth import current_actor
 from app.date_fields import Date
 from app.db import utcnow
-from app.fields import Code, FreeForm, QueryFlag, Text, WholeNumber
+from app.fields import Code, FreeForm, QueryFlag, Text, Uuid, WholeNumber
 from app.pagination import PageArgsSchema
-from service_requests import deadlines, services
+from service_requests import deadlines, policies
 from service_requests.models import (
     Delivery,
     DocumentSource,
@@ -50,7 +50,7 @@ class ReferenceSchema(ma.Schema):
     """Digitised data reused instead of a copy (once-only)."""
 
     kind = Code(required=True, validate=validate.OneOf(REFERENCE_KINDS))
-    id = fields.UUID(
+    id = Uuid(
         required=True,
         metadata={
             "description": "A citizen id (identity, immunizations: yourself or a "
@@ -63,7 +63,7 @@ class DocumentItemSchema(ma.Schema):
     """One component of the dossier: an upload of yours, or a reference."""
 
     code = Code(required=True, validate=validate.Length(min=1, max=60))
-    upload_id = fields.UUID(load_default=None)
+    upload_id = Uuid(load_default=None)
     reference = fields.Nested(ReferenceSchema, load_default=None)
 
 
@@ -199,7 +199,7 @@ class StatsArgsSchema(ma.Schema):
         ),
         metadata={"description": "Widened to the last day of its month"},
     )
-    agency_id = fields.UUID(load_default=None)
+    agency_id = Uuid(load_default=None)
 
     @ma.validates_schema
     def _ordered(self, data: dict[str, Any], **_kwargs: Any) -> None:
@@ -393,7 +393,7 @@ class DossierSchema(ma.Schema):
         self, data: dict[str, Any], dossier: Dossier, **_kwargs: Any
     ) -> dict[str, Any]:
         # Officers see ratings only aggregated, in the statistics (k or more).
-        if services.party_of(current_actor(), dossier) != Party.APPLICANT:
+        if policies.party_of(current_actor(), dossier) != Party.APPLICANT:
             data["rating"] = None
         return data
 
@@ -442,12 +442,20 @@ class PeriodSchema(ma.Schema):
 class StatsSchema(ma.Schema):
     """Aggregates only: counts, rates and averages; never a person or a dossier.
 
-    A figure about fewer than ``min_cell`` people is ``null`` and listed in
-    ``suppressed``; a figure over several agencies or months that leaves out a
-    hidden part is listed in ``partial``.
+    Each month is published once it has closed, as it stood at its close, and
+    never changes afterwards; ``published_to`` is the last day covered. A figure
+    about fewer than ``min_cell`` people is ``null`` and listed in ``suppressed``; a
+    figure over several agencies or months that leaves out a hidden part is listed
+    in ``partial``.
     """
 
     period = fields.Nested(PeriodSchema)
+    published_to = fields.Date(
+        metadata={
+            "description": "Last day of the last closed month: the figures stop "
+            "there, and every figure is null if the period starts after it"
+        }
+    )
     agency_id = fields.UUID(allow_none=True)
     min_cell = WholeNumber()
     dossiers = WholeNumber(allow_none=True)

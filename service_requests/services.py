@@ -17,14 +17,20 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from app.auth import Actor
-from app.db import begin_writing, utcnow
+from app.db import utcnow
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.pagination import Page, paginate
-from consent import notifications
-from identity import services as identity_services
-from identity.models import Role
-from service_requests import calendar, deadlines, documents, forms, receipts, workflow
+from app.unit_of_work import begin_writing
+from service_requests import (
+    calendar,
+    deadlines,
+    documents,
+    events,
+    forms,
+    receipts,
+    workflow,
+)
 from service_requests.models import (
     TERMINAL,
     Delivery,
@@ -38,7 +44,7 @@ from service_requests.models import (
     PauseReason,
     Procedure,
 )
-from service_requests.texts import STATUS_NAMES
+from service_requests.policies import party_of, require_officer
 from service_requests.workflow import Party
 
 S = DossierStatus
@@ -86,33 +92,6 @@ class NotReceived(Conflict):
     slug = "dossier-not-received"
 
 
-def _is_officer_of(actor: Actor, agency_id: uuid.UUID) -> bool:
-    return (
-        actor.org_id == agency_id
-        and actor.role == Role.OFFICER
-        and bool(
-            identity_services.active_memberships(
-                actor.citizen_id, agency_id, Role.OFFICER
-            )
-        )
-    )
-
-
-def require_officer(actor: Actor, agency_id: uuid.UUID) -> None:
-    """403 unless the caller is an officer of the agency, acting for it."""
-    if not _is_officer_of(actor, agency_id):
-        raise Forbidden()
-
-
-def party_of(actor: Actor, dossier: Dossier) -> Party | None:
-    """The caller's part in the dossier, if any."""
-    if actor.org_id is None and dossier.applicant_id == actor.citizen_id:
-        return Party.APPLICANT
-    if _is_officer_of(actor, dossier.agency_id):
-        return Party.OFFICER
-    return None
-
-
 #: A dossier's uploads in one query, not one per document.
 DETAIL: Final = (
     orm.selectinload(Dossier.documents).selectinload(DossierDocument.upload),
@@ -137,7 +116,7 @@ def get_for(
     row (``FOR UPDATE``; SQLite's write lock), so concurrent moves run in turn.
     """
     if lock:
-        begin_writing(db.session)
+        begin_writing()
     dossier = _load(dossier_id, lock=lock)
     party = party_of(actor, dossier) if dossier is not None else None
     if dossier is None or party is None:
@@ -168,19 +147,7 @@ def _event(
 
 
 def _announce(dossier: Dossier, note: str | None = None) -> None:
-    vietnamese, english = STATUS_NAMES[dossier.status]
-    notifications.notify_citizen(
-        dossier.applicant_id,
-        "dossier_status",
-        dossier_id=dossier.id,
-        receipt_code=dossier.receipt_code,
-        procedure=dossier.procedure.name,
-        procedure_en=dossier.procedure.name_en,
-        status=int(dossier.status),
-        status_vi=vietnamese,
-        status_en=english,
-        note=note or "",
-    )
+    events.dossier_status_changed.send(dossier, note=note)
 
 
 def get_procedure(code: str) -> Procedure:
@@ -209,7 +176,7 @@ def submit(actor: Actor, data: dict[str, Any]) -> Dossier:
     )
     if procedure is None:
         raise ValidationFailed(errors={"procedure_code": [UNKNOWN_PROCEDURE_ERROR]})
-    begin_writing(db.session)
+    begin_writing()
     now = utcnow()
     form, errors = forms.validate(procedure.fields, data.get("form", {}))
     clock_start, due_at = deadlines.initial_due(now, procedure.deadline_working_days)

@@ -6,16 +6,17 @@ in working days (pauses excluded), share of dossiers fully online, and — ours 
 the share that reused digitised data instead of new uploads.
 
 They are protected by :mod:`app.disclosure`: the period is whole calendar months
-(Vietnam time), each agency's month is counted and protected on its own
-(:mod:`service_requests.stats_units`), and an answer adds up what those show.
+(Vietnam time), each agency's month is counted as it stood when it closed and
+published only then (:mod:`service_requests.stats_months`), it is protected on its
+own (:mod:`service_requests.stats_units`), and an answer adds up what those show.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from datetime import date, datetime, time, timedelta
-from typing import Any, Final
+from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -24,69 +25,25 @@ from app.auth import Actor
 from app.db import utcnow
 from app.errors import Forbidden
 from app.extensions import db
-from identity import services as identity_services
-from identity.models import OrganisationKind, Role
-from service_requests import calendar, deadlines
-from service_requests.models import (
-    TERMINAL,
-    DocumentSource,
-    Dossier,
-    DossierDocument,
-    DossierRating,
-    DossierStatus,
-    OnlineLevel,
-    Procedure,
-)
-from service_requests.services import RATING_INDICES, require_officer
-from service_requests.stats_units import Counted, Month, Shown, show
-
-#: Dossiers still being handled (the overdue figure is about these).
-OPEN: Final = frozenset(DossierStatus) - TERMINAL - {DossierStatus.PROCESSED}
+from service_requests import policies, stats_months
+from service_requests.models import DossierStatus, OnlineLevel, Procedure
+from service_requests.services import RATING_INDICES
+from service_requests.stats_units import Shown, show
 
 
 def _require_reader(actor: Actor, agency_id: uuid.UUID | None) -> None:
-    """Analysts of the operations centre; an agency's officers for its own figures."""
-    if actor.org_id is not None and actor.role == Role.OFFICER:
-        if agency_id is None:
-            raise Forbidden()
-        require_officer(actor, agency_id)
-        return
-    if actor.org_id is None or actor.role != Role.ANALYST:
+    if not policies.can_read_stats(actor, agency_id):
         raise Forbidden()
-    organisation = identity_services.get_organisation(actor.org_id)
-    if organisation.kind != OrganisationKind.OPERATIONS_CENTRE or not (
-        identity_services.active_memberships(
-            actor.citizen_id, actor.org_id, Role.ANALYST
-        )
-    ):
-        raise Forbidden()
-
-
-def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=calendar.TIMEZONE)
-
-
-def _month_of(moment: datetime) -> Month:
-    local = calendar.local(moment)
-    return local.year, local.month
-
-
-def _first_day(month: Month) -> date:
-    return date(month[0], month[1], 1)
-
-
-def _last_day(month: Month) -> date:
-    year, number = month
-    following = date(year + number // 12, number % 12 + 1, 1)
-    return following - timedelta(days=1)
 
 
 def _period(
     date_from: date | None, date_to: date | None
 ) -> tuple[date | None, date | None]:
     """The period widened to whole calendar months."""
-    start = _first_day((date_from.year, date_from.month)) if date_from else None
-    end = _last_day((date_to.year, date_to.month)) if date_to else None
+    start = (
+        stats_months.first_day((date_from.year, date_from.month)) if date_from else None
+    )
+    end = stats_months.last_day((date_to.year, date_to.month)) if date_to else None
     return start, end
 
 
@@ -97,71 +54,6 @@ def _catalogue(agency_id: uuid.UUID | None) -> list[Procedure]:
     return list(db.session.scalars(statement))
 
 
-def _count_units(scope: list[sa.ColumnElement[bool]]) -> dict[Any, Counted]:
-    """Every dossier of the scope, counted into its agency's month."""
-    reused = (
-        sa.select(DossierDocument.dossier_id)
-        .where(DossierDocument.source != DocumentSource.UPLOAD)
-        .distinct()
-    )
-    rows = db.session.execute(
-        sa.select(
-            Dossier.agency_id,
-            Dossier.submitted_at,
-            Procedure.code,
-            Dossier.status,
-            Dossier.id.in_(reused),
-            Dossier.clock_start,
-            Dossier.finished_at,
-            Dossier.paused_working_days,
-            Dossier.on_time,
-            Dossier.paused_at,
-            Dossier.target_due_at,
-            Dossier.supplement_requests,
-        )
-        .join(Procedure, Dossier.procedure_id == Procedure.id)
-        .where(*scope)
-    )
-    now = utcnow()
-    units: dict[Any, Counted] = defaultdict(Counted)
-    for (
-        agency,
-        submitted_at,
-        code,
-        status,
-        reused_data,
-        clock_start,
-        finished_at,
-        paused_days,
-        on_time,
-        paused_at,
-        target_due_at,
-        supplement_requests,
-    ) in rows:
-        unit = units[agency, _month_of(submitted_at)]
-        unit.statuses[int(status)] += 1
-        unit.procedures[code] += 1
-        unit.reused += bool(reused_data)
-        if finished_at is not None:
-            unit.on_time += bool(on_time)
-            unit.processing_days.append(
-                deadlines.processing_working_days(clock_start, finished_at, paused_days)
-            )
-        elif status in OPEN and deadlines.counts_as_late(
-            now, paused_at, target_due_at, supplement_requests
-        ):
-            unit.late_open += 1
-    ratings = db.session.execute(
-        sa.select(Dossier.agency_id, Dossier.submitted_at, DossierRating.scores)
-        .join(DossierRating, DossierRating.dossier_id == Dossier.id)
-        .join(Procedure, Dossier.procedure_id == Procedure.id)
-        .where(*scope)
-    )
-    for agency, submitted_at, scores in ratings:
-        units[agency, _month_of(submitted_at)].scores.append(scores)
-    return units
-
-
 def compute(
     actor: Actor,
     *,
@@ -169,33 +61,50 @@ def compute(
     date_to: date | None,
     agency_id: uuid.UUID | None,
 ) -> dict[str, Any]:
-    """Figures for dossiers submitted in the period (whole Vietnam months)."""
+    """Figures for the period's closed months (whole Vietnam months), as they closed.
+
+    ``published_to`` is the last day of the last closed month: the figures cover
+    the period up to it, and the months after it are not published yet.
+    """
     _require_reader(actor, agency_id)
     start, end = _period(date_from, date_to)
-    scope = []
-    if start is not None:
-        scope.append(Dossier.submitted_at >= _start_of(start))
-    if end is not None:
-        scope.append(Dossier.submitted_at < _start_of(end + timedelta(days=1)))
-    if agency_id is not None:
-        scope.append(Dossier.agency_id == agency_id)
+    published_to = stats_months.last_day(stats_months.last_published(utcnow()))
+    covered = published_to if end is None else min(end, published_to)
     catalogue = _catalogue(agency_id)
+    k = disclosure.min_cell()
+    heading = {
+        "period": {"from": start, "to": end},
+        "published_to": published_to,
+        "agency_id": agency_id,
+        "min_cell": k,
+    }
+    if start is not None and start > covered:
+        return {**heading, **_unpublished(catalogue)}
     online = {p.code for p in catalogue if p.online_level == OnlineLevel.FULL}
     codes_of: dict[uuid.UUID, set[str]] = defaultdict(set)
     for procedure in catalogue:
         codes_of[procedure.agency_id].add(procedure.code)
-    k = disclosure.min_cell()
     shown = [
         show(counted, codes_of[agency] | set(counted.procedures), online, k)
         for (agency, _month), counted in sorted(
-            _count_units(scope).items(), key=lambda item: (str(item[0][0]), item[0][1])
+            stats_months.count(start, covered, agency_id).items(),
+            key=lambda item: (str(item[0][0]), item[0][1]),
         )
     ]
+    return {**heading, **_answer(shown, catalogue)}
+
+
+def _unpublished(catalogue: list[Procedure]) -> dict[str, Any]:
+    """Every figure of a period none of whose months has closed yet: none."""
+    nothing = _answer([], catalogue)
     return {
-        "period": {"from": start, "to": end},
-        "agency_id": agency_id,
-        "min_cell": k,
-        **_answer(shown, catalogue),
+        **dict.fromkeys(nothing),
+        "by_status": dict.fromkeys(nothing["by_status"]),
+        "by_procedure": [
+            {**line, "dossiers": None} for line in nothing["by_procedure"]
+        ],
+        "suppressed": [],
+        "partial": [],
     }
 
 

@@ -1,11 +1,14 @@
-"""One agency's month of dossiers: counted, then protected on its own.
+"""One agency's month: counted, then protected on its own.
 
-The unit of :mod:`app.disclosure` for the one-stop shop. Each partition of the
-unit's dossiers (by status, by procedure, on time or late, overdue or not, reused
-data or not, rated or not) is protected against its total; the figures that are
-exact sums of another partition's cells (finished is statuses 8–10, fully online
-is the full-online procedures) are derived from it, so that no figure can be set
-against another to recover a hidden cell.
+The unit of :mod:`app.disclosure` for the one-stop shop, holding two groups of
+people counted as :mod:`service_requests.stats_months` dates them: the dossiers
+filed in the month, and the ratings given in it. Each partition of the dossiers
+(by status, by procedure, on time or late, overdue or not, reused data or not) is
+protected against their total; the figures that are exact sums of another
+partition's cells (finished is statuses 8–10, fully online is the full-online
+procedures) are derived from it, so that no figure can be set against another to
+recover a hidden cell. The ratings are protected on their own: their number is
+hidden under k, and so is every mean over them.
 """
 
 from __future__ import annotations
@@ -26,19 +29,22 @@ FINISHED: Final = (
     int(DossierStatus.PROCESSED),
     int(DossierStatus.RESULT_RETURNED),
 )
-COUNTS: Final = ("finished", "on_time", "overdue_open", "ratings")
+COUNTS: Final = ("finished", "on_time", "overdue_open")
 RATIOS: Final = (
     "on_time_rate",
     "average_processing_working_days",
     "reused_digitised_data_share",
     "fully_online_share",
-    *(f"score.{index}" for index in RATING_INDICES),
 )
 
 
 @dataclass
 class Counted:
-    """What one agency's dossiers of one month are, before any protection."""
+    """What one agency's month holds, before any protection.
+
+    Everything but ``scores`` is about the dossiers filed in the month;
+    ``scores`` are the ratings given in it.
+    """
 
     statuses: Counter[int] = field(default_factory=Counter)
     procedures: Counter[str] = field(default_factory=Counter)
@@ -50,7 +56,7 @@ class Counted:
 
     @property
     def total(self) -> int:
-        """How many dossiers the unit holds."""
+        """How many dossiers the unit holds (filed in its month)."""
         return sum(self.statuses.values())
 
 
@@ -82,8 +88,28 @@ def _split(part: int, whole: int, k: int) -> int | None:
     return protect({"part": part, "rest": whole - part}, k)["part"]
 
 
+def _mean_shown(values: int, k: int) -> bool:
+    """A mean over no values hides nothing; over 1 to k - 1 it is hidden."""
+    return values == 0 or values >= k
+
+
 def show(counted: Counted, procedures: set[str], online: set[str], k: int) -> Shown:
-    """Protect one unit: what it may show of each figure."""
+    """Protect one unit: its dossiers' figures and its ratings', each on their own."""
+    dossiers = _show_dossiers(counted, procedures, online, k)
+    rated = len(counted.scores)
+    dossiers.counts["ratings"] = shown_total(rated, k)
+    for index in RATING_INDICES:
+        dossiers.ratios[f"score.{index}"] = (
+            sum(scores[index] for scores in counted.scores),
+            rated,
+            _mean_shown(rated, k),
+        )
+    return dossiers
+
+
+def _show_dossiers(
+    counted: Counted, procedures: set[str], online: set[str], k: int
+) -> Shown:
     total = counted.total
     if shown_total(total, k) is None:
         return _hidden(procedures)
@@ -100,8 +126,6 @@ def show(counted: Counted, procedures: set[str], online: set[str], k: int) -> Sh
         if finished is not None
         else None
     )
-    rated = len(counted.scores)
-    ratings = _split(rated, total, k)
     fully_online = sum_of(by_procedure, procedures & online)
     reused = _split(counted.reused, total, k)
     ratios: dict[str, tuple[float, int, bool]] = {
@@ -109,17 +133,11 @@ def show(counted: Counted, procedures: set[str], online: set[str], k: int) -> Sh
         "average_processing_working_days": (
             sum(counted.processing_days),
             ended,
-            finished is not None and ended >= k,
+            finished is not None and _mean_shown(ended, k),
         ),
         "reused_digitised_data_share": (counted.reused, total, reused is not None),
         "fully_online_share": (fully_online or 0, total, fully_online is not None),
     }
-    for index in RATING_INDICES:
-        ratios[f"score.{index}"] = (
-            sum(scores[index] for scores in counted.scores),
-            rated,
-            ratings is not None and rated >= k,
-        )
     return Shown(
         counts={
             "dossiers": total,
@@ -128,7 +146,6 @@ def show(counted: Counted, procedures: set[str], online: set[str], k: int) -> Sh
             "finished": finished,
             "on_time": on_time,
             "overdue_open": _split(counted.late_open, total, k),
-            "ratings": ratings,
         },
         ratios=ratios,
     )

@@ -9,8 +9,10 @@ starts from the same state: the demo population of DESIGN.md and nothing else.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -19,7 +21,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +29,7 @@ import flask_migrate
 import httpx2 as httpx
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 from flask_jwt_extended import create_access_token
 from flask_sqlalchemy.session import _app_ctx_id
@@ -47,6 +49,21 @@ KEYS_DIR = Path(tempfile.mkdtemp(prefix="congdan-test-keys-"))
 ROOT = Path(__file__).resolve().parent.parent
 #: gunicorn as `make run` starts it (run from ROOT).
 GUNICORN = (sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py")
+
+
+#: A module whose every test is slow says so on a line of its own.
+_SLOW_MODULE = re.compile(r"^pytestmark = pytest\.mark\.slow\b", re.MULTILINE)
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Under ``-m "not slow"`` (``make test-fast``), do not even import a module
+    marked slow as a whole: none of its tests would run, and building the fuzzer's
+    cases alone takes seconds of collection."""
+    if config.option.markexpr.strip() != "not slow" or collection_path.suffix != ".py":
+        return None
+    if _SLOW_MODULE.search(collection_path.read_text(encoding="utf-8")):
+        return True
+    return None
 
 
 def _reset_database(url: str) -> None:
@@ -90,9 +107,35 @@ def app_config(database_url: str, **overrides: Any) -> dict[str, Any]:
     return config
 
 
+class ArrangedFirstClient(FlaskClient):
+    """A test client that commits what the test arranged before each request.
+
+    In production the rows a request meets were committed before it came; a test
+    arranges them in its own (rolled-back) transaction. Committing them first
+    means a request that fails and rolls back its unit of work takes back only
+    its own work, never the test's arrangement.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        if has_app_context():
+            db.session.commit()
+        return super().open(*args, **kwargs)
+
+
+def migrate_and_seed(application: Flask) -> None:
+    """Bring ``application``'s database to the latest revision, holding the demo."""
+    with application.app_context():
+        flask_migrate.upgrade()
+        seed_demo_data()
+        db.session.commit()
+        db.session.remove()
+
+
 def make_app(database_url: str, **overrides: Any) -> Flask:
     """Build an application for tests against ``database_url``."""
-    return create_app(app_config(database_url, **overrides))
+    application = create_app(app_config(database_url, **overrides))
+    application.test_client_class = ArrangedFirstClient
+    return application
 
 
 @pytest.fixture(scope="session")
@@ -100,11 +143,7 @@ def app(database_url: str) -> Iterator[Flask]:
     """The application, on a freshly migrated database holding the demo data."""
     _reset_database(database_url)
     application = make_app(database_url)
-    with application.app_context():
-        flask_migrate.upgrade()
-        seed_demo_data()
-        db.session.commit()
-        db.session.remove()
+    migrate_and_seed(application)
     yield application
     with application.app_context():
         db.engine.dispose()
@@ -144,20 +183,32 @@ def db_session(
             connection.close()
 
 
-@pytest.fixture
-def scratch_database_url(database_url: str, tmp_path: Path) -> Iterator[str]:
-    """An empty database of the run's kind that no other test uses."""
+@contextlib.contextmanager
+def scratch_database(database_url: str, directory: Path) -> Iterator[str]:
+    """An empty database of the run's kind that nothing else uses, until the block ends.
+
+    SQLite: a file in ``directory``; PostgreSQL: a database created beside the run's.
+    """
     if not database_url.startswith("postgresql"):
-        yield f"sqlite:///{tmp_path / 'scratch.db'}"
+        yield f"sqlite:///{directory / 'scratch.db'}"
         return
     name = f"congdan_scratch_{uuid.uuid4().hex[:8]}"
     admin = sa.create_engine(database_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    yield database_url.rsplit("/", 1)[0] + f"/{name}"
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
-    admin.dispose()
+    try:
+        yield database_url.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+@pytest.fixture
+def scratch_database_url(database_url: str, tmp_path: Path) -> Iterator[str]:
+    """An empty database of the run's kind that no other test uses."""
+    with scratch_database(database_url, tmp_path) as url:
+        yield url
 
 
 CHROMIUM_ARGS = [
@@ -215,11 +266,7 @@ def running_server(
     base_url = f"http://127.0.0.1:{port}"
     config = app_config(database_url, BASE_URL=base_url, **overrides)
     app = create_app(config)
-    with app.app_context():
-        flask_migrate.upgrade()
-        seed_demo_data()
-        db.session.commit()
-        db.session.remove()
+    migrate_and_seed(app)
     log = Path(tempfile.mkstemp(prefix="congdan-live-", suffix=".log")[1])
     env = {**os.environ, **(server_env or {}), "LIVE_SERVER_CONFIG": json.dumps(config)}
     with log.open("wb") as output:
@@ -274,32 +321,32 @@ def probe(probe_app: Flask) -> FlaskClient:
     return probe_app.test_client()
 
 
+def find_citizen(national_id: str) -> Citizen:
+    """The citizen with this national id (in the current app context's session)."""
+    found = db.session.scalar(
+        sa.select(Citizen).where(Citizen.national_id == national_id)
+    )
+    assert found is not None, national_id
+    return found
+
+
+def find_organisation(code: str) -> Organisation:
+    """The organisation with this official code (in the current session)."""
+    found = db.session.scalar(sa.select(Organisation).where(Organisation.code == code))
+    assert found is not None, code
+    return found
+
+
 @pytest.fixture
 def citizen(app: Flask) -> Callable[[str], Citizen]:
-    """Look up a demo citizen by national id."""
-
-    def _citizen(national_id: str) -> Citizen:
-        found = db.session.scalar(
-            sa.select(Citizen).where(Citizen.national_id == national_id)
-        )
-        assert found is not None, national_id
-        return found
-
-    return _citizen
+    """Look up a citizen (a demo one: tests.demo_ids) by national id."""
+    return find_citizen
 
 
 @pytest.fixture
 def organisation(app: Flask) -> Callable[[str], Organisation]:
-    """Look up a demo organisation by official code."""
-
-    def _organisation(code: str) -> Organisation:
-        found = db.session.scalar(
-            sa.select(Organisation).where(Organisation.code == code)
-        )
-        assert found is not None, code
-        return found
-
-    return _organisation
+    """Look up an organisation (a demo one: tests.demo_ids) by official code."""
+    return find_organisation
 
 
 @pytest.fixture
@@ -342,17 +389,8 @@ def live_headers(
 ) -> dict[str, str]:
     """Headers for a live server's citizen, acting for an organisation if given."""
     with server.app.app_context():
-        who = db.session.scalar(
-            sa.select(Citizen).where(Citizen.national_id == national_id)
-        )
-        org = (
-            db.session.scalar(
-                sa.select(Organisation).where(Organisation.code == org_code)
-            )
-            if org_code
-            else None
-        )
-        assert who is not None
+        who = find_citizen(national_id)
+        org = find_organisation(org_code) if org_code else None
         headers = token_headers(who, org=org, role=role)
         db.session.commit()
         db.session.remove()
@@ -387,3 +425,52 @@ def redis_prefix() -> Iterator[str]:
     if names:
         client.delete(*names)
     client.close()
+
+
+class Clock:
+    """The application's clock (``app.db.utcnow``), set by the test.
+
+    Every reading moves it on by a millisecond, so what happens in turn is dated
+    in turn, as it would be in real time.
+    """
+
+    def __init__(self) -> None:
+        self.moment: datetime | None = None
+
+    def at(self, moment: datetime) -> None:
+        """Read ``moment`` next (timezone-aware), then run on from it."""
+        self.moment = moment
+
+    @contextlib.contextmanager
+    def on(self, moment: datetime) -> Iterator[None]:
+        """Run the block from ``moment``, then go back to the time before it."""
+        previous, self.moment = self.moment, moment
+        try:
+            yield
+        finally:
+            self.moment = previous
+
+    def read(self, tz: tzinfo | None) -> datetime:
+        if self.moment is None:
+            return datetime.now(tz)
+        moment, self.moment = self.moment, self.moment + timedelta(milliseconds=1)
+        return moment.astimezone(tz)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """Set the time every row of the application is dated by (real time until set).
+
+    ``app.db.utcnow`` is what every service and column default reads; tokens and
+    their expiry keep real time.
+    """
+    clock = Clock()
+
+    class ClockedDatetime(datetime):
+        @classmethod
+        def now(cls, tz: tzinfo | None = None) -> datetime:  # type: ignore[override]
+            return clock.read(tz)
+
+    # By the module: the name ``app.db`` is also the package's SQLAlchemy extension.
+    monkeypatch.setattr(importlib.import_module("app.db"), "datetime", ClockedDatetime)
+    return clock

@@ -1,20 +1,22 @@
 """A test-only blueprint that exercises the shared request machinery.
 
 The foundation has no public creating POST yet, so these routes stand in for one:
-they parse a real schema (the register's), call the real service, and commit like a
-route of any domain. They are registered only on the probe application.
+they parse a real schema (the register's), call the real service and end in the
+unit of work like a route of any domain. They are registered only on the probe application.
 """
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from flask import Flask
 from flask.views import MethodView
 
+from app import audit, unit_of_work
 from app.auth import auth_required, step_up_required
 from app.blueprint import Blueprint
-from app.extensions import db
+from app.errors import Problem
 from app.idempotency import idempotent
 from identity import services
 from identity.models import Citizen
@@ -31,9 +33,7 @@ class ProbeCitizens(MethodView):
     @blp.response(201, CitizenSchema)
     def post(self, data: dict[str, Any]) -> Citizen:
         """Register a citizen (test only)."""
-        citizen = services.register_citizen(CitizenRegistrationSchema().dump(data))
-        db.session.commit()
-        return citizen
+        return services.register_citizen(CitizenRegistrationSchema().dump(data))
 
 
 @blp.route("/citizens-then-fail")
@@ -46,6 +46,46 @@ class ProbeCitizensThenFail(MethodView):
         """Register a citizen, then fail before committing (test only)."""
         services.register_citizen(CitizenRegistrationSchema().dump(data))
         raise RuntimeError("simulated failure after a write")
+
+
+class ProbeRefusal(Problem):
+    code, slug = 409, "conflict"
+
+
+class ProbeCountedRefusal(Problem):
+    code, slug = 409, "conflict"
+    commits_work = True
+
+
+def _register(data: dict[str, Any]) -> Citizen:
+    return services.register_citizen(CitizenRegistrationSchema().dump(data))
+
+
+def _audit(outcome: str) -> None:
+    audit.record("probe.unit_of_work", outcome)
+
+
+@blp.route("/unit-of-work/<string:ending>")
+class ProbeUnitOfWork(MethodView):
+    @idempotent
+    @auth_required
+    @blp.arguments(CitizenRegistrationSchema)
+    @blp.response(201, CitizenSchema)
+    def post(self, data: dict[str, Any], ending: str) -> Citizen:
+        """Register a citizen, keep an audit record, then end as told (test only).
+
+        ``refused`` raises a refusal, ``counted`` one that commits its work,
+        ``after-commit`` audits once the registration is committed.
+        """
+        citizen = _register(data)
+        unit_of_work.keep(functools.partial(_audit, "kept"))
+        if ending == "refused":
+            raise ProbeRefusal()
+        if ending == "counted":
+            raise ProbeCountedRefusal()
+        if ending == "after-commit":
+            unit_of_work.after_commit(functools.partial(_audit, "after-commit"))
+        return citizen
 
 
 @blp.route("/sensitive")

@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from app import create_app
-from app.config import ConfigurationError, ensure_secret_key, load_config
+from app.config import (
+    ConfigurationError,
+    check_production,
+    ensure_secret_key,
+    load_config,
+)
 
 LONG_SECRET = "s" * 48
 
@@ -109,3 +114,41 @@ def test_a_small_cell_threshold_under_two_is_refused_at_start(clean_env, k):
     clean_env.setenv("CONGDAN_STATS_MIN_CELL", k)
     with pytest.raises(ConfigurationError, match="CONGDAN_STATS_MIN_CELL"):
         create_app({"TESTING": True})
+
+
+PRODUCTION = {
+    "SECRET_KEY": LONG_SECRET,
+    "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://u@db/congdan",
+    "BASE_URL": "https://congdan.example",
+}
+
+
+@pytest.mark.parametrize("storage", [None, "memory://", "async+memory://"])
+def test_production_refuses_rate_limits_counted_by_each_worker(clean_env, storage):
+    """Issue 12: with memory storage 2 workers let 240 of 300 verifications a minute
+    through a limit of 120; production must name a store every worker shares."""
+    clean_env.setenv("CONGDAN_ENV", "production")
+    clean_env.delenv("REDIS_URL", raising=False)
+    if storage is not None:
+        clean_env.setenv("RATELIMIT_STORAGE_URI", storage)
+    with pytest.raises(ConfigurationError, match="REDIS_URL or RATELIMIT_STORAGE_URI"):
+        create_app(PRODUCTION)
+
+
+@pytest.mark.parametrize(
+    ("variable", "storage"),
+    [
+        ("REDIS_URL", "redis://cache:6379/0"),
+        ("RATELIMIT_STORAGE_URI", "rediss://cache:6380/0"),
+        ("RATELIMIT_STORAGE_URI", "memcached://cache:11211"),
+    ],
+)
+def test_production_accepts_rate_limits_in_a_shared_store(
+    clean_env, tmp_path, variable, storage
+):
+    clean_env.setenv("CONGDAN_ENV", "production")
+    clean_env.delenv("REDIS_URL", raising=False)
+    clean_env.setenv(variable, storage)
+    config = {**load_config(str(tmp_path)), **PRODUCTION}
+    check_production(config)
+    assert config["RATELIMIT_STORAGE_URI"] == storage

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
 from app import disclosure
 from app.disclosure import Ratio, Report, Tally
 
@@ -55,3 +60,22 @@ def test_an_answer_adds_up_what_the_units_show_and_says_what_it_left_out():
     rate.add(1, 1, shown=False)
     assert report.ratio("rate", rate, 2) == 0.5
     assert (report.suppressed, report.partial) == (["hidden"], ["partial", "rate"])
+
+
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+@pytest.mark.parametrize(
+    ("now", "month"),
+    [
+        (datetime(2026, 4, 15, 12, tzinfo=VIETNAM), (2026, 3)),
+        # The month just ended is shown an hour after midnight, not before.
+        (datetime(2026, 4, 1, 0, 59, tzinfo=VIETNAM), (2026, 2)),
+        (datetime(2026, 4, 1, 1, 0, tzinfo=VIETNAM), (2026, 3)),
+        (datetime(2026, 1, 1, 1, 0, tzinfo=VIETNAM), (2025, 12)),
+        # Judged in the zone given: 18:30 UTC on 31 March is 01:30 on 1 April there.
+        (datetime(2026, 3, 31, 18, 30, tzinfo=ZoneInfo("UTC")), (2026, 3)),
+    ],
+)
+def test_a_month_is_shown_once_it_has_closed(now, month):
+    assert disclosure.last_closed_month(now, VIETNAM) == month

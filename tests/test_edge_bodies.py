@@ -24,9 +24,9 @@ import pytest
 import sqlalchemy as sa
 
 from app.blueprint import BODY_REQUIRED_ERROR
-from app.errors import PROBLEM_MIMETYPE
 from app.extensions import db
-from tests.consent.helpers import CLINIC, CUC
+from tests.demo_ids import CLINIC, CUC, RESIDENCE
+from tests.problems import assert_problem
 
 EVIL = "A\u202eB\x00C"
 #: Path parameters that are not UUIDs.
@@ -84,12 +84,14 @@ def doctor(citizen, organisation, auth_headers) -> dict[str, str]:
 
 
 def _assert_refused(response, operation: str, status: int | None = None) -> dict:
-    assert response.status_code < 500, (operation, response.get_data(as_text=True))
-    assert 400 <= response.status_code < 500, operation
-    if status is not None:
-        assert response.status_code == status, (operation, response.get_json())
-    assert response.mimetype == PROBLEM_MIMETYPE, operation
-    return response.get_json(force=True)
+    """A 4xx problem (``status`` if given); a failure names the operation."""
+    expected = response.status_code if status is None else status
+    assert 400 <= response.status_code < 500, (
+        operation,
+        response.get_data(as_text=True),
+    )
+    assert response.status_code == expected, (operation, response.get_json())
+    return assert_problem(response, expected, None)
 
 
 def test_every_json_body_at_its_edges_is_a_4xx_problem(client, doctor):
@@ -124,7 +126,7 @@ def test_every_form_body_with_invisible_text_is_refused(client, doctor):
         assert 400 <= response.status_code < 500, (path, response.status_code)
     open311 = client.post(
         "/open311/v2/requests.json",
-        data={"service_code": "1.004194", "attribute[purpose]": EVIL},
+        data={"service_code": RESIDENCE, "attribute[purpose]": EVIL},
         headers=doctor,
     )
     _assert_refused(open311, "POST /open311/v2/requests.json", 422)

@@ -15,9 +15,9 @@ import secrets
 
 import pytest
 
-from tests.consent.helpers import AN, CLINIC, CUC
-from tests.service_requests.helpers import BUSINESS, Shop
-from tests.test_errors import assert_problem
+from tests.demo_ids import AN, BUSINESS, CLINIC, CUC
+from tests.problems import assert_problem
+from tests.service_requests.helpers import Shop
 
 VERIFY = "/api/v1/transcripts/verify"
 
@@ -184,3 +184,18 @@ def test_vneid_authorize_refuses_a_max_age_that_is_no_small_number(client, max_a
     # An OAuth error sent back to the client, as for any invalid request.
     assert response.status_code == 302
     assert "error=invalid_request" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_invalid_utf8_in_a_json_body_is_malformed_json(client, language):
+    """Issue 12 review, finding 3: it was "number too large"."""
+    response = _post_raw(
+        client,
+        "/api/v1/auth/vneid/start",
+        b'{"a":"\xff"}',
+        {"Accept-Language": language},
+    )
+    body = assert_problem(response, 400, "malformed-json")
+    assert (
+        body["title"] == {"vi": "JSON không hợp lệ", "en": "Malformed JSON"}[language]
+    )

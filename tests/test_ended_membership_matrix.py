@@ -8,23 +8,25 @@ organisation; this walks the whole URL map to prove that no route escapes it.
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from app.db import utcnow
 from app.extensions import db
 from identity.models import Membership
+from tests.problems import assert_problem
 from tests.test_authorization_matrix import (  # noqa: F401 - the world fixture
     MATRIX,
     _call,
     rolled_back,
     world,
 )
-from tests.test_errors import assert_problem
 
 #: One staff member of each kind of organisation covers every organisation route.
 FORMER_STAFF = ("clinic", "teacher", "principal", "officer", "analyst")
 
 
+@pytest.mark.slow  # every organisation route as five former staff
 def test_an_ended_membership_closes_every_route(app, client, world):  # noqa: F811
     failures = []
     # Public routes (discovery, keys, the catalogue) act for no one and read no token.

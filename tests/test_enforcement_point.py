@@ -12,6 +12,7 @@ with its reason; a new route is not among them unless someone adds it.
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
@@ -103,6 +104,7 @@ def _events(w: World) -> int:
     )
 
 
+@pytest.mark.slow  # every route as every caller, tracing the policy
 def test_no_route_hands_over_a_subjects_data_without_the_policy(app, client, world):  # noqa: F811
     markers = _markers(world)
     unlogged = []

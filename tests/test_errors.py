@@ -7,33 +7,11 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from app.errors import PROBLEM_MIMETYPE, PROBLEM_TYPE_BASE
 from app.extensions import db
 from identity.models import Citizen
-
-VALID_CITIZEN = {
-    "national_id": "079201123456",
-    "full_name": "Trương Minh Khoa",
-    "birth_date": "2001-05-06",
-    "sex": "male",
-    "address": "Quận 1, TP. Hồ Chí Minh",
-}
-
-
-def assert_problem(response, status: int, slug: str) -> dict:
-    """Check the status, the media type and the RFC 9457 members; return the body."""
-    assert response.status_code == status
-    assert response.mimetype == PROBLEM_MIMETYPE
-    body = response.get_json(force=True)
-    assert body["type"] == PROBLEM_TYPE_BASE + slug
-    assert body["status"] == status
-    assert body["title"]
-    assert body["instance"] == response.request.path
-    # The caller's own X-Request-ID is echoed for tracing; the body names the server's.
-    traced = response.request.headers.get("X-Request-ID")
-    assert response.headers["X-Request-ID"] == (traced or body["request_id"])
-    assert body["request_id"] != traced
-    return body
+from tests.demo_ids import AN
+from tests.factories import VALID_CITIZEN
+from tests.problems import assert_problem
 
 
 def test_unknown_route_is_404_problem(client):
@@ -54,7 +32,7 @@ def test_malformed_json_is_400_problem(probe, citizen, auth_headers):
         "/_probe/citizens",
         data='{"national_id": "0790',
         content_type="application/json",
-        headers=auth_headers(citizen("074095000101")),
+        headers=auth_headers(citizen(AN)),
     )
     assert_problem(response, 400, "malformed-json")
 
@@ -64,7 +42,7 @@ def test_body_over_limit_is_413_problem(probe, citizen, auth_headers):
     response = probe.post(
         "/_probe/citizens",
         json=oversized,
-        headers=auth_headers(citizen("074095000101")),
+        headers=auth_headers(citizen(AN)),
     )
     body = assert_problem(response, 413, "payload-too-large")
     assert "4096" in body["detail"]
@@ -76,7 +54,7 @@ def test_schema_violation_is_422_problem_with_field_messages(
     response = probe.post(
         "/_probe/citizens",
         json={"full_name": "", "sex": "unknown", "surprise": 1},
-        headers=auth_headers(citizen("074095000101")) | {"Accept-Language": "en"},
+        headers=auth_headers(citizen(AN)) | {"Accept-Language": "en"},
     )
     body = assert_problem(response, 422, "validation-failed")
     errors = body["errors"]
@@ -90,7 +68,7 @@ def test_field_messages_are_vietnamese_by_default(probe, citizen, auth_headers):
     response = probe.post(
         "/_probe/citizens",
         json={"full_name": ""},
-        headers=auth_headers(citizen("074095000101")),
+        headers=auth_headers(citizen(AN)),
     )
     body = assert_problem(response, 422, "validation-failed")
     assert body["title"] == "Dữ liệu không hợp lệ"
@@ -156,7 +134,7 @@ def test_failed_write_leaves_no_half_written_rows(probe, citizen, auth_headers):
     response = probe.post(
         "/_probe/citizens-then-fail",
         json=VALID_CITIZEN,
-        headers=auth_headers(citizen("074095000101")),
+        headers=auth_headers(citizen(AN)),
     )
     assert_problem(response, 500, "internal-error")
     leftover = db.session.scalar(

@@ -15,12 +15,16 @@ from __future__ import annotations
 
 import os
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.conftest import make_app
-from tests.consent.helpers import AN, CLINIC, CUC
+from tests.demo_ids import AN, CLINIC, CUC
+
+#: Left out of `make test-fast`: fuzzing: schemathesis sends generated requests to every operation.
+pytestmark = pytest.mark.slow
 
 #: Generated requests per operation and caller; FUZZ_EXAMPLES raises it for a longer run.
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))

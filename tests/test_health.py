@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import make_app
-from tests.test_errors import assert_problem
+from tests.problems import assert_problem
 
 
 def test_healthz_reports_database_ok(client):

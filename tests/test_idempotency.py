@@ -12,13 +12,12 @@ import sqlalchemy as sa
 from app.db import utcnow
 from app.extensions import db
 from app.idempotency import IdempotencyRecord
-from identity.models import Citizen, Organisation, OrganisationKind, Role, Sector
-from identity.services import add_membership
-from tests.consent.helpers import CLINIC, CUC, request_body
-from tests.test_errors import VALID_CITIZEN, assert_problem
-
-AN = "074095000101"
-HAI = "074099000108"
+from identity.models import Citizen, Role
+from tests import factories
+from tests.consent.helpers import request_body
+from tests.demo_ids import AN, CLINIC, CUC, HAI
+from tests.factories import VALID_CITIZEN
+from tests.problems import assert_problem
 
 
 def count_citizens(national_id: str) -> int:
@@ -133,16 +132,8 @@ def test_same_key_from_the_same_citizen_for_another_organisation_is_independent(
 ):
     """Cúc retries for her clinic, then uses the key again for the hospital."""
     cuc, clinic = citizen(CUC), organisation(CLINIC)
-    hospital = Organisation(
-        code="74098",
-        name="Bệnh viện Đa khoa tỉnh",
-        kind=OrganisationKind.CLINIC,
-        sector=Sector.HEALTH,
-        address="Bình Dương",
-    )
-    db.session.add(hospital)
-    db.session.flush()
-    add_membership(cuc, hospital, Role.DOCTOR)
+    hospital = factories.clinic(name="Bệnh viện Đa khoa tỉnh")
+    factories.membership(cuc, hospital, Role.DOCTOR)
     body = request_body(citizen(AN).id)
     key = {"Idempotency-Key": "same-phone-same-key"}
     for_clinic = auth_headers(cuc, org=clinic, role="doctor") | key

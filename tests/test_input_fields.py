@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import marshmallow as ma
+import pytest
 from flask_smorest.fields import Upload
 from marshmallow import fields, validate
 
@@ -30,7 +31,7 @@ SHARED = (
     shared.FreeForm,
     date_fields.Date,
     date_fields.DateTime,
-    fields.UUID,
+    shared.Uuid,
     fields.Enum,
     Upload,
 )
@@ -111,3 +112,50 @@ def test_every_input_field_is_a_shared_bounded_field(app):
     assert len(schemas) > 40
     problems = sorted({p for schema in schemas for p in _schema_problems(schema)})
     assert problems == []
+
+
+#: The same digits in Arabic-Indic script, which int(), Decimal() and UUID() all read.
+ARABIC_INDIC = str.maketrans("0123456789", "".join(map(chr, range(0x660, 0x66A))))
+
+
+@pytest.mark.parametrize(
+    ("field", "good", "bad"),
+    [
+        (
+            shared.WholeNumber(),
+            "38",
+            ["38".translate(ARABIC_INDIC), "\uff13\uff18", " 38", "+38", "3_8", "38\n"],
+        ),
+        (
+            shared.DecimalString(),
+            "38.2",
+            [
+                "38.2".translate(ARABIC_INDIC),
+                " 38.2",
+                "3_8.2",
+                "3.82e1",
+                "38.2\n",
+                "38.",
+                ".2",
+                "NaN",
+            ],
+        ),
+        (
+            shared.Uuid(),
+            "12345678-1234-1234-1234-123456789abc",
+            [
+                "12345678-1234-1234-1234-123456789abc".translate(ARABIC_INDIC),
+                "{12345678-1234-1234-1234-123456789abc}",
+                "urn:uuid:12345678-1234-1234-1234-123456789abc",
+                "12345678-1234-1234-1234-123456789abc\n",
+            ],
+        ),
+    ],
+    ids=["WholeNumber", "DecimalString", "Uuid"],
+)
+def test_numbers_and_identifiers_as_text_are_ascii_only(field, good, bad):
+    """Issue 12 review, finding 4, wherever text becomes a number or an identifier."""
+    assert str(field.deserialize(good)) == good
+    for value in bad:
+        with pytest.raises(ma.ValidationError):
+            field.deserialize(value)

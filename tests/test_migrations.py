@@ -21,6 +21,7 @@ def test_autogenerate_finds_no_difference_after_upgrade(app):
     assert compare_metadata(context, db.metadata) == []
 
 
+@pytest.mark.slow  # runs every migration down and up again
 @pytest.mark.real_sessions
 def test_downgrade_to_empty_and_upgrade_again(scratch_database_url):
     scratch = make_app(scratch_database_url)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.test_errors import assert_problem
+from tests.problems import assert_problem
 
 
 def test_openapi_document_has_title_version_and_bearer_scheme(client):
@@ -47,3 +47,16 @@ def test_interactive_docs_page(client):
 
 def test_docs_are_not_an_error_sink(client):
     assert_problem(client.post("/openapi.json"), 405, "method-not-allowed")
+
+
+def test_creating_posts_document_their_idempotency_key(client):
+    spec = client.get("/openapi.json").get_json()
+    submit = spec["paths"]["/api/v1/dossiers"]["post"]
+    assert {
+        "in": "header",
+        "name": "Idempotency-Key",
+        "required": False,
+        "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+    }.items() <= next(
+        p for p in submit["parameters"] if p.get("name") == "Idempotency-Key"
+    ).items()

@@ -14,8 +14,8 @@ from flask import Flask
 from app.audit import AuditEvent
 from app.extensions import db
 from tests.conftest import make_app
-from tests.consent.helpers import CLINIC, CUC
-from tests.test_errors import assert_problem
+from tests.demo_ids import CLINIC, CUC
+from tests.problems import assert_problem
 
 CLIENT = "203.0.113.7"
 

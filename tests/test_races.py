@@ -24,27 +24,28 @@ from app.extensions import db
 from consent import requests
 from consent.models import ConsentArtefact
 from consent.vocabulary import AccessMode
-from identity import services as identity_services
 from identity.login import tokens
-from identity.models import Citizen, Organisation, OrganisationKind, Role, Sector
-from tests.conftest import LiveServer, live_headers
+from identity.models import Role
+from tests import factories
+from tests.conftest import (
+    LiveServer,
+    find_citizen,
+    find_organisation,
+    live_headers,
+)
+from tests.demo_ids import AN, BINH, CLINIC, CUC
+from tests.problems import assert_problem
 from tests.service_requests.test_concurrency import together
 
-AN, BINH, CUC = "074095000101", "074314000102", "074190000103"
-CLINIC = "74012"
-
-
-def _citizen(number: str) -> Citizen:
-    found = db.session.scalar(sa.select(Citizen).where(Citizen.national_id == number))
-    assert found is not None
-    return found
+#: Left out of `make test-fast`: starts gunicorn and races real requests.
+pytestmark = pytest.mark.slow
 
 
 @pytest.mark.real_sessions
 def test_one_refresh_token_used_twice_at_once(live_server: LiveServer):
     with live_server.app.app_context():
         pair = tokens.start_session(
-            _citizen(AN), acr="urn:vneid:loa:2", auth_time=utcnow()
+            find_citizen(AN), acr="urn:vneid:loa:2", auth_time=utcnow()
         )
         db.session.commit()
         db.session.remove()
@@ -57,8 +58,11 @@ def test_one_refresh_token_used_twice_at_once(live_server: LiveServer):
         )
         codes = sorted(a.status_code for a in answers)
         assert codes == [200, 401], [a.text for a in answers]
-        loser = next(a for a in answers if a.status_code == 401).json()
-        assert loser["type"].endswith("/refresh-token-reused")
+        assert_problem(
+            next(a for a in answers if a.status_code == 401),
+            401,
+            "refresh-token-reused",
+        )
         winner = next(a for a in answers if a.status_code == 200).json()
         # Reuse revokes the family: the winner's fresh tokens are dead too.
         me = api.get(
@@ -74,27 +78,19 @@ def test_one_refresh_token_used_twice_at_once(live_server: LiveServer):
 @pytest.mark.real_sessions
 def test_one_share_code_redeemed_by_two_clinics_at_once(live_server: LiveServer):
     with live_server.app.app_context():
-        cuc = _citizen(CUC)
-        second = Organisation(
-            code="74019",
-            name="Phòng khám Thử",
-            kind=OrganisationKind.CLINIC,
-            sector=Sector.HEALTH,
-            address="Bình Dương",
-        )
-        db.session.add(second)
-        identity_services.add_membership(cuc, second, Role.DOCTOR)
+        second = factories.clinic()
+        second_doctor = factories.staff(second, Role.DOCTOR)
         db.session.commit()
+        second_clinic = (second_doctor.national_id, second.code)
         db.session.remove()
-    an = live_headers(live_server, AN)
     clinics = [
         live_headers(live_server, CUC, CLINIC, "doctor"),
-        live_headers(live_server, CUC, "74019", "doctor"),
+        live_headers(live_server, *second_clinic, "doctor"),
     ]
     with live_server.app.app_context():
         # Sharing needs a fresh level-2 login.
         tokens_an = tokens.start_session(
-            _citizen(AN), acr="urn:vneid:loa:2", auth_time=utcnow()
+            find_citizen(AN), acr="urn:vneid:loa:2", auth_time=utcnow()
         )
         db.session.commit()
         db.session.remove()
@@ -126,10 +122,8 @@ def test_one_share_code_redeemed_by_two_clinics_at_once(live_server: LiveServer)
 @pytest.mark.real_sessions
 def test_nothing_is_read_after_a_revocation_commits(live_server: LiveServer):
     with live_server.app.app_context():
-        an, binh, cuc = _citizen(AN), _citizen(BINH), _citizen(CUC)
-        clinic = db.session.scalar(
-            sa.select(Organisation).where(Organisation.code == CLINIC)
-        )
+        an, binh, cuc = find_citizen(AN), find_citizen(BINH), find_citizen(CUC)
+        clinic = find_organisation(CLINIC)
         doctor = Actor(citizen_id=cuc.id, org_id=clinic.id, role="doctor")
         asked = requests.create_request(
             doctor,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.consent.helpers import AN
+from tests.demo_ids import AN
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,8 @@ from collections import Counter
 import pytest
 import sqlalchemy as sa
 
-from app import synthetic
 from app.extensions import db
+from health_book import synthetic
 from health_book.models import Immunization, Observation
 from identity.models import Citizen, Guardianship
 from identity.national_id import consistency_errors, format_errors

@@ -1,8 +1,10 @@
 """Rate limits hold across gunicorn workers when ``REDIS_URL`` names a Redis.
 
-With the limiter's memory storage each worker counted alone, so a limit of 120 a
-minute let 236 of 260 verifications through two workers. Two real workers, one
-Redis: the limit is the limit.
+With the limiter's memory storage each worker counts alone: issue 12 sent 300
+verifications from one address to `make run` (two workers, 120 a minute) and got
+240 answers. Production refuses that storage (``tests/test_config.py``); here two
+real workers started as `make run` starts them share one Redis, and the limit is
+the limit.
 """
 
 from __future__ import annotations
@@ -18,7 +20,12 @@ import pytest
 
 from tests.conftest import GUNICORN, KEYS_DIR, REDIS_TEST_URL, TEST_SECRET, _free_port
 
-LIMIT = 10
+#: Left out of `make test-fast`: starts gunicorn with two workers.
+pytestmark = pytest.mark.slow
+
+#: CONGDAN_VERIFY_RATE_LIMIT's default, 120 a minute.
+LIMIT = 120
+SENT = 300
 
 
 @pytest.mark.real_sessions
@@ -32,13 +39,13 @@ def test_the_verify_limit_holds_across_two_workers(
         "SECRET_KEY": TEST_SECRET,
         "VNEID_CLIENT_SECRET": "test-shared-limits-client-secret",
         "REDIS_URL": REDIS_TEST_URL,
-        "CONGDAN_VERIFY_RATE_LIMIT": f"{LIMIT}/minute",
         "CONGDAN_RATELIMIT_KEY_PREFIX": redis_prefix,
         "CONGDAN_VNEID_KEYS_FILE": str(KEYS_DIR / "vneid_keys.json"),
         "CONGDAN_API_KEYS_FILE": str(KEYS_DIR / "api_keys.json"),
     }
-    env.pop("RATELIMIT_STORAGE_URI", None)
-    command = [*GUNICORN, "--workers", "2", "--preload"]
+    for name in ("RATELIMIT_STORAGE_URI", "CONGDAN_VERIFY_RATE_LIMIT", "WORKERS"):
+        env.pop(name, None)
+    command = [*GUNICORN, "--workers", "2"]  # as `make run`
     server = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
         [*command, "--bind", f"127.0.0.1:{port}", "wsgi:app"],
         cwd=Path(__file__).resolve().parent.parent,
@@ -63,13 +70,15 @@ def test_the_verify_limit_holds_across_two_workers(
                 pool.map(
                     lambda _: (
                         httpx.post(
-                            f"{base}/api/v1/transcripts/verify", json={}, timeout=10
+                            f"{base}/api/v1/transcripts/verify",
+                            json={"credential": "not-a-credential"},
+                            timeout=10,
                         ).status_code
                     ),
-                    range(3 * LIMIT),
+                    range(SENT),
                 )
             )
-        assert codes.count(429) == 2 * LIMIT, codes
+        assert (codes.count(200), codes.count(429)) == (LIMIT, SENT - LIMIT), codes
     finally:
         server.terminate()
         server.wait(timeout=20)

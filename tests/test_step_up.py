@@ -7,9 +7,8 @@ from datetime import timedelta
 import pytest
 
 from app.db import utcnow
-from tests.test_errors import assert_problem
-
-AN = "074095000101"
+from tests.demo_ids import AN
+from tests.problems import assert_problem
 
 
 def test_recent_level_two_login_passes(probe, citizen, auth_headers):

@@ -20,9 +20,11 @@ from app.extensions import db
 from identity import services as identity_services
 from identity.models import Citizen
 from service_requests.models import Dossier
-from tests.consent.helpers import AN, CLINIC, CUC, request_body
+from tests.consent.helpers import request_body
+from tests.demo_ids import AN, CLINIC, CUC, DUNG
+from tests.factories import VALID_CITIZEN
+from tests.problems import assert_problem
 from tests.service_requests.helpers import Shop
-from tests.test_errors import VALID_CITIZEN, assert_problem
 
 NAME = "Trương Minh Khoa"
 INVISIBLE = {"zwj": "\u200d", "rlo": "\u202e", "nul": "\x00", "isolate": "\u2066"}
@@ -272,11 +274,10 @@ def test_a_dossier_form_has_bounded_entries_and_size(shop):
 def test_a_transcript_content_is_bounded_in_size(
     client, citizen, organisation, auth_headers
 ):
-    from tests.school_records.helpers import SCHOOL, draft_body
+    from tests.demo_ids import SCHOOL
+    from tests.school_records.helpers import draft_body
 
-    teacher = auth_headers(
-        citizen("074088000104"), org=organisation(SCHOOL), role="teacher"
-    )
+    teacher = auth_headers(citizen(DUNG), org=organisation(SCHOOL), role="teacher")
     body = draft_body(citizen("074314000102").id)
     body["content"]["homeroom_comment"] = "Chăm ngoan. " * 7000  # ~80 KB
     response = client.post(

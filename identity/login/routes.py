@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from flask import Response, jsonify, render_template_string, request
 from flask.views import MethodView
 
-from app import audit
-from app.auth import BEARER, auth_required, current_actor
+from app import audit, unit_of_work
+from app.auth import BEARER, Actor, auth_required, current_actor
 from app.blueprint import Blueprint
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Problem, ValidationFailed
@@ -80,7 +81,6 @@ class LoginStart(MethodView):
             data["max_age"],
             data["prompt"],
         )
-        db.session.commit()
         return {"authorization_url": url, "state": state}
 
 
@@ -94,22 +94,20 @@ class LoginFinish(MethodView):
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Finish a VNeID login with the code, state and the phone's PKCE verifier."""
         login_state = relying_party.consume_state(data["state"], data["code_verifier"])
-        # Commit the single use of the state before calling the provider: the
-        # exchange runs in its own transaction (in-process in development).
-        db.session.commit()
+        # The state's single use holds whatever follows, and the provider (in-process
+        # in development) redeems the code in a transaction of its own.
+        unit_of_work.checkpoint()
         claims, userinfo, id_token = relying_party.redeem(
             data["code"], login_state, data["code_verifier"]
         )
         login = relying_party.link_citizen(claims, userinfo, id_token)
-        pair = tokens.start_session(
+        return tokens.start_session(
             login.citizen,
             acr=login.acr,
             auth_time=login.auth_time,
             provider_sid=login.sid,
             provider_id_token=login.id_token,
         )
-        db.session.commit()
-        return pair
 
 
 @blp.route("/auth/refresh")
@@ -119,13 +117,7 @@ class Refresh(MethodView):
     @blp.alt_response(401, response="UNAUTHORIZED")
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Exchange a refresh token for a new pair (a reused one revokes them all)."""
-        try:
-            pair = tokens.rotate(data["refresh_token"])
-        except tokens.RefreshTokenReused:
-            db.session.commit()  # keep the family's revocation
-            raise
-        db.session.commit()
-        return pair
+        return tokens.rotate(data["refresh_token"])
 
 
 @blp.route("/auth/logout")
@@ -139,24 +131,29 @@ class Logout(MethodView):
         The VNeID session of the login ends too (RP-initiated logout with the
         login's ID token), which revokes its grants at VNeID.
         """
-        family_id = current_actor().family_id
-        if family_id is None:
+        actor = current_actor()
+        if actor.family_id is None:
             return
-        tokens.revoke_family(family_id, "logout")
-        family = db.session.get(TokenFamily, family_id)
-        id_token = family.provider_id_token if family is not None else None
-        # Commit first: the provider's back-channel logout comes back to this API
-        # in its own transaction (in-process in development).
-        db.session.commit()
-        if id_token:
-            ended = relying_party.end_provider_session(id_token)
-            audit.record(
-                "api.logout.provider",
-                "success" if ended else "failure",
-                actor_id=current_actor().citizen_id,
-                details={"family": str(family_id)},
+        tokens.revoke_family(actor.family_id, "logout")
+        family = db.session.get(TokenFamily, actor.family_id)
+        if family is not None and family.provider_id_token:
+            # Once committed: the provider's back-channel logout comes back to this
+            # API in a transaction of its own (in-process in development).
+            unit_of_work.after_commit(
+                functools.partial(
+                    _end_provider_session, family.provider_id_token, actor
+                )
             )
-            db.session.commit()
+
+
+def _end_provider_session(id_token: str, actor: Actor) -> None:
+    ended = relying_party.end_provider_session(id_token)
+    audit.record(
+        "api.logout.provider",
+        "success" if ended else "failure",
+        actor_id=actor.citizen_id,
+        details={"family": str(actor.family_id)},
+    )
 
 
 @blp.route("/auth/vneid/backchannel-logout")
@@ -183,11 +180,9 @@ class BackchannelLogout(MethodView):
                 raise relying_party.LogoutTokenError("no logout_token")
             logout = relying_party.verify_logout_token(data["logout_token"])
         except relying_party.LogoutTokenError as error:
-            db.session.rollback()
             audit.record(
                 "api.backchannel_logout", "failure", details={"reason": str(error)}
             )
-            db.session.commit()
             return _backchannel_answer(400, str(error))
         revoked = tokens.revoke_provider_logins(
             "backchannel logout", sid=logout.sid, citizen_id=logout.citizen_id
@@ -198,7 +193,6 @@ class BackchannelLogout(MethodView):
             actor_id=logout.citizen_id,
             details={"sid": logout.sid, "families": revoked},
         )
-        db.session.commit()
         return _backchannel_answer(200)
 
 
@@ -237,9 +231,7 @@ class ActAs(MethodView):
                     ]
                 }
             )
-        pair = tokens.act_as(actor, memberships[0])
-        db.session.commit()
-        return pair
+        return tokens.act_as(actor, memberships[0])
 
 
 @blp.route("/auth/totp/enrolment")
@@ -255,7 +247,6 @@ class TotpEnrolment(MethodView):
             enrolment = totp.begin_enrolment(citizen.id, citizen.full_name)
         except totp.AlreadyEnrolledError as error:
             raise TotpAlreadyEnrolled() from error
-        db.session.commit()
         return enrolment
 
 
@@ -270,7 +261,6 @@ class TotpConfirm(MethodView):
         codes = totp.confirm_enrolment(current_actor().citizen_id, data["code"])
         if codes is None:
             raise TotpCodeRejected()
-        db.session.commit()
         return {"recovery_codes": codes}
 
 

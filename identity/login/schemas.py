@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from app.fields import Code, WholeNumber
+from app.fields import Code, Uuid, WholeNumber
 from identity.models import Role
 from identity.schemas import CitizenSchema, MembershipSchema, WardSchema
 
@@ -106,7 +106,7 @@ class RefreshSchema(ma.Schema):
 class ActAsSchema(ma.Schema):
     """The organisation (and, if several, the role) to act for."""
 
-    org_id = fields.UUID(required=True)
+    org_id = Uuid(required=True)
     role = fields.Enum(Role, by_value=True, load_default=None)
 
 

@@ -2,95 +2,98 @@
 
 from __future__ import annotations
 
-from app.i18n import add_messages, add_validation_messages
+MESSAGES: dict[str, tuple[str, str]] = {
+    "membership-ended.title": (
+        "Vai trò tại tổ chức đã kết thúc",
+        "Role at the organisation has ended",
+    ),
+    "membership-ended.detail": (
+        "Bạn không còn giữ vai trò này tại tổ chức; hãy chọn lại tổ chức để nhận mã mới.",
+        "You no longer hold this role at the organisation; choose an organisation "
+        "again to get a new token.",
+    ),
+    "login-state-invalid.title": (
+        "Phiên đăng nhập không hợp lệ",
+        "Invalid login state",
+    ),
+    "login-state-invalid.detail": (
+        "Phiên đăng nhập không tồn tại, đã dùng hoặc đã hết hạn (10 phút); vui lòng đăng nhập lại.",
+        "The login state is unknown, already used or expired (10 minutes); please start again.",
+    ),
+    "login-failed.title": ("Đăng nhập thất bại", "Login failed"),
+    "login-failed.code": (
+        "VNeID không chấp nhận mã đăng nhập; vui lòng đăng nhập lại.",
+        "VNeID did not accept the authorization code; please start again.",
+    ),
+    "login-failed.id-token": (
+        "Không xác minh được thông tin đăng nhập từ VNeID.",
+        "The identity token from VNeID could not be verified.",
+    ),
+    "identity-provider-unavailable.title": (
+        "VNeID không phản hồi",
+        "VNeID unavailable",
+    ),
+    "identity-provider-unavailable.detail": (
+        "Không kết nối được VNeID; vui lòng thử lại sau.",
+        "VNeID cannot be reached; please try again later.",
+    ),
+    "account-not-linkable.title": (
+        "Không liên kết được tài khoản",
+        "Account cannot be linked",
+    ),
+    "account-not-linkable.detail": (
+        "Cần chia sẻ số định danh cá nhân ở lần đăng nhập đầu tiên để liên kết tài khoản.",
+        "Share your personal identification number at the first login so the account can be linked.",
+    ),
+    "membership-required.title": (
+        "Không có vai trò tại tổ chức",
+        "No role in this organisation",
+    ),
+    "membership-required.detail": (
+        "Bạn không có vai trò đang hiệu lực tại tổ chức này.",
+        "You hold no active role in this organisation.",
+    ),
+    "role-ambiguous.title": ("Cần chọn vai trò", "Choose a role"),
+    "role-ambiguous.detail": (
+        "Bạn có nhiều vai trò tại tổ chức này; hãy chọn một vai trò.",
+        "You hold several roles in this organisation; name the one to act in.",
+    ),
+    "totp-already-enrolled.title": (
+        "Đã bật xác thực hai bước",
+        "Two-step verification already on",
+    ),
+    "totp-already-enrolled.detail": (
+        "Tài khoản đã có ứng dụng xác thực.",
+        "This account already has an authenticator app.",
+    ),
+    "code-verifier-mismatch.title": (
+        "Mã xác minh PKCE không khớp",
+        "PKCE code verifier does not match",
+    ),
+    "code-verifier-mismatch.detail": (
+        "Mã xác minh không khớp với mã thử thách gửi khi bắt đầu đăng nhập: "
+        "chỉ thiết bị đã bắt đầu đăng nhập mới hoàn tất được.",
+        "The code verifier does not match the challenge sent when the login "
+        "started: only the device that started the login can finish it.",
+    ),
+    "totp-code-rejected.title": ("Mã xác thực không đúng", "Code rejected"),
+    "totp-code-rejected.detail": (
+        "Mã không đúng, đã dùng, hoặc chưa bắt đầu đăng ký.",
+        "The code is wrong or already used, or no enrolment is pending.",
+    ),
+}
 
-add_messages(
-    {
-        "login-state-invalid.title": (
-            "Phiên đăng nhập không hợp lệ",
-            "Invalid login state",
-        ),
-        "login-state-invalid.detail": (
-            "Phiên đăng nhập không tồn tại, đã dùng hoặc đã hết hạn (10 phút); vui lòng đăng nhập lại.",
-            "The login state is unknown, already used or expired (10 minutes); please start again.",
-        ),
-        "login-failed.title": ("Đăng nhập thất bại", "Login failed"),
-        "login-failed.code": (
-            "VNeID không chấp nhận mã đăng nhập; vui lòng đăng nhập lại.",
-            "VNeID did not accept the authorization code; please start again.",
-        ),
-        "login-failed.id-token": (
-            "Không xác minh được thông tin đăng nhập từ VNeID.",
-            "The identity token from VNeID could not be verified.",
-        ),
-        "identity-provider-unavailable.title": (
-            "VNeID không phản hồi",
-            "VNeID unavailable",
-        ),
-        "identity-provider-unavailable.detail": (
-            "Không kết nối được VNeID; vui lòng thử lại sau.",
-            "VNeID cannot be reached; please try again later.",
-        ),
-        "account-not-linkable.title": (
-            "Không liên kết được tài khoản",
-            "Account cannot be linked",
-        ),
-        "account-not-linkable.detail": (
-            "Cần chia sẻ số định danh cá nhân ở lần đăng nhập đầu tiên để liên kết tài khoản.",
-            "Share your personal identification number at the first login so the account can be linked.",
-        ),
-        "membership-required.title": (
-            "Không có vai trò tại tổ chức",
-            "No role in this organisation",
-        ),
-        "membership-required.detail": (
-            "Bạn không có vai trò đang hiệu lực tại tổ chức này.",
-            "You hold no active role in this organisation.",
-        ),
-        "role-ambiguous.title": ("Cần chọn vai trò", "Choose a role"),
-        "role-ambiguous.detail": (
-            "Bạn có nhiều vai trò tại tổ chức này; hãy chọn một vai trò.",
-            "You hold several roles in this organisation; name the one to act in.",
-        ),
-        "totp-already-enrolled.title": (
-            "Đã bật xác thực hai bước",
-            "Two-step verification already on",
-        ),
-        "totp-already-enrolled.detail": (
-            "Tài khoản đã có ứng dụng xác thực.",
-            "This account already has an authenticator app.",
-        ),
-        "code-verifier-mismatch.title": (
-            "Mã xác minh PKCE không khớp",
-            "PKCE code verifier does not match",
-        ),
-        "code-verifier-mismatch.detail": (
-            "Mã xác minh không khớp với mã thử thách gửi khi bắt đầu đăng nhập: "
-            "chỉ thiết bị đã bắt đầu đăng nhập mới hoàn tất được.",
-            "The code verifier does not match the challenge sent when the login "
-            "started: only the device that started the login can finish it.",
-        ),
-        "totp-code-rejected.title": ("Mã xác thực không đúng", "Code rejected"),
-        "totp-code-rejected.detail": (
-            "Mã không đúng, đã dùng, hoặc chưa bắt đầu đăng ký.",
-            "The code is wrong or already used, or no enrolment is pending.",
-        ),
-    }
-)
-
-add_validation_messages(
-    {
-        "This redirect URI is not registered for the CongDan app.": (
-            "Địa chỉ chuyển hướng này chưa được đăng ký cho ứng dụng CongDan."
-        ),
-        "Must be the S256 code challenge: 43 base64url characters (RFC 7636).": (
-            "Mã thử thách phải là mã S256: 43 ký tự base64url (RFC 7636)."
-        ),
-        "Only S256 is accepted.": "Mã thử thách chỉ chấp nhận phương thức S256.",
-        "Must be the PKCE code verifier: 43 to 128 characters "
-        "of A-Z, a-z, 0-9, '-', '.', '_', '~' (RFC 7636).": (
-            "Mã xác minh PKCE phải gồm 43 đến 128 ký tự "
-            "A-Z, a-z, 0-9, '-', '.', '_', '~' (RFC 7636)."
-        ),
-    }
-)
+VALIDATION_MESSAGES: dict[str, str] = {
+    "This redirect URI is not registered for the CongDan app.": (
+        "Địa chỉ chuyển hướng này chưa được đăng ký cho ứng dụng CongDan."
+    ),
+    "Must be the S256 code challenge: 43 base64url characters (RFC 7636).": (
+        "Mã thử thách phải là mã S256: 43 ký tự base64url (RFC 7636)."
+    ),
+    "Only S256 is accepted.": "Mã thử thách chỉ chấp nhận phương thức S256.",
+    "Must be the PKCE code verifier: 43 to 128 characters "
+    "of A-Z, a-z, 0-9, '-', '.', '_', '~' (RFC 7636).": (
+        "Mã xác minh PKCE phải gồm 43 đến 128 ký tự "
+        "A-Z, a-z, 0-9, '-', '.', '_', '~' (RFC 7636)."
+    ),
+}

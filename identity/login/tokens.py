@@ -8,6 +8,7 @@ checked on every request, so logout and reuse detection take effect at once.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,7 +18,7 @@ from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
 from jwt import PyJWTError
 
-from app import audit
+from app import audit, unit_of_work
 from app.auth import Actor, InvalidToken
 from app.db import utcnow
 from app.errors import Problem
@@ -161,15 +162,19 @@ def rotate(refresh_token: str) -> dict[str, Any]:
         .values(used_at=utcnow())
     )
     if not claimed.rowcount:  # type: ignore[attr-defined]
-        revoke_family(family.id, "refresh token reused")
-        audit.record(
-            "api.refresh",
-            "failure",
-            actor_id=family.citizen_id,
-            details={"reason": "reuse"},
+        # The refusal rolls back; the family's revocation is what it must keep.
+        unit_of_work.keep(
+            functools.partial(_revoke_after_reuse, family.id, family.citizen_id)
         )
         raise RefreshTokenReused()
     return _issue_pair(family)
+
+
+def _revoke_after_reuse(family_id: uuid.UUID, citizen_id: uuid.UUID) -> None:
+    revoke_family(family_id, "refresh token reused")
+    audit.record(
+        "api.refresh", "failure", actor_id=citizen_id, details={"reason": "reuse"}
+    )
 
 
 def act_as(actor: Actor, membership: Membership) -> dict[str, Any]:
@@ -198,7 +203,6 @@ _REVOKED_AT = sa.select(TokenFamily.__table__.c.revoked_at).where(
 )
 
 
-@jwt.token_in_blocklist_loader
 def _family_revoked(_header: dict[str, Any], payload: dict[str, Any]) -> bool:
     """Refuse any token whose family was revoked (logout, refresh-token reuse).
 
@@ -214,3 +218,8 @@ def _family_revoked(_header: dict[str, Any], payload: dict[str, Any]) -> bool:
         .first()
     )
     return family is None or family.revoked_at is not None
+
+
+def init_tokens() -> None:
+    """Check on every request that the token's family was not revoked."""
+    jwt.token_in_blocklist_loader(_family_revoked)

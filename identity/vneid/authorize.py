@@ -181,7 +181,6 @@ def handle_authorize() -> Response:
             client_id=client_id_of(grant),
             details={"reason": "acr"},
         )
-        db.session.commit()
         return error_redirect(grant, UnmetAuthenticationRequirementsError())
 
     client_id = client_id_of(grant)
@@ -196,7 +195,6 @@ def handle_authorize() -> Response:
         if "none" in prompts:
             return error_redirect(grant, ConsentRequiredError())
         if request.method != "POST" or request.form.get("step") != "consent":
-            db.session.commit()
             return _consent_page(grant, requested)
         if request.form.get("confirm") != "yes":
             audit.record(
@@ -205,7 +203,6 @@ def handle_authorize() -> Response:
                 actor_id=login.citizen_id,
                 client_id=client_id,
             )
-            db.session.commit()
             return error_redirect(grant, AccessDeniedError())
         consent = _record_consent(login, client_id, requested)
         remember("consented", flow)
@@ -224,5 +221,4 @@ def handle_authorize() -> Response:
         client_id=client_id,
         details={"claims": released},
     )
-    db.session.commit()
     return response

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from flask import current_app, g
 from joserfc import jwt
 
-from app import audit
+from app import audit, unit_of_work
 from app.db import utcnow
 from app.extensions import db
 from identity.vneid import keys
@@ -86,6 +86,8 @@ def queue(session: LoginSession, issuer: str) -> None:
             ),
         )
     ).all()
+    if clients and _PENDING not in g:
+        unit_of_work.after_commit(deliver_pending)
     pending: list[LogoutNotice] = g.setdefault(_PENDING, [])
     for client in clients:
         if client.backchannel_logout_uri:
@@ -108,7 +110,7 @@ def _transport(uri: str) -> httpx.BaseTransport | None:
 
 
 def deliver_pending() -> None:
-    """POST every queued logout token (call after the logout is committed).
+    """POST every queued logout token (once the logout is committed).
 
     A client that cannot be reached or refuses the token does not undo the logout
     at the provider; the failure is audited.
@@ -134,5 +136,3 @@ def deliver_pending() -> None:
             client_id=notice.client_id,
             details={"status": status},
         )
-    if pending:
-        db.session.commit()

@@ -6,7 +6,7 @@ import click
 from flask.cli import AppGroup
 
 from app import audit, throttle
-from app.extensions import db
+from app.unit_of_work import transaction
 from identity.vneid import keys
 from identity.vneid.clients import InvalidClientMetadataError, register_client
 from identity.vneid.login import LOGIN_ACTION, account_key
@@ -17,9 +17,9 @@ vneid_cli = AppGroup("vneid", help="Manage the mock VNeID provider.")
 @vneid_cli.command("rotate-keys")
 def rotate_keys_command() -> None:
     """Add new signing keys; old ones stay published until their tokens expire."""
-    new = keys.store().rotate()
-    audit.record("vneid.keys.rotated", "success", details={"kids": new})
-    db.session.commit()
+    with transaction():
+        new = keys.store().rotate()
+        audit.record("vneid.keys.rotated", "success", details={"kids": new})
     click.echo("New active keys: " + ", ".join(new))
 
 
@@ -52,20 +52,20 @@ def create_client_command(
 ) -> None:
     """Register a relying party and print its secret once."""
     try:
-        client, secret = register_client(
-            client_id,
-            list(redirect_uris),
-            name=name,
-            public=public,
-            scope=scope,
-            alg=alg,
-            post_logout_redirect_uris=list(logout_uris),
-            backchannel_logout_uri=backchannel_logout_uri,
-            backchannel_logout_session_required=backchannel_logout_uri is not None,
-        )
+        with transaction():
+            client, secret = register_client(
+                client_id,
+                list(redirect_uris),
+                name=name,
+                public=public,
+                scope=scope,
+                alg=alg,
+                post_logout_redirect_uris=list(logout_uris),
+                backchannel_logout_uri=backchannel_logout_uri,
+                backchannel_logout_session_required=backchannel_logout_uri is not None,
+            )
     except InvalidClientMetadataError as error:
         raise click.UsageError(str(error)) from error
-    db.session.commit()
     click.echo(f"client_id: {client.client_id}")
     if secret:
         click.echo(f"client_secret: {secret}")
@@ -82,12 +82,12 @@ def unlock_command(national_id: str | None, ip: str | None) -> None:
     if not national_id and not ip:
         raise click.UsageError("Give a national id, --ip, or both.")
     subject_key = account_key(national_id) if national_id else None
-    cleared = throttle.unlock(LOGIN_ACTION, subject_key=subject_key, ip=ip)
-    audit.record(
-        "vneid.login.unlocked",
-        "success",
-        subject_key=subject_key,
-        details={"ip": ip, "cleared": cleared},
-    )
-    db.session.commit()
+    with transaction():
+        cleared = throttle.unlock(LOGIN_ACTION, subject_key=subject_key, ip=ip)
+        audit.record(
+            "vneid.login.unlocked",
+            "success",
+            subject_key=subject_key,
+            details={"ip": ip, "cleared": cleared},
+        )
     click.echo(f"Cleared {cleared} throttle counters.")

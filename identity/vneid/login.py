@@ -65,7 +65,6 @@ def _throttled(
         subject_key=subject,
         client_id=client_id_of(grant),
     )
-    db.session.commit()
     message = i18n.translate("vneid.login.throttled", page_language(), seconds=wait)
     response = render_page(
         template, 429, error=message, action=request.full_path, **context
@@ -144,7 +143,6 @@ def _password_step(grant: Any, flow: str) -> Response | LoginSession:
             client_id=client_id_of(grant),
             details={"factor": "password"},
         )
-        db.session.commit()
         feedback = attempt.failed()
         message = _failure_message("vneid.login.failed", feedback)
         return _failed(_login_page(grant, 401, message, national_id), feedback)
@@ -184,7 +182,6 @@ def _otp_step(grant: Any, flow: str) -> Response | LoginSession:
             client_id=client_id_of(grant),
             details={"factor": "otp"},
         )
-        db.session.commit()
         feedback = attempt.failed()
         message = _failure_message("vneid.otp.failed", feedback)
         return _failed(_otp_page(401, message), feedback)

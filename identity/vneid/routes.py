@@ -14,9 +14,8 @@ from flask import Response, jsonify, request
 
 from app import i18n
 from app.blueprint import Blueprint
-from app.extensions import db
 from identity.vneid import authorize as authorize_flow
-from identity.vneid import backchannel, keys, pages
+from identity.vneid import keys, pages
 from identity.vneid.claims import ACR_VALUES, CLAIMS_SUPPORTED, SCOPES_SUPPORTED
 from identity.vneid.issuance import end_login_session, issuer
 from identity.vneid.server import authorization
@@ -143,8 +142,7 @@ def authorize() -> Response:
 
 
 def _protocol(endpoint_response: Response) -> Response:
-    """Commit what the endpoint did (token rows, revocations after a replay)."""
-    db.session.commit()
+    """An OAuth endpoint's answer: never cached."""
     endpoint_response.headers["Cache-Control"] = "no-store"
     return endpoint_response
 
@@ -228,9 +226,6 @@ def logout() -> Response:
     response: Response | None = authorization.create_endpoint_response(
         "end_session", end_request
     )
-    db.session.commit()
-    # Only once the logout is committed: the relying parties end their sessions.
-    backchannel.deliver_pending()
     if response is not None:
         return response
     return pages.render_message(

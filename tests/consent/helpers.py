@@ -10,18 +10,7 @@ import sqlalchemy as sa
 from app.db import utcnow
 from app.extensions import db
 from consent.models import AccessEvent
-
-AN, BINH, CUC, DUNG, EM, PHUC, GIANG, HAI = (
-    "074095000101",
-    "074314000102",
-    "074190000103",
-    "074088000104",
-    "074180000105",
-    "074092000106",
-    "074185000107",
-    "074099000108",
-)
-CLINIC, SCHOOL, AGENCY, OPS = "74012", "74718001", "000.25.37.H57", "000.00.46.H57"
+from tests.demo_ids import AN, CLINIC, CUC
 
 
 class Parties:
@@ -47,9 +36,6 @@ class Parties:
 
     def clinic(self) -> dict[str, str]:
         return self.as_staff(CUC, CLINIC, "doctor")
-
-    def other_clinic(self, other_org, staff) -> dict[str, str]:
-        return self._headers(staff, org=other_org, role="doctor")
 
 
 def request_body(subject_id: Any, **overrides: Any) -> dict[str, Any]:

@@ -10,20 +10,9 @@ import sqlalchemy as sa
 from app.audit import AuditEvent
 from app.extensions import db
 from consent.models import ConsentRequest
-from tests.consent.helpers import (
-    AGENCY,
-    AN,
-    BINH,
-    CLINIC,
-    CUC,
-    HAI,
-    PHUC,
-    ask,
-    events,
-    grant,
-    request_body,
-)
-from tests.test_errors import assert_problem
+from tests.consent.helpers import ask, events, grant, request_body
+from tests.demo_ids import AN, BINH, CLINIC, CUC, GIANG, HAI, OPS, PHUC, WARD
+from tests.problems import assert_problem
 
 
 def test_request_by_national_id_is_looked_up_and_logged(client, parties, citizen):
@@ -66,7 +55,7 @@ def test_citizens_and_analysts_cannot_ask(client, parties, citizen):
         headers=parties.as_citizen(AN),
     )
     assert_problem(as_citizen, 403, "forbidden")
-    analyst = parties.as_staff("074185000107", "000.00.46.H57", "analyst")
+    analyst = parties.as_staff(GIANG, OPS, "analyst")
     assert_problem(
         client.post(
             "/api/v1/consent-requests",
@@ -100,7 +89,7 @@ def test_retried_request_with_the_same_key_creates_one(client, parties, citizen)
 def test_inboxes_show_each_party_only_its_own(client, parties, citizen, organisation):
     for_an = ask(client, parties.clinic(), citizen(AN).id)
     for_binh = ask(client, parties.clinic(), citizen(BINH).id)
-    officer = parties.as_staff(PHUC, AGENCY, "officer")
+    officer = parties.as_staff(PHUC, WARD, "officer")
     for_hai = ask(client, officer, citizen(HAI).id, purpose="GOV")
 
     def ids(headers, query="status=pending"):
@@ -175,7 +164,7 @@ def test_both_sides_list_artefacts_and_the_org_only_its_own(
     assert [a["id"] for a in mine["items"]] == [artefact["id"]]
     theirs = client.get("/api/v1/consents", headers=parties.clinic()).get_json()
     assert [a["id"] for a in theirs["items"]] == [artefact["id"]]
-    officer = parties.as_staff(PHUC, AGENCY, "officer")
+    officer = parties.as_staff(PHUC, WARD, "officer")
     assert client.get("/api/v1/consents", headers=officer).get_json()["items"] == []
     assert (
         client.get("/api/v1/consents", headers=parties.as_citizen(HAI)).get_json()[

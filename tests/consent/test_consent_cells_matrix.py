@@ -20,8 +20,9 @@ import sqlalchemy as sa
 from app.db import utcnow
 from app.extensions import db
 from consent.models import AccessEvent
-from tests.consent.helpers import AN, grant
-from tests.test_errors import assert_problem
+from tests.consent.helpers import grant
+from tests.demo_ids import AN
+from tests.problems import assert_problem
 
 BOOK = "/api/v1/citizens/<subject:subject>/health-book"
 FORGED = {"X-Request-ID": "replay-me-1234567890"}

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
+from app import unit_of_work
 from app.db import utcnow
 from app.extensions import db
 from consent import policies
@@ -20,24 +21,13 @@ from consent.models import (
     AccessEvent,
     ConsentArtefact,
     ConsentRequest,
-    Notification,
     RequestStatus,
 )
 from consent.vocabulary import Category
-from tests.consent.helpers import (
-    AN,
-    BINH,
-    CUC,
-    DUNG,
-    EM,
-    HAI,
-    SCHOOL,
-    ask,
-    events,
-    grant,
-    request_body,
-)
-from tests.test_errors import assert_problem
+from notifications.models import Notification
+from tests.consent.helpers import ask, events, grant, request_body
+from tests.demo_ids import AN, BINH, CLINIC, CUC, DUNG, EM, HAI, SCHOOL
+from tests.problems import assert_problem
 
 
 def read(client, headers, subject_id, view="basic"):
@@ -124,7 +114,7 @@ def test_05_approving_after_seven_days_expires_the_request(
     )
     kinds = db.session.scalars(
         sa.select(Notification.kind).where(
-            Notification.org_id == organisation("74012").id
+            Notification.org_id == organisation(CLINIC).id
         )
     ).all()
     assert "consent_request_expired" in kinds
@@ -255,14 +245,14 @@ def test_10_period_is_inclusive_and_nothing_outside_is_allowed(
     from app.auth import Actor
 
     actor = Actor(
-        citizen_id=clinic.id, org_id=parties.organisation("74012").id, role="doctor"
+        citizen_id=clinic.id, org_id=parties.organisation(CLINIC).id, role="doctor"
     )
     inside = policies.decide(
         actor, an.id, Category.ALLERGIES, period=(date(2024, 1, 1), date(2024, 12, 31))
     )
     assert inside.allowed
     assert inside.data_period == (date(2024, 1, 1), date(2024, 12, 31))
-    with pytest.raises(policies.ConsentRequired):
+    with pytest.raises(policies.ConsentRequired), unit_of_work.transaction():
         policies.authorize_read(
             actor,
             an.id,
@@ -312,11 +302,11 @@ def test_14_view_only_artefact_refuses_export(client, parties, citizen):
 
     actor = Actor(
         citizen_id=citizen(CUC).id,
-        org_id=parties.organisation("74012").id,
+        org_id=parties.organisation(CLINIC).id,
         role="doctor",
     )
     assert policies.decide(actor, an.id, Category.ALLERGIES).allowed
-    with pytest.raises(policies.ConsentRequired):
+    with pytest.raises(policies.ConsentRequired), unit_of_work.transaction():
         policies.authorize_read(actor, an.id, Category.ALLERGIES, action="export")
     assert events(an.id)[-1].reason == "view-only"
 
@@ -328,12 +318,15 @@ def test_14_store_artefact_allows_export(client, parties, citizen):
 
     actor = Actor(
         citizen_id=citizen(CUC).id,
-        org_id=parties.organisation("74012").id,
+        org_id=parties.organisation(CLINIC).id,
         role="doctor",
     )
-    assert policies.authorize_read(
-        actor, an.id, Category.ALLERGIES, action="export"
-    ).allowed
+    with unit_of_work.transaction():
+        decision = policies.authorize_read(
+            actor, an.id, Category.ALLERGIES, action="export"
+        )
+    assert decision.allowed
+    assert events(an.id)[-1].action == "export"
 
 
 def test_15_school_cannot_ask_for_conditions_when_enrolling(client, parties, citizen):

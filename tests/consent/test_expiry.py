@@ -13,10 +13,11 @@ from consent.models import (
     ArtefactStatus,
     ConsentArtefact,
     ConsentRequest,
-    Notification,
     RequestStatus,
 )
-from tests.consent.helpers import AN, BINH, ask, grant
+from notifications.models import Notification
+from tests.consent.helpers import ask, grant
+from tests.demo_ids import AN, BINH, CLINIC
 
 
 def test_consent_expire_command_expires_requests_and_artefacts(
@@ -50,7 +51,7 @@ def test_consent_expire_command_expires_requests_and_artefacts(
     org_kinds = set(
         db.session.scalars(
             sa.select(Notification.kind).where(
-                Notification.org_id == organisation("74012").id
+                Notification.org_id == organisation(CLINIC).id
             )
         )
     )

@@ -10,9 +10,11 @@ import sqlalchemy as sa
 
 from app.db import utcnow
 from app.extensions import db
-from consent.models import Notification
-from tests.consent.helpers import AN, DUNG, HAI, SCHOOL, events, grant, request_body
-from tests.test_errors import assert_problem
+from notifications.models import Notification
+from tests.consent.helpers import events, grant, request_body
+from tests.demo_ids import AN, DUNG, HAI, SCHOOL
+from tests.health_book.helpers import book
+from tests.problems import assert_problem
 
 FORGED = {"X-Request-ID": "replay-me-1234567890"}
 CONDITION = {
@@ -21,10 +23,6 @@ CONDITION = {
     "description": "HIV disease",
     "clinical_status": "active",
 }
-
-
-def book(subject, suffix=""):
-    return f"/api/v1/citizens/{subject}/health-book{suffix}"
 
 
 # Finding 1: the frequency limit counts uses by the server's id for the request.
@@ -224,7 +222,7 @@ def test_consent_requests_are_limited_per_organisation(
     app, client, parties, monkeypatch
 ):
     monkeypatch.setitem(app.config, "CONSENT_REQUESTS_PER_ORG_HOUR", 3)
-    for number in ("074095000101", "074095999998", "074095999997"):
+    for number in (AN, "074095999998", "074095999997"):
         assert _ask_by_national_id(client, parties.clinic(), number).status_code == 201
     refused = _ask_by_national_id(client, parties.clinic(), "074095999996")
     assert_problem(refused, 429, "too-many-consent-requests")

@@ -12,29 +12,19 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 
-from app.auth import Actor
 from app.extensions import db
 from consent import share_codes
 from consent.models import ConsentArtefact, ShareCode
-from identity import services as identity_services
-from identity.models import Organisation, OrganisationKind, Role, Sector
-from tests.consent.helpers import AN, CUC
+from identity.models import Role
+from tests import factories
+from tests.demo_ids import AN, CLINIC
 
 
 def test_a_redeemer_holding_a_stale_row_fails_and_one_artefact_exists(
     client, parties, citizen
 ):
-    cuc = citizen(CUC)
-    second = Organisation(
-        code="74019",
-        name="Phòng khám Thử",
-        kind=OrganisationKind.CLINIC,
-        sector=Sector.HEALTH,
-        address="Bình Dương",
-    )
-    db.session.add(second)
-    identity_services.add_membership(cuc, second, Role.DOCTOR)
-    db.session.commit()
+    second = factories.clinic()
+    second_doctor = factories.staff(second, Role.DOCTOR)
     created = client.post(
         "/api/v1/share-codes",
         json={"categories": ["allergies"]},
@@ -53,20 +43,18 @@ def test_a_redeemer_holding_a_stale_row_fails_and_one_artefact_exists(
     set_committed_value(stale, "redeemed_by_org_id", None)
 
     with pytest.raises(share_codes.ShareCodeInvalid):
-        share_codes.redeem(
-            Actor(citizen_id=cuc.id, org_id=second.id, role="doctor"), code
-        )
+        share_codes.redeem(factories.acting(second_doctor, second, Role.DOCTOR), code)
 
     artefacts = db.session.execute(
         sa.select(ConsentArtefact.id, ConsentArtefact.grantee_org_id).where(
             ConsentArtefact.share_code_id == stale.id
         )
     ).all()
-    assert [org for _, org in artefacts] == [parties.organisation("74012").id]
+    assert [org for _, org in artefacts] == [parties.organisation(CLINIC).id]
     assert [str(artefact_id) for artefact_id, _ in artefacts] == [
         first.get_json()["id"]
     ]
     redeemed_by = db.session.scalar(
         sa.select(ShareCode.redeemed_by_org_id).where(ShareCode.id == stale.id)
     )
-    assert redeemed_by == parties.organisation("74012").id
+    assert redeemed_by == parties.organisation(CLINIC).id

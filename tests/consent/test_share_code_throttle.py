@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.consent.helpers import AN
-from tests.test_errors import assert_problem
+from tests.demo_ids import AN
+from tests.problems import assert_problem
 
 
 def _redeem(client, parties, code: str, address: str):

@@ -10,14 +10,14 @@ from fhir.resources.R4B.bundle import Bundle
 from app.audit import AuditEvent
 from app.db import utcnow
 from app.extensions import db
-from consent.models import EmergencyAccess, Notification
-from identity.models import Membership, Role
-from tests.consent.helpers import AN, BINH, CUC, HAI, events, grant
-from tests.test_errors import assert_problem
-
-
-def book(subject, suffix=""):
-    return f"/api/v1/citizens/{subject}/health-book{suffix}"
+from consent.models import EmergencyAccess
+from identity.models import Role
+from notifications.models import Notification
+from tests import factories
+from tests.consent.helpers import events, grant
+from tests.demo_ids import AN, BINH, CLINIC, CUC, HAI
+from tests.health_book.helpers import book
+from tests.problems import assert_problem
 
 
 def resources(bundle, kind=None):
@@ -139,7 +139,7 @@ def open_window(client, parties, citizen, subject):
         json={"reason": "Bệnh nhân bất tỉnh tại phòng cấp cứu"},
         headers=parties._headers(
             citizen(CUC),
-            org=parties.organisation("74012"),
+            org=parties.organisation(CLINIC),
             role="doctor",
             acr="urn:vneid:loa:2",
             auth_time=utcnow(),
@@ -183,20 +183,16 @@ def test_a_colleague_cannot_read_through_another_doctors_window(
     client, parties, citizen, auth_headers
 ):
     """The window is the opening doctor's: a second doctor of the clinic is refused."""
-    from identity.services import add_membership
-
-    an, hai = citizen(AN), citizen(HAI)
-    clinic = parties.organisation("74012")
-    add_membership(hai, clinic, Role.DOCTOR)
-    db.session.commit()
+    an, clinic = citizen(AN), parties.organisation(CLINIC)
+    second_doctor = factories.staff(clinic, Role.DOCTOR)
     assert open_window(client, parties, citizen, an.id).status_code == 201
-    colleague = auth_headers(hai, org=clinic, role="doctor")
+    colleague = auth_headers(second_doctor, org=clinic, role="doctor")
 
     refused = client.get(book(an.id, "/emergency-summary"), headers=colleague)
 
     assert_problem(refused, 403, "consent-required")
     assert "blood_group" not in refused.get_json()
-    mine = [e for e in events(an.id) if e.actor_id == hai.id]
+    mine = [e for e in events(an.id) if e.actor_id == second_doctor.id]
     assert [(e.action, e.outcome) for e in mine] == [("read", "deny")]
     # The opening doctor still reads.
     assert (
@@ -233,21 +229,12 @@ def test_emergency_for_a_child_notifies_the_guardian(client, parties, citizen):
 def test_emergency_access_needs_a_doctor_with_step_up(
     client, parties, citizen, auth_headers
 ):
-    an, cuc = citizen(AN), citizen(CUC)
-    clinic = parties.organisation("74012")
-    db.session.add(
-        Membership(citizen_id=cuc.id, organisation_id=clinic.id, role=Role.NURSE)
-    )
-    db.session.flush()
+    an, clinic = citizen(AN), parties.organisation(CLINIC)
+    nurse = factories.staff(clinic, Role.NURSE)
     nurse_like = client.post(
         f"/api/v1/citizens/{an.id}/emergency-access",
         json={"reason": "Bệnh nhân bất tỉnh tại phòng cấp cứu"},
-        headers=auth_headers(
-            citizen(CUC),
-            org=parties.organisation("74012"),
-            role="nurse",
-            auth_time=utcnow(),
-        ),
+        headers=auth_headers(nurse, org=clinic, role="nurse", auth_time=utcnow()),
     )
     assert_problem(nurse_like, 403, "forbidden")
     stale = client.post(
@@ -255,7 +242,7 @@ def test_emergency_access_needs_a_doctor_with_step_up(
         json={"reason": "Bệnh nhân bất tỉnh tại phòng cấp cứu"},
         headers=auth_headers(
             citizen(CUC),
-            org=parties.organisation("74012"),
+            org=parties.organisation(CLINIC),
             role="doctor",
             auth_time=utcnow() - timedelta(minutes=6),
         ),
@@ -266,7 +253,7 @@ def test_emergency_access_needs_a_doctor_with_step_up(
         json={"reason": "gấp"},
         headers=auth_headers(
             citizen(CUC),
-            org=parties.organisation("74012"),
+            org=parties.organisation(CLINIC),
             role="doctor",
             auth_time=utcnow(),
         ),
@@ -295,19 +282,15 @@ def test_emergency_accesses_are_listed_for_review_by_someone_else(
         "forbidden",
     )
 
-    from identity.models import Role
-    from identity.services import add_membership
-
-    clinic = parties.organisation("74012")
-    add_membership(citizen(HAI), clinic, Role.ORG_ADMIN)
-    db.session.commit()
+    clinic = parties.organisation(CLINIC)
+    admin = factories.staff(clinic, Role.ORG_ADMIN)
     reviewed = client.post(
         f"/api/v1/emergency-accesses/{window['id']}/review",
         json={"note": "Đã xác minh: cấp cứu thật"},
-        headers=auth_headers(citizen(HAI), org=clinic, role="org_admin"),
+        headers=auth_headers(admin, org=clinic, role="org_admin"),
     )
     assert reviewed.status_code == 200
-    assert reviewed.get_json()["reviewed_by"] == str(citizen(HAI).id)
+    assert reviewed.get_json()["reviewed_by"] == str(admin.id)
     assert (
         client.get(
             "/api/v1/emergency-accesses?unreviewed=true", headers=parties.clinic()

@@ -8,8 +8,10 @@ import pytest
 
 from app.extensions import db
 from consent.models import AccessEvent
-from tests.consent.helpers import AN, BINH, HAI, events, grant
-from tests.test_errors import assert_problem
+from tests.consent.helpers import events, grant
+from tests.demo_ids import AN, BINH, HAI
+from tests.health_book.helpers import book
+from tests.problems import assert_problem
 
 CATEGORIES = [
     "allergies",
@@ -19,10 +21,6 @@ CATEGORIES = [
     "medications",
     "observations",
 ]
-
-
-def book(subject, suffix=""):
-    return f"/api/v1/citizens/{subject}/health-book{suffix}"
 
 
 @pytest.mark.parametrize(

@@ -5,20 +5,14 @@ from __future__ import annotations
 import pytest
 
 from health_book import coding
-from tests.consent.helpers import AN, CLINIC, CUC, DUNG, SCHOOL, grant
-from tests.test_errors import assert_problem
+from identity.models import Role
+from tests import factories
+from tests.consent.helpers import grant
+from tests.demo_ids import AN, CLINIC, CUC, DUNG, SCHOOL
+from tests.health_book.helpers import book
+from tests.problems import assert_problem
 
-ALLERGY = {
-    "record_date": "2026-11-20",
-    "substance": "Penicillin",
-    "category": "medication",
-    "criticality": "high",
-    "reaction": "Phát ban",
-}
-
-
-def book(subject, suffix=""):
-    return f"/api/v1/citizens/{subject}/health-book{suffix}"
+ALLERGY = factories.RECORDS["allergies"]
 
 
 def test_a_record_names_the_clinic_and_its_author(
@@ -92,32 +86,17 @@ def test_correction_keeps_both_versions(client, parties, citizen):
     assert_problem(again, 409, "record-superseded")
 
 
-def test_a_clinic_corrects_only_its_own_records(
-    client, parties, citizen, organisation, auth_headers
-):
-    from app.extensions import db
-    from identity.models import Organisation, OrganisationKind, Role, Sector
-    from identity.services import add_membership
-
+def test_a_clinic_corrects_only_its_own_records(client, parties, citizen, auth_headers):
     an = citizen(AN)
     first = client.post(
         book(an.id, "/allergies"), json=ALLERGY, headers=parties.clinic()
     ).get_json()
-    other = Organisation(
-        code="74099",
-        name="Bệnh viện khác",
-        kind=OrganisationKind.CLINIC,
-        sector=Sector.HEALTH,
-        address="Bình Dương",
-    )
-    db.session.add(other)
-    db.session.flush()
-    add_membership(citizen(DUNG), other, Role.DOCTOR)
-    db.session.commit()
+    other = factories.clinic()
+    doctor = factories.staff(other, Role.DOCTOR)
     response = client.post(
         book(an.id, f"/allergies/{first['id']}/corrections"),
         json=ALLERGY | {"correction_reason": "x" * 5},
-        headers=auth_headers(citizen(DUNG), org=other, role="doctor"),
+        headers=auth_headers(doctor, org=other, role="doctor"),
     )
     assert_problem(response, 404, "not-found")
 

@@ -9,7 +9,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx2 as httpx
 import pyotp
-import sqlalchemy as sa
 from authlib.common.security import generate_token
 from authlib.integrations.httpx_client import OAuth2Client
 from flask import Flask
@@ -17,10 +16,10 @@ from flask import Flask
 from app.extensions import db
 from identity.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from identity.totp import TotpCredential
-from tests.conftest import TEST_CLIENT_SECRET
+from tests.conftest import TEST_CLIENT_SECRET, find_citizen
+from tests.demo_ids import AN
 
 #: Phúc, the ward officer, is level 2 with no second factor: his logins stay level 1.
-AN, HAI, PHUC = "074095000101", "074099000108", "074092000106"
 CONGDAN_APP = "congdan-app"
 BROWSER_CALLBACK = "http://localhost/callback"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -92,12 +91,7 @@ def submit(
 
 def next_otp(national_id: str, secret: str = DEMO_TOTP_SECRET) -> str:
     """A code the account has not used yet (later than its last accepted step)."""
-    from identity.models import Citizen
-
-    citizen = db.session.scalar(
-        sa.select(Citizen).where(Citizen.national_id == national_id)
-    )
-    assert citizen is not None
+    citizen = find_citizen(national_id)
     credential = db.session.get(TotpCredential, citizen.id)
     totp = pyotp.TOTP(secret)
     step = totp.timecode(__import__("datetime").datetime.now())

@@ -18,17 +18,15 @@ from joserfc.jwk import OctKey, RSAKey
 from app.db import utcnow
 from app.extensions import db
 from identity.login.models import ExternalIdentity, LoginState, TokenFamily
+from tests.demo_ids import AN, CLINIC, HAI, PHUC, SCHOOL, WARD
 from tests.identity.oidc import (
-    AN,
     BROWSER_CALLBACK,
-    HAI,
-    PHUC,
     browser,
     next_otp,
     redirect_params,
     sign_in,
 )
-from tests.test_errors import assert_problem
+from tests.problems import assert_problem
 
 
 def pkce_pair() -> tuple[str, str]:
@@ -222,7 +220,7 @@ def test_act_as_gives_a_token_for_an_organisation_where_i_hold_a_role(
     app, client, organisation
 ):
     pair = phone_login(app, client, PHUC)
-    ward = organisation("000.25.37.H57")
+    ward = organisation(WARD)
     response = client.post(
         "/api/v1/auth/act-as",
         json={"org_id": str(ward.id)},
@@ -241,7 +239,7 @@ def test_act_as_gives_a_token_for_an_organisation_where_i_hold_a_role(
     )
 
 
-@pytest.mark.parametrize(("who", "code"), [(HAI, "74012"), (PHUC, "74718001")])
+@pytest.mark.parametrize(("who", "code"), [(HAI, CLINIC), (PHUC, SCHOOL)])
 def test_act_as_without_membership_is_403(
     app, client, organisation, citizen, auth_headers, who, code
 ):
@@ -255,7 +253,7 @@ def test_act_as_without_membership_is_403(
 
 def test_act_as_needs_a_token(client, organisation):
     response = client.post(
-        "/api/v1/auth/act-as", json={"org_id": str(organisation("74012").id)}
+        "/api/v1/auth/act-as", json={"org_id": str(organisation(CLINIC).id)}
     )
     assert_problem(response, 401, "unauthorized")
 

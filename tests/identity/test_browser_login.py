@@ -18,8 +18,10 @@ from playwright.sync_api import sync_playwright
 
 from identity.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from tests.conftest import CHROMIUM_ARGS
+from tests.demo_ids import AN
 
-AN = "074095000101"
+#: Left out of `make test-fast`: drives Chromium.
+pytestmark = pytest.mark.slow
 
 
 @pytest.mark.real_sessions

@@ -18,16 +18,10 @@ from identity.login.relying_party import LoginFailed, _verify_id_token
 from identity.models import Citizen
 from identity.vneid import keys
 from identity.vneid.claims import pairwise_subject
-from tests.identity.oidc import (
-    CONGDAN_APP,
-    HAI,
-    PHUC,
-    browser,
-    redirect_params,
-    sign_in,
-)
+from tests.demo_ids import HAI, PHUC
+from tests.identity.oidc import CONGDAN_APP, browser, redirect_params, sign_in
 from tests.identity.test_api_login import finish_login, start_login
-from tests.test_errors import assert_problem
+from tests.problems import assert_problem
 
 NONCE = "expected-nonce"
 

@@ -16,10 +16,8 @@ from app import throttle
 from app.audit import AuditEvent
 from app.extensions import db
 from identity.demo import DEMO_PASSWORD
+from tests.demo_ids import AN, HAI, PHUC
 from tests.identity.oidc import (
-    AN,
-    HAI,
-    PHUC,
     authorization_request,
     form_step,
     redirect_params,

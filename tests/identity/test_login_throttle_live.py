@@ -27,7 +27,11 @@ from tests.conftest import (
     LiveServer,
     running_server,
 )
-from tests.identity.oidc import AN, PHUC, form_step, next_otp
+from tests.demo_ids import AN, PHUC
+from tests.identity.oidc import form_step, next_otp
+
+#: Left out of `make test-fast`: starts gunicorn and guesses passwords against it.
+pytestmark = pytest.mark.slow
 
 #: Short caps so the test runs in seconds; the claims hold for any caps.
 ACCOUNT_MAX_DELAY = 2

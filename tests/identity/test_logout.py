@@ -24,10 +24,9 @@ from identity.vneid import keys
 from identity.vneid.claims import pairwise_subject
 from identity.vneid.models import LoginSession, ProviderToken
 from tests.conftest import TEST_CLIENT_SECRET
+from tests.demo_ids import AN, PHUC
 from tests.identity.oidc import (
-    AN,
     BROWSER_CALLBACK,
-    PHUC,
     authorization_request,
     browser,
     redirect_params,
@@ -36,7 +35,7 @@ from tests.identity.oidc import (
     submit,
 )
 from tests.identity.test_api_login import bearer, phone_login, pkce_pair
-from tests.test_errors import assert_problem
+from tests.problems import assert_problem
 
 ISSUER = "http://localhost/vneid"
 EVENT = "http://schemas.openid.net/event/backchannel-logout"
@@ -311,6 +310,7 @@ def test_forged_replayed_and_malformed_logout_tokens_are_refused(app, client):
 # --- on a real server, with real transactions ---------------------------------------
 
 
+@pytest.mark.slow  # starts gunicorn
 @pytest.mark.real_sessions
 def test_logout_round_trip_on_a_live_server(live_server):
     """API logout -> provider logout -> back-channel logout -> API, all committing.

@@ -9,7 +9,9 @@ import pytest
 
 from identity import national_id
 from identity.schemas import CitizenRegistrationSchema
-from tests.test_errors import VALID_CITIZEN, assert_problem
+from tests.demo_ids import AN
+from tests.factories import VALID_CITIZEN
+from tests.problems import assert_problem
 
 
 def register(**changes):
@@ -82,7 +84,7 @@ def test_invalid_national_id_over_http_is_422_with_localised_field_error(
 ):
     body = dict(VALID_CITIZEN, national_id="079001123456")
     response = probe.post(
-        "/_probe/citizens", json=body, headers=auth_headers(citizen("074095000101"))
+        "/_probe/citizens", json=body, headers=auth_headers(citizen(AN))
     )
     problem = assert_problem(response, 422, "validation-failed")
     assert problem["errors"] == {

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.identity.oidc import PHUC, browser, redirect_params, sign_in
+from tests.demo_ids import PHUC
+from tests.identity.oidc import browser, redirect_params, sign_in
 from tests.identity.test_api_login import (
     finish_login,
     pkce_pair,
     start_login,
 )
-from tests.test_errors import assert_problem
+from tests.problems import assert_problem
 
 
 def _intercepted(app, client):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -10,15 +10,13 @@ import sqlalchemy as sa
 from app.db import utcnow
 from app.extensions import db
 from identity.models import (
-    GuardianRelation,
-    Guardianship,
     Organisation,
     OrganisationKind,
     Sector,
 )
-from tests.test_errors import assert_problem
-
-AN, BINH, CUC, HAI = "074095000101", "074314000102", "074190000103", "074099000108"
+from tests import factories
+from tests.demo_ids import AN, BINH, CLINIC, CUC, HAI, SCHOOL
+from tests.problems import assert_problem
 
 
 def test_me_returns_my_entry_and_active_roles(client, citizen, auth_headers):
@@ -90,14 +88,17 @@ def test_parent_lists_child_under_14(client, citizen, auth_headers):
     assert body["next_cursor"] is None
 
 
-def test_stranger_and_child_over_14_are_not_dependants(client, citizen, auth_headers):
-    hai, cuc = citizen(HAI), citizen(CUC)
-    db.session.add(
-        Guardianship(guardian=hai, ward=cuc, relation=GuardianRelation.PARENT)
+def test_stranger_and_child_over_14_are_not_dependants(client, auth_headers):
+    parent = factories.citizen(birth_date=date(1960, 1, 1))
+    factories.guardianship(parent, factories.citizen(birth_date=date(1990, 6, 21)))
+    response = client.get(
+        "/api/v1/citizens/me/dependants", headers=auth_headers(parent)
     )
-    db.session.commit()
-    response = client.get("/api/v1/citizens/me/dependants", headers=auth_headers(hai))
     assert response.get_json() == {"items": [], "next_cursor": None}
+    stranger = client.get(
+        "/api/v1/citizens/me/dependants", headers=auth_headers(factories.citizen())
+    )
+    assert stranger.get_json() == {"items": [], "next_cursor": None}
 
 
 def test_dependants_need_a_token(client):
@@ -127,10 +128,10 @@ def test_organisations_are_public_filterable_and_newest_first(client):
     response = client.get("/api/v1/organisations?kind=clinic&limit=10")
     assert response.status_code == 200
     codes = [item["code"] for item in response.get_json()["items"]]
-    assert codes == ["TEST-002", "TEST-001", "TEST-000", "74012"]
+    assert codes == ["TEST-002", "TEST-001", "TEST-000", CLINIC]
 
     schools = client.get("/api/v1/organisations?sector=education").get_json()["items"]
-    assert [s["code"] for s in schools] == ["74718001"]
+    assert [s["code"] for s in schools] == [SCHOOL]
 
 
 def test_cursor_pages_are_stable_under_inserts(client):
@@ -144,7 +145,7 @@ def test_cursor_pages_are_stable_under_inserts(client):
             f"/api/v1/organisations?kind=clinic&limit=2&cursor={page['next_cursor']}"
         ).get_json()
         seen += [item["code"] for item in page["items"]]
-    assert seen == ["TEST-004", "TEST-003", "TEST-002", "TEST-001", "TEST-000", "74012"]
+    assert seen == ["TEST-004", "TEST-003", "TEST-002", "TEST-001", "TEST-000", CLINIC]
 
 
 @pytest.mark.parametrize("cursor", ["garbage", "WyIyMDI2Il0"])
@@ -165,7 +166,7 @@ def test_cursor_of_another_list_is_refused(client, citizen, auth_headers):
 
 
 def test_organisation_by_id_with_etag(client, organisation):
-    school = organisation("74718001")
+    school = organisation(SCHOOL)
     response = client.get(f"/api/v1/organisations/{school.id}")
     assert response.status_code == 200
     assert response.get_json()["name"] == "Trường THCS Chánh Nghĩa"

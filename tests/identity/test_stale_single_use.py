@@ -17,10 +17,11 @@ from app.extensions import db
 from identity.login import relying_party
 from identity.login.models import LoginState
 from identity.vneid.models import ProviderToken, digest
-from tests.identity.oidc import CONGDAN_APP, PHUC
+from tests.demo_ids import PHUC
+from tests.identity.oidc import CONGDAN_APP
 from tests.identity.test_api_login import finish_login, start_login
 from tests.identity.test_vneid_flow import complete_flow
-from tests.test_errors import assert_problem
+from tests.problems import assert_problem
 
 
 def test_a_login_state_read_before_it_was_spent_is_refused(client):

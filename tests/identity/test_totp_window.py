@@ -13,8 +13,8 @@ import pyotp
 import pytest
 
 from identity.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
+from tests.demo_ids import AN
 from tests.identity.oidc import (
-    AN,
     authorization_request,
     browser,
     form_step,

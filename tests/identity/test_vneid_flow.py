@@ -15,11 +15,9 @@ from app.extensions import db
 from identity.models import Citizen
 from identity.vneid.clients import register_client
 from identity.vneid.models import AuthorizationCode, LoginSession, OAuthClient
+from tests.demo_ids import AN, HAI, PHUC
 from tests.identity.oidc import (
-    AN,
     BROWSER_CALLBACK,
-    HAI,
-    PHUC,
     authorization_request,
     browser,
     form_step,

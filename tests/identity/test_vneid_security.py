@@ -18,11 +18,10 @@ from identity.demo import DEMO_TOTP_SECRET
 from identity.vneid import keys
 from identity.vneid.clients import register_client
 from identity.vneid.models import ProviderToken
+from tests.demo_ids import AN, PHUC
 from tests.identity.oidc import (
-    AN,
     BROWSER_CALLBACK,
     CONGDAN_APP,
-    PHUC,
     authorization_request,
     browser,
     form_step,

@@ -9,14 +9,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.extensions import db
-from identity.models import Citizen
 from school_records.demo import demo_content
-from school_records.models import Enrolment, SchoolClass, Transcript
-
-AN, BINH, DUNG, EM, HAI, CUC = (
-    "074095000101", "074314000102", "074088000104", "074180000105", "074099000108", "074190000103",
-)  # fmt: skip
-SCHOOL = "74718001"
+from school_records.models import Transcript
+from tests.demo_ids import BINH, DUNG, EM, SCHOOL
 
 
 def demo_transcript(citizen) -> Transcript:
@@ -46,49 +41,8 @@ def draft_body(
     }
 
 
-def enrol(
-    pupil: Citizen,
-    school_id: uuid.UUID,
-    homeroom: Citizen,
-    *,
-    year: str = "2026-2027",
-    grade: int = 7,
-    class_name: str | None = None,
-) -> SchoolClass:
-    """Put ``pupil`` in a class (opened if need be) of the school's register."""
-    name = class_name or f"{grade}A1"
-    school_class = db.session.scalar(
-        sa.select(SchoolClass).where(
-            SchoolClass.school_id == school_id,
-            SchoolClass.school_year == year,
-            SchoolClass.name == name,
-        )
-    )
-    if school_class is None:
-        school_class = SchoolClass(
-            school_id=school_id,
-            school_year=year,
-            name=name,
-            grade=grade,
-            homeroom_teacher_id=homeroom.id,
-        )
-        db.session.add(school_class)
-        db.session.flush()
-    db.session.add(
-        Enrolment(
-            class_id=school_class.id,
-            school_id=school_id,
-            school_year=year,
-            pupil_id=pupil.id,
-            enrolled_by=homeroom.id,
-        )
-    )
-    db.session.flush()
-    return school_class
-
-
 class School:
-    """Headers for the staff of the demo school (and of any other)."""
+    """Headers for the staff of the demo school (another school: tests.factories)."""
 
     def __init__(self, citizen, organisation, auth_headers) -> None:
         self.citizen, self.organisation, self._headers = (
@@ -108,5 +62,10 @@ class School:
             self.citizen(EM), org=self.organisation(SCHOOL), role="principal"
         )
 
-    def citizen_headers(self, national_id: str) -> dict[str, str]:
-        return self._headers(self.citizen(national_id))
+
+def sign(client, headers: dict[str, str], transcript_id: str | uuid.UUID):
+    """Read the transcript as the signer, then sign that version (``If-Match``)."""
+    url = f"/api/v1/transcripts/{transcript_id}"
+    read = client.get(url, headers=headers)
+    version = {"If-Match": read.headers["ETag"]} if "ETag" in read.headers else {}
+    return client.post(f"{url}/sign", headers=headers | version)

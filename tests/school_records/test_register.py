@@ -9,22 +9,14 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
-from identity.models import Organisation, OrganisationKind, Role, Sector
-from identity.services import add_membership
+from identity.models import Role
 from school_records import register
 from school_records.models import Enrolment, SchoolClass, Transcript, TranscriptStatus
 from school_records.services import TranscriptExists
-from tests.school_records.helpers import (
-    BINH,
-    DUNG,
-    EM,
-    HAI,
-    SCHOOL,
-    demo_transcript,
-    draft_body,
-    enrol,
-)
-from tests.test_errors import assert_problem
+from tests import factories
+from tests.demo_ids import BINH, DUNG, EM, HAI, SCHOOL
+from tests.problems import assert_problem
+from tests.school_records.helpers import demo_transcript, draft_body, sign
 
 
 def classes_url(school) -> str:
@@ -47,10 +39,6 @@ def papers(pupil, **changes) -> dict[str, str]:
 
 def enrolments_url(school, class_id) -> str:
     return f"{classes_url(school)}/{class_id}/enrolments"
-
-
-def sign(client, headers, transcript_id):
-    return client.post(f"/api/v1/transcripts/{transcript_id}/sign", headers=headers)
 
 
 def draft(client, school, citizen, headers=None, **changes):
@@ -142,10 +130,9 @@ def test_enrolling_needs_the_papers_and_every_refusal_reads_the_same(
 def test_only_the_principal_or_the_classs_homeroom_teacher_enrols(
     client, school, citizen, auth_headers, organisation
 ):
-    hai = citizen(HAI)
-    add_membership(hai, organisation(SCHOOL), Role.TEACHER)
+    colleague = factories.staff(organisation(SCHOOL), Role.TEACHER)
     class_id = open_class(client, school, citizen).get_json()["id"]
-    other_teacher = auth_headers(hai, org=organisation(SCHOOL), role="teacher")
+    other_teacher = auth_headers(colleague, org=organisation(SCHOOL), role="teacher")
     refused = client.post(
         enrolments_url(school, class_id),
         json=papers(citizen(BINH)),
@@ -169,7 +156,7 @@ def test_an_adult_is_not_of_an_age_for_grade_6(client, school, citizen):
     assert citizen(HAI).full_name not in refused.get_data(as_text=True)
 
 
-@pytest.mark.usefixtures("binh_in_7a1")
+@pytest.mark.usefixtures("binh_in_7a1", "year_over")
 def test_a_withdrawn_pupil_gets_no_new_transcript_signed(client, school, citizen):
     created = draft(client, school, citizen)
     assert created.status_code == 201, created.get_json()
@@ -221,26 +208,33 @@ def test_the_draft_names_the_pupils_own_class(client, school, citizen):
     ]
 
 
-@pytest.mark.usefixtures("binh_in_7a1")
+@pytest.mark.usefixtures("binh_in_7a1", "year_over")
 def test_only_the_classs_homeroom_teacher_signs_first(
     client, school, citizen, auth_headers, organisation
 ):
-    hai = citizen(HAI)
-    add_membership(hai, organisation(SCHOOL), Role.TEACHER)
+    colleague = factories.staff(organisation(SCHOOL), Role.TEACHER)
     created = draft(client, school, citizen).get_json()
-    other_teacher = auth_headers(hai, org=organisation(SCHOOL), role="teacher")
+    other_teacher = auth_headers(colleague, org=organisation(SCHOOL), role="teacher")
     assert_problem(
         sign(client, other_teacher, created["id"]), 403, "not-homeroom-teacher"
     )
     assert sign(client, school.teacher(), created["id"]).status_code == 200
 
 
+@pytest.mark.usefixtures("year_over")
 def test_one_person_cannot_sign_as_homeroom_teacher_and_as_principal(
     client, school, citizen, auth_headers, organisation
 ):
     em = citizen(EM)
-    add_membership(em, organisation(SCHOOL), Role.TEACHER)
-    enrol(citizen(BINH), school.id, em, class_name="7A9")
+    factories.membership(em, organisation(SCHOOL), Role.TEACHER)
+    factories.enrolment(
+        citizen(BINH),
+        organisation(SCHOOL),
+        homeroom=em,
+        principal=em,
+        class_name="7A9",
+        school_year="2026-2027",
+    )
     body = draft_body(citizen(BINH).id) | {"class_name": "7A9"}
     created = client.post(
         f"/api/v1/schools/{school.id}/transcripts", json=body, headers=school.teacher()
@@ -304,23 +298,15 @@ def test_a_second_draft_of_the_year_slipping_past_the_check_is_a_409(
 
 
 def test_a_class_of_another_school_is_not_found(client, school, citizen, auth_headers):
-    other = Organisation(
-        code="74718555",
-        name="Trường THCS Khác",
-        kind=OrganisationKind.SCHOOL,
-        sector=Sector.EDUCATION,
-        address="Bình Dương",
-    )
-    db.session.add(other)
-    db.session.flush()
-    add_membership(citizen(DUNG), other, Role.TEACHER)
+    other = factories.school()
+    teacher = factories.staff(other, Role.TEACHER)
     demo_class = db.session.scalar(
         sa.select(SchoolClass.id).where(SchoolClass.school_id == school.id)
     )
     assert_problem(
         client.get(
             f"/api/v1/schools/{other.id}/classes/{demo_class}/enrolments",
-            headers=auth_headers(citizen(DUNG), org=other, role="teacher"),
+            headers=auth_headers(teacher, org=other, role="teacher"),
         ),
         404,
         "not-found",

@@ -25,7 +25,8 @@ from school_records.models import SchoolKey, Transcript
 from school_records.report import Report, signed_content
 from school_records.resolver import DatabaseResolver
 from tests.conftest import LiveServer
-from tests.school_records.helpers import SCHOOL, demo_transcript
+from tests.demo_ids import SCHOOL
+from tests.school_records.helpers import demo_transcript
 from tests.school_records.test_workflow import publish
 from tests.service_requests.test_concurrency import together
 
@@ -66,13 +67,17 @@ def private_key(row: SchoolKey) -> ECKey:
 
 
 def minted(school_id: uuid.UUID, row: SchoolKey, **claims: Any) -> str:
-    """A credential signed with ``row``'s private key, as whoever stole it would."""
+    """A credential signed with ``row``'s private key, as whoever stole it would:
+    stamped ``iat`` now unless ``claims`` say otherwise (``None`` leaves a member
+    out)."""
     transcript = db.session.scalar(
         sa.select(Transcript).where(Transcript.school_id == school_id)
     )
     assert transcript is not None
     credential = credentials.build_credential(transcript, "Lê Văn Dũng")
+    credential["iat"] = int(utcnow().timestamp())
     credential.update(claims)
+    credential = {k: v for k, v in credential.items() if v is not None}
     return jwt.encode(
         {"alg": "ES256", "kid": row.kid, "typ": "vc+jwt", "cty": "vc"},
         credential,
@@ -80,6 +85,7 @@ def minted(school_id: uuid.UUID, row: SchoolKey, **claims: Any) -> str:
     )
 
 
+@pytest.mark.slow  # starts gunicorn
 @pytest.mark.real_sessions
 def test_with_no_active_key_one_key_is_made_saved_and_published(
     live_server: LiveServer,
@@ -147,7 +153,7 @@ def test_a_request_that_loses_the_race_to_create_a_key_uses_the_winners(
     ]
 
 
-@pytest.mark.usefixtures("binh_in_7a1")
+@pytest.mark.usefixtures("binh_in_7a1", "year_over")
 def test_rotation_end_to_end(app, client, citizen, school):
     old = demo_transcript(citizen)
     old_token = old.credential

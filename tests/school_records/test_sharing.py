@@ -7,27 +7,21 @@ from datetime import timedelta
 import pytest
 
 from app.db import utcnow
-from app.extensions import db
-from identity import services as identity_services
-from identity.models import Organisation, OrganisationKind, Role, Sector
-from tests.school_records.helpers import AN, BINH, HAI, demo_transcript
-from tests.test_errors import assert_problem
+from identity.models import Role
+from tests import factories
+from tests.demo_ids import AN, BINH
+from tests.problems import assert_problem
+from tests.school_records.helpers import demo_transcript
+
+NEW_SCHOOL = "Trường THCS Phú Cường"
 
 
 @pytest.fixture
-def new_school(citizen, auth_headers) -> dict[str, str]:
-    """Staff headers of a second school, where Bình is transferring."""
-    school = Organisation(
-        code="74718002",
-        name="Trường THCS Chánh Nghĩa",
-        kind=OrganisationKind.SCHOOL,
-        sector=Sector.EDUCATION,
-        address="Phường Chánh Nghĩa, TP. Thủ Dầu Một, Bình Dương",
-    )
-    db.session.add(school)
-    identity_services.add_membership(citizen(HAI), school, Role.TEACHER)
-    db.session.flush()
-    return auth_headers(citizen(HAI), org=school, role="teacher")
+def new_school(auth_headers) -> dict[str, str]:
+    """Headers of a teacher of a second school, where Bình is transferring."""
+    school = factories.school(name=NEW_SCHOOL)
+    teacher = factories.staff(school, Role.TEACHER)
+    return auth_headers(teacher, org=school, role="teacher")
 
 
 def stepped_up(auth_headers, citizen) -> dict[str, str]:
@@ -66,7 +60,7 @@ def test_share_code_lets_the_new_school_view_but_not_export(
     log = client.get(
         f"/api/v1/citizens/{pupil.id}/access-log", headers=auth_headers(citizen(AN))
     ).get_json()["items"]
-    by_new_school = [e for e in log if e["org_name"] == "Trường THCS Chánh Nghĩa"]
+    by_new_school = [e for e in log if e["org_name"] == NEW_SCHOOL]
     assert {(e["action"], e["outcome"]) for e in by_new_school} == {
         ("read", "deny"),
         ("read", "permit"),

@@ -11,15 +11,9 @@ import sqlalchemy as sa
 from app.db import utcnow
 from app.extensions import db
 from school_records.models import Transcript, TranscriptStatus
-from tests.school_records.helpers import (
-    BINH,
-    DUNG,
-    EM,
-    SCHOOL,
-    demo_transcript,
-    draft_body,
-)
-from tests.test_errors import assert_problem
+from tests.demo_ids import BINH, DUNG, EM, SCHOOL
+from tests.problems import assert_problem
+from tests.school_records.helpers import demo_transcript, draft_body, sign
 
 #: Drafts here are for Bình's 2026-2027 year, in class 7A1 (see conftest).
 pytestmark = pytest.mark.usefixtures("binh_in_7a1")
@@ -119,9 +113,7 @@ def test_signing_needs_a_fresh_level_two_login(
         weak = headers_for(
             citizen, organisation, auth_headers, national_id, role, login
         )
-        assert_step_up_challenge(
-            client.post(f"/api/v1/transcripts/{draft_id}/sign", headers=weak)
-        )
+        assert_step_up_challenge(sign(client, weak, draft_id))
         fresh = headers_for(
             citizen,
             organisation,
@@ -130,7 +122,7 @@ def test_signing_needs_a_fresh_level_two_login(
             role,
             {"acr": "urn:vneid:loa:2"},
         )
-        signed = client.post(f"/api/v1/transcripts/{draft_id}/sign", headers=fresh)
+        signed = sign(client, fresh, draft_id)
         assert signed.status_code == 200, signed.get_json()
     db.session.expire_all()
     assert published.status == TranscriptStatus.REVOKED

@@ -12,8 +12,9 @@ from app.db import utcnow
 from app.extensions import db
 from school_records import credentials, verification
 from school_records.resolver import DatabaseResolver
+from tests.demo_ids import SCHOOL
+from tests.problems import assert_problem
 from tests.school_records.helpers import demo_transcript
-from tests.test_errors import assert_problem
 
 
 def verify(client, token):
@@ -107,7 +108,7 @@ def test_revoked_and_suspended_report_and_unsuspend_restores(client, citizen, sc
 
 def test_an_unregistered_issuer_fails_only_trust(client, citizen, organisation):
     token = demo_transcript(citizen).credential
-    organisation("74718001").deregistered_at = utcnow()
+    organisation(SCHOOL).deregistered_at = utcnow()
     db.session.commit()
     report = verify(client, token)
     assert failures(report) == {("trust", "ISSUER_NOT_REGISTERED")}
@@ -184,7 +185,7 @@ def test_a_verifier_with_cached_keys_and_lists_works_offline(
         raise OSError("network is off")
 
     monkeypatch.setattr("socket.socket.connect", offline)
-    monkeypatch.setattr(DatabaseResolver, "issuer_keys", offline)
+    monkeypatch.setattr(DatabaseResolver, "issuer_key", offline)
     report = verification.verify(token, cache)
     assert report.verified
 

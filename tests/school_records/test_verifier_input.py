@@ -9,18 +9,23 @@ break the credential schema fails ``cryptographic.claims``, naming the field.
 
 from __future__ import annotations
 
+import ast
 import base64
 import json
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 from joserfc import jws
 
+from app import i18n
 from school_records import credentials, verification
 from school_records.models import STATUS_LIST_BITS, StatusPurpose
 from school_records.resolver import DatabaseResolver
 from tests.school_records.helpers import demo_transcript
 from tests.school_records.test_verification import tampered
+from tests.school_records.test_verifier_fuzz import PROBLEMS
 
 LATER_PHASES = {"status", "trust", "semantic"}
 
@@ -292,6 +297,29 @@ def test_every_check_has_a_message_in_the_callers_language(
     report = post(client, token, lang=lang)
     assert check(report, "cryptographic.signature")["message"] == expected
     assert all(c["message"] for c in report["checks"])
+
+
+def _problem_codes() -> set[str]:
+    """Every problem code the verifier's source can report."""
+    tree = ast.parse(Path(verification.__file__).read_text(encoding="utf-8"))
+    return {
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and re.fullmatch(r"[A-Z][A-Z_]+[A-Z]", node.value)
+        and not hasattr(verification, node.value)  # a name in __all__
+    }
+
+
+def test_every_problem_code_reads_in_both_languages_and_is_fuzzed(app):
+    """A code without its message would turn a verification into a 500."""
+    codes = _problem_codes()
+    assert {"INVALID_SIGNATURE", "KEY_RETIRED", "CREDENTIAL_REVOKED"} <= codes
+    for code in codes:
+        assert i18n.translate(f"verification.{code}", "vi")
+        assert i18n.translate(f"verification.{code}", "en")
+    assert codes == PROBLEMS - {None}
 
 
 def test_the_database_resolver_signs_nothing_while_verifying(citizen, monkeypatch):

@@ -14,6 +14,7 @@ from app.db import utcnow
 from app.extensions import db
 from school_records import credentials
 from school_records.pdf import digest
+from tests.demo_ids import SCHOOL
 from tests.school_records.helpers import demo_transcript
 
 
@@ -65,7 +66,7 @@ def test_grades_edited_and_resigned_by_a_foreign_key_show_no_claimed_data(
 
 def test_an_unregistered_issuer_shows_no_claimed_data(client, citizen, organisation):
     token = demo_transcript(citizen).credential
-    organisation("74718001").deregistered_at = utcnow()
+    organisation(SCHOOL).deregistered_at = utcnow()
     db.session.commit()
     report = verify(client, credential=token)
     assert report["verified"] is False
@@ -86,7 +87,7 @@ def test_the_printed_qr_shows_every_signed_grade_signer_and_result(client, citiz
         "birth_date": transcript.pupil.birth_date.isoformat(),
     }
     assert shown["school"]["name"] == "Trường THCS Chánh Nghĩa"
-    assert shown["school"]["code"] == "74718001"
+    assert shown["school"]["code"] == SCHOOL
     assert (shown["school_year"], shown["grade"], shown["class_name"]) == (
         "2025-2026",
         6,

@@ -14,6 +14,9 @@ from school_records.pdf import verify_url
 from tests.conftest import CHROMIUM_ARGS
 from tests.school_records.test_verification import tampered
 
+#: Left out of `make test-fast`: drives Chromium.
+pytestmark = pytest.mark.slow
+
 
 @pytest.mark.real_sessions
 def test_pasted_transcript_and_qr_link_verify_in_chromium(live_server):

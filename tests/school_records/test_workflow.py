@@ -9,21 +9,12 @@ import sqlalchemy as sa
 
 from app.audit import AuditEvent
 from app.extensions import db
-from consent.models import Notification
-from identity.models import Organisation, OrganisationKind, Role, Sector
-from identity.services import add_membership
-from school_records import register
-from tests.school_records.helpers import (
-    AN,
-    BINH,
-    CUC,
-    DUNG,
-    HAI,
-    demo_transcript,
-    draft_body,
-    enrol,
-)
-from tests.test_errors import assert_problem
+from identity.models import Organisation, Role
+from notifications.models import Notification
+from tests import factories
+from tests.demo_ids import AN, BINH, CLINIC, CUC, DUNG, HAI
+from tests.problems import assert_problem
+from tests.school_records.helpers import demo_transcript, draft_body, sign
 
 #: Drafts here are for Bình's 2026-2027 year, in class 7A1 (see conftest).
 pytestmark = pytest.mark.usefixtures("binh_in_7a1")
@@ -39,10 +30,6 @@ def create(client, school, citizen, **changes):
     return response.get_json()
 
 
-def sign(client, headers, transcript_id):
-    return client.post(f"/api/v1/transcripts/{transcript_id}/sign", headers=headers)
-
-
 def publish(client, school, citizen, **changes):
     draft = create(client, school, citizen, **changes)
     assert (
@@ -54,6 +41,7 @@ def publish(client, school, citizen, **changes):
     return published.get_json()
 
 
+@pytest.mark.usefixtures("year_over")
 def test_draft_signed_by_teacher_then_principal_is_published_and_announced(
     client, school, citizen
 ):
@@ -74,6 +62,7 @@ def test_draft_signed_by_teacher_then_principal_is_published_and_announced(
     assert after == before + 1  # Bình is under 14: her guardian hears of it
 
 
+@pytest.mark.usefixtures("year_over")
 def test_principal_cannot_sign_before_the_homeroom_teacher(client, school, citizen):
     draft = create(client, school, citizen)
     response = sign(client, school.principal(), draft["id"])
@@ -89,19 +78,11 @@ def test_principal_cannot_sign_before_the_homeroom_teacher(client, school, citiz
 
 
 def test_a_teacher_of_another_school_is_refused(client, school, citizen, auth_headers):
-    other = Organisation(
-        code="74718999",
-        name="Trường THCS Khác",
-        kind=OrganisationKind.SCHOOL,
-        sector=Sector.EDUCATION,
-        address="Bình Dương",
-    )
-    db.session.add(other)
-    db.session.flush()
-    add_membership(citizen(HAI), other, Role.TEACHER)
-    db.session.commit()
+    other = factories.school()
     draft = create(client, school, citizen)
-    outsider = auth_headers(citizen(HAI), org=other, role="teacher")
+    outsider = auth_headers(
+        factories.staff(other, Role.TEACHER), org=other, role="teacher"
+    )
     assert_problem(sign(client, outsider, draft["id"]), 403, "forbidden")
     posted = client.post(
         f"/api/v1/schools/{school.id}/transcripts",
@@ -128,27 +109,20 @@ def test_a_contradicting_transcript_is_refused_naming_the_field(
 
 
 def primary_school(citizen, auth_headers) -> tuple[Organisation, dict[str, str]]:
-    """A primary school (grades 1 to 5) where Dũng taught Bình grade 1 in 2019-2020."""
-    primary = Organisation(
-        code="74718100",
-        name="Trường Tiểu học Chánh Nghĩa",
-        kind=OrganisationKind.SCHOOL,
-        sector=Sector.EDUCATION,
-        address="Bình Dương",
-    )
-    db.session.add(primary)
-    db.session.flush()
-    register.set_levels(primary.id, 1, 5)
-    add_membership(citizen(DUNG), primary, Role.TEACHER)
-    enrol(
+    """A primary school (grades 1 to 5) where Bình was in grade 1 in 2019-2020, and
+    the headers of her teacher there."""
+    primary = factories.school(grades=(1, 5), name="Trường Tiểu học Chánh Nghĩa")
+    teacher = factories.staff(primary, Role.TEACHER)
+    factories.enrolment(
         citizen(BINH),
-        primary.id,
-        citizen(DUNG),
-        year="2019-2020",
+        primary,
+        homeroom=teacher,
+        principal=factories.staff(primary, Role.PRINCIPAL),
+        school_year="2019-2020",
         grade=1,
         class_name="1A",
     )
-    return primary, auth_headers(citizen(DUNG), org=primary, role="teacher")
+    return primary, auth_headers(teacher, org=primary, role="teacher")
 
 
 def primary_body(citizen, **content):
@@ -300,7 +274,9 @@ def test_signed_transcripts_are_frozen(client, school, citizen):
     assert_problem(response, 409, "transcript-state-conflict")
 
 
-def test_pupil_side_reads_and_exports_are_logged(client, school, citizen, auth_headers):
+def test_pupil_side_reads_and_exports_are_logged(
+    client, school, citizen, organisation, auth_headers
+):
     transcript = demo_transcript(citizen)
     guardian = auth_headers(citizen(AN))
     listed = client.get(
@@ -324,13 +300,7 @@ def test_pupil_side_reads_and_exports_are_logged(client, school, citizen, auth_h
         headers=auth_headers(citizen(HAI)),
     )
     assert_problem(stranger, 403, "consent-required")
-    clinic = auth_headers(
-        citizen(CUC),
-        org=db.session.scalar(
-            sa.select(Organisation).where(Organisation.code == "74012")
-        ),
-        role="doctor",
-    )
+    clinic = auth_headers(citizen(CUC), org=organisation(CLINIC), role="doctor")
     assert_problem(
         client.get(f"/api/v1/transcripts/{transcript.id}", headers=clinic),
         403,

@@ -9,15 +9,9 @@ from PIL import Image
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from app.extensions import db
-from identity import services as identity_services
-from identity.models import Membership, Role
-
-AN, BINH, CUC, PHUC, GIANG, HAI = (
-    "074095000101", "074314000102", "074190000103", "074092000106", "074185000107", "074099000108",
-)  # fmt: skip
-WARD, POLICE, OPS = "000.25.37.H57", "000.25.37.H57.CA", "000.00.46.H57"
-BUSINESS, RESIDENCE, TRANSFER = "2.000720", "1.004194", "1.005097"
+from identity.models import Citizen, Role
+from tests import factories
+from tests.demo_ids import AN, BUSINESS, GIANG, OPS, PHUC, WARD
 
 
 def png() -> bytes:
@@ -34,21 +28,20 @@ class Shop:
         self.citizen = citizen
         self.organisation = organisation
         self._headers = auth_headers
+        self._officers: dict[str, Citizen] = {}
 
     def as_citizen(self, national_id: str = AN) -> dict[str, str]:
         return self._headers(self.citizen(national_id))
 
     def officer(self, agency: str = WARD) -> dict[str, str]:
-        """Phúc as an officer of ``agency`` (a real membership, made if need be)."""
-        phuc, org = self.citizen(PHUC), self.organisation(agency)
-        if not identity_services.active_memberships(phuc.id, org.id, Role.OFFICER):
-            db.session.add(
-                Membership(
-                    citizen_id=phuc.id, organisation_id=org.id, role=Role.OFFICER
-                )
-            )
-            db.session.flush()
-        return self._headers(phuc, org=org, role="officer")
+        """An officer of ``agency``: Phúc, the demo's, for the ward; for another
+        agency, one built for this test (the same one at every call)."""
+        org = self.organisation(agency)
+        if agency == WARD:
+            return self._headers(self.citizen(PHUC), org=org, role="officer")
+        if agency not in self._officers:
+            self._officers[agency] = factories.staff(org, Role.OFFICER)
+        return self._headers(self._officers[agency], org=org, role="officer")
 
     def analyst(self) -> dict[str, str]:
         return self._headers(

@@ -13,10 +13,15 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from identity import services as identity_services
-from identity.models import Citizen, Organisation, Role
-from tests.conftest import LiveServer, live_headers
-from tests.service_requests.helpers import AN, HAI, PHUC, RESIDENCE, WARD, png
+from identity.models import Citizen, Role
+from tests import factories
+from tests.conftest import LiveServer, find_organisation, live_headers
+from tests.demo_ids import AN, BUSINESS, PHUC, RESIDENCE, WARD
+from tests.problems import assert_problem
+from tests.service_requests.helpers import png
+
+#: Left out of `make test-fast`: starts gunicorn and races real requests.
+pytestmark = pytest.mark.slow
 
 
 def together(count: int, call: Callable[[int], Any]) -> list[Any]:
@@ -68,16 +73,14 @@ def test_twenty_concurrent_submissions_get_twenty_consecutive_codes(
 @pytest.mark.real_sessions
 def test_two_officers_at_once_exactly_one_wins(live_server: LiveServer):
     with live_server.app.app_context():
-        ward = db.session.scalar(
-            sa.select(Organisation).where(Organisation.code == WARD)
-        )
-        hai = db.session.scalar(sa.select(Citizen).where(Citizen.national_id == HAI))
-        identity_services.add_membership(hai, ward, Role.OFFICER)
+        second_officer = factories.staff(
+            find_organisation(WARD), Role.OFFICER
+        ).national_id
         db.session.commit()
         db.session.remove()
     officers = [
         live_headers(live_server, PHUC, WARD, "officer"),
-        live_headers(live_server, HAI, WARD, "officer"),
+        live_headers(live_server, second_officer, WARD, "officer"),
     ]
     citizen = live_headers(live_server, AN)
     with httpx.Client(base_url=live_server.url, timeout=60) as api:
@@ -111,8 +114,11 @@ def test_two_officers_at_once_exactly_one_wins(live_server: LiveServer):
                 assert sorted(r.status_code for r in results) == [200, 409], [
                     r.text for r in results
                 ]
-                loser = next(r for r in results if r.status_code == 409).json()
-                assert loser["type"].endswith("/dossier-transition-not-allowed"), loser
+                loser = assert_problem(
+                    next(r for r in results if r.status_code == 409),
+                    409,
+                    "dossier-transition-not-allowed",
+                )
                 winner = next(r for r in results if r.status_code == 200).json()
                 assert loser["current_status"] == winner["status"]
                 history = api.get(
@@ -132,7 +138,7 @@ def _file(api: httpx.Client, headers: dict[str, str]) -> str:
     response = api.post(
         "/api/v1/dossiers",
         json={
-            "procedure_code": "2.000720",
+            "procedure_code": BUSINESS,
             "form": {
                 "business_name": "Quán Thử",
                 "address": "Phú Cường",

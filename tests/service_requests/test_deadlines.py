@@ -66,6 +66,16 @@ def test_a_pause_moves_the_due_date_by_the_working_days_it_spanned():
     assert deadlines.paused_days(vn(2026, 12, 4, 8, 0), vn(2026, 12, 4, 16, 0)) == 0
 
 
+def test_pauses_move_the_due_moment_one_after_another_in_any_order():
+    _start, due_at = deadlines.initial_due(vn(2026, 11, 27, 10, 0), 5)  # Fri 4 Dec
+    first = (vn(2026, 11, 30, 10, 0), vn(2026, 12, 3, 9, 0))  # 3 working days
+    second = (vn(2026, 12, 10, 10, 0), vn(2026, 12, 14, 9, 0))  # Fri 11, Mon 14
+    moved = deadlines.moved_by_pauses(due_at, [second, first])
+    assert deadlines.due_day(moved) == date(2026, 12, 11)  # 9 Dec, then 2 more
+    assert moved == deadlines.moved(deadlines.moved(due_at, 3), 2)
+    assert deadlines.moved_by_pauses(due_at, []) == due_at
+
+
 def test_a_pause_across_tet_costs_no_holiday():
     paused = deadlines.paused_days(vn(2026, 2, 13, 10, 0), vn(2026, 2, 24, 10, 0))
     assert paused == 2  # Mon 23 and Tue 24 only

@@ -14,19 +14,10 @@ from app.extensions import db
 from consent.models import AccessEvent
 from service_requests import calendar
 from service_requests.models import Dossier, Upload
+from tests.demo_ids import AN, BINH, HAI, PHUC, POLICE, RESIDENCE, TRANSFER, WARD
+from tests.problems import assert_problem
 from tests.service_requests import pdfs
-from tests.service_requests.helpers import (
-    AN,
-    BINH,
-    HAI,
-    PHUC,
-    POLICE,
-    RESIDENCE,
-    TRANSFER,
-    WARD,
-)
 from tests.service_requests.test_workflow import NEEDS
-from tests.test_errors import assert_problem
 
 MZ_EXECUTABLE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + bytes(200)
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from tests.service_requests.helpers import HAI, RESIDENCE, TRANSFER
+from tests.demo_ids import HAI, POLICE, RESIDENCE, TRANSFER
+from tests.problems import assert_problem
 from tests.service_requests.test_workflow import NEEDS
-from tests.test_errors import assert_problem
 
 
 def test_services_and_their_attributes(client):
@@ -38,7 +38,7 @@ def test_post_a_request_then_follow_it_open_and_closed(shop):
     )
     assert created.status_code == 201, created.get_json()
     receipt = created.get_json()[0]["service_request_id"]
-    assert receipt.startswith("000.25.37.H57.CA-")
+    assert receipt.startswith(f"{POLICE}-")
     mine = shop.client.get(
         "/open311/v2/requests.json", headers=shop.as_citizen(HAI)
     ).get_json()

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 from service_requests.services import RATING_INDICES
-from tests.service_requests.helpers import AN, HAI
+from tests.demo_ids import AN, HAI
+from tests.problems import assert_problem
 from tests.service_requests.test_workflow import NEEDS
-from tests.test_errors import assert_problem
 
 SCORES = dict.fromkeys(RATING_INDICES, 2)
 

@@ -15,9 +15,10 @@ from werkzeug.test import encode_multipart
 from app.extensions import db
 from service_requests import uploads
 from service_requests.models import Upload
+from tests.demo_ids import AN
+from tests.problems import assert_problem
 from tests.service_requests import pdfs
-from tests.service_requests.helpers import AN, png
-from tests.test_errors import assert_problem
+from tests.service_requests.helpers import png
 
 ACTIVE_VI = "Không chấp nhận tệp PDF chứa mã lệnh, hành động tự động hoặc tệp đính kèm."
 MALFORMED_VI = "Tệp PDF bị hỏng hoặc không đọc được."
@@ -162,11 +163,17 @@ ACTIVE = {
 }
 
 
-def _upload(shop, content: bytes, name: str = "don.pdf", language: str = "vi"):
+def _upload(
+    shop,
+    content: bytes,
+    name: str = "don.pdf",
+    language: str = "vi",
+    **fields: str,
+):
     file = FileStorage(
         io.BytesIO(content), filename=name, content_type="application/pdf"
     )
-    boundary, body = encode_multipart({"file": file})
+    boundary, body = encode_multipart({"file": file, **fields})
     return shop.client.post(
         "/api/v1/uploads",
         data=body,
@@ -262,6 +269,15 @@ def test_a_clean_pdf_is_accepted(shop, content):
     response = _upload(shop, content)
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["media_type"] == "application/pdf"
+
+
+def test_a_part_the_upload_schema_does_not_declare_is_refused(shop):
+    # Found by schemathesis: an extra form field rode along and was ignored.
+    before = _stored()
+    response = _upload(shop, CLEAN["hand-written, cross-reference table"], note="42")
+    problem = assert_problem(response, 422, "validation-failed")
+    assert problem["errors"] == {"note": ["Trường không được hỗ trợ."]}
+    assert _stored() == before
 
 
 def _download(shop, content: bytes, name: str):

@@ -9,8 +9,8 @@ import pytest
 from service_requests import workflow
 from service_requests.models import DossierStatus as S
 from service_requests.workflow import TRANSITIONS, Party
-from tests.service_requests.helpers import AN, HAI, POLICE
-from tests.test_errors import assert_problem
+from tests.demo_ids import AN, HAI, POLICE
+from tests.problems import assert_problem
 
 #: What each target needs in the body.
 NEEDS: dict[int, dict[str, Any]] = {

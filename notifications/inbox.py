@@ -1,12 +1,15 @@
 """Notification inboxes: one per citizen, one per organisation (read by its staff).
 
-A notification stores a kind and ids; its title and text are rendered in the
-reader's language when listed, so a change of language needs no migration.
+A notification stores a kind and ids; its text is rendered in the reader's
+language when listed, so a change of language needs no migration. Nothing here is
+called by the domains: :mod:`notifications.subscribers` fills the inboxes from the
+events they announce.
 """
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,50 +20,9 @@ from app.db import utcnow
 from app.errors import NotFound
 from app.extensions import db
 from app.pagination import Page, paginate
-from consent.models import Notification
 from identity import services as identity_services
 from identity.models import Citizen
-
-i18n.add_messages(
-    {
-        "notification.consent_requested": (
-            "{org} đề nghị truy cập dữ liệu của {subject}.",
-            "{org} asks to access {subject}'s data.",
-        ),
-        "notification.consent_approved": (
-            "Yêu cầu truy cập dữ liệu đã được chấp thuận.",
-            "Your consent request was approved.",
-        ),
-        "notification.consent_denied": (
-            "Yêu cầu truy cập dữ liệu đã bị từ chối.",
-            "Your consent request was denied.",
-        ),
-        "notification.consent_revoked": (
-            "Một sự đồng ý chia sẻ dữ liệu đã bị thu hồi.",
-            "A data-sharing consent was revoked.",
-        ),
-        "notification.consent_request_expired": (
-            "Một yêu cầu truy cập dữ liệu đã hết hạn mà không được trả lời.",
-            "A consent request expired unanswered.",
-        ),
-        "notification.consent_expired": (
-            "Một sự đồng ý chia sẻ dữ liệu đã hết hạn.",
-            "A data-sharing consent expired.",
-        ),
-        "notification.share_code_redeemed": (
-            "{org} đã dùng mã chia sẻ của bạn.",
-            "{org} used your share code.",
-        ),
-        "notification.transcript_published": (
-            "{school} đã cấp học bạ số mới cho {subject}.",
-            "{school} issued a new digital transcript for {subject}.",
-        ),
-        "notification.emergency_access": (
-            "{org} đã truy cập khẩn cấp dữ liệu sức khỏe của {subject}.",
-            "{org} used emergency access to {subject}'s health data.",
-        ),
-    }
-)
+from notifications.models import Notification
 
 
 def notify_citizen(citizen_id: uuid.UUID, kind: str, **data: Any) -> None:
@@ -109,6 +71,23 @@ def list_for(
         cursor=cursor,
         limit=limit,
     )
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    """A page of an inbox, with how many of its notifications are unread."""
+
+    items: list[Notification]
+    next_cursor: str | None
+    unread: int
+
+
+def page_for(
+    actor: Actor, *, unread_only: bool, cursor: str | None, limit: int
+) -> InboxPage:
+    """A page of the actor's inbox and its unread count."""
+    page = list_for(actor, unread_only=unread_only, cursor=cursor, limit=limit)
+    return InboxPage(page.items, page.next_cursor, unread_count(actor))
 
 
 def unread_count(actor: Actor) -> int:
