@@ -16,20 +16,17 @@ Everything is read from the database on every call, so a revocation or an expiry
 takes effect on the very next request, whatever tokens were issued before it.
 Every cross-party decision, permit or deny, writes one access event the citizen can
 read; a denial is committed before the 403/429 is raised, so it is never lost.
+
+What a decision is lives in :mod:`consent.decisions`; the rule for reads under an
+artefact, the one with most conditions, in :mod:`consent.artefact_rule`.
 """
 
 from __future__ import annotations
 
-import enum
-import math
 import uuid
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import Any, TypeVar
+from datetime import date, datetime
 
 import sqlalchemy as sa
-from flask import has_request_context, request
 
 from app import unit_of_work
 from app.auth import Actor
@@ -37,23 +34,19 @@ from app.db import utcnow
 from app.errors import Forbidden, Problem
 from app.extensions import db
 from app.request_id import server_request_id
-from consent.models import (
-    AccessEvent,
-    ArtefactStatus,
-    Basis,
-    ConsentArtefact,
-    EmergencyAccess,
+from consent.artefact_rule import artefact_rule
+from consent.decisions import (
+    NOT_APPLICABLE,
+    Decision,
+    Effect,
+    Period,
+    RecordScope,
+    combine,
+    scope_of,
 )
-from consent.vocabulary import PURPOSES, AccessMode, Category, FrequencyUnit
+from consent.models import AccessEvent, Basis, EmergencyAccess
+from consent.vocabulary import Category
 from identity.policies import holds_role, is_guardian_of
-
-T = TypeVar("T")
-
-
-class Effect(enum.StrEnum):
-    PERMIT = "permit"
-    DENY = "deny"
-    NOT_APPLICABLE = "not_applicable"
 
 
 class ConsentRequired(Forbidden):
@@ -62,111 +55,6 @@ class ConsentRequired(Forbidden):
 
 class ConsentFrequencyExceeded(Problem):
     code, slug = 429, "consent-frequency-exceeded"
-
-
-@dataclass(frozen=True)
-class Decision:
-    """The outcome of one policy check, with what it rests on."""
-
-    effect: Effect
-    basis: Basis = Basis.NONE
-    artefact: ConsentArtefact | None = None
-    reason: str | None = None
-    retry_after: int | None = None
-
-    @property
-    def allowed(self) -> bool:
-        """True when the read may go ahead."""
-        return self.effect == Effect.PERMIT
-
-    @property
-    def data_period(self) -> tuple[date, date] | None:
-        """The dates the caller may see (``None``: all of them)."""
-        if self.artefact is None:
-            return None
-        return self.artefact.data_from, self.artefact.data_to
-
-    @property
-    def include_sensitive(self) -> bool:
-        """Whether sensitive records (HIV, mental health…) may be shown.
-
-        The citizen, a guardian and an emergency team see them; an artefact only
-        if it names them; data handed over in a dossier never includes them.
-        """
-        if self.artefact is not None:
-            return self.artefact.include_sensitive
-        return self.basis in (Basis.SELF, Basis.GUARDIAN, Basis.EMERGENCY)
-
-    @property
-    def sees_hidden(self) -> bool:
-        """Whether records the citizen hid may be shown (to them and a guardian only)."""
-        return self.basis in (Basis.SELF, Basis.GUARDIAN)
-
-
-NOT_APPLICABLE = Decision(Effect.NOT_APPLICABLE)
-
-
-@dataclass(frozen=True)
-class RecordScope:
-    """Which rows of one category a permitted read shows: the decision, per record.
-
-    Every record shown to anyone — a page, a count, a summary, an export, every
-    version of a history — is selected through :meth:`where`, so a version the
-    decision excludes (outside the data period, sensitive, hidden) is filtered in
-    the query and can surface nowhere. A model takes part by having the columns it
-    needs: ``record_date`` (always), ``hidden_at`` and ``sensitive`` (if it has them).
-    """
-
-    decision: Decision
-    date_from: date | None = None
-    date_to: date | None = None
-
-    def where(self, model: Any) -> list[sa.ColumnElement[bool]]:
-        """The SQL conditions a row of ``model`` must meet to be shown."""
-        conditions: list[sa.ColumnElement[bool]] = []
-        if not self.decision.sees_hidden and hasattr(model, "hidden_at"):
-            conditions.append(model.hidden_at.is_(None))
-        if not self.decision.include_sensitive and hasattr(model, "sensitive"):
-            conditions.append(model.sensitive.is_(False))
-        if self.date_from is not None:
-            conditions.append(model.record_date >= self.date_from)
-        if self.date_to is not None:
-            conditions.append(model.record_date <= self.date_to)
-        return conditions
-
-
-def scope_of(
-    decision: Decision, date_from: date | None = None, date_to: date | None = None
-) -> RecordScope:
-    """The rows a permit shows: the dates asked, narrowed to the artefact's period."""
-    period = decision.data_period
-    start = max(filter(None, (date_from, period[0] if period else None)), default=None)
-    end = min(filter(None, (date_to, period[1] if period else None)), default=None)
-    return RecordScope(decision, start, end)
-
-
-def combine(decisions: Iterable[Decision]) -> Decision:
-    """Deny wins over any permit; with neither, deny (no basis)."""
-    permit: Decision | None = None
-    for decision in decisions:
-        if decision.effect == Effect.DENY:
-            return decision
-        if decision.effect == Effect.PERMIT and permit is None:
-            permit = decision
-    return permit or Decision(Effect.DENY, reason="no-basis")
-
-
-def _per_request(key: tuple[Any, ...], compute: Callable[[], T]) -> T:
-    """Compute once per request: a summary decides seven categories on the same rows."""
-    if not has_request_context():
-        return compute()
-    memo: dict[tuple[Any, ...], Any] = request.environ.setdefault(_MEMO, {})
-    if key not in memo:
-        memo[key] = compute()
-    return memo[key]  # type: ignore[no-any-return]
-
-
-_MEMO = "congdan.policy_memo"
 
 
 def _membership_rule(actor: Actor) -> Decision:
@@ -214,119 +102,6 @@ def _emergency_rule(
     return Decision(Effect.PERMIT, Basis.EMERGENCY)
 
 
-_WINDOWS = {
-    FrequencyUnit.HOUR: timedelta(hours=1),
-    FrequencyUnit.DAY: timedelta(days=1),
-}
-
-
-def _frequency_wait(artefact: ConsentArtefact, at: datetime) -> int | None:
-    """Seconds until the artefact may be used again, or ``None`` if it may now.
-
-    A use is one request: reading several categories in one request counts once.
-    Requests are told apart by the server's own id, never by anything the caller
-    sends (a resent ``X-Request-ID`` must not make ten reads look like one).
-    """
-    if artefact.frequency_limit is None or artefact.frequency_unit is None:
-        return None
-    # Serialise the count-then-use of one artefact (PostgreSQL row lock; SQLite
-    # serialises writers anyway and ignores FOR UPDATE).
-    db.session.execute(
-        sa.select(ConsentArtefact.id)
-        .where(ConsentArtefact.id == artefact.id)
-        .with_for_update()
-    )
-    window = _WINDOWS[artefact.frequency_unit]
-    uses = db.session.execute(
-        sa.select(AccessEvent.request_id, sa.func.min(AccessEvent.at))
-        .where(
-            AccessEvent.artefact_id == artefact.id,
-            AccessEvent.outcome == "permit",
-            AccessEvent.at > at - window,
-        )
-        .group_by(AccessEvent.request_id)
-    ).all()
-    current = server_request_id()
-    if any(request_id == current for request_id, _ in uses):
-        return None
-    if len(uses) < artefact.frequency_limit:
-        return None
-    oldest = min(first_use for _, first_use in uses)
-    return max(1, math.ceil((oldest + window - at).total_seconds()))
-
-
-Period = tuple[date | None, date | None]
-
-
-def _inside(period: Period, artefact: ConsentArtefact) -> bool:
-    """Whether the asked dates (an open bound asks nothing) lie in the artefact's."""
-    start, end = period
-    return (start is None or artefact.data_from <= start <= artefact.data_to) and (
-        end is None or artefact.data_from <= end <= artefact.data_to
-    )
-
-
-def _artefact_check(
-    artefact: ConsentArtefact,
-    category: Category,
-    at: datetime,
-    action: str,
-    period: Period | None,
-) -> Decision:
-    if artefact.status == ArtefactStatus.REVOKED:
-        return Decision(Effect.DENY, reason="artefact-revoked")
-    if not artefact.is_live(at):
-        return Decision(Effect.DENY, reason="artefact-expired")
-    if category.value not in artefact.categories:
-        return Decision(Effect.DENY, reason="category-not-granted")
-    purpose = PURPOSES.get(artefact.purpose)
-    if purpose is None or category not in purpose.categories:
-        return Decision(Effect.DENY, reason="purpose-mismatch")
-    if action == "export" and artefact.access_mode != AccessMode.STORE:
-        return Decision(Effect.DENY, reason="view-only")
-    if period is not None and not _inside(period, artefact):
-        return Decision(Effect.DENY, reason="period-outside")
-    wait = _frequency_wait(artefact, at)
-    if wait is not None:
-        return Decision(Effect.DENY, reason="frequency-exceeded", retry_after=wait)
-    return Decision(Effect.PERMIT, Basis.ARTEFACT, artefact)
-
-
-def _artefact_rule(
-    actor: Actor,
-    subject_id: uuid.UUID,
-    category: Category,
-    at: datetime,
-    action: str,
-    period: Period | None,
-) -> Decision:
-    if actor.org_id is None:
-        return NOT_APPLICABLE
-    statement = (
-        sa.select(ConsentArtefact)
-        .where(
-            ConsentArtefact.subject_id == subject_id,
-            ConsentArtefact.grantee_org_id == actor.org_id,
-        )
-        .order_by(ConsentArtefact.created_at.desc())
-    )
-    artefacts = _per_request(
-        ("artefacts", actor.org_id, subject_id),
-        lambda: list(db.session.scalars(statement)),
-    )
-    refusals = [_artefact_check(a, category, at, action, period) for a in artefacts]
-    permits = [d for d in refusals if d.allowed]
-    if permits:
-        return permits[0]
-    throttled = [d for d in refusals if d.reason == "frequency-exceeded"]
-    if throttled:
-        return throttled[0]
-    # No artefact applies: the organisation simply has no basis (not a veto).
-    return Decision(
-        Effect.NOT_APPLICABLE, reason=refusals[0].reason if refusals else "no-artefact"
-    )
-
-
 def decide(
     actor: Actor,
     subject_id: uuid.UUID,
@@ -338,7 +113,7 @@ def decide(
 ) -> Decision:
     """Combine every rule for one read (no side effects)."""
     at = at or utcnow()
-    artefact_decision = _artefact_rule(actor, subject_id, category, at, action, period)
+    artefact_decision = artefact_rule(actor, subject_id, category, at, action, period)
     decision = combine(
         [
             _membership_rule(actor),

@@ -20,6 +20,7 @@ from app.errors import Conflict, NotFound
 from app.extensions import db
 from app.pagination import Page, paginate
 from consent import policies as consent_policies
+from consent.decisions import Decision, Effect, RecordScope
 from consent.models import Basis
 from consent.vocabulary import Category
 from health_book import coding, policies
@@ -53,7 +54,7 @@ class RecordSuperseded(Conflict):
 
 
 #: What one decision lets the caller see of one category (decided by consent).
-Window = consent_policies.RecordScope
+Window = RecordScope
 
 
 def _derived(model: type[Any], data: dict[str, Any]) -> dict[str, Any]:
@@ -165,9 +166,7 @@ def visible(model: type[Any], subject_id: uuid.UUID, seen: Window) -> sa.Select[
 
 
 #: Reuse in a dossier is not a consent to hidden or sensitive records.
-_HANDED_OVER = consent_policies.RecordScope(
-    consent_policies.Decision(consent_policies.Effect.PERMIT, Basis.DOSSIER)
-)
+_HANDED_OVER = RecordScope(Decision(Effect.PERMIT, Basis.DOSSIER))
 
 
 def shared_records(category: Category, subject_id: uuid.UUID) -> list[Any]:

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from app import unit_of_work
 from app.db import utcnow
 from app.extensions import db
-from consent import policies
+from consent import decisions, policies
 from consent.models import (
     AccessEvent,
     ConsentArtefact,
@@ -459,9 +459,9 @@ def test_24_citizen_reads_own_data_without_any_artefact(client, parties, citizen
 
 
 def test_25_deny_wins_over_permit():
-    permit = policies.Decision(policies.Effect.PERMIT, reason=None)
-    deny = policies.Decision(policies.Effect.DENY, reason="veto")
-    assert policies.combine([permit, deny]) is deny
-    assert policies.combine([deny, permit]) is deny
-    assert policies.combine([policies.NOT_APPLICABLE, permit]) is permit
-    assert policies.combine([policies.NOT_APPLICABLE]).effect == policies.Effect.DENY
+    permit = decisions.Decision(decisions.Effect.PERMIT, reason=None)
+    deny = decisions.Decision(decisions.Effect.DENY, reason="veto")
+    assert decisions.combine([permit, deny]) is deny
+    assert decisions.combine([deny, permit]) is deny
+    assert decisions.combine([decisions.NOT_APPLICABLE, permit]) is permit
+    assert decisions.combine([decisions.NOT_APPLICABLE]).effect == decisions.Effect.DENY
