@@ -20,7 +20,7 @@ from app.auth import Actor
 from app.db import utcnow
 from app.extensions import db
 from app.unit_of_work import transaction
-from consent import requests
+from consent import answers, requests
 from consent.vocabulary import AccessMode
 from identity import services as identity_services
 from identity.login import tokens
@@ -73,7 +73,7 @@ def main() -> dict[str, Any]:
             "valid_until": utcnow() + timedelta(days=1), "access_mode": AccessMode.VIEW,
         },
     )  # fmt: skip
-    requests.approve(
+    answers.approve(
         Actor(citizen_id=an.id, acr="urn:vneid:loa:2", auth_time=utcnow()), asked.id, {}
     )
     serving = db.session.scalar(

@@ -18,7 +18,7 @@ from app.db import utcnow
 from app.errors import NotFound
 from app.extensions import db
 from app.pagination import Page, paginate
-from consent import events, requests
+from consent import answers, events
 from consent.models import (
     ArtefactStatus,
     ConsentArtefact,
@@ -140,7 +140,7 @@ def expire_overdue(now: datetime | None = None) -> tuple[int, int]:
         )
     ).all()
     for request in overdue_requests:
-        requests.expire_request(request)
+        answers.expire_request(request)
     overdue_artefacts = db.session.scalars(
         sa.select(ConsentArtefact).where(
             ConsentArtefact.status == ArtefactStatus.GRANTED,

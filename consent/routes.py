@@ -13,7 +13,7 @@ from app.blueprint import Blueprint
 from app.etag import etagged
 from app.idempotency import idempotent
 from app.pagination import Page, PageArgsSchema, page_schema
-from consent import access_log, artefacts, requests, share_codes
+from consent import access_log, answers, artefacts, requests, share_codes
 from consent.models import AccessEvent, ConsentArtefact, ConsentRequest
 from consent.schemas import (
     AccessEventSchema,
@@ -81,7 +81,7 @@ class ApproveRequest(MethodView):
     @blp.doc(security=BEARER)
     def post(self, changes: dict[str, Any], request_id: uuid.UUID) -> ConsentArtefact:
         """Approve a request, possibly narrowed; needs a recent level-2 login."""
-        return requests.approve(current_actor(), request_id, changes)
+        return answers.approve(current_actor(), request_id, changes)
 
 
 @blp.route("/consent-requests/<uuid:request_id>/deny")
@@ -93,7 +93,7 @@ class DenyRequest(MethodView):
     @blp.doc(security=BEARER)
     def post(self, request_id: uuid.UUID) -> ConsentRequest:
         """Deny a request."""
-        return requests.deny(current_actor(), request_id)
+        return answers.deny(current_actor(), request_id)
 
 
 @blp.route("/consents")

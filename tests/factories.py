@@ -33,6 +33,7 @@ import sqlalchemy as sa
 from app.auth import Actor
 from app.db import utcnow
 from app.extensions import db
+from consent import answers as consent_answers
 from consent import requests as consent_requests
 from consent.models import ConsentArtefact
 from consent.vocabulary import AccessMode, Category
@@ -241,7 +242,7 @@ def consent(
             **request,
         },
     )
-    artefact = consent_requests.approve(_stepped_up(approver or subject), asked.id, {})
+    artefact = consent_answers.approve(_stepped_up(approver or subject), asked.id, {})
     db.session.flush()
     return artefact
 

@@ -26,7 +26,7 @@ from PIL import Image
 from app.auth import Actor
 from app.db import utcnow
 from app.extensions import db
-from consent import artefacts, requests
+from consent import answers, artefacts, requests
 from consent.models import ConsentArtefact
 from consent.vocabulary import AccessMode
 from identity.models import Role
@@ -452,7 +452,7 @@ def _grant(
             "valid_until": utcnow() + timedelta(days=30), "access_mode": AccessMode.STORE,
         },
     )  # fmt: skip
-    return requests.approve(an, asked.id, {})
+    return answers.approve(an, asked.id, {})
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from app.auth import Actor
 from app.db import utcnow
 from app.extensions import db
-from consent import requests
+from consent import answers, requests
 from consent.models import ConsentArtefact
 from consent.vocabulary import AccessMode
 from identity.login import tokens
@@ -138,7 +138,7 @@ def test_nothing_is_read_after_a_revocation_commits(live_server: LiveServer):
             },
         )
         guardian = Actor(citizen_id=an.id, acr="urn:vneid:loa:2", auth_time=utcnow())
-        artefact = requests.approve(guardian, asked.id, {})
+        artefact = answers.approve(guardian, asked.id, {})
         db.session.commit()
         artefact_id, binh_id = artefact.id, binh.id
         db.session.remove()

@@ -440,7 +440,7 @@ def test_23_former_guardian_cannot_grant_after_the_14th_birthday(
     binh = citizen(BINH)
     request = ask(client, parties.clinic(), binh.id)
     after_birthday = utcnow().replace(year=2028, month=9, day=3)
-    for module in ("consent.requests", "consent.policies"):
+    for module in ("consent.answers", "consent.policies"):
         monkeypatch.setattr(f"{module}.utcnow", lambda: after_birthday)
     response = client.post(
         f"/api/v1/consent-requests/{request['id']}/approve",

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from app.db import utcnow
 from app.errors import ValidationFailed
-from consent.requests import Scope, narrow
+from consent.answers import Scope, narrow
 from consent.vocabulary import Category
 
 CATEGORIES = [c.value for c in Category]
