@@ -40,10 +40,20 @@ CATEGORY_SCHEMAS: dict[Category, type[schemas.RecordSchema]] = {
 }
 
 
-def _register_category(category: Category, schema: type[schemas.RecordSchema]) -> None:
+def _doc(operation_id: str, summary: str) -> dict[str, Any]:
+    """The OpenAPI fields of one per-category operation.
+
+    The views of every category are the same classes made in a loop, so each
+    operation is named after its category here rather than after the class.
+    """
+    return {"operationId": operation_id, "summary": summary, "security": BEARER}
+
+
+def _records_view(
+    category: Category, schema: type[schemas.RecordSchema]
+) -> type[MethodView]:
     model = services.MODELS[category]
     name = category.value
-    doc = {"security": BEARER}
 
     class Records(MethodView):
         @auth_required
@@ -51,7 +61,10 @@ def _register_category(category: Category, schema: type[schemas.RecordSchema]) -
         @blp.response(200, page_schema(schema))
         @blp.alt_response(403, response="FORBIDDEN")
         @blp.doc(
-            summary=f"List {name} (newest first), as the caller may see them.", **doc
+            **_doc(
+                f"list_{name}",
+                f"List {name} (newest first), as the caller may see them.",
+            )
         )
         def get(self, args: dict[str, Any], subject: str | uuid.UUID) -> Page[Any]:
             actor = current_actor()
@@ -64,7 +77,10 @@ def _register_category(category: Category, schema: type[schemas.RecordSchema]) -
         @blp.response(201, schema)
         @blp.alt_response(403, response="FORBIDDEN")
         @blp.doc(
-            summary=f"Record {name} (a doctor or nurse acting for a clinic).", **doc
+            **_doc(
+                f"record_{name}",
+                f"Record {name} (a doctor or nurse acting for a clinic).",
+            )
         )
         def post(self, data: dict[str, Any], subject: str | uuid.UUID) -> Any:
             actor = current_actor()
@@ -72,15 +88,27 @@ def _register_category(category: Category, schema: type[schemas.RecordSchema]) -
                 actor, resolve_subject(actor, subject), model, data
             )
 
-    correction = schemas.correction_schema(schema)
+    return Records
+
+
+def _corrections_view(
+    category: Category, schema: type[schemas.RecordSchema]
+) -> type[MethodView]:
+    model = services.MODELS[category]
+    name = category.value
 
     class Corrections(MethodView):
         @idempotent
         @auth_required
-        @blp.arguments(correction)
+        @blp.arguments(schemas.correction_schema(schema))
         @blp.response(201, schema)
         @blp.alt_response(409, response="CONFLICT")
-        @blp.doc(summary=f"Correct one of {name}: a new version supersedes it.", **doc)
+        @blp.doc(
+            **_doc(
+                f"correct_{name}",
+                f"Correct one of {name}: a new version supersedes it.",
+            )
+        )
         def post(
             self, data: dict[str, Any], subject: str | uuid.UUID, record_id: uuid.UUID
         ) -> Any:
@@ -91,50 +119,75 @@ def _register_category(category: Category, schema: type[schemas.RecordSchema]) -
                 actor, citizen, model, record_id, data, reason
             )
 
+    return Corrections
+
+
+def _history_view(
+    category: Category, schema: type[schemas.RecordSchema]
+) -> type[MethodView]:
+    name = category.value
+
     class History(MethodView):
         @auth_required
         @blp.response(200, schema(many=True))
         @blp.alt_response(404, response="NOT_FOUND")
-        @blp.doc(summary=f"Read every version of one of {name}, oldest first.", **doc)
+        @blp.doc(
+            **_doc(
+                f"read_{name}_history",
+                f"Read every version of one of {name}, oldest first.",
+            )
+        )
         def get(self, subject: str | uuid.UUID, record_id: uuid.UUID) -> list[Any]:
             actor = current_actor()
             return services.record_history(
                 actor, resolve_subject(actor, subject), category, record_id
             )
 
-    def visibility(hidden: bool) -> type[MethodView]:
-        class Visibility(MethodView):
-            @auth_required
-            @blp.response(200, schema)
-            @blp.alt_response(403, response="FORBIDDEN")
-            @blp.doc(
-                summary=f"{'Hide' if hidden else 'Show again'} one of {name} from everyone but me.",
-                **doc,
+    return History
+
+
+def _visibility_view(
+    category: Category, schema: type[schemas.RecordSchema], hidden: bool
+) -> type[MethodView]:
+    model = services.MODELS[category]
+    name = category.value
+    verb = "hide" if hidden else "unhide"
+
+    class Visibility(MethodView):
+        @auth_required
+        @blp.response(200, schema)
+        @blp.alt_response(403, response="FORBIDDEN")
+        @blp.doc(
+            **_doc(
+                f"{verb}_{name}",
+                f"{'Hide' if hidden else 'Show again'} one of {name} from everyone but me.",
             )
-            def post(self, subject: str | uuid.UUID, record_id: uuid.UUID) -> Any:
-                actor = current_actor()
-                return services.set_hidden(
-                    actor,
-                    resolve_subject(actor, subject),
-                    model,
-                    record_id,
-                    hidden,
-                )
+        )
+        def post(self, subject: str | uuid.UUID, record_id: uuid.UUID) -> Any:
+            actor = current_actor()
+            return services.set_hidden(
+                actor, resolve_subject(actor, subject), model, record_id, hidden
+            )
 
-        return Visibility
+    return Visibility
 
-    blp.route(f"{BOOK}/{name}", endpoint=f"{name}")(Records)
-    blp.route(
-        f"{BOOK}/{name}/<uuid:record_id>/corrections", endpoint=f"{name}_corrections"
-    )(Corrections)
-    blp.route(f"{BOOK}/{name}/<uuid:record_id>/history", endpoint=f"{name}_history")(
-        History
+
+def _register_category(category: Category, schema: type[schemas.RecordSchema]) -> None:
+    """Route the five per-category resources of ``category`` under the book."""
+    name = category.value
+    record = f"{BOOK}/{name}/<uuid:record_id>"
+    blp.route(f"{BOOK}/{name}", endpoint=name)(_records_view(category, schema))
+    blp.route(f"{record}/corrections", endpoint=f"{name}_corrections")(
+        _corrections_view(category, schema)
     )
-    blp.route(f"{BOOK}/{name}/<uuid:record_id>/hide", endpoint=f"{name}_hide")(
-        visibility(True)
+    blp.route(f"{record}/history", endpoint=f"{name}_history")(
+        _history_view(category, schema)
     )
-    blp.route(f"{BOOK}/{name}/<uuid:record_id>/unhide", endpoint=f"{name}_unhide")(
-        visibility(False)
+    blp.route(f"{record}/hide", endpoint=f"{name}_hide")(
+        _visibility_view(category, schema, hidden=True)
+    )
+    blp.route(f"{record}/unhide", endpoint=f"{name}_unhide")(
+        _visibility_view(category, schema, hidden=False)
     )
 
 
