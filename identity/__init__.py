@@ -17,6 +17,7 @@ def init_app(app: Flask, api: Any) -> None:
     from app.domains import add_demo_seeder, add_texts
     from identity import models, totp  # noqa: F401 - their tables
     from identity.deployment import load_organisations
+    from identity.login import callback_routes
     from identity.login import models as login_models  # noqa: F401 - its tables
     from identity.login import routes as login_routes
     from identity.login import texts as login_texts
@@ -37,7 +38,7 @@ def init_app(app: Flask, api: Any) -> None:
     for blueprint in (
         blp,
         login_routes.blp,
-        login_routes.callback_blp,
+        callback_routes.callback_blp,
         vneid_routes.blp,
     ):
         api.register_blueprint(blueprint)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -13,6 +14,7 @@ from sqlalchemy import orm
 from werkzeug.security import generate_password_hash
 
 from app.auth import Actor
+from app.db import utcnow
 from app.errors import NotFound
 from app.extensions import db
 from app.pagination import Page, paginate
@@ -74,6 +76,37 @@ def identity_view(citizen: Citizen, *, full: bool) -> dict[str, Any]:
             phone=citizen.phone,
         )
     return view
+
+
+@dataclass(frozen=True)
+class Acting:
+    """The organisation and role a token acts for (both ``None``: for myself)."""
+
+    org_id: uuid.UUID | None
+    role: str | None
+
+
+@dataclass(frozen=True)
+class Me:
+    """Who the caller is: profile, roles, the children they act for, their token."""
+
+    profile: Citizen
+    memberships: list[Membership]
+    children: list[Citizen]
+    acting: Acting
+    acr: str | None
+
+
+def who_am_i(actor: Actor) -> Me:
+    """Describe the caller of this request (their profile read with its roles)."""
+    citizen = get_citizen(actor.citizen_id, with_roles=True)
+    return Me(
+        profile=citizen,
+        memberships=citizen.active_memberships,
+        children=all_wards(citizen.id, utcnow().date()),
+        acting=Acting(org_id=actor.org_id, role=actor.role),
+        acr=actor.acr,
+    )
 
 
 def find_citizen_by_national_id(number: str) -> Citizen | None:

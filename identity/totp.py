@@ -117,7 +117,14 @@ def begin_enrolment(citizen_id: uuid.UUID, account_name: str) -> Enrolment:
     return Enrolment(secret=secret, otpauth_uri=uri, qr_svg=svg.decode())
 
 
-def confirm_enrolment(citizen_id: uuid.UUID, code: str) -> list[str] | None:
+@dataclass(frozen=True)
+class RecoveryCodes:
+    """Fresh single-use recovery codes, shown to their owner this once."""
+
+    recovery_codes: list[str]
+
+
+def confirm_enrolment(citizen_id: uuid.UUID, code: str) -> RecoveryCodes | None:
     """Confirm the pending secret with a first code; return fresh recovery codes.
 
     :return: the ten recovery codes (shown once), or ``None`` if the code is wrong
@@ -129,7 +136,7 @@ def confirm_enrolment(citizen_id: uuid.UUID, code: str) -> list[str] | None:
     if not _accept_totp(credential, code):
         return None
     credential.confirmed_at = utcnow()
-    return issue_recovery_codes(citizen_id)
+    return RecoveryCodes(issue_recovery_codes(citizen_id))
 
 
 def issue_recovery_codes(citizen_id: uuid.UUID) -> list[str]:

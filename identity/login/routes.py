@@ -5,17 +5,17 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from flask import Response, jsonify, render_template_string, request
+from flask import Response, jsonify
 from flask.views import MethodView
 
 from app import audit, unit_of_work
 from app.auth import BEARER, Actor, auth_required, current_actor
 from app.blueprint import Blueprint
-from app.db import utcnow
 from app.errors import Conflict, Forbidden, Problem, ValidationFailed
 from app.extensions import db
 from identity import services, totp
 from identity.login import (
+    logout,
     relying_party,
     texts,  # noqa: F401 - registers the messages
     tokens,
@@ -66,7 +66,7 @@ class TotpCodeRejected(Problem):
 class LoginStart(MethodView):
     @blp.arguments(LoginStartSchema)
     @blp.response(200, LoginStartedSchema)
-    def post(self, data: dict[str, Any]) -> dict[str, str]:
+    def post(self, data: dict[str, Any]) -> relying_party.LoginStarted:
         """Start a VNeID login: get the URL to open in the system browser.
 
         The phone makes a PKCE verifier, keeps it, and sends its S256
@@ -74,14 +74,13 @@ class LoginStart(MethodView):
         """
         if data["redirect_uri"] not in relying_party.allowed_redirect_uris():
             raise ValidationFailed(errors={"redirect_uri": [REDIRECT_NOT_ALLOWED]})
-        url, state = relying_party.start(
+        return relying_party.start(
             data["redirect_uri"],
             data["code_challenge"],
             data["acr_values"],
             data["max_age"],
             data["prompt"],
         )
-        return {"authorization_url": url, "state": state}
 
 
 @blp.route("/auth/vneid")
@@ -147,7 +146,7 @@ class Logout(MethodView):
 
 
 def _end_provider_session(id_token: str, actor: Actor) -> None:
-    ended = relying_party.end_provider_session(id_token)
+    ended = logout.end_provider_session(id_token)
     audit.record(
         "api.logout.provider",
         "success" if ended else "failure",
@@ -177,21 +176,21 @@ class BackchannelLogout(MethodView):
         """
         try:
             if not data["logout_token"]:
-                raise relying_party.LogoutTokenError("no logout_token")
-            logout = relying_party.verify_logout_token(data["logout_token"])
-        except relying_party.LogoutTokenError as error:
+                raise logout.LogoutTokenError("no logout_token")
+            ended = logout.verify_logout_token(data["logout_token"])
+        except logout.LogoutTokenError as error:
             audit.record(
                 "api.backchannel_logout", "failure", details={"reason": str(error)}
             )
             return _backchannel_answer(400, str(error))
         revoked = tokens.revoke_provider_logins(
-            "backchannel logout", sid=logout.sid, citizen_id=logout.citizen_id
+            "backchannel logout", sid=ended.sid, citizen_id=ended.citizen_id
         )
         audit.record(
             "api.backchannel_logout",
             "success",
-            actor_id=logout.citizen_id,
-            details={"sid": logout.sid, "families": revoked},
+            actor_id=ended.citizen_id,
+            details={"sid": ended.sid, "families": revoked},
         )
         return _backchannel_answer(200)
 
@@ -256,12 +255,12 @@ class TotpConfirm(MethodView):
     @blp.arguments(TotpCodeSchema)
     @blp.response(200, RecoveryCodesSchema)
     @blp.doc(security=BEARER)
-    def post(self, data: dict[str, Any]) -> dict[str, list[str]]:
+    def post(self, data: dict[str, Any]) -> totp.RecoveryCodes:
         """Confirm the authenticator app with its first code; get recovery codes."""
         codes = totp.confirm_enrolment(current_actor().citizen_id, data["code"])
         if codes is None:
             raise TotpCodeRejected()
-        return {"recovery_codes": codes}
+        return codes
 
 
 @blp.route("/me")
@@ -269,52 +268,6 @@ class Me(MethodView):
     @auth_required
     @blp.response(200, MeSchema)
     @blp.doc(security=BEARER)
-    def get(self) -> dict[str, Any]:
+    def get(self) -> services.Me:
         """Read who I am: profile, roles, the children I act for, my acting role."""
-        actor = current_actor()
-        citizen = services.get_citizen(actor.citizen_id, with_roles=True)
-        return {
-            "profile": citizen,
-            "memberships": citizen.active_memberships,
-            "children": services.all_wards(citizen.id, utcnow().date()),
-            "acting": {"org_id": actor.org_id, "role": actor.role},
-            "acr": actor.acr,
-        }
-
-
-callback_blp = Blueprint(
-    "callback", __name__, description="Browser landing page of the login."
-)
-
-_CALLBACK_PAGE = """<!doctype html><html lang="vi"><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>CongDan</title><body style="font-family:system-ui;max-width:40rem;margin:2rem auto">
-<h1>CongDan</h1>
-{% if error %}<p>VNeID: <strong>{{ error }}</strong> {{ description }}</p>
-{% else %}<p>Mã đăng nhập / authorization code:</p>
-<pre id="code">{{ code }}</pre><p>state:</p><pre id="state">{{ state }}</pre>
-<p>POST /api/v1/auth/vneid {"code": "…", "state": "…", "code_verifier": "…"}</p>{% endif %}</body></html>"""
-
-
-@callback_blp.route("/callback")
-@callback_blp.doc(
-    summary="Show the code and state VNeID sent back (for browsers and the README walk-through).",
-    responses={
-        200: {
-            "description": "HTML page",
-            "content": {"text/html": {"schema": {"type": "string"}}},
-        }
-    },
-)
-def callback() -> Response:
-    html = render_template_string(
-        _CALLBACK_PAGE,
-        code=request.args.get("code", ""),
-        state=request.args.get("state", ""),
-        error=request.args.get("error"),
-        description=request.args.get("error_description", ""),
-    )
-    response = Response(html, mimetype="text/html")
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
+        return services.who_am_i(current_actor())

@@ -12,7 +12,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
 
 from app.extensions import db
-from identity.login import relying_party
+from identity.login import provider
 from identity.login.models import ExternalIdentity, TokenFamily
 from identity.login.relying_party import LoginFailed, _verify_id_token
 from identity.models import Citizen
@@ -115,11 +115,11 @@ def test_a_userinfo_about_someone_else_fails_the_login_and_links_no_one(
 ):
     """Phúc's ID token, but a userinfo naming Hải (his subject and national id)."""
     hai = citizen(HAI)
-    real_get_json = relying_party._get_json
+    real_get_json = provider.get_json
 
     def userinfo_about_hai(http, url, **kwargs):
         document = real_get_json(http, url, **kwargs)
-        if url == f"{relying_party.issuer()}/userinfo":
+        if url == f"{provider.issuer()}/userinfo":
             document = {
                 **document,
                 "sub": pairwise_subject(CONGDAN_APP, hai),
@@ -127,7 +127,7 @@ def test_a_userinfo_about_someone_else_fails_the_login_and_links_no_one(
             }
         return document
 
-    monkeypatch.setattr(relying_party, "_get_json", userinfo_about_hai)
+    monkeypatch.setattr(provider, "get_json", userinfo_about_hai)
     before = _what_a_login_touches()
     started = start_login(client)
     params = redirect_params(sign_in(browser(app), started["authorization_url"], PHUC))
