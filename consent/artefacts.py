@@ -8,9 +8,11 @@ check reads the artefact on every request.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import current_app
 
 from app import audit
 from app.auth import Actor
@@ -90,6 +92,23 @@ def get_artefact(actor: Actor, artefact_id: uuid.UUID) -> ConsentArtefact:
     if artefact is None or not _can_see_artefact(actor, artefact):
         raise NotFound()
     return artefact
+
+
+@dataclass(frozen=True)
+class SignedArtefact:
+    """An artefact as the server signed it, and where its verifying keys are."""
+
+    jws: str
+    jwks_uri: str
+
+
+def signed_artefact(actor: Actor, artefact_id: uuid.UUID) -> SignedArtefact:
+    """The compact JWS of an artefact the caller may see (else 404), to verify."""
+    artefact = get_artefact(actor, artefact_id)
+    return SignedArtefact(
+        jws=artefact.jws,
+        jwks_uri=f"{current_app.config['BASE_URL']}/.well-known/jwks.json",
+    )
 
 
 def revoke(actor: Actor, artefact_id: uuid.UUID, reason: str | None) -> ConsentArtefact:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import current_app
 from flask.views import MethodView
 
 from app.auth import BEARER, auth_required, current_actor, step_up_required
@@ -136,13 +135,9 @@ class ConsentJws(MethodView):
     @auth_required
     @blp.response(200, ArtefactJwsSchema)
     @blp.doc(security=BEARER)
-    def get(self, artefact_id: uuid.UUID) -> dict[str, str]:
+    def get(self, artefact_id: uuid.UUID) -> artefacts.SignedArtefact:
         """Get the artefact signed by the server (compact JWS), to print or verify."""
-        artefact = artefacts.get_artefact(current_actor(), artefact_id)
-        return {
-            "jws": artefact.jws,
-            "jwks_uri": f"{current_app.config['BASE_URL']}/.well-known/jwks.json",
-        }
+        return artefacts.signed_artefact(current_actor(), artefact_id)
 
 
 @blp.route("/share-codes")
