@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -131,16 +132,19 @@ def _parse_max_age(grant: Any) -> int | None:
     return int(raw)
 
 
-def handle_authorize() -> Response:
-    """Serve every step of ``/vneid/authorize`` for GET and POST."""
-    if request.method == "POST" and not csrf_ok():
-        return render_message(
-            "vneid.error.title",
-            i18n.translate("vneid.error.csrf", page_language()),
-            400,
-            is_error=True,
-        )
-    login = current_login_session()
+@dataclass(frozen=True)
+class _Asked:
+    """What one authorization request asks of the login, once validated."""
+
+    grant: Any
+    prompts: set[str]
+    max_age: int | None
+    #: The requested ACRs this provider knows, in the client's order.
+    acr_values: list[str]
+
+
+def _validated(login: LoginSession | None) -> _Asked | Response:
+    """The authorization request re-validated through Authlib, or its error."""
     try:
         grant = authorization.get_consent_grant(
             end_user=login.citizen if login else None
@@ -154,71 +158,104 @@ def handle_authorize() -> Response:
         max_age = _parse_max_age(grant)
     except OAuth2Error as error:
         return error_redirect(grant, error)
-    prompts = set(data.get("prompt", "").split())
-    acr_values = [
-        acr for acr in data.get("acr_values", "").split() if acr in ACR_VALUES
-    ]
-    flow = flow_key()
+    return _Asked(
+        grant=grant,
+        prompts=set(data.get("prompt", "").split()),
+        max_age=max_age,
+        acr_values=[
+            acr for acr in data.get("acr_values", "").split() if acr in ACR_VALUES
+        ],
+    )
 
+
+def _signed_in(
+    asked: _Asked, login: LoginSession | None, flow: str
+) -> LoginSession | Response:
+    """The login this request may use, or the sign-in step (or error) to show."""
     if (
         login is not None
         and flow not in state().get("fresh", [])
-        and login_needed(login, prompts, max_age, acr_values)
+        and login_needed(login, asked.prompts, asked.max_age, asked.acr_values)
     ):
         login = None
     if login is None:
-        if "none" in prompts:
-            return error_redirect(grant, LoginRequiredError())
-        outcome = login_step(grant, flow)
+        if "none" in asked.prompts:
+            return error_redirect(asked.grant, LoginRequiredError())
+        outcome = login_step(asked.grant, flow)
         if isinstance(outcome, Response):
             return outcome
         login = outcome
-    if acr_values and login.acr not in acr_values:
+    if asked.acr_values and login.acr not in asked.acr_values:
         audit.record(
             "vneid.authorize",
             "failure",
             actor_id=login.citizen_id,
-            client_id=client_id_of(grant),
+            client_id=client_id_of(asked.grant),
             details={"reason": "acr"},
         )
-        return error_redirect(grant, UnmetAuthenticationRequirementsError())
+        return error_redirect(asked.grant, UnmetAuthenticationRequirementsError())
+    return login
 
-    client_id = client_id_of(grant)
-    requested = claims_for_scope(grant.request.scope)
+
+def _consented(
+    asked: _Asked, login: LoginSession, flow: str, requested: list[str]
+) -> ClaimConsent | Response | None:
+    """The citizen's consent to release ``requested``, or the consent step to show."""
+    client_id = client_id_of(asked.grant)
     consent = latest_consent(login.citizen_id, client_id)
-    consented_now = flow in state().get("consented", [])
-    if not consented_now and (
+    if flow in state().get("consented", []) or not (
         consent is None
         or not set(requested) <= set(consent.requested)
-        or "consent" in prompts
+        or "consent" in asked.prompts
     ):
-        if "none" in prompts:
-            return error_redirect(grant, ConsentRequiredError())
-        if request.method != "POST" or request.form.get("step") != "consent":
-            return _consent_page(grant, requested)
-        if request.form.get("confirm") != "yes":
-            audit.record(
-                "vneid.consent",
-                "denied",
-                actor_id=login.citizen_id,
-                client_id=client_id,
-            )
-            return error_redirect(grant, AccessDeniedError())
-        consent = _record_consent(login, client_id, requested)
-        remember("consented", flow)
+        return consent
+    if "none" in asked.prompts:
+        return error_redirect(asked.grant, ConsentRequiredError())
+    if request.method != "POST" or request.form.get("step") != "consent":
+        return _consent_page(asked.grant, requested)
+    if request.form.get("confirm") != "yes":
+        audit.record(
+            "vneid.consent", "denied", actor_id=login.citizen_id, client_id=client_id
+        )
+        return error_redirect(asked.grant, AccessDeniedError())
+    consent = _record_consent(login, client_id, requested)
+    remember("consented", flow)
+    return consent
 
+
+def handle_authorize() -> Response:
+    """Serve every step of ``/vneid/authorize`` for GET and POST."""
+    if request.method == "POST" and not csrf_ok():
+        return render_message(
+            "vneid.error.title",
+            i18n.translate("vneid.error.csrf", page_language()),
+            400,
+            is_error=True,
+        )
+    login = current_login_session()
+    asked = _validated(login)
+    if isinstance(asked, Response):
+        return asked
+    flow = flow_key()
+    signed_in = _signed_in(asked, login, flow)
+    if isinstance(signed_in, Response):
+        return signed_in
+    requested = claims_for_scope(asked.grant.request.scope)
+    consent = _consented(asked, signed_in, flow, requested)
+    if isinstance(consent, Response):
+        return consent
     released = [
         claim for claim in requested if consent is not None and claim in consent.claims
     ]
-    grant.request.vneid_context = {"session": login, "claims": released}
+    asked.grant.request.vneid_context = {"session": signed_in, "claims": released}
     response: Response = authorization.create_authorization_response(
-        grant=grant, grant_user=login.citizen
+        grant=asked.grant, grant_user=signed_in.citizen
     )
     audit.record(
         "vneid.authorize",
         "success",
-        actor_id=login.citizen_id,
-        client_id=client_id,
+        actor_id=signed_in.citizen_id,
+        client_id=client_id_of(asked.grant),
         details={"claims": released},
     )
     return response
