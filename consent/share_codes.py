@@ -14,7 +14,7 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import NoReturn
 
 import qrcode
@@ -128,25 +128,74 @@ def _refuse(
     raise ShareCodeInvalid(headers=headers)
 
 
-def redeem(actor: Actor, code: str) -> ConsentArtefact:
-    """Turn a valid code into an artefact for the caller's organisation, once."""
-    if actor.org_id is None:
-        raise Forbidden()
-    org_key = audit.keyed_hash(f"org:{actor.org_id}")
+def _attempt(actor: Actor, org_key: str) -> throttle.Attempt:
+    """Count one redemption attempt by the organisation (429 once it guesses too often)."""
     attempt = throttle.attempt(REDEEM_ACTION, org_key, audit.client_ip())
     if attempt.retry_after is not None:
         audit.record(
             REDEEM_ACTION, "throttled", actor_id=actor.citizen_id, subject_key=org_key
         )
         raise ShareCodeThrottled(headers={"Retry-After": str(attempt.retry_after)})
+    return attempt
+
+
+def _live_code(
+    actor: Actor, org_key: str, attempt: throttle.Attempt, code: str, now: datetime
+) -> ShareCode:
+    """The unused, unexpired code the caller typed, or the refusal of a guess."""
     share_code = db.session.scalar(
         sa.select(ShareCode).where(ShareCode.code_digest == _digest(code))
     )
-    now = utcnow()
     if share_code is None:
         _refuse(actor, org_key, attempt, "unknown")
     if share_code.redeemed_at is not None or now >= share_code.expires_at:
         _refuse(actor, org_key, attempt, "used-or-expired")
+    return share_code
+
+
+def _granted(
+    share_code: ShareCode,
+    org_id: uuid.UUID,
+    purpose_code: str | None,
+    categories: list[str],
+    now: datetime,
+) -> ConsentArtefact:
+    """The signed, view-only artefact a redeemed code gives the organisation."""
+    artefact = ConsentArtefact(
+        share_code_id=share_code.id,
+        subject_id=share_code.subject_id,
+        grantor_id=share_code.created_by,
+        grantor_kind=share_code.grantor_kind,
+        grantee_org_id=org_id,
+        purpose=purpose_code,
+        categories=categories,
+        data_from=OPEN_PERIOD[0],
+        data_to=OPEN_PERIOD[1],
+        valid_from=now,
+        valid_until=now + timedelta(hours=share_code.access_hours),
+        access_mode=AccessMode.VIEW,
+    )
+    db.session.add(artefact)
+    db.session.flush()
+    artefact.history.append(
+        ConsentStatusChange(
+            status=ArtefactStatus.GRANTED,
+            actor_id=share_code.created_by,
+            reason="share code",
+        )
+    )
+    artefact.jws = signing.sign_artefact(artefact)
+    return artefact
+
+
+def redeem(actor: Actor, code: str) -> ConsentArtefact:
+    """Turn a valid code into an artefact for the caller's organisation, once."""
+    if actor.org_id is None:
+        raise Forbidden()
+    org_key = audit.keyed_hash(f"org:{actor.org_id}")
+    attempt = _attempt(actor, org_key)
+    now = utcnow()
+    share_code = _live_code(actor, org_key, attempt, code, now)
     organisation = identity_services.get_organisation(actor.org_id)
     purpose_code = DEFAULT_PURPOSE_BY_SECTOR.get(organisation.sector)
     reachable = (
@@ -163,31 +212,8 @@ def redeem(actor: Actor, code: str) -> ConsentArtefact:
     )
     if not claimed.rowcount:  # type: ignore[attr-defined]
         _refuse(actor, org_key, attempt, "raced")
-    artefact = ConsentArtefact(
-        share_code_id=share_code.id,
-        subject_id=share_code.subject_id,
-        grantor_id=share_code.created_by,
-        grantor_kind=share_code.grantor_kind,
-        grantee_org_id=organisation.id,
-        purpose=purpose_code,
-        categories=categories,
-        data_from=OPEN_PERIOD[0],
-        data_to=OPEN_PERIOD[1],
-        valid_from=now,
-        valid_until=now + timedelta(hours=share_code.access_hours),
-        access_mode=AccessMode.VIEW,
-    )
     attempt.succeeded()
-    db.session.add(artefact)
-    db.session.flush()
-    artefact.history.append(
-        ConsentStatusChange(
-            status=ArtefactStatus.GRANTED,
-            actor_id=share_code.created_by,
-            reason="share code",
-        )
-    )
-    artefact.jws = signing.sign_artefact(artefact)
+    artefact = _granted(share_code, organisation.id, purpose_code, categories, now)
     subject = db.session.get(Citizen, share_code.subject_id)
     events.share_code_redeemed.send(
         share_code, artefact=artefact, organisation=organisation
