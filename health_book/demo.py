@@ -51,6 +51,18 @@ BINH_VACCINATIONS = (
 )
 
 
+#: An's vital signs and blood tests at the visit: category, LOINC, name, value, unit, range.
+AN_RESULTS = (
+    ("vital-signs", "8480-6", "Huyết áp tâm thu", "135", "mm[Hg]", "90", "139"),
+    ("vital-signs", "8462-4", "Huyết áp tâm trương", "85", "mm[Hg]", "60", "89"),
+    ("vital-signs", "8867-4", "Nhịp tim", "88", "/min", "60", "100"),
+    ("vital-signs", "8310-5", "Nhiệt độ cơ thể", "38.2", "Cel", "36.1", "37.2"),
+    ("laboratory", "6690-2", "Bạch cầu", "11.2", "10*9/L", "4", "10"),
+    ("laboratory", "1988-5", "CRP", "18", "mg/L", "0", "5"),
+    ("laboratory", "15074-8", "Glucose máu", "5.4", "mmol/L", "3.9", "6.4"),
+)
+
+
 def _at(day: date, hour: int, minute: int = 0) -> datetime:
     # Vietnam is UTC+7: 09:00 local is 02:00 UTC.
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC)
@@ -89,7 +101,12 @@ def _an(an: Citizen, clinic: Organisation, doctor: Citizen) -> None:
     if _exists(Encounter, an):
         return
     common = {"citizen_id": an.id, "clinic_id": clinic.id, "author_id": doctor.id}
-    visit = date(2026, 10, 12)
+    _an_standing_records(common, clinic)
+    _an_sore_throat_visit(common, date(2026, 10, 12))
+
+
+def _an_standing_records(common: dict[str, Any], clinic: Organisation) -> None:
+    """Profile, allergy and the hypertension An is treated for."""
     db.session.add_all(
         [
             HealthProfile(
@@ -109,6 +126,14 @@ def _an(an: Citizen, clinic: Organisation, doctor: Citizen) -> None:
                 **common, record_date=date(2024, 5, 10), medication="Amlodipine 5 mg", atc_code="C08CA01",
                 dosage="Uống 1 viên mỗi sáng", quantity="30 viên", duration_days=30, status="active",
             ),
+        ]
+    )  # fmt: skip
+
+
+def _an_sore_throat_visit(common: dict[str, Any], visit: date) -> None:
+    """One outpatient visit: the encounter, its diagnosis, prescriptions and results."""
+    db.session.add_all(
+        [
             Encounter(
                 **common, record_date=visit, encounter_class="outpatient",
                 admitted_at=_at(visit, 2), discharged_at=_at(visit, 3),
@@ -131,16 +156,7 @@ def _an(an: Citizen, clinic: Organisation, doctor: Citizen) -> None:
             ),
         ]
     )  # fmt: skip
-    results = (
-        ("vital-signs", "8480-6", "Huyết áp tâm thu", "135", "mm[Hg]", "90", "139"),
-        ("vital-signs", "8462-4", "Huyết áp tâm trương", "85", "mm[Hg]", "60", "89"),
-        ("vital-signs", "8867-4", "Nhịp tim", "88", "/min", "60", "100"),
-        ("vital-signs", "8310-5", "Nhiệt độ cơ thể", "38.2", "Cel", "36.1", "37.2"),
-        ("laboratory", "6690-2", "Bạch cầu", "11.2", "10*9/L", "4", "10"),
-        ("laboratory", "1988-5", "CRP", "18", "mg/L", "0", "5"),
-        ("laboratory", "15074-8", "Glucose máu", "5.4", "mmol/L", "3.9", "6.4"),
-    )
-    for category, loinc, name, value, unit, low, high in results:
+    for category, loinc, name, value, unit, low, high in AN_RESULTS:
         db.session.add(
             Observation(
                 **common, record_date=visit, category=category, loinc_code=loinc, name=name,
