@@ -7,8 +7,6 @@ libraries expect, not the API's problem documents.
 
 from __future__ import annotations
 
-from typing import Any
-
 from authlib.oauth2 import OAuth2Error
 from flask import Response, jsonify, request
 
@@ -16,8 +14,9 @@ from app import i18n
 from app.blueprint import Blueprint
 from identity.vneid import authorize as authorize_flow
 from identity.vneid import keys, pages
-from identity.vneid.claims import ACR_VALUES, CLAIMS_SUPPORTED, SCOPES_SUPPORTED
-from identity.vneid.issuance import end_login_session, issuer
+from identity.vneid.discovery import ProviderMetadata, provider_metadata
+from identity.vneid.issuance import end_login_session
+from identity.vneid.schemas import ProviderMetadataSchema
 from identity.vneid.server import authorization
 
 blp = Blueprint(
@@ -49,61 +48,11 @@ _OAUTH_ERRORS = {
 }
 
 
-def discovery_document() -> dict[str, Any]:
-    """OpenID Provider Metadata: only what this provider really does."""
-    base = issuer()
-    return {
-        "issuer": base,
-        "authorization_endpoint": f"{base}/authorize",
-        "token_endpoint": f"{base}/token",
-        "userinfo_endpoint": f"{base}/userinfo",
-        "jwks_uri": f"{base}/jwks",
-        "revocation_endpoint": f"{base}/revoke",
-        "introspection_endpoint": f"{base}/introspect",
-        "end_session_endpoint": f"{base}/logout",
-        "backchannel_logout_supported": True,
-        "backchannel_logout_session_supported": True,
-        "scopes_supported": list(SCOPES_SUPPORTED),
-        "response_types_supported": ["code"],
-        "response_modes_supported": ["query"],
-        "grant_types_supported": ["authorization_code", "refresh_token"],
-        "subject_types_supported": ["pairwise"],
-        "id_token_signing_alg_values_supported": list(keys.SUPPORTED_ALGORITHMS),
-        "token_endpoint_auth_methods_supported": [
-            "client_secret_basic",
-            "client_secret_post",
-            "none",
-        ],
-        "revocation_endpoint_auth_methods_supported": [
-            "client_secret_basic",
-            "client_secret_post",
-            "none",
-        ],
-        "introspection_endpoint_auth_methods_supported": [
-            "client_secret_basic",
-            "client_secret_post",
-        ],
-        "code_challenge_methods_supported": ["S256"],
-        "claims_supported": list(CLAIMS_SUPPORTED),
-        "acr_values_supported": list(ACR_VALUES),
-        "prompt_values_supported": ["none", "login", "consent"],
-        "ui_locales_supported": ["vi", "en"],
-        "claims_parameter_supported": False,
-        "request_parameter_supported": False,
-        "request_uri_parameter_supported": False,
-        "authorization_response_iss_parameter_supported": True,
-    }
-
-
 @blp.route("/.well-known/openid-configuration", methods=["GET"])
-@blp.doc(
-    summary="Read the provider's metadata (OIDC Discovery, RFC 8414).",
-    responses=_JSON_OK,
-)
-def openid_configuration() -> Response:
-    response = jsonify(discovery_document())
-    response.headers["Cache-Control"] = "public, max-age=3600"
-    return response
+@blp.response(200, ProviderMetadataSchema, description="JSON document")
+@blp.doc(summary="Read the provider's metadata (OIDC Discovery, RFC 8414).")
+def openid_configuration() -> tuple[ProviderMetadata, int, dict[str, str]]:
+    return provider_metadata(), 200, {"Cache-Control": "public, max-age=3600"}
 
 
 @blp.route("/jwks", methods=["GET"])
