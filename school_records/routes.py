@@ -20,7 +20,17 @@ from app.idempotency import idempotent
 from app.pagination import Page, PageArgsSchema, page_schema
 from app.unit_of_work import read_only
 from identity.services import resolve_subject
-from school_records import credentials, keys, pdf, report, services, verification
+from school_records import (
+    credentials,
+    drafting,
+    keys,
+    pdf,
+    publishing,
+    report,
+    signing,
+    transcripts,
+    verification,
+)
 from school_records.models import StatusList, Transcript
 from school_records.resolver import DatabaseResolver
 from school_records.schemas import (
@@ -66,7 +76,7 @@ class SchoolTranscripts(MethodView):
     @blp.doc(security=BEARER)
     def post(self, data: dict[str, Any], school_id: uuid.UUID) -> Transcript:
         """Draft a pupil's transcript (a teacher or the principal of the school)."""
-        return services.create_draft(current_actor(), school_id, data)
+        return drafting.create_draft(current_actor(), school_id, data)
 
     @auth_required
     @blp.arguments(TranscriptQueryArgsSchema, location="query")
@@ -74,7 +84,7 @@ class SchoolTranscripts(MethodView):
     @blp.doc(security=BEARER)
     def get(self, args: dict[str, Any], school_id: uuid.UUID) -> Page[Transcript]:
         """List the school's transcripts (its staff)."""
-        return services.list_for_school(
+        return transcripts.list_for_school(
             current_actor(), school_id, args.pop("status"), **args
         )
 
@@ -131,8 +141,8 @@ class TranscriptById(MethodView):
     def get(self, transcript_id: uuid.UUID) -> tuple[Transcript, dict[str, str]]:
         """Read a transcript (its school's staff; once issued, the pupil, guardian or
         consented org). Its ``ETag`` names this version: a signature names it back."""
-        transcript = services.readable(current_actor(), transcript_id)
-        return transcript, {"ETag": quote_etag(services.version_tag(transcript))}
+        transcript = transcripts.readable(current_actor(), transcript_id)
+        return transcript, {"ETag": quote_etag(signing.version_tag(transcript))}
 
     @auth_required
     @blp.arguments(TranscriptUpdateSchema)
@@ -141,7 +151,7 @@ class TranscriptById(MethodView):
     @blp.doc(security=BEARER)
     def put(self, data: dict[str, Any], transcript_id: uuid.UUID) -> Transcript:
         """Edit a draft (signed transcripts are frozen)."""
-        return services.update_draft(current_actor(), transcript_id, data)
+        return drafting.update_draft(current_actor(), transcript_id, data)
 
 
 def _with_reason(name: str, summary: str, call: Any) -> None:
@@ -166,17 +176,17 @@ def _with_reason(name: str, summary: str, call: Any) -> None:
 _with_reason(
     "revoke",
     "Revoke a published transcript (the principal, with a reason).",
-    services.revoke,
+    publishing.revoke,
 )
 _with_reason(
     "suspend",
     "Suspend a published transcript (the principal, with a reason).",
-    lambda actor, tid, reason: services.set_suspended(actor, tid, True, reason),
+    lambda actor, tid, reason: publishing.set_suspended(actor, tid, True, reason),
 )
 _with_reason(
     "unsuspend",
     "Lift a suspension (the principal, saying why).",
-    lambda actor, tid, reason: services.set_suspended(actor, tid, False, reason),
+    lambda actor, tid, reason: publishing.set_suspended(actor, tid, False, reason),
 )
 
 
@@ -207,7 +217,7 @@ class Sign(MethodView):
         transcript as read (``GET /transcripts/{id}``): what someone changed after
         that is not signed (412, read it again).
         """
-        return services.sign(current_actor(), transcript_id, read=require_match)
+        return signing.sign(current_actor(), transcript_id, read=require_match)
 
 
 @blp.route("/transcripts/<uuid:transcript_id>/corrections")
@@ -218,7 +228,7 @@ class Corrections(MethodView):
     @blp.doc(security=BEARER)
     def post(self, transcript_id: uuid.UUID) -> Transcript:
         """Start a correction: a new draft that replaces this transcript once published."""
-        return services.start_correction(current_actor(), transcript_id)
+        return drafting.start_correction(current_actor(), transcript_id)
 
 
 @blp.route("/transcripts/<uuid:transcript_id>/credential")
@@ -229,7 +239,7 @@ class TranscriptCredential(MethodView):
     @blp.doc(security=BEARER)
     def get(self, transcript_id: uuid.UUID) -> dict[str, str]:
         """Download the transcript as a verifiable credential (vc+jwt); logged."""
-        transcript, credential = services.exported(
+        transcript, credential = transcripts.exported(
             current_actor(), transcript_id, "jwt"
         )
         return {
@@ -254,7 +264,7 @@ class TranscriptCredential(MethodView):
 )
 @auth_required
 def transcript_pdf(transcript_id: uuid.UUID) -> Response:
-    transcript, _ = services.exported(current_actor(), transcript_id, "pdf")
+    transcript, _ = transcripts.exported(current_actor(), transcript_id, "pdf")
     response = Response(pdf.render(transcript), mimetype="application/pdf")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="hoc-ba-{transcript.school_year}.pdf"'
@@ -273,7 +283,9 @@ class CitizenTranscripts(MethodView):
     def get(self, args: dict[str, Any], subject: str | uuid.UUID) -> Page[Transcript]:
         """List a pupil's issued transcripts: mine, my child's, or under consent."""
         actor = current_actor()
-        return services.list_for_pupil(actor, resolve_subject(actor, subject), **args)
+        return transcripts.list_for_pupil(
+            actor, resolve_subject(actor, subject), **args
+        )
 
 
 def _verify_limit() -> str:

@@ -18,7 +18,7 @@ from app.extensions import db
 from identity.demo import AGENCY_CODE, AN_NATIONAL_ID, BINH_NATIONAL_ID
 from identity.models import Citizen, Organisation
 from school_records.models import Transcript
-from service_requests import services, uploads
+from service_requests import moves, submission, uploads
 from service_requests.models import Dossier
 
 OFFICER_NATIONAL_ID = "074092000106"
@@ -50,7 +50,7 @@ def seed_dossiers(citizens: dict[str, Citizen]) -> None:
         "reference": {"kind": "identity", "id": an.id},
     }
 
-    services.submit(
+    submission.submit(
         citizen,
         {
             "procedure_code": "1.004194",
@@ -62,7 +62,7 @@ def seed_dossiers(citizens: dict[str, Citizen]) -> None:
         },
     )
 
-    shop = services.submit(
+    shop = submission.submit(
         citizen,
         {
             "procedure_code": "2.000720",
@@ -83,9 +83,9 @@ def seed_dossiers(citizens: dict[str, Citizen]) -> None:
     )
     steps: list[dict[str, Any]] = [{"to": 2}, {"to": 4}, {"to": 6, "fee_vnd": 100_000}]
     for step in steps:
-        services.transition(officer, shop.id, step)
+        moves.transition(officer, shop.id, step)
 
-    house = services.submit(
+    house = submission.submit(
         citizen,
         {
             "procedure_code": "1.009994",
@@ -105,8 +105,8 @@ def seed_dossiers(citizens: dict[str, Citizen]) -> None:
             ],
         },
     )
-    services.transition(officer, house.id, {"to": 2})
-    services.transition(
+    moves.transition(officer, house.id, {"to": 2})
+    moves.transition(
         officer,
         house.id,
         {
@@ -120,7 +120,7 @@ def seed_dossiers(citizens: dict[str, Citizen]) -> None:
     transcript = db.session.scalar(
         sa.select(Transcript.id).where(Transcript.pupil_id == binh.id)
     )
-    transfer = services.submit(
+    transfer = submission.submit(
         citizen,
         {
             "procedure_code": "1.005097",
@@ -154,5 +154,5 @@ def seed_dossiers(citizens: dict[str, Citizen]) -> None:
         {"to": 10, "delivery": "online"},
     ]
     for step in steps:
-        services.transition(officer, transfer.id, step)
+        moves.transition(officer, transfer.id, step)
     db.session.flush()

@@ -26,7 +26,7 @@ from consent.vocabulary import Category
 from health_book import services as health_book
 from identity import services as identity_services
 from identity.models import Citizen
-from school_records import services as school_records
+from school_records import transcripts as school_records
 from service_requests import uploads
 from service_requests.models import DocumentSource, Dossier, DossierDocument, Upload
 

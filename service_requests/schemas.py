@@ -23,7 +23,7 @@ from service_requests.models import (
     FeeStatus,
     OnlineLevel,
 )
-from service_requests.services import RATING_INDICES
+from service_requests.ratings import RATING_INDICES
 from service_requests.texts import STATUS_NAMES
 from service_requests.workflow import Party
 
