@@ -25,6 +25,7 @@ from service_requests import (
 )
 from service_requests.models import Dossier, DossierRating, DossierStatus, Procedure
 from service_requests.models import Upload as UploadModel
+from service_requests.procedure_schemas import ProcedureSchema
 from service_requests.schemas import (
     ApologySchema,
     DossierCreateSchema,
@@ -32,18 +33,16 @@ from service_requests.schemas import (
     DossierSummarySchema,
     OwnDossierArgsSchema,
     PaymentSchema,
-    ProcedureSchema,
     QueueArgsSchema,
     RatingOutSchema,
     RatingSchema,
     ReusedDataSchema,
-    StatsArgsSchema,
-    StatsSchema,
     SupplementSchema,
     TransitionSchema,
     UploadFormSchema,
     UploadSchema,
 )
+from service_requests.stats_schemas import StatsArgsSchema, StatsSchema
 
 blp = Blueprint(
     "service_requests",
