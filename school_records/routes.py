@@ -1,16 +1,16 @@
-"""HTTP API of school records, the public verifier and its web page."""
+"""HTTP API of school records: transcripts, their credentials, the schools' keys and
+status lists, and the public verifier. Its web page is in
+:mod:`school_records.page_routes`."""
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from typing import Any
 
-from flask import Response, current_app, jsonify, render_template, request
+from flask import Response, current_app, jsonify
 from flask.views import MethodView
 from werkzeug.http import quote_etag
 
-from app import i18n
 from app.auth import BEARER, auth_required, current_actor, step_up_required
 from app.blueprint import Blueprint
 from app.errors import NotFound
@@ -49,12 +49,6 @@ blp = Blueprint(
     __name__,
     url_prefix="/api/v1",
     description="Digital school transcripts (học bạ số).",
-)
-page_blp = Blueprint(
-    "verify_page",
-    __name__,
-    template_folder="templates",
-    description="The public transcript verifier page.",
 )
 
 _JWT = {
@@ -237,16 +231,9 @@ class TranscriptCredential(MethodView):
     @blp.response(200, CredentialSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.doc(security=BEARER)
-    def get(self, transcript_id: uuid.UUID) -> dict[str, str]:
+    def get(self, transcript_id: uuid.UUID) -> transcripts.ExportedCredential:
         """Download the transcript as a verifiable credential (vc+jwt); logged."""
-        transcript, credential = transcripts.exported(
-            current_actor(), transcript_id, "jwt"
-        )
-        return {
-            "credential": credential,
-            "digest": pdf.digest(credential),
-            "verify_url": pdf.verify_url(transcript),
-        }
+        return transcripts.export_credential(current_actor(), transcript_id)
 
 
 @blp.route("/transcripts/<uuid:transcript_id>/pdf")
@@ -300,7 +287,7 @@ class Verify(MethodView):
     @blp.arguments(VerifyRequestSchema)
     @blp.response(200, VerificationSchema)
     @blp.alt_response(429, response="TOO_MANY_REQUESTS")
-    def post(self, data: dict[str, Any]) -> dict[str, Any]:
+    def post(self, data: dict[str, Any]) -> report.Verification:
         """Verify a transcript credential (anyone): cryptographic, status, trust, semantic.
 
         When both signatures hold under a registered school's keys, the answer carries
@@ -309,116 +296,7 @@ class Verify(MethodView):
         """
         token = data.get("credential")
         if token is None:
-            stored = db.session.get(Transcript, data["transcript_id"])
-            if (
-                stored is None
-                or stored.credential is None
-                or pdf.digest(stored.credential) != data["digest"]
-            ):
-                raise NotFound()
-            token = stored.credential
-        outcome = verification.verify(token, DatabaseResolver())
-        signed = report.signed_content(outcome)
-        return {
-            "verified": outcome.verified,
-            "checks": [check.as_dict() for check in outcome.checks],
-            "summary": {
-                "subject_name": signed["pupil"]["name"],
-                "issuer_name": signed["school"]["name"],
-                "school_year": signed["school_year"],
-                "grade": signed["grade"],
-            }
-            if signed
-            else None,
-            "signed_content": signed,
-        }
-
-
-_PAGE_TEXT = {
-    "vi": {
-        "title": "Xác thực học bạ số", "intro": "Dán học bạ số (JWT) hoặc tải tệp lên để kiểm tra chữ ký, trạng thái, nơi cấp và điểm số.",
-        "paste": "Học bạ số (JWT)", "upload": "hoặc chọn tệp", "verify": "Xác thực", "valid": "✔ Hợp lệ", "invalid": "✘ Không hợp lệ",
-        "phase": "Giai đoạn", "check": "Kiểm tra", "result": "Kết quả", "switch": "English",
-        "phases": {"cryptographic": "Chữ ký", "status": "Trạng thái", "trust": "Nơi cấp", "semantic": "Điểm số"},
-        "signed": "Nội dung nhà trường đã ký", "compare": "Hãy so sánh từng điểm trên bản giấy với bảng này; bất kỳ khác biệt nào nghĩa là bản giấy đã bị sửa.",
-        "not_in_force": "Học bạ này không còn hiệu lực (xem các kiểm tra bên dưới).", "subject": "Môn học", "s1": "Học kỳ I", "s2": "Học kỳ II", "year": "Cả năm",
-        "conduct": "Rèn luyện", "learning": "Học tập", "absences": "Nghỉ học (có phép / không phép)", "promotion": "Xét lên lớp", "award": "Danh hiệu",
-        "signers": "Người ký", "homeroom_teacher": "Giáo viên chủ nhiệm", "principal": "Hiệu trưởng", "issued": "Ngày cấp", "pupil": "Học sinh", "school": "Trường",
-        "class": "Lớp", "school_year": "Năm học", "regular": "TX", "midterm": "GK", "final": "CK",
-    },
-    "en": {
-        "title": "Verify a digital transcript", "intro": "Paste a digital transcript (JWT) or upload its file to check its signatures, status, issuer and grades.",
-        "paste": "Digital transcript (JWT)", "upload": "or choose a file", "verify": "Verify", "valid": "✔ Valid", "invalid": "✘ Not valid",
-        "phase": "Phase", "check": "Check", "result": "Result", "switch": "Tiếng Việt",
-        "phases": {"cryptographic": "Signatures", "status": "Status", "trust": "Issuer", "semantic": "Grades"},
-        "signed": "What the school signed", "compare": "Compare every grade on the paper with this table; any difference means the paper was altered.",
-        "not_in_force": "This transcript is no longer in force (see the checks below).", "subject": "Subject", "s1": "Semester I", "s2": "Semester II", "year": "Year",
-        "conduct": "Conduct", "learning": "Learning result", "absences": "Days absent (excused / unexcused)", "promotion": "Promotion", "award": "Award",
-        "signers": "Signed by", "homeroom_teacher": "Homeroom teacher", "principal": "Principal", "issued": "Issued", "pupil": "Pupil", "school": "School",
-        "class": "Class", "school_year": "School year", "regular": "regular", "midterm": "mid-term", "final": "final",
-    },
-}  # fmt: skip
-
-
-@page_blp.route("/verify")
-@page_blp.doc(
-    summary="Open the transcript verifier (web page, Vietnamese or English).",
-    responses={
-        200: {
-            "description": "HTML page",
-            "content": {"text/html": {"schema": {"type": "string"}}},
-        }
-    },
-)
-def verify_page() -> Response:
-    requested = request.args.get("lang", "")
-    lang = (
-        requested if requested in i18n.SUPPORTED_LANGUAGES else i18n.current_language()
-    )
-    nonce = secrets.token_urlsafe(16)
-    html = render_template(
-        "verify.html",
-        t=_PAGE_TEXT[lang],
-        lang=lang,
-        other="en" if lang == "vi" else "vi",
-        nonce=nonce,
-    )
-    response = Response(html, mimetype="text/html")
-    response.headers["Content-Security-Policy"] = (
-        f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'unsafe-inline'; connect-src 'self'; "
-        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
-    )
-    response.headers["Content-Language"] = lang
-    return response
-
-
-@page_blp.route("/contexts/hocba/v1")
-@page_blp.doc(
-    summary="Read the JSON-LD context of HocBaSoCredential.",
-    responses={
-        200: {
-            "description": "JSON-LD",
-            "content": {"application/ld+json": {"schema": {"type": "object"}}},
-        }
-    },
-)
-def hocba_context() -> Response:
-    vocab = f"{current_app.config['BASE_URL']}/contexts/hocba/v1#"
-    response = jsonify(
-        {
-            "@context": {
-                "@version": 1.1,
-                "@protected": True,
-                "HocBaSoCredential": f"{vocab}HocBaSoCredential",
-                "HocBaSo": f"{vocab}HocBaSo",
-                "homeroomProof": {"@id": f"{vocab}homeroomProof", "@type": "@json"},
-                "principalSignature": {
-                    "@id": f"{vocab}principalSignature",
-                    "@type": "@json",
-                },
-                "@vocab": vocab,
-            }
-        }
-    )
-    response.mimetype = "application/ld+json"
-    return response
+            token = transcripts.printed_credential(
+                data["transcript_id"], data["digest"]
+            )
+        return report.answer(verification.verify(token, DatabaseResolver()))

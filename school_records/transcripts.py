@@ -11,6 +11,7 @@ live here too.
 from __future__ import annotations
 
 import uuid
+from typing import NamedTuple
 
 import sqlalchemy as sa
 
@@ -22,7 +23,7 @@ from app.pagination import Page, paginate
 from consent import policies
 from consent.vocabulary import Category
 from identity.models import Citizen
-from school_records import register
+from school_records import pdf, register
 from school_records.models import SchoolClass, Transcript, TranscriptStatus
 from school_records.policies import STAFF, is_staff_of, require_staff
 
@@ -167,3 +168,33 @@ def exported(
         },
     )
     return transcript, credential
+
+
+class ExportedCredential(NamedTuple):
+    """A transcript's credential handed out, with what its printed QR code holds."""
+
+    credential: str
+    #: SHA-256 of the credential, as the PDF's QR code prints it.
+    digest: str
+    verify_url: str
+
+
+def export_credential(actor: Actor, transcript_id: uuid.UUID) -> ExportedCredential:
+    """Hand out the credential as a vc+jwt, logged like any export."""
+    transcript, credential = exported(actor, transcript_id, "jwt")
+    return ExportedCredential(
+        credential, pdf.digest(credential), pdf.verify_url(transcript)
+    )
+
+
+def printed_credential(transcript_id: uuid.UUID, digest: str) -> str:
+    """The credential a printed QR code names (its transcript and digest), for
+    anyone holding the paper; 404 unless both match."""
+    stored = db.session.get(Transcript, transcript_id)
+    if (
+        stored is None
+        or stored.credential is None
+        or pdf.digest(stored.credential) != digest
+    ):
+        raise NotFound()
+    return stored.credential
