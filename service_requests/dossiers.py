@@ -182,7 +182,7 @@ def document_of(
 
 def read_reused(
     actor: Actor, dossier_id: uuid.UUID, document_id: uuid.UUID
-) -> dict[str, Any]:
+) -> documents.ReusedData:
     """The digitised data behind a reference; an agency's read is logged."""
     _dossier, document = document_of(actor, dossier_id, document_id)
     if document.reference_id is None:
