@@ -20,8 +20,8 @@ from app.errors import Forbidden, ValidationFailed, flatten_messages
 from app.extensions import db
 from identity import services as identity_services
 from identity.models import OrganisationKind
+from school_records import consistency, register
 from school_records import content as transcript_content
-from school_records import register
 from school_records.models import Transcript, TranscriptStatus
 from school_records.policies import STAFF, require_staff
 from school_records.transcripts import (
@@ -46,7 +46,7 @@ def _validated(grade: int, raw: dict[str, Any]) -> dict[str, Any]:
             errors=flatten_messages(error.messages, "content")
         ) from error
     stated = transcript_content.to_json(loaded)
-    contradictions = transcript_content.consistency_errors(stated, grade)
+    contradictions = consistency.consistency_errors(stated, grade)
     if contradictions:
         raise ValidationFailed(
             errors={
