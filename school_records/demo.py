@@ -18,7 +18,7 @@ from app.auth import Actor
 from app.extensions import db
 from identity.demo import BINH_NATIONAL_ID, SCHOOL_CODE
 from identity.models import Citizen, Organisation
-from school_records import drafting, grading, register, signing
+from school_records import drafting, enrolment, grading, register, signing
 from school_records.content import to_json
 from school_records.grading import Comment
 from school_records.models import Enrolment, SchoolClass, Transcript
@@ -182,7 +182,7 @@ def _seed_register(
         )
     )
     if enrolled is None:
-        register.enrol(
+        enrolment.enrol(
             principal,
             school.id,
             school_class.id,

@@ -51,6 +51,7 @@ from identity.models import (
 )
 from identity.national_id import century_sex_digit
 from school_records import drafting as school_drafting
+from school_records import enrolment as school_enrolment
 from school_records import register
 from school_records import signing as school_signing
 from school_records.demo import demo_content
@@ -337,7 +338,7 @@ def enrolment(
                 "homeroom_teacher_id": homeroom.id,
             },
         )
-    register.enrol(
+    school_enrolment.enrol(
         as_principal,
         where.id,
         school_class.id,
