@@ -39,6 +39,18 @@ def _env_int(name: str, default: int) -> int:
         raise ConfigurationError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+#: The OpenAPI document and its interactive page (flask-smorest).
+OPENAPI: dict[str, Any] = {
+    "API_TITLE": "CongDan API",
+    "API_VERSION": "1.0.0",
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": "/",
+    "OPENAPI_JSON_PATH": "openapi.json",
+    "OPENAPI_SWAGGER_UI_PATH": "/docs",
+    "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+}
+
+
 def load_config(instance_path: str) -> dict[str, Any]:
     """Build the configuration mapping from the environment.
 
@@ -51,9 +63,44 @@ def load_config(instance_path: str) -> dict[str, Any]:
             f"CONGDAN_ENV must be one of {', '.join(ENVIRONMENTS)}, got {env!r}"
         )
     port = _env_int("PORT", 5000)
-    database_url = os.environ.get("DATABASE_URL") or (
-        f"sqlite:///{Path(instance_path, 'congdan.db')}"
-    )
+    return {
+        "ENV": env,
+        "PORT": port,
+        "BASE_URL": os.environ.get("BASE_URL", f"http://127.0.0.1:{port}").rstrip("/"),
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL")
+        or f"sqlite:///{Path(instance_path, 'congdan.db')}",
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or None,
+        **_vneid_session_cookie(env),
+        **_limits(),
+        **_logins_and_tokens(instance_path),
+        **OPENAPI,
+        "PDF_FONT": os.environ.get(
+            "PDF_FONT", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+        ),
+        "PAGE_SIZE_DEFAULT": 20,
+        "PAGE_SIZE_MAX": 100,
+        # No aggregate shows a figure about fewer people (app.disclosure).
+        "STATS_MIN_CELL": DEFAULT_MIN_CELL,
+        # Reverse proxies in front (nginx): their X-Forwarded-For/-Proto are trusted.
+        "PROXY_HOPS": 0,
+        # The domain packages plugged in, in order (app.domains; ARCHITECTURE.md).
+        "DOMAINS": list(DEFAULT_DOMAINS),
+    }
+
+
+def _vneid_session_cookie(env: str) -> dict[str, Any]:
+    return {
+        "SESSION_COOKIE_NAME": "vneid_session",
+        "SESSION_COOKIE_PATH": "/vneid",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env != "development",
+    }
+
+
+def _limits() -> dict[str, Any]:
+    """Rate limits, guessing throttles, body size and idempotency records."""
     # REDIS_URL alone is enough to share rate limits and throttles through Redis.
     limiter_storage = (
         os.environ.get("RATELIMIT_STORAGE_URI")
@@ -61,17 +108,6 @@ def load_config(instance_path: str) -> dict[str, Any]:
         or "memory://"
     )
     return {
-        "ENV": env,
-        "PORT": port,
-        "BASE_URL": os.environ.get("BASE_URL", f"http://127.0.0.1:{port}").rstrip("/"),
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-        "SECRET_KEY": os.environ.get("SECRET_KEY") or None,
-        "SESSION_COOKIE_NAME": "vneid_session",
-        "SESSION_COOKIE_PATH": "/vneid",
-        "SESSION_COOKIE_HTTPONLY": True,
-        "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": env != "development",
         "RATELIMIT_STORAGE_URI": limiter_storage,
         # Login and share-code throttling: Redis when the limiter uses Redis, else
         # the database (both shared by every worker and host).
@@ -80,14 +116,17 @@ def load_config(instance_path: str) -> dict[str, Any]:
             limiter_storage if limiter_storage.startswith(REDIS_SCHEMES) else "database"
         ),
         "RATELIMIT_HEADERS_ENABLED": True,
+        "VERIFY_RATE_LIMIT": "120/minute",
         "MAX_CONTENT_LENGTH": _env_int("MAX_CONTENT_LENGTH", 12 * 1024 * 1024),
         "IDEMPOTENCY_TTL": timedelta(hours=24),
+    }
+
+
+def _logins_and_tokens(instance_path: str) -> dict[str, Any]:
+    """Passwords, the VNeID provider's keys and client, and the API's JWTs."""
+    return {
         "PASSWORD_HASH_METHOD": "scrypt",
         "VNEID_KEYS_FILE": str(Path(instance_path, "vneid_keys.json")),
-        "PDF_FONT": os.environ.get(
-            "PDF_FONT", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
-        ),
-        "VERIFY_RATE_LIMIT": "120/minute",
         "API_KEYS_FILE": str(Path(instance_path, "api_keys.json")),
         "VNEID_ISSUER": os.environ.get("VNEID_ISSUER") or None,
         "VNEID_CLIENT_ID": os.environ.get("VNEID_CLIENT_ID", "congdan-app"),
@@ -98,21 +137,6 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "JWT_TOKEN_LOCATION": ["headers"],
         "JWT_ALGORITHM": "HS256",
         "JWT_DECODE_ALGORITHMS": ["HS256"],
-        "API_TITLE": "CongDan API",
-        "API_VERSION": "1.0.0",
-        "OPENAPI_VERSION": "3.0.3",
-        "OPENAPI_URL_PREFIX": "/",
-        "OPENAPI_JSON_PATH": "openapi.json",
-        "OPENAPI_SWAGGER_UI_PATH": "/docs",
-        "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
-        "PAGE_SIZE_DEFAULT": 20,
-        "PAGE_SIZE_MAX": 100,
-        # No aggregate shows a figure about fewer people (app.disclosure).
-        "STATS_MIN_CELL": DEFAULT_MIN_CELL,
-        # Reverse proxies in front (nginx): their X-Forwarded-For/-Proto are trusted.
-        "PROXY_HOPS": 0,
-        # The domain packages plugged in, in order (app.domains; ARCHITECTURE.md).
-        "DOMAINS": list(DEFAULT_DOMAINS),
     }
 
 

@@ -11,7 +11,7 @@ and hands it to a thread only once it is all in memory: the head, then a body of
 up to ``SERVER_BODY_BUFFER`` bytes, whether its length is given or it is chunked.
 The head is read by gunicorn's own parser, so the loop and the thread agree on
 where the body ends; a chunked body's framing is followed as it arrives, by
-gunicorn's rules (:class:`_ChunkedFraming`), and broken framing is answered from
+gunicorn's rules (:mod:`app.body_framing`), and broken framing is answered from
 the loop with a 400 ``malformed-body`` problem. ``Expect: 100-continue`` is
 answered from the loop too, and the body then collected like any other.
 
@@ -36,26 +36,23 @@ import re
 import selectors
 import socket
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Protocol, TypeVar
+from typing import Any
 
-from gunicorn.http.body import CHUNK_EXT_RE, ChunkedReader
-from gunicorn.http.errors import NoMoreData, ParseException
+from gunicorn.http.body import ChunkedReader
+from gunicorn.http.errors import NoMoreData
 from gunicorn.http.message import Request
 from gunicorn.http.unreader import IterUnreader
 from gunicorn.workers.gthread import TConn, ThreadWorker
-from werkzeug.exceptions import RequestTimeout
 
 from app import i18n
-from app.errors import MalformedBody
+from app.body_framing import ChunkedFraming, Framing, FramingError, LengthFraming
 from app.http_errors import server_answer
+from app.patient_io import PatientSocket, stall_guarded
 
-_T = TypeVar("_T")
 _HEAD_END = re.compile(rb"\n\r?\n")
-_BARE_LF = re.compile(rb"(?<!\r)\n")
-_HEX = frozenset(b"0123456789abcdefABCDEF")
 #: After a ``Connection: close`` answer, how long unread input is drained (RFC 9112 §9.6).
 _LINGER_SECONDS = 2.0
 _LINGER_MAX_BYTES = 65536
@@ -65,46 +62,6 @@ _CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 def _setting(name: str, default: float) -> float:
     raw = os.environ.get(name)
     return float(raw) if raw else default
-
-
-class _PatientSocket(socket.socket):
-    """A socket whose blocking mode waits at most ``patience`` seconds per operation,
-    and whose reads give up at ``deadline`` (when one is set) whatever the pauses."""
-
-    __slots__ = ("deadline", "patience")
-    patience: float
-    deadline: float | None
-
-    @classmethod
-    def adopt(cls, sock: socket.socket, patience: float) -> _PatientSocket:
-        """Take over ``sock``'s descriptor."""
-        adopted = cls(sock.family, sock.type, sock.proto, fileno=sock.detach())
-        adopted.patience = patience
-        adopted.deadline = None
-        return adopted
-
-    def setblocking(self, flag: bool) -> None:
-        """Block with the timeout, never forever (gunicorn calls this per request)."""
-        if flag:
-            self.settimeout(self.patience)
-        else:
-            super().setblocking(False)
-
-    def recv(self, bufsize: int, flags: int = 0) -> bytes:
-        """Read, blocking no later than the deadline (gunicorn reads bodies so)."""
-        timeout = self.gettimeout()
-        if self.deadline is None or timeout == 0.0:  # the event loop's own reads
-            return super().recv(bufsize, flags)
-        left = self.deadline - time.monotonic()
-        if left <= 0:
-            raise TimeoutError("the request is overdue")
-        if timeout is not None and timeout <= left:
-            return super().recv(bufsize, flags)
-        self.settimeout(left)
-        try:
-            return super().recv(bufsize, flags)
-        finally:
-            self.settimeout(timeout)
 
 
 class _PatientConn(TConn):  # type: ignore[misc]  # gunicorn ships no types
@@ -125,111 +82,6 @@ class _PatientConn(TConn):  # type: ignore[misc]  # gunicorn ships no types
             super().close()
 
 
-class _FramingError(Exception):
-    """A chunked body's framing is broken (answered from the loop with a 400)."""
-
-
-class _LengthFraming:
-    """A body of ``Content-Length`` bytes (none when a request gives no length)."""
-
-    def __init__(self, start: int, length: int) -> None:
-        self.start, self.stop = start, start + length
-
-    def end(self, data: bytearray) -> int | None:
-        """Where the body ends in ``data``, once it has all arrived."""
-        return self.stop if len(data) >= self.stop else None
-
-    def held(self, data: bytearray) -> int:
-        """How many bytes collecting the body takes."""
-        return self.stop - self.start
-
-
-class _ChunkedFraming:
-    """Where a chunked body ends (RFC 9112 §7.1), followed as its bytes arrive.
-
-    The rules are those of gunicorn's ``ChunkedReader``, so that what the loop
-    takes for a whole body is exactly what the thread's parser reads: a size in
-    hex digits, extensions of tokens and quoted strings (no bare CR), CRLF after
-    each chunk's data, trailer fields ending with an empty line and no bare LF.
-    A trailer field's content is left to that parser (a 400 problem in the
-    thread). Each byte is scanned once, so a body sent a byte at a time costs no
-    more than one sent at once.
-    """
-
-    def __init__(self, start: int, *, line_limit: int, trailer_limit: int) -> None:
-        self.start = start
-        self.line_limit, self.trailer_limit = line_limit, trailer_limit
-        self.pos = start  # where the next size line, chunk or trailer section begins
-        self.scanned = start  # how far from ``pos`` a terminator was looked for
-        self.data_left: int | None = None  # of the chunk in hand; None: at a size line
-        self.trailers = False
-        self.done: int | None = None
-
-    def end(self, data: bytearray) -> int | None:
-        """Where the body ends in ``data``, once it has all arrived.
-
-        :raise _FramingError: the framing is broken.
-        """
-        while self.done is None:
-            if self.trailers:
-                self.done = self._trailer_end(data)
-                if self.done is None:
-                    return None
-            elif self.data_left is not None:
-                crlf = self.pos + self.data_left
-                if len(data) < crlf + 2:
-                    return None
-                if data[crlf : crlf + 2] != b"\r\n":
-                    raise _FramingError()
-                self.pos = self.scanned = crlf + 2
-                self.data_left = None
-            elif not self._size_line(data):
-                return None
-        return self.done
-
-    def held(self, data: bytearray) -> int:
-        """How many bytes collecting the body takes, as far as its framing says."""
-        chunk_end = self.pos + (self.data_left or 0) + 2
-        return max(len(data), chunk_end) - self.start
-
-    def _size_line(self, data: bytearray) -> bool:
-        eol = data.find(b"\r\n", max(self.scanned - 1, self.pos))
-        if eol < 0:
-            self.scanned = len(data)
-            if len(data) - self.pos > self.line_limit:
-                raise _FramingError()
-            return False
-        size, semicolon, extension = bytes(data[self.pos : eol]).partition(b";")
-        if semicolon:
-            if b"\r" in extension or not CHUNK_EXT_RE.fullmatch(b";" + extension):
-                raise _FramingError()
-            size = size.rstrip(b" \t")
-        if not size or not _HEX.issuperset(size):
-            raise _FramingError()
-        self.pos = self.scanned = eol + 2
-        length = int(size, 16)
-        if length:
-            self.data_left = length
-        else:
-            self.trailers = True
-        return True
-
-    def _trailer_end(self, data: bytearray) -> int | None:
-        if data[self.pos : self.pos + 2] == b"\r\n":
-            return self.pos + 2
-        from_ = max(self.scanned - 3, self.pos)
-        end = data.find(b"\r\n\r\n", from_)
-        if end >= 0:
-            return end + 4
-        self.scanned = len(data)
-        if len(data) - self.pos > self.trailer_limit or _BARE_LF.search(data, from_):
-            raise _FramingError()
-        return None
-
-
-_Framing = _LengthFraming | _ChunkedFraming
-
-
 @dataclass(eq=False)
 class _Arrival:
     """A request still arriving: the bytes so far and when it must be complete."""
@@ -239,60 +91,9 @@ class _Arrival:
     data: bytearray = field(default_factory=bytearray)
     scanned: int = 0
     #: Set once the head is in: how the body is framed, and when it must be in.
-    framing: _Framing | None = None
+    framing: Framing | None = None
     body_deadline: float = math.inf
     language: str = i18n.DEFAULT_LANGUAGE
-
-
-class _Body(Protocol):
-    """gunicorn's request body (``gunicorn.http.body.Body``), as read here."""
-
-    def read(self, size: int | None = ...) -> bytes: ...
-    def readline(self, size: int | None = ...) -> bytes: ...
-    def readlines(self, size: int | None = ...) -> list[bytes]: ...
-
-
-class _StallGuardedInput:
-    """``wsgi.input`` whose failures are the client's fault, answered as such.
-
-    A body that stops arriving, or is still arriving at its deadline, is a 408;
-    one that gunicorn cannot read (a bad chunk size or extension, a chunk without
-    its CRLF, a malformed trailer, an early end) a 400 ``malformed-body``. Neither
-    is a 500 with a logged traceback, whoever reads the body (the JSON parse at the
-    edge, a form, an upload).
-    """
-
-    def __init__(self, stream: _Body) -> None:
-        self._stream = stream
-
-    def _guard(self, read: Callable[..., _T], *args: Any) -> _T:
-        try:
-            return read(*args)
-        except TimeoutError as error:
-            raise RequestTimeout() from error
-        except (ParseException, NoMoreData) as error:
-            raise MalformedBody() from error
-
-    def read(self, *args: Any) -> bytes:
-        return self._guard(self._stream.read, *args)
-
-    def readline(self, *args: Any) -> bytes:
-        return self._guard(self._stream.readline, *args)
-
-    def readlines(self, *args: Any) -> list[bytes]:
-        return self._guard(lambda: list(self._stream.readlines(*args)))
-
-    def __iter__(self) -> Iterator[bytes]:
-        while line := self.readline():
-            yield line
-
-
-def _stall_guarded(wsgi: Callable[..., Iterable[bytes]]) -> Callable[..., Any]:
-    def application(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        environ["wsgi.input"] = _StallGuardedInput(environ["wsgi.input"])
-        return wsgi(environ, start_response)
-
-    return application
 
 
 class RequestBufferingWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn ships no types
@@ -317,7 +118,7 @@ class RequestBufferingWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn sh
     def load_wsgi(self) -> None:
         """Load the application, its input guarded against stalled clients."""
         super().load_wsgi()
-        self.wsgi = _stall_guarded(self.wsgi)
+        self.wsgi = stall_guarded(self.wsgi)
 
     def accept(self, listener: Any) -> None:
         """Accept a connection and wait, in the loop, for its first request."""
@@ -328,7 +129,7 @@ class RequestBufferingWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn sh
                 raise
             return
         self.nr_conns += 1
-        sock = _PatientSocket.adopt(client, self.body_timeout)
+        sock = PatientSocket.adopt(client, self.body_timeout)
         conn = _PatientConn(self, self.cfg, sock, address, listener.getsockname())
         self.enqueue_req(conn)
 
@@ -378,7 +179,7 @@ class RequestBufferingWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn sh
         conn = arrival.conn
         try:
             ready = self._ready(arrival)
-        except _FramingError:
+        except FramingError:
             self._give_up(arrival, answer=(400, "malformed-body"))
             return
         if ready:
@@ -395,7 +196,7 @@ class RequestBufferingWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn sh
         """Whether a thread takes ``arrival`` now: it has arrived, gunicorn's parser
         will refuse its head, or its body is too large to collect here.
 
-        :raise _FramingError: a chunked body's framing is broken.
+        :raise FramingError: a chunked body's framing is broken.
         """
         if arrival.framing is None:
             # Rescan only the new bytes, and the 3 before them where an end may begin.
@@ -436,13 +237,13 @@ class RequestBufferingWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn sh
         start = len(arrival.data) - len(unreader.take_buffered())
         reader = request.body.reader
         arrival.framing = (
-            _ChunkedFraming(
+            ChunkedFraming(
                 start,
                 line_limit=reader.limit_chunk_size_line,
                 trailer_limit=reader.limit_trailer_section,
             )
             if isinstance(reader, ChunkedReader)
-            else _LengthFraming(start, reader.length)
+            else LengthFraming(start, reader.length)
         )
         arrival.language = i18n.language_for(
             ", ".join(v for name, v in request.headers if name == "ACCEPT-LANGUAGE")

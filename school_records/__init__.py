@@ -14,6 +14,7 @@ def init_app(app: Flask, api: Any) -> None:
     from app.domains import add_demo_seeder, add_texts
     from school_records import (
         models,  # noqa: F401 - its tables
+        page_routes,
         register_routes,
         routes,
         texts,
@@ -21,7 +22,7 @@ def init_app(app: Flask, api: Any) -> None:
     from school_records.cli import schools_cli
 
     add_texts(texts.MESSAGES, texts.VALIDATION_MESSAGES)
-    for blueprint in (routes.blp, register_routes.blp, routes.page_blp):
+    for blueprint in (routes.blp, register_routes.blp, page_routes.page_blp):
         api.register_blueprint(blueprint)
     app.cli.add_command(schools_cli)
     add_demo_seeder(app, "school_records.demo:seed_transcripts")

@@ -2,21 +2,19 @@
 
 Grades 6–12 are assessed under Circular 22/2021 (scores, Tốt/Khá/Đạt/Chưa đạt);
 grades 1–5 under Circular 27/2020 (Hoàn thành tốt/Hoàn thành/Chưa hoàn thành…).
-The two vocabularies never mix. For Circular 22 every stated average and result
-is recomputed from the raw scores (``grading``); any contradiction is reported by
-field path, as the API's 422 and as the verifier's ``GRADES_INCONSISTENT``.
+The two vocabularies never mix. Whether what a Circular 22 transcript states agrees
+with its scores is :mod:`school_records.consistency`'s question.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Final
 
 import marshmallow as ma
 from marshmallow import fields, validate
 
 from app.fields import Code, FreeForm, Text, WholeNumber
-from school_records import grading
 from school_records.grading import Comment, Level
 
 TT22: Final = "TT22/2021/TT-BGDĐT"
@@ -53,7 +51,6 @@ AWARDS: Final = [
     "Học sinh Hoàn thành xuất sắc",
     "Học sinh tiêu biểu",
 ]
-MAX_ABSENT_DAYS: Final = 45
 _TT27_ONLY: Final = set(TT27_SUBJECT_LEVELS + TT27_OVERALL + ["Cần cố gắng"])
 _TT22_ONLY: Final = {Level.KHA.value, Level.CHUA_DAT.value}
 
@@ -268,123 +265,6 @@ def load(content: dict[str, Any], grade: int) -> dict[str, Any]:
     schema = Tt27ContentSchema() if grade <= 5 else Tt22ContentSchema()
     loaded: dict[str, Any] = schema.load(content)
     return loaded
-
-
-def _decimal(value: Any) -> Decimal:
-    try:
-        return Decimal(str(value))
-    except (InvalidOperation, ValueError) as error:
-        raise ValueError(f"not a number: {value!r}") from error
-
-
-def consistency_errors(content: dict[str, Any], grade: int) -> dict[str, list[str]]:
-    """Every stated average or result of a Circular 22 transcript that the scores contradict.
-
-    Works on loaded content or on a credential's subject alike (numbers or strings).
-    Primary transcripts (no formulas) are always consistent.
-    """
-    if grade <= 5:
-        return {}
-    errors: dict[str, list[str]] = {}
-    year_scores: list[Decimal] = []
-    year_comments: list[Comment] = []
-    by_semester: dict[str, tuple[list[Decimal], list[Comment]]] = {
-        "semester1": ([], []),
-        "semester2": ([], []),
-    }
-    for index, subject in enumerate(content.get("subjects", [])):
-        where = f"subjects.{index}"
-        if subject.get("assessment") == "scored":
-            averages = {}
-            for semester in ("semester1", "semester2"):
-                part = subject[semester]
-                regular = [_decimal(s) for s in part["regular"]]
-                needed = grading.regular_score_count(int(subject["periods_per_year"]))
-                if len(regular) != needed:
-                    errors[f"{where}.{semester}.regular"] = [
-                        f"A subject of {subject['periods_per_year']} periods a year needs {needed} regular scores."
-                    ]
-                computed = grading.semester_average(
-                    regular, _decimal(part["midterm"]), _decimal(part["final"])
-                )
-                if _decimal(part["average"]) != computed:
-                    errors[f"{where}.{semester}.average"] = [
-                        f"The scores give {computed}."
-                    ]
-                averages[semester] = computed
-                by_semester[semester][0].append(computed)
-            year = grading.year_average(averages["semester1"], averages["semester2"])
-            if _decimal(subject["year_average"]) != year:
-                errors[f"{where}.year_average"] = [
-                    f"The semester averages give {year}."
-                ]
-            year_scores.append(year)
-        else:
-            for semester in ("semester1", "semester2"):
-                by_semester[semester][1].append(Comment(subject[semester]["result"]))
-            if subject.get("year_result") != subject["semester2"]["result"]:
-                errors[f"{where}.year_result"] = [
-                    "The year result of a comment-only subject is its semester 2 result."
-                ]
-            year_comments.append(Comment(subject["semester2"]["result"]))
-    stated = content.get("learning_result", {})
-    computed_levels = {
-        "semester1": grading.learning_result(*by_semester["semester1"]),
-        "semester2": grading.learning_result(*by_semester["semester2"]),
-        "year": grading.learning_result(year_scores, year_comments),
-    }
-    for period, level in computed_levels.items():
-        if stated.get(period) != level.value:
-            errors[f"learning_result.{period}"] = [f"The averages give {level.value}."]
-    errors.update(_promotion_errors(content, computed_levels["year"]))
-    errors.update(_award_errors(content, computed_levels["year"], year_scores))
-    return errors
-
-
-def _promotion_errors(content: dict[str, Any], learning: Level) -> dict[str, list[str]]:
-    conduct = content.get("conduct", {}).get("year")
-    absences = content.get("absences", {})
-    absent = int(absences.get("excused", 0)) + int(absences.get("unexcused", 0))
-    passes = (
-        conduct != Level.CHUA_DAT.value
-        and learning != Level.CHUA_DAT
-        and absent <= MAX_ABSENT_DAYS
-    )
-    promotion = content.get("promotion")
-    consistent = {
-        "lên lớp": passes,
-        "rèn luyện hè": conduct == Level.CHUA_DAT.value,
-        "kiểm tra lại": learning == Level.CHUA_DAT and conduct != Level.CHUA_DAT.value,
-        "ở lại lớp": not passes,
-    }.get(str(promotion), True)
-    return (
-        {}
-        if consistent
-        else {
-            "promotion": [
-                "The year's conduct, learning result and absences contradict this decision."
-            ]
-        }
-    )
-
-
-def _award_errors(
-    content: dict[str, Any], learning: Level, year_scores: list[Decimal]
-) -> dict[str, list[str]]:
-    award = content.get("award")
-    conduct = content.get("conduct", {}).get("year")
-    both_tot = learning == Level.TOT and conduct == Level.TOT.value
-    if award == "Học sinh Xuất sắc" and not (
-        both_tot and sum(s >= 9 for s in year_scores) >= 6
-    ):
-        return {
-            "award": [
-                "Học sinh Xuất sắc needs Tốt learning and conduct and 6 subjects at 9.0 or more."
-            ]
-        }
-    if award == "Học sinh Giỏi" and not both_tot:
-        return {"award": ["Học sinh Giỏi needs Tốt learning and conduct."]}
-    return {}
 
 
 def to_json(content: Any) -> Any:

@@ -18,7 +18,7 @@ from app.auth import Actor
 from app.extensions import db
 from identity.demo import BINH_NATIONAL_ID, SCHOOL_CODE
 from identity.models import Citizen, Organisation
-from school_records import grading, register, services
+from school_records import drafting, enrolment, grading, register, signing
 from school_records.content import to_json
 from school_records.grading import Comment
 from school_records.models import Enrolment, SchoolClass, Transcript
@@ -182,7 +182,7 @@ def _seed_register(
         )
     )
     if enrolled is None:
-        register.enrol(
+        enrolment.enrol(
             principal,
             school.id,
             school_class.id,
@@ -219,7 +219,7 @@ def seed_transcripts(citizens: dict[str, Citizen]) -> None:
     )
     if exists is not None:
         return
-    draft = services.create_draft(
+    draft = drafting.create_draft(
         teacher,
         school.id,
         {
@@ -231,8 +231,8 @@ def seed_transcripts(citizens: dict[str, Citizen]) -> None:
         },
     )
     # The demo's signers read what they seed: each signs the version it just made.
-    services.sign(teacher, draft.id, read=_as_read)
-    services.sign(principal, draft.id, read=_as_read)
+    signing.sign(teacher, draft.id, read=_as_read)
+    signing.sign(principal, draft.id, read=_as_read)
     db.session.flush()
 
 

@@ -10,6 +10,7 @@ import hashlib
 from typing import Any
 
 from flask import current_app
+from fpdf import FPDF
 
 from app.pdf import new_document, place_qr
 from school_records.models import Transcript
@@ -32,7 +33,18 @@ def render(transcript: Transcript) -> bytes:
     pdf = new_document()
     content: dict[str, Any] = transcript.content
     place_qr(pdf, verify_url(transcript), x=165, y=10, size=32)
+    _heading(pdf, transcript)
+    _grades(pdf, content.get("subjects", []))
+    _results(pdf, content)
+    _how_to_verify(pdf, transcript)
+    return bytes(pdf.output())
 
+
+def _line(pdf: FPDF, text: str, *, height: float = 6) -> None:
+    pdf.cell(0, height, text, new_x="LMARGIN", new_y="NEXT")
+
+
+def _heading(pdf: FPDF, transcript: Transcript) -> None:
     pdf.set_font("body", "B", 14)
     pdf.cell(150, 8, "HỌC BẠ SỐ", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("body", "", 10)
@@ -45,6 +57,10 @@ def render(transcript: Transcript) -> bytes:
     for line in lines:
         pdf.cell(150, 6, line, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
+
+
+def _grades(pdf: FPDF, subjects: list[dict[str, Any]]) -> None:
+    """One row per subject: each semester's and the year's mark or level."""
     pdf.set_font("body", "B", 9)
     widths = (60, 30, 30, 30, 30)
     for width, title in zip(
@@ -53,7 +69,7 @@ def render(transcript: Transcript) -> bytes:
         pdf.cell(width, 7, title, border=1)
     pdf.ln()
     pdf.set_font("body", "", 9)
-    for subject in content.get("subjects", []):
+    for subject in subjects:
         first, second = subject["semester1"], subject["semester2"]
         cells = [
             subject["name"],
@@ -66,30 +82,22 @@ def render(transcript: Transcript) -> bytes:
             pdf.cell(width, 6, text, border=1)
         pdf.ln()
     pdf.ln(3)
+
+
+def _results(pdf: FPDF, content: dict[str, Any]) -> None:
+    """Conduct and learning results, promotion, award and the homeroom comment."""
     for label, key in (("Rèn luyện", "conduct"), ("Học tập", "learning_result")):
         levels = content.get(key)
         if levels:
-            pdf.cell(
-                0,
-                6,
+            _line(
+                pdf,
                 f"Kết quả {label.lower()}: HK I {levels['semester1']}, HK II {levels['semester2']}, cả năm {levels['year']}",
-                new_x="LMARGIN",
-                new_y="NEXT",
             )
     if "overall" in content:
-        pdf.cell(
-            0,
-            6,
-            f"Đánh giá cuối năm: {content['overall']}",
-            new_x="LMARGIN",
-            new_y="NEXT",
-        )
-    pdf.cell(
-        0,
-        6,
+        _line(pdf, f"Đánh giá cuối năm: {content['overall']}")
+    _line(
+        pdf,
         f"Xét lên lớp: {content.get('promotion', '')}. Danh hiệu: {content.get('award') or '—'}",
-        new_x="LMARGIN",
-        new_y="NEXT",
     )
     if content.get("homeroom_comment"):
         pdf.multi_cell(
@@ -100,6 +108,9 @@ def render(transcript: Transcript) -> bytes:
             new_y="NEXT",
         )
     pdf.ln(4)
+
+
+def _how_to_verify(pdf: FPDF, transcript: Transcript) -> None:
     pdf.set_font("body", "", 8)
     pdf.multi_cell(
         0,
@@ -116,4 +127,3 @@ def render(transcript: Transcript) -> bytes:
         "và người ký trên bản giấy này với bảng hiện trên trang xác thực; bất kỳ khác "
         "biệt nào nghĩa là bản giấy đã bị sửa.",
     )
-    return bytes(pdf.output())

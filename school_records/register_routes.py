@@ -12,7 +12,7 @@ from app.blueprint import Blueprint
 from app.errors import NotFound
 from app.idempotency import idempotent
 from app.pagination import Page, PageArgsSchema, page_schema
-from school_records import register
+from school_records import enrolment, register
 from school_records.models import Enrolment, SchoolClass, SchoolLevels
 from school_records.register_schemas import (
     EnrolmentCreateSchema,
@@ -102,7 +102,7 @@ class ClassEnrolments(MethodView):
     ) -> Enrolment:
         """Enrol a pupil by national id, full name and birth date, which must all match
         the register (the principal, or the class's homeroom teacher)."""
-        return register.enrol(current_actor(), school_id, class_id, data)
+        return enrolment.enrol(current_actor(), school_id, class_id, data)
 
     @auth_required
     @blp.arguments(PageArgsSchema, location="query")
@@ -114,7 +114,7 @@ class ClassEnrolments(MethodView):
         self, args: dict[str, Any], school_id: uuid.UUID, class_id: uuid.UUID
     ) -> Page[Enrolment]:
         """List the class's pupils, withdrawn ones marked (the school's staff)."""
-        return register.list_enrolments(current_actor(), school_id, class_id, **args)
+        return enrolment.list_enrolments(current_actor(), school_id, class_id, **args)
 
 
 @blp.route("/schools/<uuid:school_id>/enrolments/<uuid:enrolment_id>/withdraw")
@@ -130,6 +130,6 @@ class WithdrawEnrolment(MethodView):
         self, data: dict[str, str], school_id: uuid.UUID, enrolment_id: uuid.UUID
     ) -> Enrolment:
         """Withdraw a pupil from a class, with a reason (the principal)."""
-        return register.withdraw(
+        return enrolment.withdraw(
             current_actor(), school_id, enrolment_id, data["reason"]
         )

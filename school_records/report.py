@@ -36,17 +36,6 @@ class Check:
             return i18n.translate(f"verification.{self.id}")
         return i18n.translate(f"verification.{self.problem}")
 
-    def as_dict(self) -> dict[str, Any]:
-        """The check as the API reports it."""
-        return {
-            "phase": self.phase,
-            "id": self.id,
-            "status": self.status,
-            "problem": self.problem,
-            "detail": self.detail,
-            "message": self.message,
-        }
-
 
 @dataclass
 class Report:
@@ -121,3 +110,30 @@ def signed_content(report: Report) -> dict[str, Any] | None:
             },
         ],
     }
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The verifier's answer, as ``POST /transcripts/verify`` reports it."""
+
+    verified: bool
+    checks: list[Check]
+    #: Who, which school, which year; like ``signed_content``, only when authentic.
+    summary: dict[str, Any] | None
+    signed_content: dict[str, Any] | None
+
+
+def answer(report: Report) -> Verification:
+    """The report as the API gives it: its checks, and what was signed if authentic."""
+    signed = signed_content(report)
+    summary = (
+        {
+            "subject_name": signed["pupil"]["name"],
+            "issuer_name": signed["school"]["name"],
+            "school_year": signed["school_year"],
+            "grade": signed["grade"],
+        }
+        if signed
+        else None
+    )
+    return Verification(report.verified, report.checks, summary, signed)

@@ -1,16 +1,16 @@
-"""HTTP API of school records, the public verifier and its web page."""
+"""HTTP API of school records: transcripts, their credentials, the schools' keys and
+status lists, and the public verifier. Its web page is in
+:mod:`school_records.page_routes`."""
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from typing import Any
 
-from flask import Response, current_app, jsonify, render_template, request
+from flask import Response, current_app, jsonify
 from flask.views import MethodView
 from werkzeug.http import quote_etag
 
-from app import i18n
 from app.auth import BEARER, auth_required, current_actor, step_up_required
 from app.blueprint import Blueprint
 from app.errors import NotFound
@@ -20,7 +20,17 @@ from app.idempotency import idempotent
 from app.pagination import Page, PageArgsSchema, page_schema
 from app.unit_of_work import read_only
 from identity.services import resolve_subject
-from school_records import credentials, keys, pdf, report, services, verification
+from school_records import (
+    credentials,
+    drafting,
+    keys,
+    pdf,
+    publishing,
+    report,
+    signing,
+    transcripts,
+    verification,
+)
 from school_records.models import StatusList, Transcript
 from school_records.resolver import DatabaseResolver
 from school_records.schemas import (
@@ -39,12 +49,6 @@ blp = Blueprint(
     __name__,
     url_prefix="/api/v1",
     description="Digital school transcripts (học bạ số).",
-)
-page_blp = Blueprint(
-    "verify_page",
-    __name__,
-    template_folder="templates",
-    description="The public transcript verifier page.",
 )
 
 _JWT = {
@@ -66,7 +70,7 @@ class SchoolTranscripts(MethodView):
     @blp.doc(security=BEARER)
     def post(self, data: dict[str, Any], school_id: uuid.UUID) -> Transcript:
         """Draft a pupil's transcript (a teacher or the principal of the school)."""
-        return services.create_draft(current_actor(), school_id, data)
+        return drafting.create_draft(current_actor(), school_id, data)
 
     @auth_required
     @blp.arguments(TranscriptQueryArgsSchema, location="query")
@@ -74,7 +78,7 @@ class SchoolTranscripts(MethodView):
     @blp.doc(security=BEARER)
     def get(self, args: dict[str, Any], school_id: uuid.UUID) -> Page[Transcript]:
         """List the school's transcripts (its staff)."""
-        return services.list_for_school(
+        return transcripts.list_for_school(
             current_actor(), school_id, args.pop("status"), **args
         )
 
@@ -131,8 +135,8 @@ class TranscriptById(MethodView):
     def get(self, transcript_id: uuid.UUID) -> tuple[Transcript, dict[str, str]]:
         """Read a transcript (its school's staff; once issued, the pupil, guardian or
         consented org). Its ``ETag`` names this version: a signature names it back."""
-        transcript = services.readable(current_actor(), transcript_id)
-        return transcript, {"ETag": quote_etag(services.version_tag(transcript))}
+        transcript = transcripts.readable(current_actor(), transcript_id)
+        return transcript, {"ETag": quote_etag(signing.version_tag(transcript))}
 
     @auth_required
     @blp.arguments(TranscriptUpdateSchema)
@@ -141,7 +145,7 @@ class TranscriptById(MethodView):
     @blp.doc(security=BEARER)
     def put(self, data: dict[str, Any], transcript_id: uuid.UUID) -> Transcript:
         """Edit a draft (signed transcripts are frozen)."""
-        return services.update_draft(current_actor(), transcript_id, data)
+        return drafting.update_draft(current_actor(), transcript_id, data)
 
 
 def _with_reason(name: str, summary: str, call: Any) -> None:
@@ -166,17 +170,17 @@ def _with_reason(name: str, summary: str, call: Any) -> None:
 _with_reason(
     "revoke",
     "Revoke a published transcript (the principal, with a reason).",
-    services.revoke,
+    publishing.revoke,
 )
 _with_reason(
     "suspend",
     "Suspend a published transcript (the principal, with a reason).",
-    lambda actor, tid, reason: services.set_suspended(actor, tid, True, reason),
+    lambda actor, tid, reason: publishing.set_suspended(actor, tid, True, reason),
 )
 _with_reason(
     "unsuspend",
     "Lift a suspension (the principal, saying why).",
-    lambda actor, tid, reason: services.set_suspended(actor, tid, False, reason),
+    lambda actor, tid, reason: publishing.set_suspended(actor, tid, False, reason),
 )
 
 
@@ -207,7 +211,7 @@ class Sign(MethodView):
         transcript as read (``GET /transcripts/{id}``): what someone changed after
         that is not signed (412, read it again).
         """
-        return services.sign(current_actor(), transcript_id, read=require_match)
+        return signing.sign(current_actor(), transcript_id, read=require_match)
 
 
 @blp.route("/transcripts/<uuid:transcript_id>/corrections")
@@ -218,7 +222,7 @@ class Corrections(MethodView):
     @blp.doc(security=BEARER)
     def post(self, transcript_id: uuid.UUID) -> Transcript:
         """Start a correction: a new draft that replaces this transcript once published."""
-        return services.start_correction(current_actor(), transcript_id)
+        return drafting.start_correction(current_actor(), transcript_id)
 
 
 @blp.route("/transcripts/<uuid:transcript_id>/credential")
@@ -227,16 +231,9 @@ class TranscriptCredential(MethodView):
     @blp.response(200, CredentialSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.doc(security=BEARER)
-    def get(self, transcript_id: uuid.UUID) -> dict[str, str]:
+    def get(self, transcript_id: uuid.UUID) -> transcripts.ExportedCredential:
         """Download the transcript as a verifiable credential (vc+jwt); logged."""
-        transcript, credential = services.exported(
-            current_actor(), transcript_id, "jwt"
-        )
-        return {
-            "credential": credential,
-            "digest": pdf.digest(credential),
-            "verify_url": pdf.verify_url(transcript),
-        }
+        return transcripts.export_credential(current_actor(), transcript_id)
 
 
 @blp.route("/transcripts/<uuid:transcript_id>/pdf")
@@ -254,7 +251,7 @@ class TranscriptCredential(MethodView):
 )
 @auth_required
 def transcript_pdf(transcript_id: uuid.UUID) -> Response:
-    transcript, _ = services.exported(current_actor(), transcript_id, "pdf")
+    transcript, _ = transcripts.exported(current_actor(), transcript_id, "pdf")
     response = Response(pdf.render(transcript), mimetype="application/pdf")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="hoc-ba-{transcript.school_year}.pdf"'
@@ -273,7 +270,9 @@ class CitizenTranscripts(MethodView):
     def get(self, args: dict[str, Any], subject: str | uuid.UUID) -> Page[Transcript]:
         """List a pupil's issued transcripts: mine, my child's, or under consent."""
         actor = current_actor()
-        return services.list_for_pupil(actor, resolve_subject(actor, subject), **args)
+        return transcripts.list_for_pupil(
+            actor, resolve_subject(actor, subject), **args
+        )
 
 
 def _verify_limit() -> str:
@@ -288,7 +287,7 @@ class Verify(MethodView):
     @blp.arguments(VerifyRequestSchema)
     @blp.response(200, VerificationSchema)
     @blp.alt_response(429, response="TOO_MANY_REQUESTS")
-    def post(self, data: dict[str, Any]) -> dict[str, Any]:
+    def post(self, data: dict[str, Any]) -> report.Verification:
         """Verify a transcript credential (anyone): cryptographic, status, trust, semantic.
 
         When both signatures hold under a registered school's keys, the answer carries
@@ -297,116 +296,7 @@ class Verify(MethodView):
         """
         token = data.get("credential")
         if token is None:
-            stored = db.session.get(Transcript, data["transcript_id"])
-            if (
-                stored is None
-                or stored.credential is None
-                or pdf.digest(stored.credential) != data["digest"]
-            ):
-                raise NotFound()
-            token = stored.credential
-        outcome = verification.verify(token, DatabaseResolver())
-        signed = report.signed_content(outcome)
-        return {
-            "verified": outcome.verified,
-            "checks": [check.as_dict() for check in outcome.checks],
-            "summary": {
-                "subject_name": signed["pupil"]["name"],
-                "issuer_name": signed["school"]["name"],
-                "school_year": signed["school_year"],
-                "grade": signed["grade"],
-            }
-            if signed
-            else None,
-            "signed_content": signed,
-        }
-
-
-_PAGE_TEXT = {
-    "vi": {
-        "title": "Xác thực học bạ số", "intro": "Dán học bạ số (JWT) hoặc tải tệp lên để kiểm tra chữ ký, trạng thái, nơi cấp và điểm số.",
-        "paste": "Học bạ số (JWT)", "upload": "hoặc chọn tệp", "verify": "Xác thực", "valid": "✔ Hợp lệ", "invalid": "✘ Không hợp lệ",
-        "phase": "Giai đoạn", "check": "Kiểm tra", "result": "Kết quả", "switch": "English",
-        "phases": {"cryptographic": "Chữ ký", "status": "Trạng thái", "trust": "Nơi cấp", "semantic": "Điểm số"},
-        "signed": "Nội dung nhà trường đã ký", "compare": "Hãy so sánh từng điểm trên bản giấy với bảng này; bất kỳ khác biệt nào nghĩa là bản giấy đã bị sửa.",
-        "not_in_force": "Học bạ này không còn hiệu lực (xem các kiểm tra bên dưới).", "subject": "Môn học", "s1": "Học kỳ I", "s2": "Học kỳ II", "year": "Cả năm",
-        "conduct": "Rèn luyện", "learning": "Học tập", "absences": "Nghỉ học (có phép / không phép)", "promotion": "Xét lên lớp", "award": "Danh hiệu",
-        "signers": "Người ký", "homeroom_teacher": "Giáo viên chủ nhiệm", "principal": "Hiệu trưởng", "issued": "Ngày cấp", "pupil": "Học sinh", "school": "Trường",
-        "class": "Lớp", "school_year": "Năm học", "regular": "TX", "midterm": "GK", "final": "CK",
-    },
-    "en": {
-        "title": "Verify a digital transcript", "intro": "Paste a digital transcript (JWT) or upload its file to check its signatures, status, issuer and grades.",
-        "paste": "Digital transcript (JWT)", "upload": "or choose a file", "verify": "Verify", "valid": "✔ Valid", "invalid": "✘ Not valid",
-        "phase": "Phase", "check": "Check", "result": "Result", "switch": "Tiếng Việt",
-        "phases": {"cryptographic": "Signatures", "status": "Status", "trust": "Issuer", "semantic": "Grades"},
-        "signed": "What the school signed", "compare": "Compare every grade on the paper with this table; any difference means the paper was altered.",
-        "not_in_force": "This transcript is no longer in force (see the checks below).", "subject": "Subject", "s1": "Semester I", "s2": "Semester II", "year": "Year",
-        "conduct": "Conduct", "learning": "Learning result", "absences": "Days absent (excused / unexcused)", "promotion": "Promotion", "award": "Award",
-        "signers": "Signed by", "homeroom_teacher": "Homeroom teacher", "principal": "Principal", "issued": "Issued", "pupil": "Pupil", "school": "School",
-        "class": "Class", "school_year": "School year", "regular": "regular", "midterm": "mid-term", "final": "final",
-    },
-}  # fmt: skip
-
-
-@page_blp.route("/verify")
-@page_blp.doc(
-    summary="Open the transcript verifier (web page, Vietnamese or English).",
-    responses={
-        200: {
-            "description": "HTML page",
-            "content": {"text/html": {"schema": {"type": "string"}}},
-        }
-    },
-)
-def verify_page() -> Response:
-    requested = request.args.get("lang", "")
-    lang = (
-        requested if requested in i18n.SUPPORTED_LANGUAGES else i18n.current_language()
-    )
-    nonce = secrets.token_urlsafe(16)
-    html = render_template(
-        "verify.html",
-        t=_PAGE_TEXT[lang],
-        lang=lang,
-        other="en" if lang == "vi" else "vi",
-        nonce=nonce,
-    )
-    response = Response(html, mimetype="text/html")
-    response.headers["Content-Security-Policy"] = (
-        f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'unsafe-inline'; connect-src 'self'; "
-        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
-    )
-    response.headers["Content-Language"] = lang
-    return response
-
-
-@page_blp.route("/contexts/hocba/v1")
-@page_blp.doc(
-    summary="Read the JSON-LD context of HocBaSoCredential.",
-    responses={
-        200: {
-            "description": "JSON-LD",
-            "content": {"application/ld+json": {"schema": {"type": "object"}}},
-        }
-    },
-)
-def hocba_context() -> Response:
-    vocab = f"{current_app.config['BASE_URL']}/contexts/hocba/v1#"
-    response = jsonify(
-        {
-            "@context": {
-                "@version": 1.1,
-                "@protected": True,
-                "HocBaSoCredential": f"{vocab}HocBaSoCredential",
-                "HocBaSo": f"{vocab}HocBaSo",
-                "homeroomProof": {"@id": f"{vocab}homeroomProof", "@type": "@json"},
-                "principalSignature": {
-                    "@id": f"{vocab}principalSignature",
-                    "@type": "@json",
-                },
-                "@vocab": vocab,
-            }
-        }
-    )
-    response.mimetype = "application/ld+json"
-    return response
+            token = transcripts.printed_credential(
+                data["transcript_id"], data["digest"]
+            )
+        return report.answer(verification.verify(token, DatabaseResolver()))

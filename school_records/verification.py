@@ -41,8 +41,7 @@ import marshmallow as ma
 from app import i18n
 from app.db import utcnow
 from app.errors import flatten_messages
-from school_records import claims, credentials, jose
-from school_records import content as transcript_content
+from school_records import claims, consistency, credentials, jose
 from school_records.models import StatusPurpose
 from school_records.report import CRYPTOGRAPHIC, Check, Report
 from school_records.resolver import CachedResolver, Resolver, StatusListContent
@@ -253,7 +252,7 @@ def _status_entry(
 
 
 def _semantic(subject: dict[str, Any]) -> Check:
-    errors = transcript_content.consistency_errors(subject, subject["grade"])
+    errors = consistency.consistency_errors(subject, subject["grade"])
     if errors:
         return _fail(
             "semantic.grades",

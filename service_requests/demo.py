@@ -18,7 +18,7 @@ from app.extensions import db
 from identity.demo import AGENCY_CODE, AN_NATIONAL_ID, BINH_NATIONAL_ID
 from identity.models import Citizen, Organisation
 from school_records.models import Transcript
-from service_requests import services, uploads
+from service_requests import moves, submission, uploads
 from service_requests.models import Dossier
 
 OFFICER_NATIONAL_ID = "074092000106"
@@ -49,8 +49,21 @@ def seed_dossiers(citizens: dict[str, Citizen]) -> None:
         "code": "applicant_identity",
         "reference": {"kind": "identity", "id": an.id},
     }
+    _residence_confirmation(citizen, identity)
+    _shop_awaiting_its_fee(citizen, officer, identity)
+    _house_awaiting_a_supplement(citizen, officer, identity)
+    _school_transfer_returned(citizen, officer, citizens[BINH_NATIONAL_ID])
+    db.session.flush()
 
-    services.submit(
+
+def _moved(officer: Actor, dossier: Dossier, steps: list[dict[str, Any]]) -> None:
+    for step in steps:
+        moves.transition(officer, dossier.id, step)
+
+
+def _residence_confirmation(citizen: Actor, identity: dict[str, Any]) -> None:
+    """Just submitted, reusing An's identity from the register."""
+    submission.submit(
         citizen,
         {
             "procedure_code": "1.004194",
@@ -62,7 +75,12 @@ def seed_dossiers(citizens: dict[str, Citizen]) -> None:
         },
     )
 
-    shop = services.submit(
+
+def _shop_awaiting_its_fee(
+    citizen: Actor, officer: Actor, identity: dict[str, Any]
+) -> None:
+    """A household business registration, received and waiting for its fee."""
+    shop = submission.submit(
         citizen,
         {
             "procedure_code": "2.000720",
@@ -81,11 +99,14 @@ def seed_dossiers(citizens: dict[str, Citizen]) -> None:
             ],
         },
     )
-    steps: list[dict[str, Any]] = [{"to": 2}, {"to": 4}, {"to": 6, "fee_vnd": 100_000}]
-    for step in steps:
-        services.transition(officer, shop.id, step)
+    _moved(officer, shop, [{"to": 2}, {"to": 4}, {"to": 6, "fee_vnd": 100_000}])
 
-    house = services.submit(
+
+def _house_awaiting_a_supplement(
+    citizen: Actor, officer: Actor, identity: dict[str, Any]
+) -> None:
+    """A building permit the ward asked to supplement."""
+    house = submission.submit(
         citizen,
         {
             "procedure_code": "1.009994",
@@ -105,22 +126,26 @@ def seed_dossiers(citizens: dict[str, Citizen]) -> None:
             ],
         },
     )
-    services.transition(officer, house.id, {"to": 2})
-    services.transition(
+    _moved(
         officer,
-        house.id,
-        {
-            "to": 5,
-            "reason": "Bản vẽ thiếu mặt bằng móng.",
-            "checklist": ["Bản vẽ mặt bằng móng, tỷ lệ 1/100"],
-        },
+        house,
+        [
+            {"to": 2},
+            {
+                "to": 5,
+                "reason": "Bản vẽ thiếu mặt bằng móng.",
+                "checklist": ["Bản vẽ mặt bằng móng, tỷ lệ 1/100"],
+            },
+        ],
     )
 
-    binh = citizens[BINH_NATIONAL_ID]
+
+def _school_transfer_returned(citizen: Actor, officer: Actor, binh: Citizen) -> None:
+    """Bình's school transfer, reusing her transcript and vaccinations: returned."""
     transcript = db.session.scalar(
         sa.select(Transcript.id).where(Transcript.pupil_id == binh.id)
     )
-    transfer = services.submit(
+    transfer = submission.submit(
         citizen,
         {
             "procedure_code": "1.005097",
@@ -147,12 +172,13 @@ def seed_dossiers(citizens: dict[str, Citizen]) -> None:
             ],
         },
     )
-    steps = [
-        {"to": 2},
-        {"to": 4},
-        {"to": 9, "result": "Giấy giới thiệu chuyển trường số 15/GTCT"},
-        {"to": 10, "delivery": "online"},
-    ]
-    for step in steps:
-        services.transition(officer, transfer.id, step)
-    db.session.flush()
+    _moved(
+        officer,
+        transfer,
+        [
+            {"to": 2},
+            {"to": 4},
+            {"to": 9, "result": "Giấy giới thiệu chuyển trường số 15/GTCT"},
+            {"to": 10, "delivery": "online"},
+        ],
+    )

@@ -26,7 +26,7 @@ from consent.vocabulary import Category
 from health_book import services as health_book
 from identity import services as identity_services
 from identity.models import Citizen
-from school_records import services as school_records
+from school_records import transcripts as school_records
 from service_requests import uploads
 from service_requests.models import DocumentSource, Dossier, DossierDocument, Upload
 
@@ -111,6 +111,74 @@ def _may_hand_over(actor: Actor, source: DocumentSource, reused: Reused) -> bool
     return decision.allowed and decision.basis in (Basis.SELF, Basis.GUARDIAN)
 
 
+def _source(
+    item: dict[str, Any], spec: dict[str, Any], where: str, errors: dict[str, list[str]]
+) -> DocumentSource | None:
+    """Where the item's document comes from: an upload or one kind of reference
+    (``None``, with the reason added to ``errors``, if neither fits)."""
+    upload_id = item.get("upload_id")
+    reference: dict[str, Any] = item.get("reference") or {}
+    if (upload_id is None) == (not reference):
+        errors[where] = [ONE_SOURCE_ERROR]
+        return None
+    source = (
+        DocumentSource.UPLOAD
+        if upload_id is not None
+        else DocumentSource(reference["kind"])
+    )
+    if source.value not in spec["sources"]:
+        field = f"{where}.upload_id" if upload_id else f"{where}.reference.kind"
+        errors[field] = [f"Must be one of: {', '.join(spec['sources'])}."]
+        return None
+    return source
+
+
+def _uploaded(
+    actor: Actor,
+    item: dict[str, Any],
+    where: str,
+    errors: dict[str, list[str]],
+    *,
+    in_supplement: bool,
+) -> tuple[DossierDocument, Upload] | None:
+    upload = uploads.attachable(actor, item["upload_id"])
+    if upload is None:
+        errors[f"{where}.upload_id"] = [NO_UPLOAD_ERROR]
+        return None
+    document = DossierDocument(
+        code=item["code"],
+        source=DocumentSource.UPLOAD,
+        upload_id=upload.id,
+        sha256=upload.sha256,
+        in_supplement=in_supplement,
+    )
+    return document, upload
+
+
+def _referenced(
+    actor: Actor,
+    item: dict[str, Any],
+    source: DocumentSource,
+    where: str,
+    errors: dict[str, list[str]],
+    *,
+    in_supplement: bool,
+) -> DossierDocument | None:
+    reference_id = item["reference"]["id"]
+    reused = reused_data(source, reference_id)
+    if reused is None or not _may_hand_over(actor, source, reused):
+        errors[f"{where}.reference.id"] = [NOT_YOURS_ERROR]
+        return None
+    return DossierDocument(
+        code=item["code"],
+        source=source,
+        reference_id=reference_id,
+        subject_id=reused.subject_id,
+        sha256=reused.sha256,
+        in_supplement=in_supplement,
+    )
+
+
 def attach(
     actor: Actor,
     dossier: Dossier,
@@ -137,59 +205,29 @@ def attach(
         if item["code"] in seen:
             errors[f"{where}.code"] = [DUPLICATE_DOCUMENT_ERROR]
             continue
+        # Counted as given even if refused below: a second item for it is a duplicate.
         seen.add(item["code"])
-        upload_id = item.get("upload_id")
-        reference: dict[str, Any] = item.get("reference") or {}
-        if (upload_id is None) == (not reference):
-            errors[where] = [ONE_SOURCE_ERROR]
+        source = _source(item, spec, where, errors)
+        if source is None:
             continue
-        source = (
-            DocumentSource.UPLOAD
-            if upload_id is not None
-            else DocumentSource(reference["kind"])
-        )
-        if source.value not in spec["sources"]:
-            field = f"{where}.upload_id" if upload_id else f"{where}.reference.kind"
-            errors[field] = [f"Must be one of: {', '.join(spec['sources'])}."]
-            continue
-        if upload_id is not None:
-            upload = uploads.attachable(actor, upload_id)
-            if upload is None:
-                errors[f"{where}.upload_id"] = [NO_UPLOAD_ERROR]
+        if source == DocumentSource.UPLOAD:
+            uploaded = _uploaded(
+                actor, item, where, errors, in_supplement=in_supplement
+            )
+            if uploaded is None:
                 continue
-            attached.append(upload)
-            documents.append(
-                DossierDocument(
-                    code=item["code"],
-                    source=source,
-                    upload_id=upload.id,
-                    sha256=upload.sha256,
-                    in_supplement=in_supplement,
-                )
-            )
+            documents.append(uploaded[0])
+            attached.append(uploaded[1])
             continue
-        reused = reused_data(source, reference["id"])
-        if reused is None or not _may_hand_over(actor, source, reused):
-            errors[f"{where}.reference.id"] = [NOT_YOURS_ERROR]
-            continue
-        documents.append(
-            DossierDocument(
-                code=item["code"],
-                source=source,
-                reference_id=reference["id"],
-                subject_id=reused.subject_id,
-                sha256=reused.sha256,
-                in_supplement=in_supplement,
-            )
+        document = _referenced(
+            actor, item, source, where, errors, in_supplement=in_supplement
         )
-    if not in_supplement:
-        missing = [
-            code
-            for code, spec in specs.items()
-            if spec["required"] and code not in seen
-        ]
-        if missing:
-            errors["documents"] = [f"Required documents missing: {', '.join(missing)}."]
+        if document is not None:
+            documents.append(document)
+    required = [code for code, spec in specs.items() if spec["required"]]
+    missing = [code for code in required if code not in seen]
+    if missing and not in_supplement:
+        errors["documents"] = [f"Required documents missing: {', '.join(missing)}."]
     if errors:
         return errors
     now = utcnow()
@@ -200,7 +238,19 @@ def attach(
     return {}
 
 
-def read_reused(actor: Actor, document: DossierDocument) -> dict[str, Any]:
+@dataclass(frozen=True)
+class ReusedData:
+    """A reference's data as it is now, beside what was attached."""
+
+    source: str
+    attached_sha256: str
+    #: The record still exists and is in force (a transcript not revoked…).
+    in_force: bool
+    unchanged: bool
+    data: dict[str, Any] | None
+
+
+def read_reused(actor: Actor, document: DossierDocument) -> ReusedData:
     """The data behind a reference, as it is now, and whether it changed since.
 
     Decided by the consent policy: the handling agency reads on the basis of the
@@ -216,10 +266,10 @@ def read_reused(actor: Actor, document: DossierDocument) -> dict[str, Any]:
         document.dossier.agency_id,
     )
     reused = reused_data(document.source, document.reference_id)
-    return {
-        "source": document.source.value,
-        "attached_sha256": document.sha256,
-        "in_force": reused is not None,
-        "unchanged": reused is not None and reused.sha256 == document.sha256,
-        "data": reused.data if reused is not None else None,
-    }
+    return ReusedData(
+        source=document.source.value,
+        attached_sha256=document.sha256,
+        in_force=reused is not None,
+        unchanged=reused is not None and reused.sha256 == document.sha256,
+        data=reused.data if reused is not None else None,
+    )

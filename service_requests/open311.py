@@ -26,7 +26,7 @@ from app.db import utcnow
 from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.idempotency import idempotent
-from service_requests import deadlines, policies, services
+from service_requests import deadlines, policies, submission
 from service_requests.models import Dossier, DossierStatus, Procedure
 from service_requests.texts import STATUS_NAMES
 
@@ -129,7 +129,7 @@ def _request(dossier: Dossier) -> dict[str, Any]:
 @blp.route("/services.json")
 @blp.doc(summary="List the procedures as Open311 services.", responses=_JSON_LIST)
 def services_list() -> Response:
-    return jsonify([_service(p) for p in services.list_procedures()])
+    return jsonify([_service(p) for p in submission.list_procedures()])
 
 
 @blp.route("/services/<string:code>.json")
@@ -144,7 +144,7 @@ def services_list() -> Response:
     },
 )
 def service_definition(code: str) -> Response:
-    procedure = services.get_procedure(code)
+    procedure = submission.get_procedure(code)
     return jsonify(
         {
             "service_code": procedure.code,
@@ -242,7 +242,7 @@ def requests_json() -> Response:
     procedure = db.session.scalar(sa.select(Procedure).where(Procedure.code == code))
     if procedure is None:
         raise ValidationFailed(
-            errors={"service_code": [services.UNKNOWN_PROCEDURE_ERROR]}
+            errors={"service_code": [submission.UNKNOWN_PROCEDURE_ERROR]}
         )
     identity = [
         {
@@ -252,7 +252,7 @@ def requests_json() -> Response:
         for spec in procedure.documents
         if spec["sources"] == ["identity"]
     ]
-    dossier = services.submit(
+    dossier = submission.submit(
         current_actor(),
         {"procedure_code": code, "form": _attributes(source), "documents": identity},
     )

@@ -14,9 +14,18 @@ from app.blueprint import Blueprint
 from app.etag import etagged
 from app.idempotency import idempotent
 from app.pagination import Page, page_schema
-from service_requests import receipts, services, stats, uploads
+from service_requests import (
+    dossiers,
+    moves,
+    ratings,
+    receipts,
+    stats,
+    submission,
+    uploads,
+)
 from service_requests.models import Dossier, DossierRating, DossierStatus, Procedure
 from service_requests.models import Upload as UploadModel
+from service_requests.procedure_schemas import ProcedureSchema
 from service_requests.schemas import (
     ApologySchema,
     DossierCreateSchema,
@@ -24,18 +33,16 @@ from service_requests.schemas import (
     DossierSummarySchema,
     OwnDossierArgsSchema,
     PaymentSchema,
-    ProcedureSchema,
     QueueArgsSchema,
     RatingOutSchema,
     RatingSchema,
     ReusedDataSchema,
-    StatsArgsSchema,
-    StatsSchema,
     SupplementSchema,
     TransitionSchema,
     UploadFormSchema,
     UploadSchema,
 )
+from service_requests.stats_schemas import StatsArgsSchema, StatsSchema
 
 blp = Blueprint(
     "service_requests",
@@ -59,7 +66,7 @@ class Procedures(MethodView):
     @blp.response(200, page_schema(ProcedureSchema))
     def get(self) -> Page[Procedure]:
         """List the procedure catalogue (whole, on one page)."""
-        return Page(items=services.list_procedures(), next_cursor=None)
+        return Page(items=submission.list_procedures(), next_cursor=None)
 
 
 @blp.route("/procedures/<string:code>")
@@ -69,7 +76,7 @@ class ProcedureByCode(MethodView):
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, code: str) -> Procedure:
         """Read a procedure: its form fields, documents, deadline and fees."""
-        return services.get_procedure(code)
+        return submission.get_procedure(code)
 
 
 @blp.route("/uploads")
@@ -98,7 +105,7 @@ class Dossiers(MethodView):
     @blp.doc(security=BEARER)
     def post(self, data: dict[str, Any]) -> Dossier:
         """File a dossier under a procedure; the answer carries its receipt code."""
-        return services.submit(current_actor(), data)
+        return submission.submit(current_actor(), data)
 
     @auth_required
     @blp.arguments(OwnDossierArgsSchema, location="query")
@@ -107,7 +114,7 @@ class Dossiers(MethodView):
     def get(self, args: dict[str, Any]) -> Page[Dossier]:
         """List my dossiers, newest first."""
         status = args.pop("status")
-        return services.list_own(
+        return dossiers.list_own(
             current_actor(), DossierStatus(status) if status else None, **args
         )
 
@@ -121,7 +128,7 @@ class DossierById(MethodView):
     @blp.doc(security=BEARER)
     def get(self, dossier_id: uuid.UUID) -> Dossier:
         """Read a dossier (its applicant, or an officer of the handling agency)."""
-        dossier, _party = services.get_for(current_actor(), dossier_id)
+        dossier, _party = dossiers.get_for(current_actor(), dossier_id)
         return dossier
 
 
@@ -147,25 +154,25 @@ _dossier_action(
     "transitions",
     TransitionSchema,
     "Move a dossier on the national status list (who may, and when, per the table).",
-    services.transition,
+    moves.transition,
 )
 _dossier_action(
     "payments",
     PaymentSchema,
     "Confirm the fee is paid (the payment gateway's callback, mocked): back to 4.",
-    lambda actor, dossier_id, data: services.pay(actor, dossier_id, data["amount"]),
+    lambda actor, dossier_id, data: moves.pay(actor, dossier_id, data["amount"]),
 )
 _dossier_action(
     "supplements",
     SupplementSchema,
     "Send the documents a supplement request asked for (the applicant).",
-    services.submit_supplement,
+    submission.submit_supplement,
 )
 _dossier_action(
     "apology",
     ApologySchema,
     "Send the one apology letter with a new date, before the due date (an officer).",
-    services.apologise,
+    moves.apologise,
 )
 
 
@@ -178,7 +185,7 @@ class DossierRatingView(MethodView):
     @blp.doc(security=BEARER)
     def post(self, data: dict[str, Any], dossier_id: uuid.UUID) -> DossierRating:
         """Rate a returned dossier on the nine indices, once (its applicant)."""
-        return services.rate(current_actor(), dossier_id, data)
+        return ratings.rate(current_actor(), dossier_id, data)
 
 
 @blp.route("/dossiers/<uuid:dossier_id>/documents/<uuid:document_id>")
@@ -199,10 +206,10 @@ class DossierRatingView(MethodView):
 @auth_required
 def dossier_document(dossier_id: uuid.UUID, document_id: uuid.UUID) -> Response:
     actor = current_actor()
-    _dossier, document = services.document_of(actor, dossier_id, document_id)
+    _dossier, document = dossiers.document_of(actor, dossier_id, document_id)
     if document.upload is None:
         body = ReusedDataSchema().dump(
-            services.read_reused(actor, dossier_id, document_id)
+            dossiers.read_reused(actor, dossier_id, document_id)
         )
         reused = jsonify(body)
         reused.headers["Cache-Control"] = "private, no-store"
@@ -231,7 +238,7 @@ def dossier_document(dossier_id: uuid.UUID, document_id: uuid.UUID) -> Response:
 )
 @auth_required
 def dossier_receipt(dossier_id: uuid.UUID) -> Response:
-    dossier = services.received(current_actor(), dossier_id)
+    dossier = dossiers.received(current_actor(), dossier_id)
     return Response(
         receipts.render(dossier),
         mimetype="application/pdf",
@@ -252,7 +259,7 @@ class AgencyQueue(MethodView):
     def get(self, args: dict[str, Any], agency_id: uuid.UUID) -> Page[Dossier]:
         """An agency's queue for its officers: filter by status, overdue, procedure."""
         status = args.pop("status")
-        return services.queue(
+        return dossiers.queue(
             current_actor(),
             agency_id,
             status=DossierStatus(status) if status else None,

@@ -1,8 +1,9 @@
-"""Request and response bodies of the one-stop shop."""
+"""Request and response bodies of uploads and dossiers: filing, moves, rating,
+lists and reading. The catalogue's are in :mod:`service_requests.procedure_schemas`,
+the statistics' in :mod:`service_requests.stats_schemas`."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import marshmallow as ma
@@ -21,9 +22,8 @@ from service_requests.models import (
     Dossier,
     DossierStatus,
     FeeStatus,
-    OnlineLevel,
 )
-from service_requests.services import RATING_INDICES
+from service_requests.ratings import RATING_INDICES
 from service_requests.texts import STATUS_NAMES
 from service_requests.workflow import Party
 
@@ -32,11 +32,6 @@ REFERENCE_KINDS = [
 ]
 SCORE_ERROR = "Each index is scored 0, 1 or 2."
 ALL_INDICES_ERROR = "Every one of the nine indices needs a score."
-PERIOD_ERROR = "The period must not end before it starts."
-#: Bounds of the statistics period: wide enough for any dossier, narrow enough that
-#: widening to whole months never leaves the calendar.
-FIRST_STATS_DAY, LAST_STATS_DAY = date(2000, 1, 1), date(2099, 12, 31)
-STATS_DATE_ERROR = "Give a date from 2000-01-01 to 2099-12-31."
 #: The largest fee an agency asks, in đồng.
 MAX_FEE = 10_000_000_000
 #: A form: a few dozen Open311 attributes, each a value or a list of choices.
@@ -180,87 +175,7 @@ class UploadFormSchema(ma.Schema):
     file = Upload(required=True)
 
 
-class StatsArgsSchema(ma.Schema):
-    """The period (dates of submission, in Vietnam) and the agency."""
-
-    date_from = fields.Date(
-        data_key="from",
-        load_default=None,
-        validate=validate.Range(
-            FIRST_STATS_DAY, LAST_STATS_DAY, error=STATS_DATE_ERROR
-        ),
-        metadata={"description": "Widened to the first day of its month"},
-    )
-    date_to = fields.Date(
-        data_key="to",
-        load_default=None,
-        validate=validate.Range(
-            FIRST_STATS_DAY, LAST_STATS_DAY, error=STATS_DATE_ERROR
-        ),
-        metadata={"description": "Widened to the last day of its month"},
-    )
-    agency_id = Uuid(load_default=None)
-
-    @ma.validates_schema
-    def _ordered(self, data: dict[str, Any], **_kwargs: Any) -> None:
-        if (
-            data["date_from"]
-            and data["date_to"]
-            and data["date_from"] > data["date_to"]
-        ):
-            raise ma.ValidationError(PERIOD_ERROR, field_name="to")
-
-
 # Responses --------------------------------------------------------------------
-
-
-class ChoiceSchema(ma.Schema):
-    key = fields.String()
-    name = fields.String()
-    name_en = fields.String()
-
-
-class FieldSchema(ma.Schema):
-    """A form field (an Open311 attribute)."""
-
-    code = fields.String()
-    datatype = fields.String()
-    name = fields.String()
-    name_en = fields.String()
-    required = fields.Boolean()
-    values = fields.List(fields.Nested(ChoiceSchema))
-
-
-class DocumentSpecSchema(ma.Schema):
-    """A component of the dossier and the sources that may supply it."""
-
-    code = fields.String()
-    name = fields.String()
-    name_en = fields.String()
-    required = fields.Boolean()
-    sources = fields.List(fields.String())
-
-
-class ProcedureSchema(ma.Schema):
-    """A procedure of the catalogue."""
-
-    code = fields.String()
-    name = fields.String()
-    name_en = fields.String()
-    description = fields.String()
-    description_en = fields.String()
-    sector = fields.String()
-    sector_en = fields.String()
-    agency_id = fields.UUID()
-    agency_code = fields.String(attribute="agency.code")
-    agency_name = fields.String(attribute="agency.name")
-    deadline_working_days = WholeNumber()
-    fee_vnd = WholeNumber()
-    online_level = fields.Enum(OnlineLevel, by_value=True)
-    fields_ = fields.List(
-        fields.Nested(FieldSchema), data_key="fields", attribute="fields"
-    )
-    documents = fields.List(fields.Nested(DocumentSpecSchema))
 
 
 class UploadSchema(ma.Schema):
@@ -425,64 +340,3 @@ class ReusedDataSchema(ma.Schema):
     in_force = fields.Boolean()
     unchanged = fields.Boolean()
     data = fields.Dict(allow_none=True)
-
-
-class ProcedureCountSchema(ma.Schema):
-    code = fields.String()
-    name = fields.String()
-    name_en = fields.String()
-    dossiers = WholeNumber(allow_none=True)
-
-
-class PeriodSchema(ma.Schema):
-    from_ = fields.Date(data_key="from", attribute="from", allow_none=True)
-    to = fields.Date(allow_none=True)
-
-
-class StatsSchema(ma.Schema):
-    """Aggregates only: counts, rates and averages; never a person or a dossier.
-
-    Each month is published once it has closed, as it stood at its close, and
-    never changes afterwards; ``published_to`` is the last day covered. A figure
-    about fewer than ``min_cell`` people is ``null`` and listed in ``suppressed``; a
-    figure over several agencies or months that leaves out a hidden part is listed
-    in ``partial``.
-    """
-
-    period = fields.Nested(PeriodSchema)
-    published_to = fields.Date(
-        metadata={
-            "description": "Last day of the last closed month: the figures stop "
-            "there, and every figure is null if the period starts after it"
-        }
-    )
-    agency_id = fields.UUID(allow_none=True)
-    min_cell = WholeNumber()
-    dossiers = WholeNumber(allow_none=True)
-    by_status = fields.Dict(
-        keys=fields.String(),
-        values=WholeNumber(allow_none=True),
-        metadata={"description": "1–10"},
-    )
-    by_procedure = fields.List(fields.Nested(ProcedureCountSchema))
-    finished = WholeNumber(allow_none=True)
-    on_time = WholeNumber(allow_none=True)
-    on_time_rate = fields.Float(allow_none=True)
-    overdue_open = WholeNumber(allow_none=True)
-    average_processing_working_days = fields.Float(allow_none=True)
-    reused_digitised_data_share = fields.Float(allow_none=True)
-    fully_online_share = fields.Float(allow_none=True)
-    ratings = WholeNumber(allow_none=True)
-    average_scores = fields.Dict(
-        keys=fields.String(), values=fields.Float(allow_none=True), allow_none=True
-    )
-    suppressed = fields.List(
-        fields.String(), metadata={"description": "Paths of the hidden figures"}
-    )
-    # Named apart: ``partial`` is a Schema attribute of its own.
-    partial_figures = fields.List(
-        fields.String(),
-        data_key="partial",
-        attribute="partial",
-        metadata={"description": "Paths of figures that leave hidden parts out"},
-    )

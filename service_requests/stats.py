@@ -27,7 +27,7 @@ from app.errors import Forbidden
 from app.extensions import db
 from service_requests import policies, stats_months
 from service_requests.models import DossierStatus, OnlineLevel, Procedure
-from service_requests.services import RATING_INDICES
+from service_requests.ratings import RATING_INDICES
 from service_requests.stats_units import Shown, show
 
 

@@ -107,9 +107,10 @@ def _during(
     return scope
 
 
-def _count_dossiers(
-    units: dict[Unit, Counted], filed: list[sa.ColumnElement[bool]]
-) -> None:
+def _histories(
+    filed: list[sa.ColumnElement[bool]],
+) -> dict[uuid.UUID, list[tuple[datetime, int | None, int]]]:
+    """Each dossier's status moves, in order: when, from, to."""
     history: dict[uuid.UUID, list[tuple[datetime, int | None, int]]] = defaultdict(list)
     for dossier_id, at, source, target in db.session.execute(
         sa.select(
@@ -123,6 +124,12 @@ def _count_dossiers(
         .order_by(DossierEvent.dossier_id, DossierEvent.seq)
     ):
         history[dossier_id].append((at, source, target))
+    return history
+
+
+def _pauses(
+    filed: list[sa.ColumnElement[bool]],
+) -> dict[uuid.UUID, list[tuple[datetime, datetime | None]]]:
     pauses: dict[uuid.UUID, list[tuple[datetime, datetime | None]]] = defaultdict(list)
     for dossier_id, started, ended in db.session.execute(
         sa.select(
@@ -132,7 +139,11 @@ def _count_dossiers(
         .where(*filed)
     ):
         pauses[dossier_id].append((started, ended))
-    #: The first document each dossier took from digitised data instead of an upload.
+    return pauses
+
+
+def _first_reuses(filed: list[sa.ColumnElement[bool]]) -> dict[uuid.UUID, datetime]:
+    """The first document each dossier took from digitised data instead of an upload."""
     reused: dict[uuid.UUID, datetime] = {}
     for dossier_id, first in db.session.execute(
         sa.select(DossierDocument.dossier_id, sa.func.min(DossierDocument.added_at))
@@ -141,6 +152,15 @@ def _count_dossiers(
         .group_by(DossierDocument.dossier_id)
     ):
         reused[dossier_id] = first
+    return reused
+
+
+def _count_dossiers(
+    units: dict[Unit, Counted], filed: list[sa.ColumnElement[bool]]
+) -> None:
+    history = _histories(filed)
+    pauses = _pauses(filed)
+    reused = _first_reuses(filed)
     rows = db.session.execute(
         sa.select(
             Dossier.id,

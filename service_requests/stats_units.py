@@ -19,7 +19,7 @@ from typing import Final
 
 from app.disclosure import protect, shown_total, sum_of
 from service_requests.models import DossierStatus
-from service_requests.services import RATING_INDICES
+from service_requests.ratings import RATING_INDICES
 
 #: (year, month) in Vietnam.
 Month = tuple[int, int]

@@ -51,11 +51,14 @@ from identity.models import (
     Sector,
 )
 from identity.national_id import century_sex_digit
+from school_records import drafting as school_drafting
+from school_records import enrolment as school_enrolment
 from school_records import register
-from school_records import services as school_services
+from school_records import signing as school_signing
 from school_records.demo import demo_content
 from school_records.models import SchoolClass, Transcript
-from service_requests import services as dossier_services
+from service_requests import moves as dossier_moves
+from service_requests import submission as dossier_submission
 from service_requests.models import Dossier, Procedure
 from tests.demo_ids import RESIDENCE
 
@@ -336,7 +339,7 @@ def enrolment(
                 "homeroom_teacher_id": homeroom.id,
             },
         )
-    register.enrol(
+    school_enrolment.enrol(
         as_principal,
         where.id,
         school_class.id,
@@ -380,7 +383,7 @@ def draft_transcript(
             school_year=school_year,
             grade=grade,
         )
-    draft = school_services.create_draft(
+    draft = school_drafting.create_draft(
         acting(teacher, where, Role.TEACHER),
         where.id,
         {
@@ -413,10 +416,10 @@ def published_transcript(
         who, where, teacher=teacher, principal=principal, **draft
     )
     # Each signer reads the version they sign (the service checks the year is over).
-    school_services.sign(
+    school_signing.sign(
         acting(teacher, where, Role.TEACHER), transcript.id, read=_as_read
     )
-    school_services.sign(
+    school_signing.sign(
         acting(principal, where, Role.PRINCIPAL), transcript.id, read=_as_read
     )
     db.session.flush()
@@ -442,7 +445,7 @@ def dossier(
     The defaults file a residence confirmation, which needs only the applicant's
     identity; other procedures need their own ``form`` and ``documents``.
     """
-    filed = dossier_services.submit(
+    filed = dossier_submission.submit(
         Actor(citizen_id=applicant.id),
         {
             "procedure_code": procedure,
@@ -468,7 +471,7 @@ def dossier(
         assert agency_of is not None, procedure
         mover = officer or staff(agency_of, Role.OFFICER)
         for move in moves:
-            dossier_services.transition(
+            dossier_moves.transition(
                 acting(mover, agency_of, Role.OFFICER), filed.id, dict(move)
             )
     db.session.flush()

@@ -45,7 +45,7 @@ SERVICE_SCHEMAS = (
 )
 #: Fields bounded in their own way: Circular 27 assessments take only their
 #: official names (school_records.content); the statistics period is whole months
-#: of 2000-2099 (service_requests.schemas).
+#: of 2000-2099 (service_requests.stats_schemas).
 ELSEWHERE = {
     "Tt27ContentSchema.qualities",
     "Tt27ContentSchema.competences",

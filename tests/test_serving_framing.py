@@ -29,7 +29,7 @@ from gunicorn.http.unreader import Unreader
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.serving import _ChunkedFraming, _FramingError
+from app.body_framing import ChunkedFraming, FramingError
 
 HEAD = b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
 #: Small limits, so that arbitrary input reaches them.
@@ -80,9 +80,9 @@ def gunicorn_reading(body: bytes) -> tuple[str, Any]:
     return "end", len(body) - len(unreader.take_buffered())
 
 
-def loop_framing() -> _ChunkedFraming:
+def loop_framing() -> ChunkedFraming:
     reader = _request(b"")[0].body.reader
-    return _ChunkedFraming(
+    return ChunkedFraming(
         0,
         line_limit=reader.limit_chunk_size_line,
         trailer_limit=reader.limit_trailer_section,
@@ -96,7 +96,7 @@ def check_agreement(body: bytes, cuts: list[int]) -> None:
         theirs, detail = gunicorn_reading(bytes(data))
         try:
             end = framing.end(data)
-        except _FramingError:
+        except FramingError:
             assert theirs == "refused", (bytes(data), theirs, detail)
             return
         if end is None:

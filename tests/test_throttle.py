@@ -8,7 +8,7 @@ import pytest
 import redis
 from flask import Flask
 
-from app import throttle
+from app import throttle, throttle_stores
 from app.config import load_config
 from tests.conftest import REDIS_TEST_URL
 
@@ -16,15 +16,15 @@ ACTION = "test.guess"
 
 
 @pytest.fixture(params=["database", "redis"])
-def store(request, app: Flask, monkeypatch) -> Iterator[throttle.Store]:
+def store(request, app: Flask, monkeypatch) -> Iterator[throttle_stores.Store]:
     """The store under test, installed as the application's; a clock tests move."""
     client = None
     if request.param == "redis":
         prefix = request.getfixturevalue("redis_prefix")
         client = redis.Redis.from_url(REDIS_TEST_URL)
-        chosen: throttle.Store = throttle.RedisStore(client, prefix)
+        chosen: throttle_stores.Store = throttle_stores.RedisStore(client, prefix)
     else:
-        chosen = throttle.DatabaseStore()
+        chosen = throttle_stores.DatabaseStore()
     monkeypatch.setitem(app.extensions, "congdan.throttle", chosen)
     with app.test_request_context():
         yield chosen

@@ -12,7 +12,7 @@ from app.extensions import db
 from identity.models import Role
 from school_records import register
 from school_records.models import Enrolment, SchoolClass, Transcript, TranscriptStatus
-from school_records.services import TranscriptExists
+from school_records.transcripts import TranscriptExists
 from tests import factories
 from tests.demo_ids import BINH, DUNG, EM, HAI, SCHOOL
 from tests.problems import assert_problem

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from service_requests.services import RATING_INDICES
+from service_requests.ratings import RATING_INDICES
 from tests.demo_ids import AN, HAI
 from tests.problems import assert_problem
 from tests.service_requests.test_workflow import NEEDS

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from service_requests import calendar
-from service_requests.services import RATING_INDICES
+from service_requests.ratings import RATING_INDICES
 from tests.demo_ids import AN, BUSINESS, HAI, POLICE, RESIDENCE, WARD
 from tests.problems import assert_problem
 from tests.service_requests.test_workflow import NEEDS, supplement

@@ -13,7 +13,7 @@ import pytest
 
 from app.db import utcnow
 from service_requests import calendar, stats_months
-from service_requests.services import RATING_INDICES
+from service_requests.ratings import RATING_INDICES
 from tests.demo_ids import AN, WARD
 from tests.service_requests.test_stats import PLAIN_SCORES, rate, stats, walk
 

@@ -1,0 +1,107 @@
+"""The public transcript verifier's web page (Vietnamese or English) and the JSON-LD
+context its credentials name. The page calls ``POST /api/v1/transcripts/verify``."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Response, current_app, jsonify, render_template, request
+
+from app import i18n
+from app.blueprint import Blueprint
+
+page_blp = Blueprint(
+    "verify_page",
+    __name__,
+    template_folder="templates",
+    description="The public transcript verifier page.",
+)
+
+_PAGE_TEXT = {
+    "vi": {
+        "title": "Xác thực học bạ số", "intro": "Dán học bạ số (JWT) hoặc tải tệp lên để kiểm tra chữ ký, trạng thái, nơi cấp và điểm số.",
+        "paste": "Học bạ số (JWT)", "upload": "hoặc chọn tệp", "verify": "Xác thực", "valid": "✔ Hợp lệ", "invalid": "✘ Không hợp lệ",
+        "phase": "Giai đoạn", "check": "Kiểm tra", "result": "Kết quả", "switch": "English",
+        "phases": {"cryptographic": "Chữ ký", "status": "Trạng thái", "trust": "Nơi cấp", "semantic": "Điểm số"},
+        "signed": "Nội dung nhà trường đã ký", "compare": "Hãy so sánh từng điểm trên bản giấy với bảng này; bất kỳ khác biệt nào nghĩa là bản giấy đã bị sửa.",
+        "not_in_force": "Học bạ này không còn hiệu lực (xem các kiểm tra bên dưới).", "subject": "Môn học", "s1": "Học kỳ I", "s2": "Học kỳ II", "year": "Cả năm",
+        "conduct": "Rèn luyện", "learning": "Học tập", "absences": "Nghỉ học (có phép / không phép)", "promotion": "Xét lên lớp", "award": "Danh hiệu",
+        "signers": "Người ký", "homeroom_teacher": "Giáo viên chủ nhiệm", "principal": "Hiệu trưởng", "issued": "Ngày cấp", "pupil": "Học sinh", "school": "Trường",
+        "class": "Lớp", "school_year": "Năm học", "regular": "TX", "midterm": "GK", "final": "CK",
+    },
+    "en": {
+        "title": "Verify a digital transcript", "intro": "Paste a digital transcript (JWT) or upload its file to check its signatures, status, issuer and grades.",
+        "paste": "Digital transcript (JWT)", "upload": "or choose a file", "verify": "Verify", "valid": "✔ Valid", "invalid": "✘ Not valid",
+        "phase": "Phase", "check": "Check", "result": "Result", "switch": "Tiếng Việt",
+        "phases": {"cryptographic": "Signatures", "status": "Status", "trust": "Issuer", "semantic": "Grades"},
+        "signed": "What the school signed", "compare": "Compare every grade on the paper with this table; any difference means the paper was altered.",
+        "not_in_force": "This transcript is no longer in force (see the checks below).", "subject": "Subject", "s1": "Semester I", "s2": "Semester II", "year": "Year",
+        "conduct": "Conduct", "learning": "Learning result", "absences": "Days absent (excused / unexcused)", "promotion": "Promotion", "award": "Award",
+        "signers": "Signed by", "homeroom_teacher": "Homeroom teacher", "principal": "Principal", "issued": "Issued", "pupil": "Pupil", "school": "School",
+        "class": "Class", "school_year": "School year", "regular": "regular", "midterm": "mid-term", "final": "final",
+    },
+}  # fmt: skip
+
+
+@page_blp.route("/verify")
+@page_blp.doc(
+    summary="Open the transcript verifier (web page, Vietnamese or English).",
+    responses={
+        200: {
+            "description": "HTML page",
+            "content": {"text/html": {"schema": {"type": "string"}}},
+        }
+    },
+)
+def verify_page() -> Response:
+    requested = request.args.get("lang", "")
+    lang = (
+        requested if requested in i18n.SUPPORTED_LANGUAGES else i18n.current_language()
+    )
+    nonce = secrets.token_urlsafe(16)
+    html = render_template(
+        "verify.html",
+        t=_PAGE_TEXT[lang],
+        lang=lang,
+        other="en" if lang == "vi" else "vi",
+        nonce=nonce,
+    )
+    response = Response(html, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = (
+        f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'unsafe-inline'; connect-src 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    )
+    response.headers["Content-Language"] = lang
+    return response
+
+
+@page_blp.route("/contexts/hocba/v1")
+@page_blp.doc(
+    summary="Read the JSON-LD context of HocBaSoCredential.",
+    responses={
+        200: {
+            "description": "JSON-LD",
+            "content": {"application/ld+json": {"schema": {"type": "object"}}},
+        }
+    },
+)
+def hocba_context() -> Response:
+    vocab = f"{current_app.config['BASE_URL']}/contexts/hocba/v1#"
+    response = jsonify(
+        {
+            "@context": {
+                "@version": 1.1,
+                "@protected": True,
+                "HocBaSoCredential": f"{vocab}HocBaSoCredential",
+                "HocBaSo": f"{vocab}HocBaSo",
+                "homeroomProof": {"@id": f"{vocab}homeroomProof", "@type": "@json"},
+                "principalSignature": {
+                    "@id": f"{vocab}principalSignature",
+                    "@type": "@json",
+                },
+                "@vocab": vocab,
+            }
+        }
+    )
+    response.mimetype = "application/ld+json"
+    return response
