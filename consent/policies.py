@@ -57,6 +57,26 @@ class ConsentFrequencyExceeded(Problem):
     code, slug = 429, "consent-frequency-exceeded"
 
 
+#: Reasons that say only that nothing was granted for the category asked about.
+NOTHING_GRANTED = frozenset({"no-artefact", "category-not-granted"})
+
+
+def more_telling(kept: Problem | None, refused: Problem) -> Problem:
+    """Of the refusals of several categories read together, the one to answer with.
+
+    The refusal of a category that was granted, but not for this (view only, its
+    frequency used up), says more than that of a category never granted.
+    """
+    if kept is None:
+        return refused
+    if (
+        kept.extra.get("reason") in NOTHING_GRANTED
+        and refused.extra.get("reason") not in NOTHING_GRANTED
+    ):
+        return refused
+    return kept
+
+
 def _membership_rule(actor: Actor) -> Decision:
     if actor.org_id is None:
         return NOT_APPLICABLE

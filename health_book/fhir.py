@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from app.auth import Actor
 from app.db import utcnow
+from app.errors import Problem
 from app.extensions import db
 from consent import policies
 from consent.vocabulary import Category
@@ -58,15 +59,17 @@ def _exportable(actor: Actor, subject: Citizen) -> dict[Category, list[Any]]:
     """The records of each category the caller may export (403 if none may be).
 
     A refused category is left out, so its section says "withheld"; only when
-    every category is refused does the first refusal stand.
+    every category is refused does a refusal stand: the most telling one, a
+    category's that was granted for something else (view only, say) before one
+    that was never granted.
     """
     readable: dict[Category, list[Any]] = {}
-    refusal: Exception | None = None
+    refusal: Problem | None = None
     for category, _, _ in SECTIONS:
         try:
             seen = services.window(actor, subject, category, action="export")
         except (policies.ConsentRequired, policies.ConsentFrequencyExceeded) as refused:
-            refusal = refusal or refused
+            refusal = policies.more_telling(refusal, refused)
             continue
         model = services.MODELS[category]
         readable[category] = list(

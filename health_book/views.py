@@ -38,7 +38,8 @@ def summary(actor: Actor, subject: Citizen) -> dict[str, Any]:
     """The latest records of every category the caller may read.
 
     Each category is decided (and logged) on its own; categories refused are simply
-    absent. If none is readable the whole summary is refused.
+    absent. If none is readable the whole summary is refused, with the most telling
+    of the refusals.
     """
     sections: dict[str, dict[str, Any]] = {}
     refusal: Problem | None = None
@@ -47,7 +48,7 @@ def summary(actor: Actor, subject: Citizen) -> dict[str, Any]:
         try:
             seen = services.window(actor, subject, category)
         except (policies.ConsentRequired, policies.ConsentFrequencyExceeded) as refused:
-            refusal = refusal or refused
+            refusal = policies.more_telling(refusal, refused)
             continue
         if category == services.PROFILE_CATEGORY:
             readable_observations = seen

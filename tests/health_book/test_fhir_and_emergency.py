@@ -101,6 +101,18 @@ def test_export_under_a_view_only_consent_is_refused(client, parties, citizen):
     assert assert_problem(response, 403, "consent-required")["reason"] == "view-only"
 
 
+def test_a_refused_export_names_the_granted_categorys_reason(
+    client, parties, citizen
+):
+    """A view-only consent for one category, not the first section's: the export is
+    refused because the consent is view-only, not because allergies were never
+    granted (a newcomer following the README met the less telling reason)."""
+    an = citizen(AN)
+    grant(client, parties, an.id, categories=["immunizations"], data_from="2000-01-01")
+    response = client.get(book(an.id, "/fhir"), headers=parties.clinic())
+    assert assert_problem(response, 403, "consent-required")["reason"] == "view-only"
+
+
 def test_export_leaks_nothing_outside_the_consent(client, parties, citizen):
     an = citizen(AN)
     grant(
