@@ -65,7 +65,10 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "PORT": port,
         "BASE_URL": os.environ.get("BASE_URL", f"http://127.0.0.1:{port}").rstrip("/"),
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # No ping before each checkout (a round trip per request): connections are
+        # renewed after 30 minutes, and a request whose first statement meets a
+        # dropped connection is run once more (app/unit_of_work.py).
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_recycle": 1800},
         "SECRET_KEY": os.environ.get("SECRET_KEY") or None,
         "SESSION_COOKIE_NAME": "vneid_session",
         "SESSION_COOKIE_PATH": "/vneid",
