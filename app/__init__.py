@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import unit_of_work
+from app import cookie_session, unit_of_work
 from app.cli import register_commands
 from app.config import (
     check_disclosure,
@@ -103,8 +103,23 @@ def _register_extensions(app: Flask) -> ProblemApi:
     jwt.init_app(app)
     init_auth(app)
     limiter.init_app(app)
+    _limit_only_limited_routes(app)
+    cookie_session.init_app(app)
     init_signing(app)
     return api
+
+
+def _limit_only_limited_routes(app: Flask) -> None:
+    """Check rate limits only on the routes that have one.
+
+    CongDan sets no application-wide limit: each limited route carries its own
+    ``limiter.limit`` decorator, which checks its limit itself. flask-limiter would
+    otherwise look for limits before every request (a third of the cheapest one).
+    A deployment that sets an application-wide or default limit keeps that check.
+    """
+    if app.config.get("RATELIMIT_DEFAULT") or app.config.get("RATELIMIT_APPLICATION"):
+        return
+    app.before_request_funcs[None].remove(limiter._check_request_limit)
 
 
 def _import_kernel_models() -> None:

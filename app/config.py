@@ -69,7 +69,10 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "BASE_URL": os.environ.get("BASE_URL", f"http://127.0.0.1:{port}").rstrip("/"),
         "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL")
         or f"sqlite:///{Path(instance_path, 'congdan.db')}",
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # No ping before each checkout (a round trip per request): connections are
+        # renewed after 30 minutes, and a request whose first statement meets a
+        # dropped connection is run once more (app/unit_of_work.py).
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_recycle": 1800},
         "SECRET_KEY": os.environ.get("SECRET_KEY") or None,
         **_vneid_session_cookie(env),
         **_limits(),

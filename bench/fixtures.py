@@ -2,15 +2,21 @@
 
 Run by ``bench/run.py`` as ``python -m bench.fixtures`` after ``flask seed-demo``; prints one JSON
 object. Logins are real token families (as the API issues them), a clinic holds a
-consent for Bình's immunizations, and the ward's officer also serves the police
-counter whose queue the submissions fill.
+consent for Bình's immunizations and an open emergency window on An, and the ward's
+officer also serves the police counter whose queue the submissions fill.
+
+``python -m bench.fixtures approvals N`` makes N pending consent requests for An to
+answer and a fresh level-2 login (approving needs one from the last five minutes),
+so it runs just before the approvals are loaded.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 from datetime import date, timedelta
 from typing import Any
+from unittest import mock
 
 import sqlalchemy as sa
 from flask_jwt_extended import create_access_token
@@ -20,12 +26,13 @@ from app.auth import Actor
 from app.db import utcnow
 from app.extensions import db
 from app.unit_of_work import transaction
-from consent import answers, requests
+from bench import floors
+from consent import answers, emergency, requests
 from consent.vocabulary import AccessMode
 from identity import services as identity_services
 from identity.login import tokens
 from identity.models import Citizen, Membership, Organisation, Role
-from school_records.models import Transcript
+from school_records.models import StatusList, Transcript
 
 REFRESH_CHAINS = 32  # per wrk run (warm-up, measure): one per connection, and spare
 
@@ -55,8 +62,36 @@ def _acting(citizen: Citizen, org: Organisation, role: str, acr: str) -> str:
     )
 
 
+def _ask(doctor: Actor, subject: Citizen) -> Any:
+    """A pending request for the subject's immunizations, as the clinic asks."""
+    return requests.create_request(
+        doctor,
+        {
+            "subject_id": subject.id, "purpose": "CAREMGT", "categories": ["immunizations"],
+            "data_from": date(2000, 1, 1), "data_to": date(2030, 1, 1),
+            "valid_until": utcnow() + timedelta(days=1), "access_mode": AccessMode.VIEW,
+        },
+    )  # fmt: skip
+
+
+def approvals(count: int) -> dict[str, Any]:
+    """``count`` pending requests about Bình, and An's fresh level-2 login to answer them."""
+    an, binh, cuc = (
+        _citizen("074095000101"),
+        _citizen("074314000102"),
+        _citizen("074190000103"),
+    )
+    doctor = Actor(citizen_id=cuc.id, org_id=_org("74012").id, role="doctor")
+    # A clinic may ask only so often; the bench needs thousands of questions to answer.
+    with mock.patch.object(requests, "_check_request_rate", return_value=None):
+        pending = [str(_ask(doctor, binh).id) for _ in range(count)]
+    login = tokens.start_session(an, acr="urn:vneid:loa:2", auth_time=utcnow())
+    return {"an": login["access_token"], "pending": pending}
+
+
 def main() -> dict[str, Any]:
     """Create what the benchmark needs and describe it."""
+    floors.create_table()
     an, binh, cuc = (
         _citizen("074095000101"),
         _citizen("074314000102"),
@@ -65,14 +100,7 @@ def main() -> dict[str, Any]:
     phuc, giang = _citizen("074092000106"), _citizen("074185000107")
     clinic, police, ops = _org("74012"), _org("000.25.37.H57.CA"), _org("000.00.46.H57")
     doctor = Actor(citizen_id=cuc.id, org_id=clinic.id, role="doctor")
-    asked = requests.create_request(
-        doctor,
-        {
-            "subject_id": binh.id, "purpose": "CAREMGT", "categories": ["immunizations"],
-            "data_from": date(2000, 1, 1), "data_to": date(2030, 1, 1),
-            "valid_until": utcnow() + timedelta(days=1), "access_mode": AccessMode.VIEW,
-        },
-    )  # fmt: skip
+    asked = _ask(doctor, binh)
     answers.approve(
         Actor(citizen_id=an.id, acr="urn:vneid:loa:2", auth_time=utcnow()), asked.id, {}
     )
@@ -83,6 +111,14 @@ def main() -> dict[str, Any]:
     )
     if serving is None:
         identity_services.add_membership(phuc, police, Role.OFFICER)
+    emergency.open_window(
+        Actor(
+            citizen_id=cuc.id, org_id=clinic.id, role="doctor",
+            acr="urn:vneid:loa:2", auth_time=utcnow(),
+        ),
+        an,
+        "Bệnh nhân bất tỉnh (benchmark)",
+    )  # fmt: skip
     an_login = tokens.start_session(an, acr="urn:vneid:loa:2", auth_time=utcnow())
     refresh = [
         tokens.start_session(an, acr="urn:vneid:loa:2", auth_time=utcnow())[
@@ -102,11 +138,16 @@ def main() -> dict[str, Any]:
         "credential": db.session.scalar(
             sa.select(Transcript.credential).where(Transcript.pupil_id == binh.id)
         ),
+        "status_list": str(db.session.scalar(sa.select(StatusList.id).limit(1))),
+        "school": str(db.session.scalar(sa.select(StatusList.school_id).limit(1))),
     }
 
 
 if __name__ == "__main__":
     with create_app().app_context():
         with transaction():
-            prepared = main()
+            if sys.argv[1:2] == ["approvals"]:
+                prepared = approvals(int(sys.argv[2]))
+            else:
+                prepared = main()
         print(json.dumps(prepared))

@@ -109,3 +109,24 @@ def test_a_cli_transaction_rolls_back_on_error_and_writes_what_it_kept(app):
 
     assert not registered()
     assert audited() == ["kept"]
+
+
+@pytest.mark.real_sessions
+def test_a_request_that_meets_a_dropped_connection_is_run_once_more(app):
+    """No ping before each request: a connection the database dropped while it sat in
+    the pool fails the request's first statement, and the request starts again."""
+    with app.app_context():
+        db.session.execute(sa.text("SELECT 1"))
+        db.session.remove()
+        idle = list(db.engine.pool._pool.queue)  # type: ignore[attr-defined]
+        assert idle, "the pool keeps the connection the session used"
+        for record in idle:
+            record.dbapi_connection.close()  # what a database restart does to them
+    try:
+        response = app.test_client().get("/api/v1/organisations")
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+
+    assert response.status_code == 200
+    assert "74012" in response.get_data(as_text=True)
