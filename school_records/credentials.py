@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import base64
 import gzip
+import hashlib
 import json
+import time
 import uuid
 import zlib
 from typing import Any
@@ -25,6 +27,7 @@ from joserfc import jws, jwt
 from app.db import utcnow
 from app.extensions import db
 from identity.models import Citizen
+from school_records import keys
 from school_records.claims import VC_CONTEXT
 from school_records.keys import ALGORITHM, signing_key
 from school_records.models import (
@@ -219,8 +222,38 @@ def with_bit(bits: bytes, index: int, value: bool) -> bytes:
     return bytes(data)
 
 
+#: How long a signed status list is served again while neither its bits nor the
+#: school's key changed (its ``validFrom`` ages by at most this; verifiers cache it
+#: for ``STATUS_TTL_MS`` anyway).
+REUSE_SIGNED_LIST_SECONDS = 60
+_signed_lists: dict[tuple[uuid.UUID, str, bytes], tuple[float, str]] = {}
+
+
 def status_list_credential(status_list: StatusList) -> str:
-    """The list as a signed BitstringStatusListCredential (VC-JWT)."""
+    """The list as a signed BitstringStatusListCredential (VC-JWT).
+
+    Signing costs more than the rest of the request, so what was signed is served
+    again for :data:`REUSE_SIGNED_LIST_SECONDS` as long as the list's bits and the
+    school's active key are the ones it was signed with.
+    """
+    active = keys.active_school_key(status_list.school_id)
+    reuse = (
+        (status_list.id, active.kid, hashlib.sha256(status_list.bits).digest())
+        if active is not None
+        else None
+    )
+    cached = _signed_lists.get(reuse) if reuse is not None else None
+    if cached is not None and time.monotonic() - cached[0] < REUSE_SIGNED_LIST_SECONDS:
+        return cached[1]
+    signed = _sign_status_list(status_list)
+    if reuse is not None:
+        if len(_signed_lists) >= 1024:
+            _signed_lists.clear()
+        _signed_lists[reuse] = (time.monotonic(), signed)
+    return signed
+
+
+def _sign_status_list(status_list: StatusList) -> str:
     url = status_list_url(status_list.id)
     now = utcnow()
     credential = {

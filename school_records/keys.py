@@ -55,6 +55,11 @@ def _active(school_id: uuid.UUID, holder_id: uuid.UUID | None) -> SchoolKey | No
     )
 
 
+def active_school_key(school_id: uuid.UUID) -> SchoolKey | None:
+    """The school's own active key, if it has one, held as a signature holds it."""
+    return _active(school_id, None)
+
+
 def private_key(row: SchoolKey) -> ECKey:
     """The private key of a stored row."""
     return ECKey.import_key(

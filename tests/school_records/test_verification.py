@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
 
 import pytest
 from joserfc import jws
 
 from app.db import utcnow
 from app.extensions import db
-from school_records import credentials, verification
+from school_records import credentials, keys, verification
+from school_records.models import StatusList
 from school_records.resolver import DatabaseResolver
 from tests.demo_ids import SCHOOL
 from tests.problems import assert_problem
@@ -239,3 +241,42 @@ def test_the_homeroom_proof_is_bound_to_the_subject(client, citizen):
     assert checks["cryptographic.homeroom_proof"]["problem"] == "INVALID_SIGNATURE"
     assert report["verified"] is False
     assert report["signed_content"] is None
+
+
+def _status_list_of(transcript) -> tuple[str, int]:
+    entry = next(
+        e
+        for e in json.loads(
+            base64.urlsafe_b64decode(transcript.credential.split(".")[1] + "==")
+        )["credentialStatus"]
+        if e["statusPurpose"] == "revocation"
+    )
+    return (
+        entry["statusListCredential"].removeprefix("http://localhost"),
+        int(entry["statusListIndex"]),
+    )
+
+
+def test_a_signed_status_list_is_served_again_until_its_bits_or_key_change(
+    client, citizen
+):
+    transcript = demo_transcript(citizen)
+    path, index = _status_list_of(transcript)
+    first = client.get(path).get_data(as_text=True)
+    assert client.get(path).get_data(as_text=True) == first  # signed once, reused
+
+    row = db.session.get(StatusList, uuid.UUID(path.rsplit("/", 1)[1]))
+    row.bits = credentials.with_bit(row.bits, index, True)
+    db.session.flush()
+    changed = client.get(path).get_data(as_text=True)
+    assert changed != first
+    encoded = json.loads(base64.urlsafe_b64decode(changed.split(".")[1] + "=="))
+    bits = credentials.decode_bits(encoded["credentialSubject"]["encodedList"])
+    assert credentials.bit_at(bits, index)
+
+    keys.rotate(row.school_id)
+    rotated = client.get(path).get_data(as_text=True)
+    assert (
+        jws.extract_compact(rotated.encode()).protected["kid"]
+        != (jws.extract_compact(changed.encode()).protected["kid"])
+    )
