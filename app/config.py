@@ -120,6 +120,8 @@ def _limits() -> dict[str, Any]:
         ),
         "RATELIMIT_HEADERS_ENABLED": True,
         "VERIFY_RATE_LIMIT": "120/minute",
+        # Per citizen: a dossier needs a handful of files; each costs a check.
+        "UPLOAD_RATE_LIMIT": "60/hour",
         "MAX_CONTENT_LENGTH": _env_int("MAX_CONTENT_LENGTH", 12 * 1024 * 1024),
         "IDEMPOTENCY_TTL": timedelta(hours=24),
     }

@@ -34,6 +34,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from app.db import Base, utcnow
 from app.errors import Conflict, Problem, render_http_exception
 from app.extensions import db
+from app.unit_of_work import begin_writing
 
 HEADER = "Idempotency-Key"
 _KEY_FORMAT = re.compile(r"^[\x21-\x7e]{1,255}$")
@@ -143,6 +144,9 @@ def respond_once(
         return view(*args, **kwargs)
     fingerprint = _fingerprint()
 
+    # The claim below writes: a view that spared itself the write lock up front
+    # (unit_of_work.read_only) takes it now, before the key is looked up.
+    begin_writing()
     existing = _find(caller, key)
     if existing is not None and _is_expired(existing):
         db.session.delete(existing)

@@ -37,6 +37,7 @@ import fcntl
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any, ParamSpec, TypeVar
 
@@ -220,6 +221,7 @@ def _note_an_answer(*_: Any) -> None:
 _IMMEDIATE = "congdan_sqlite_immediate"
 _WROTE = "congdan_wrote"
 _WRITING = "congdan_writing"
+_HOLDS_WRITER_LOCK = "congdan_holds_writer_lock"
 
 
 @event.listens_for(Engine, "begin")
@@ -229,11 +231,12 @@ def _sqlite_on_begin(connection: Connection) -> None:
         if not immediate:
             connection.exec_driver_sql("BEGIN")
             return
-        _queue_for_the_writer_lock(connection.engine.url.database)
+        took = _queue_for_the_writer_lock(connection.engine.url.database)
         try:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         except BaseException:
-            _leave_the_writer_lock()
+            if took:
+                _leave_the_writer_lock()
             raise
 
 
@@ -246,22 +249,41 @@ class _WriterQueue(threading.local):
 
 
 _writer_queue = _WriterQueue()
+#: How long a writer waits in line before it falls back on SQLite's own wait (as
+#: long as SQLite's ``busy_timeout``).
+WRITER_WAIT_SECONDS = 5.0
 
 
-def _queue_for_the_writer_lock(database: str | None) -> None:
-    """Wait in the kernel's queue for this database's one writer (see the module doc).
+def _queue_for_the_writer_lock(database: str | None) -> bool:
+    """Wait in line for this database's one writer (see the module doc); tell
+    whether this thread now holds the line's lock.
 
-    A thread that already holds it (a transaction opened inside another, as a test
-    may) does not wait for itself: SQLite's own wait applies then, as before.
+    The wait is bounded like SQLite's own (``WRITER_WAIT_SECONDS``): a writer that
+    holds the lock too long (it should not: slow work belongs before the lock, as
+    an upload's check is) delays the others, never stalls them; past the bound
+    they fall back on SQLite's wait. A thread that already holds the lock (a
+    transaction opened inside another, as a test may) does not wait for itself.
     """
     if not database or database == ":memory:" or _writer_queue.held is not None:
-        return
+        return False
     descriptor = _writer_queue.files.get(database)
     if descriptor is None:
         descriptor = os.open(f"{database}-writer.lock", os.O_RDWR | os.O_CREAT, 0o600)
         _writer_queue.files[database] = descriptor
-    fcntl.flock(descriptor, fcntl.LOCK_EX)  # releases the GIL while it waits
-    _writer_queue.held = descriptor
+    deadline = time.monotonic() + WRITER_WAIT_SECONDS
+    while True:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                log.warning(
+                    "waited %.0f s for the SQLite writer lock", WRITER_WAIT_SECONDS
+                )
+                return False
+            time.sleep(0.001)
+            continue
+        _writer_queue.held = descriptor
+        return True
 
 
 def _leave_the_writer_lock() -> None:
@@ -279,7 +301,8 @@ def _note_write(session: Session, _context: Any) -> None:
 def _forget_write(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:
         session.info.pop(_WROTE, None)
-        if session.info.pop(_WRITING, None):
+        session.info.pop(_WRITING, None)
+        if session.info.pop(_HOLDS_WRITER_LOCK, None):
             _leave_the_writer_lock()
 
 
@@ -302,8 +325,13 @@ def begin_writing() -> None:
         return
     if current.in_transaction():
         current.commit()
+    held_before = _writer_queue.held
     current.connection(execution_options={_IMMEDIATE: True})
     current.info[_WRITING] = True
+    if held_before is None and _writer_queue.held is not None:
+        # Only the transaction that took the line's lock lets it go (not one
+        # opened inside it on the same thread).
+        current.info[_HOLDS_WRITER_LOCK] = True
 
 
 def read_only(view: Callable[P, R]) -> Callable[P, R]:

@@ -201,3 +201,21 @@ class Observation(RecordMixin, Base):
     reference_low: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 4))
     reference_high: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 4))
     effective_at: Mapped[datetime]
+
+
+class BookVersion(Base):
+    """A token that changes with every write to a citizen's health book.
+
+    Set on each flush that adds, changes or removes one of the citizen's records
+    (``health_book/book_versions.py``), in the same transaction; what was built
+    from the book (the citizen's own summary) is served again while it is unchanged.
+    A random token, not a counter: two writers never need to agree on a number.
+    """
+
+    __tablename__ = "health_book_versions"
+
+    citizen_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("citizens.id", ondelete="CASCADE"), primary_key=True
+    )
+    token: Mapped[str] = mapped_column(sa.String(32))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -18,7 +18,7 @@ from app.errors import NotFound
 from app.idempotency import idempotent
 from app.pagination import Page, page_schema
 from consent.vocabulary import Category
-from health_book import fhir, schemas, services, views
+from health_book import fhir, own_summary, schemas, services, views
 from health_book.models import HealthProfile
 from identity.services import resolve_subject
 
@@ -201,10 +201,13 @@ class Summary(MethodView):
     @blp.response(200, schemas.SummarySchema)
     @blp.alt_response(403, response="FORBIDDEN")
     @blp.doc(security=BEARER)
-    def get(self, subject: str | uuid.UUID) -> dict[str, Any]:
+    def get(self, subject: str | uuid.UUID) -> dict[str, Any] | Response:
         """Read the health book at a glance (only the categories I may read)."""
         actor = current_actor()
-        return views.summary(actor, resolve_subject(actor, subject))
+        citizen = resolve_subject(actor, subject)
+        if own_summary.is_own(actor, citizen):
+            return own_summary.own_summary(actor, citizen)
+        return views.summary(actor, citizen)
 
 
 @blp.route(f"{BOOK}/profile")

@@ -133,12 +133,15 @@ class EnvelopeSchema(ma.Schema):
         plain_url(identifier)
 
 
+_ENVELOPE = EnvelopeSchema()  # made once; loading does not change it
+
+
 def issuer_of(payload: dict[str, Any]) -> str:
     """The issuer URL of an unverified payload.
 
     :raise marshmallow.ValidationError: it names no plain http(s) issuer.
     """
-    issuer = EnvelopeSchema().load(payload)["issuer"]
+    issuer = _ENVELOPE.load(payload)["issuer"]
     return str(issuer["id"] if isinstance(issuer, dict) else issuer)
 
 

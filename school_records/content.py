@@ -106,11 +106,7 @@ class Tt22SubjectSchema(ma.Schema):
 
     @ma.validates_schema(skip_on_field_errors=True)
     def _by_assessment(self, data: dict[str, Any], **_: Any) -> None:
-        inner: ma.Schema = (
-            ScoredSemesterSchema()
-            if data["assessment"] == "scored"
-            else CommentSemesterSchema()
-        )
+        inner = _SEMESTER_SCHEMAS[data["assessment"]]
         errors: dict[str, Any] = {}
         for semester in ("semester1", "semester2"):
             try:
@@ -254,6 +250,18 @@ def vocabulary_errors(content: dict[str, Any], grade: int) -> dict[str, list[str
     }
 
 
+# Made once: a schema instance builds its fields (and its nested schemas) when made,
+# and loading does not change it, so every request can share one.
+_SEMESTER_SCHEMAS: dict[str, ma.Schema] = {
+    "scored": ScoredSemesterSchema(),
+    "comment": CommentSemesterSchema(),
+}
+_CONTENT_SCHEMAS: dict[str, ma.Schema] = {
+    "tt27": Tt27ContentSchema(),
+    "tt22": Tt22ContentSchema(),
+}
+
+
 def load(content: dict[str, Any], grade: int) -> dict[str, Any]:
     """Validate a transcript's content for its grade (vocabulary, then shape).
 
@@ -262,7 +270,7 @@ def load(content: dict[str, Any], grade: int) -> dict[str, Any]:
     mixed = vocabulary_errors(content, grade)
     if mixed:
         raise ma.ValidationError(mixed)
-    schema = Tt27ContentSchema() if grade <= 5 else Tt22ContentSchema()
+    schema = _CONTENT_SCHEMAS["tt27"] if grade <= 5 else _CONTENT_SCHEMAS["tt22"]
     loaded: dict[str, Any] = schema.load(content)
     return loaded
 

@@ -66,6 +66,9 @@ def verified_payload(token: str, key: ECKey) -> bytes | None:
     return found.payload
 
 
+_PUBLISHED_KEY = claims.PublishedKeySchema()  # made once; loading does not change it
+
+
 @dataclass(frozen=True)
 class PublishedKey:
     """One key of an issuer's JWKS: who holds it and its life — made at
@@ -86,7 +89,7 @@ class PublishedKey:
         :raise UnreadableError: anything else.
         """
         try:
-            loaded = claims.PublishedKeySchema().load(entry)
+            loaded = _PUBLISHED_KEY.load(entry)
             key = ECKey.import_key({m: entry[m] for m in _PUBLIC_MEMBERS if m in entry})
         except (ma.ValidationError, JoseError, ValueError, TypeError) as error:
             raise UnreadableError(str(error)) from error

@@ -46,6 +46,12 @@ from school_records.models import StatusPurpose
 from school_records.report import CRYPTOGRAPHIC, Check, Report
 from school_records.resolver import CachedResolver, Resolver, StatusListContent
 
+# Made once (a schema builds its fields when made; loading does not change it).
+_HEADER = claims.HeaderSchema()
+_HOMEROOM_HEADER = claims.HomeroomHeaderSchema()
+_CREDENTIAL = claims.CredentialSchema()
+_STATUS_LIST_CREDENTIAL = claims.StatusListCredentialSchema()
+
 __all__ = ["CLOCK_SKEW", "CachedResolver", "Resolver", "StatusListContent", "verify"]
 
 #: How far ahead of this clock an issuance date may be, and how far before its
@@ -111,7 +117,7 @@ def _published_key(
 
 def _signature(token: str, resolver: Resolver) -> tuple[list[Check], _Signed | None]:
     try:
-        header, payload = jose.split(token, claims.HeaderSchema())
+        header, payload = jose.split(token, _HEADER)
         if not isinstance(payload, dict):
             raise jose.UnreadableError("the payload is not an object")
         issuer = claims.issuer_of(payload)
@@ -158,7 +164,7 @@ def _homeroom(
     proof = loaded["homeroomProof"]
     check_id = "cryptographic.homeroom_proof"
     try:
-        header, _ = jose.split(proof["jws"], claims.HomeroomHeaderSchema())
+        header, _ = jose.split(proof["jws"], _HOMEROOM_HEADER)
     except jose.UnreadableError:
         return _fail(check_id, "INVALID_SIGNATURE")
     if proof["verificationMethod"].rpartition("#")[2] != header["kid"]:
@@ -180,7 +186,7 @@ def _cryptographic(
     if signed is None:
         return checks, None, None
     try:
-        loaded: dict[str, Any] = claims.CredentialSchema().load(signed.payload)
+        loaded: dict[str, Any] = _CREDENTIAL.load(signed.payload)
     except ma.ValidationError as error:
         failed = _fail("cryptographic.claims", "MALFORMED_VALUE", _field_errors(error))
         return [*checks, failed], None, None
@@ -201,14 +207,14 @@ def _signed_list(
 ) -> StatusListContent | str:
     """A fetched status list once it passes every check, or the problem."""
     try:
-        header, payload = jose.split(token, claims.HeaderSchema())
+        header, payload = jose.split(token, _HEADER)
     except jose.UnreadableError:
         return "STATUS_LIST_MALFORMED"
     key = _published_key(resolver, signed.issuer, header["kid"], claims.SCHOOL_HOLDER)
     if isinstance(key, str) or jose.verified_payload(token, key.key) is None:
         return "STATUS_LIST_SIGNATURE_ERROR"
     try:
-        loaded = claims.StatusListCredentialSchema().load(payload)
+        loaded = _STATUS_LIST_CREDENTIAL.load(payload)
         if loaded["id"] != url:
             return "STATUS_LIST_MALFORMED"
         bits = credentials.decode_bits(loaded["credentialSubject"]["encodedList"])

@@ -28,7 +28,7 @@ def _scan(actor: Actor, name: str) -> uuid.UUID:
     """A small PNG standing in for a scanned page."""
     buffer = io.BytesIO()
     Image.new("RGB", (120, 160), "white").save(buffer, "PNG")
-    return uploads.store(actor, name, buffer.getvalue()).id
+    return uploads.store(actor, uploads.check(name, buffer.getvalue())).id
 
 
 def seed_dossiers(citizens: dict[str, Citizen]) -> None:

@@ -26,7 +26,8 @@ import re
 from collections.abc import Iterator
 from typing import Final
 
-from pypdf import PasswordType, PdfReader
+from pypdf import PasswordType, PdfReader, apply_configuration
+from pypdf.errors import LimitReachedError
 from pypdf.generic import (
     ArrayObject,
     DictionaryObject,
@@ -43,6 +44,22 @@ MAX_OBJECTS: Final = 20_000
 #: Objects found by their header though no cross-reference lists them; each costs
 #: the parser a search of the whole file.
 MAX_UNLISTED: Final = 200
+#: What one stream may inflate to, and what the object streams of one file may
+#: inflate to in all: a few compressed kilobytes of spaces would otherwise become
+#: tens of megabytes each, kept in memory for the whole check.
+MAX_STREAM_BYTES: Final = 8_000_000
+MAX_DECODED_BYTES: Final = 32_000_000
+_LIMITS: Final = dict.fromkeys(
+    (
+        "zlib_maximum_output_length",
+        "lzw_maximum_output_length",
+        "run_length_maximum_output_length",
+        "brotli_maximum_output_length",
+        "array_based_stream_maximum_output_length",
+        "maximum_declared_stream_length",
+    ),
+    MAX_STREAM_BYTES,
+)
 
 #: Keys that carry a script, another file or an XFA form wherever they stand.
 FORBIDDEN_KEYS: Final = frozenset(
@@ -104,18 +121,40 @@ def check(content: bytes) -> None:
         parser repairs, locked by a password, or too many objects to inspect.
     """
     try:
-        reader = PdfReader(io.BytesIO(content), strict=False)
-        if reader.is_encrypted and reader.decrypt(b"") == PasswordType.NOT_DECRYPTED:
-            raise PdfRefusedError(Refusal.ENCRYPTED)
-        catalog = reader.trailer["/Root"].get_object()
-        if not isinstance(catalog, DictionaryObject) or len(reader.pages) < 1:
-            raise PdfRefusedError(Refusal.MALFORMED)
-        for obj in _objects(reader, content):
-            _inspect(obj)
+        with apply_configuration(None, **_LIMITS):
+            reader = PdfReader(io.BytesIO(content), strict=False)
+            if (
+                reader.is_encrypted
+                and reader.decrypt(b"") == PasswordType.NOT_DECRYPTED
+            ):
+                raise PdfRefusedError(Refusal.ENCRYPTED)
+            _decode_object_streams(reader)
+            catalog = reader.trailer["/Root"].get_object()
+            if not isinstance(catalog, DictionaryObject) or len(reader.pages) < 1:
+                raise PdfRefusedError(Refusal.MALFORMED)
+            for obj in _objects(reader, content):
+                _inspect(obj)
     except PdfRefusedError:
         raise
+    except LimitReachedError as error:
+        raise PdfRefusedError(Refusal.TOO_COMPLEX) from error
     except Exception as error:  # any failure of the parser on untrusted bytes
         raise PdfRefusedError(Refusal.MALFORMED) from error
+
+
+def _decode_object_streams(reader: PdfReader) -> None:
+    """Inflate every object stream the cross-reference uses, within one budget.
+
+    First, before any object inside them is read (reading one inflates its whole
+    stream): the budget must hold however the objects are ordered.
+    """
+    decoded = 0
+    for number in sorted({place for place, _ in reader.xref_objStm.values()}):
+        stream = reader.get_object(IndirectObject(number, 0, reader))
+        if isinstance(stream, StreamObject):
+            decoded += len(stream.get_data())
+            if decoded > MAX_DECODED_BYTES:
+                raise PdfRefusedError(Refusal.TOO_COMPLEX)
 
 
 def _objects(reader: PdfReader, content: bytes) -> Iterator[PdfObject]:
@@ -127,6 +166,7 @@ def _objects(reader: PdfReader, content: bytes) -> Iterator[PdfObject]:
     if len(headers - listed) > MAX_UNLISTED:
         raise PdfRefusedError(Refusal.TOO_COMPLEX)
     count = 0
+    decoded = 0
     for idnum, gen in sorted(listed | headers):
         obj = reader.get_object(IndirectObject(idnum, gen, reader))
         if obj is None:
@@ -134,6 +174,9 @@ def _objects(reader: PdfReader, content: bytes) -> Iterator[PdfObject]:
         yield obj
         count += 1
         if isinstance(obj, StreamObject) and obj.get("/Type") == "/ObjStm":
+            decoded += len(obj.get_data())
+            if decoded > MAX_DECODED_BYTES:
+                raise PdfRefusedError(Refusal.TOO_COMPLEX)
             for packed in _packed(reader, idnum, obj):
                 yield packed
                 count += 1

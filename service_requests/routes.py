@@ -6,14 +6,18 @@ import io
 import uuid
 from typing import Any
 
-from flask import Response, jsonify, send_file
+from flask import Response, current_app, jsonify, send_file
 from flask.views import MethodView
+from flask_jwt_extended import get_jwt_identity, verify_jwt_in_request
+from flask_limiter.util import get_remote_address
 
 from app.auth import BEARER, auth_required, current_actor
 from app.blueprint import Blueprint
 from app.etag import etagged
+from app.extensions import limiter
 from app.idempotency import idempotent
 from app.pagination import Page, page_schema
+from app.unit_of_work import read_only
 from service_requests import (
     dossiers,
     moves,
@@ -79,20 +83,38 @@ class ProcedureByCode(MethodView):
         return submission.get_procedure(code)
 
 
+def _upload_limit() -> str:
+    return str(current_app.config["UPLOAD_RATE_LIMIT"])
+
+
+def _uploader() -> str:
+    """Whose uploads count together: the citizen's, else the address's."""
+    try:
+        verify_jwt_in_request(optional=True)
+        identity = get_jwt_identity()
+    except Exception:  # auth_required answers a bad token; this only counts
+        identity = None
+    return f"citizen:{identity}" if identity else get_remote_address()
+
+
 @blp.route("/uploads")
 class Uploads(MethodView):
-    @idempotent
+    decorators = [limiter.limit(_upload_limit, key_func=_uploader)]  # noqa: RUF012
+
+    # The file is checked as its arguments are read (a PDF can take seconds), and
+    # only then does the request queue for the write lock: in the Idempotency-Key's
+    # claim or in uploads.store. read_only spares it the lock up front.
+    @read_only
     @auth_required
     @blp.arguments(UploadFormSchema, location="files")
+    @idempotent
     @blp.response(201, UploadSchema)
     @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+    @blp.alt_response(429, response="TOO_MANY_REQUESTS")
     @blp.doc(security=BEARER)
     def post(self, files: dict[str, Any]) -> UploadModel:
         """Upload a PDF, JPEG or PNG (at most 10 MB) to attach to a dossier within a day."""
-        file = files["file"]
-        with file.stream:  # large parts are spooled to a temporary file
-            content = file.read(uploads.MAX_BYTES + 1)
-        return uploads.store(current_actor(), file.filename, content)
+        return uploads.store(current_actor(), files["file"])
 
 
 @blp.route("/dossiers")

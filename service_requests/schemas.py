@@ -15,7 +15,7 @@ from app.date_fields import Date
 from app.db import utcnow
 from app.fields import Code, FreeForm, QueryFlag, Text, Uuid, WholeNumber
 from app.pagination import PageArgsSchema
-from service_requests import deadlines, policies
+from service_requests import deadlines, policies, uploads
 from service_requests.models import (
     Delivery,
     DocumentSource,
@@ -170,9 +170,16 @@ class QueueArgsSchema(OwnDossierArgsSchema):
 
 
 class UploadFormSchema(ma.Schema):
-    """A multipart upload: one file."""
+    """A multipart upload: one file, its content checked as it is read."""
 
     file = Upload(required=True)
+
+    @ma.post_load
+    def _checked(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        file = data["file"]
+        with file.stream:  # large parts are spooled to a temporary file
+            content = file.read(uploads.MAX_BYTES + 1)
+        return {"file": uploads.check(file.filename, content)}
 
 
 # Responses --------------------------------------------------------------------

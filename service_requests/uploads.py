@@ -16,6 +16,7 @@ import io
 import re
 import unicodedata
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Final
 
@@ -26,6 +27,7 @@ from app.auth import Actor
 from app.db import utcnow
 from app.errors import Forbidden, ValidationFailed
 from app.extensions import db
+from app.unit_of_work import begin_writing
 from service_requests import pdf_check
 from service_requests.models import Upload
 
@@ -120,18 +122,37 @@ def display_name(filename: str | None, media_type: str) -> str:
     return (stem or "tai-lieu") + EXTENSIONS[media_type]
 
 
-def store(actor: Actor, filename: str | None, content: bytes) -> Upload:
-    """Check and keep one citizen's upload (422 if it is not an accepted file)."""
+@dataclass(frozen=True)
+class CheckedFile:
+    """An uploaded file whose content was checked: what it really is, and its name."""
+
+    filename: str
+    media_type: str
+    content: bytes
+
+
+def check(filename: str | None, content: bytes) -> CheckedFile:
+    """Check an uploaded file's content (422 if it is not an accepted file).
+
+    Checking a PDF can take a worker seconds; it touches no database, so the upload
+    route runs it before its transaction queues for the write lock.
+    """
+    media_type = sniff(content)
+    return CheckedFile(display_name(filename, media_type), media_type, content)
+
+
+def store(actor: Actor, checked: CheckedFile) -> Upload:
+    """Keep one citizen's checked upload."""
     if actor.acts_for_org:
         raise Forbidden()
-    media_type = sniff(content)
+    begin_writing()
     upload = Upload(
         owner_id=actor.citizen_id,
-        filename=display_name(filename, media_type),
-        media_type=media_type,
-        size=len(content),
-        sha256=hashlib.sha256(content).hexdigest(),
-        content=content,
+        filename=checked.filename,
+        media_type=checked.media_type,
+        size=len(checked.content),
+        sha256=hashlib.sha256(checked.content).hexdigest(),
+        content=checked.content,
     )
     db.session.add(upload)
     db.session.flush()

@@ -100,6 +100,7 @@ def app_config(database_url: str, **overrides: Any) -> dict[str, Any]:
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         # Tests verify from one address far faster than any person would.
         "VERIFY_RATE_LIMIT": "10000/minute",
+        "UPLOAD_RATE_LIMIT": "10000/hour",
         # Throttle counters roll back with each test; Redis tests ask for Redis.
         "THROTTLE_STORAGE_URI": "database",
     }

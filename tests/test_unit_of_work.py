@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import functools
+import os
+import threading
+import time
 
 import pytest
 import sqlalchemy as sa
@@ -130,3 +134,39 @@ def test_a_request_that_meets_a_dropped_connection_is_run_once_more(app):
 
     assert response.status_code == 200
     assert "74012" in response.get_data(as_text=True)
+
+
+def _queue_in_a_thread(database: str) -> tuple[bool, float]:
+    """Queue for the writer lock from a thread of its own; release what it took."""
+    outcome: list[tuple[bool, float]] = []
+
+    def writer() -> None:
+        started = time.monotonic()
+        took = unit_of_work._queue_for_the_writer_lock(database)
+        outcome.append((took, time.monotonic() - started))
+        if took:
+            unit_of_work._leave_the_writer_lock()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    thread.join(timeout=10)
+    return outcome[0]
+
+
+def test_a_sqlite_writer_waits_in_line_for_a_bounded_time(tmp_path, monkeypatch):
+    """A writer that holds SQLite's line too long (an attacker's slow upload, once)
+    delays the others by WRITER_WAIT_SECONDS at most; they never stall."""
+    monkeypatch.setattr(unit_of_work, "WRITER_WAIT_SECONDS", 0.2)
+    database = str(tmp_path / "congdan.db")
+    holder = os.open(f"{database}-writer.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(holder, fcntl.LOCK_EX)
+        took, waited = _queue_in_a_thread(database)
+        assert not took
+        assert 0.2 <= waited < 2
+        fcntl.flock(holder, fcntl.LOCK_UN)
+        took, waited = _queue_in_a_thread(database)
+        assert took
+        assert waited < 0.2
+    finally:
+        os.close(holder)

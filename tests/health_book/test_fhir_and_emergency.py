@@ -101,9 +101,7 @@ def test_export_under_a_view_only_consent_is_refused(client, parties, citizen):
     assert assert_problem(response, 403, "consent-required")["reason"] == "view-only"
 
 
-def test_a_refused_export_names_the_granted_categorys_reason(
-    client, parties, citizen
-):
+def test_a_refused_export_names_the_granted_categorys_reason(client, parties, citizen):
     """A view-only consent for one category, not the first section's: the export is
     refused because the consent is view-only, not because allergies were never
     granted (a newcomer following the README met the less telling reason)."""

@@ -12,6 +12,7 @@ from pypdf import PdfReader, PdfWriter
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
+from app import unit_of_work
 from app.extensions import db
 from service_requests import uploads
 from service_requests.models import Upload
@@ -219,6 +220,65 @@ def test_a_pdf_with_too_many_hidden_objects_is_refused_unread(shop):
     }
 
 
+def _inflating(*spaces: int) -> bytes:
+    """A one-page PDF plus an object stream per size, each a few kilobytes that
+    inflate to that many spaces around one object (an attacker's upload)."""
+    head = b"999 0 "
+    streams = [
+        pdfs.stream(
+            head + b"null" + b" " * size,
+            b" /Type /ObjStm /N 1 /First %d" % len(head),
+            deflate=True,
+        )
+        for size in spaces
+    ]
+    return pdfs.classic(pdfs.document(pdfs.CATALOG, pdfs.PAGE, *streams))
+
+
+@pytest.mark.parametrize(
+    "spaces",
+    [pytest.param((9_000_000,), id="one-stream-over-8MB"),
+     pytest.param((7_000_000,) * 5, id="streams-over-32MB-in-all")],
+)  # fmt: skip
+def test_object_streams_that_inflate_beyond_a_budget_are_refused(shop, spaces):
+    before = _stored()
+    crafted = _inflating(*spaces)
+    assert len(crafted) < 200_000
+    response = _upload(shop, crafted, language="en")
+    assert assert_problem(response, 422, "validation-failed")["errors"] == {
+        "file": ["The PDF file is too complex to be checked."]
+    }
+    assert _stored() == before
+
+
+def test_object_streams_within_the_budget_are_read(shop):
+    assert _upload(shop, _inflating(1_000_000, 1_000_000)).status_code == 201
+
+
+def test_an_uploads_content_is_checked_before_it_queues_to_write(shop, monkeypatch):
+    """A PDF's check can take a worker seconds: while it runs, the request holds no
+    write lock that other writers would wait behind (with an Idempotency-Key too)."""
+    holding: list[bool] = []
+    real_check = uploads.check
+
+    def check(filename, content):
+        holding.append(bool(db.session().info.get(unit_of_work._WRITING)))
+        return real_check(filename, content)
+
+    monkeypatch.setattr(uploads, "check", check)
+    assert _upload(shop, pdfs.classic(pdfs.document())).status_code == 201
+    file = FileStorage(io.BytesIO(pdfs.classic(pdfs.document())), filename="a.pdf")
+    boundary, body = encode_multipart({"file": file})
+    keyed = shop.client.post(
+        "/api/v1/uploads",
+        data=body,
+        headers={**shop.as_citizen(AN), "Idempotency-Key": "upload-once"},
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
+    assert keyed.status_code == 201
+    assert holding == [False, False]
+
+
 def test_a_password_protected_pdf_is_refused(shop):
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdfs.classic(pdfs.document()))))
     writer.encrypt(user_password="bi-mat", owner_password="chu", algorithm="RC4-128")
@@ -332,3 +392,11 @@ def test_an_upload_is_listed_under_its_safe_name(shop):
 )
 def test_an_uploaders_name_keeps_only_a_clean_stem(given, media_type, name):
     assert uploads.display_name(given, media_type) == name
+
+
+def test_a_citizen_uploads_at_most_the_hours_limit(app, shop, monkeypatch):
+    monkeypatch.setitem(app.config, "UPLOAD_RATE_LIMIT", "2/hour")
+    document = pdfs.classic(pdfs.document())
+    answers = [_upload(shop, document, language="en") for _ in range(3)]
+    assert [a.status_code for a in answers[:2]] == [201, 201]
+    assert_problem(answers[2], 429, "rate-limited")
