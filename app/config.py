@@ -120,6 +120,8 @@ def _limits() -> dict[str, Any]:
         ),
         "RATELIMIT_HEADERS_ENABLED": True,
         "VERIFY_RATE_LIMIT": "120/minute",
+        # The catalogue and the organisations, sent again for this long (public_cache).
+        "PUBLIC_CACHE_SECONDS": _env_int("PUBLIC_CACHE_SECONDS", 30),
         # Per citizen: a dossier needs a handful of files; each costs a check.
         "UPLOAD_RATE_LIMIT": "60/hour",
         "MAX_CONTENT_LENGTH": _env_int("MAX_CONTENT_LENGTH", 12 * 1024 * 1024),

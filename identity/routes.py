@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from flask import Response
 from flask.views import MethodView
 
 from app.auth import BEARER, auth_required, current_actor
@@ -13,6 +14,7 @@ from app.blueprint import Blueprint
 from app.db import utcnow
 from app.etag import etagged
 from app.pagination import Page, PageArgsSchema, page_schema
+from app.public_cache import public_json
 from identity import services
 from identity.models import Citizen, Organisation
 from identity.schemas import (
@@ -52,13 +54,20 @@ class Dependants(MethodView):
         return services.list_wards(current_actor().citizen_id, utcnow().date(), **args)
 
 
+_ORGANISATIONS = page_schema(
+    OrganisationSchema
+)()  # made once; dumping does not change it
+
+
 @blp.route("/organisations")
 class Organisations(MethodView):
     @blp.arguments(OrganisationQueryArgsSchema, location="query")
     @blp.response(200, page_schema(OrganisationSchema))
-    def get(self, args: dict[str, Any]) -> Page[Organisation]:
+    def get(self, args: dict[str, Any]) -> Response:
         """List registered clinics, schools and agencies, newest first."""
-        return services.list_organisations(**args)
+        return public_json(
+            lambda: _ORGANISATIONS.dump(services.list_organisations(**args))
+        )
 
 
 @blp.route("/organisations/<uuid:org_id>")

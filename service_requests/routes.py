@@ -17,6 +17,7 @@ from app.etag import etagged
 from app.extensions import limiter
 from app.idempotency import idempotent
 from app.pagination import Page, page_schema
+from app.public_cache import public_json
 from app.unit_of_work import read_only
 from service_requests import (
     dossiers,
@@ -65,12 +66,19 @@ _PDF = {
 }
 
 
+_PROCEDURES = page_schema(ProcedureSchema)()  # made once; dumping does not change it
+
+
 @blp.route("/procedures")
 class Procedures(MethodView):
     @blp.response(200, page_schema(ProcedureSchema))
-    def get(self) -> Page[Procedure]:
+    def get(self) -> Response:
         """List the procedure catalogue (whole, on one page)."""
-        return Page(items=submission.list_procedures(), next_cursor=None)
+        return public_json(
+            lambda: _PROCEDURES.dump(
+                Page(items=submission.list_procedures(), next_cursor=None)
+            )
+        )
 
 
 @blp.route("/procedures/<string:code>")

@@ -11,6 +11,7 @@ import uuid
 from typing import Any, Final
 
 import sqlalchemy as sa
+from sqlalchemy import orm
 
 from app.auth import Actor
 from app.db import utcnow
@@ -36,7 +37,13 @@ def get_procedure(code: str) -> Procedure:
 
 def list_procedures() -> list[Procedure]:
     """The whole catalogue, by code."""
-    return list(db.session.scalars(sa.select(Procedure).order_by(Procedure.code)))
+    return list(
+        db.session.scalars(
+            sa.select(Procedure)
+            .options(orm.joinedload(Procedure.agency))
+            .order_by(Procedure.code)
+        )
+    )
 
 
 def submit(actor: Actor, data: dict[str, Any]) -> Dossier:
