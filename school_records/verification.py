@@ -32,6 +32,10 @@ with a single key.
 
 from __future__ import annotations
 
+import copy
+import hashlib
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -95,6 +99,8 @@ class _Signed:
     issuer: str
     key: jose.PublishedKey
     payload: dict[str, Any]
+    #: SHA-256 of the bytes the signature covers.
+    digest: bytes
 
 
 def _published_key(
@@ -128,9 +134,55 @@ def _signature(token: str, resolver: Resolver) -> tuple[list[Check], _Signed | N
     key = _published_key(resolver, issuer, header["kid"], claims.SCHOOL_HOLDER)
     if isinstance(key, str):
         return [*parsed, _fail("cryptographic.signature", key)], None
-    if jose.verified_payload(token, key.key) is None:
+    verified = jose.verified_payload(token, key.key)
+    if verified is None:
         return [*parsed, _fail("cryptographic.signature", "INVALID_SIGNATURE")], None
-    return [*parsed, _ok("cryptographic.signature")], _Signed(issuer, key, payload)
+    signed = _Signed(issuer, key, payload, hashlib.sha256(verified).digest())
+    return [*parsed, _ok("cryptographic.signature")], signed
+
+
+class _ClaimsOfSignedPayloads:
+    """What loading (validating) a signed payload gave, by the payload's digest.
+
+    Loading a transcript's claims is most of a verification's work, and a pure
+    function of the bytes the signature covers; the same transcript is verified
+    again and again (by every employer it is shown to). Only the signature, the
+    keys' lives and the status lists are checked anew each time.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._kept: OrderedDict[bytes, tuple[Any, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def load(self, signed: _Signed) -> dict[str, Any]:
+        """The loaded claims (a copy the caller may change).
+
+        :raise marshmallow.ValidationError: as loading them first raised.
+        """
+        kept: tuple[Any, Any] | None
+        with self._lock:
+            kept = self._kept.get(signed.digest)
+            if kept is not None:
+                self._kept.move_to_end(signed.digest)
+        if kept is None:
+            try:
+                kept = (_CREDENTIAL.load(signed.payload), None)
+            except ma.ValidationError as error:
+                kept = (None, error.messages)
+            with self._lock:
+                self._kept[signed.digest] = kept
+                while len(self._kept) > self._size:
+                    self._kept.popitem(last=False)
+        loaded: Any = kept[0]
+        messages: Any = kept[1]
+        if messages is not None:
+            raise ma.ValidationError(copy.deepcopy(messages))
+        result: dict[str, Any] = copy.deepcopy(loaded)
+        return result
+
+
+_claims_of = _ClaimsOfSignedPayloads(size=1024)
 
 
 def _in_force(
@@ -186,7 +238,7 @@ def _cryptographic(
     if signed is None:
         return checks, None, None
     try:
-        loaded: dict[str, Any] = _CREDENTIAL.load(signed.payload)
+        loaded = _claims_of.load(signed)
     except ma.ValidationError as error:
         failed = _fail("cryptographic.claims", "MALFORMED_VALUE", _field_errors(error))
         return [*checks, failed], None, None

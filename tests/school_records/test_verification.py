@@ -280,3 +280,19 @@ def test_a_signed_status_list_is_served_again_until_its_bits_or_key_change(
         jws.extract_compact(rotated.encode()).protected["kid"]
         != (jws.extract_compact(changed.encode()).protected["kid"])
     )
+
+
+def test_a_transcript_verified_again_gives_the_same_answer(client, citizen):
+    """The claims a signature covers are loaded once: a second verification of the
+    same bytes, good or malformed, answers as the first did."""
+    transcript = demo_transcript(citizen)
+    assert verify(client, transcript.credential) == verify(
+        client, transcript.credential
+    )
+
+    credential = credentials.build_credential(transcript, "Lê Văn Dũng")
+    credential["credentialSubject"]["grade"] = 99
+    malformed = credentials.sign_credential(transcript.school_id, credential)
+    first, again = verify(client, malformed), verify(client, malformed)
+    assert failures(first) == {("cryptographic", "MALFORMED_VALUE")}
+    assert again == first
