@@ -51,7 +51,9 @@ def submit(actor: Actor, data: dict[str, Any]) -> Dossier:
     if actor.acts_for_org:
         raise Forbidden()
     procedure = db.session.scalar(
-        sa.select(Procedure).where(Procedure.code == data["procedure_code"])
+        sa.select(Procedure)
+        .options(orm.joinedload(Procedure.agency))  # its receipt code names it
+        .where(Procedure.code == data["procedure_code"])
     )
     if procedure is None:
         raise ValidationFailed(errors={"procedure_code": [UNKNOWN_PROCEDURE_ERROR]})
@@ -70,6 +72,10 @@ def submit(actor: Actor, data: dict[str, Any]) -> Dossier:
         statutory_due_at=due_at,
         target_due_at=due_at,
         due_at=due_at,
+        # A new dossier has none yet: said here, nothing asks the database.
+        events=[],
+        pauses=[],
+        rating=None,
     )
     errors.update(documents.attach(actor, dossier, data.get("documents", [])))
     if errors:

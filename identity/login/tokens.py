@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, has_request_context, request
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
 from jwt import PyJWTError
 
@@ -106,6 +106,8 @@ def start_session(
 
 def revoke_family(family_id: uuid.UUID, reason: str) -> None:
     """Revoke a family: its refresh tokens and every access token naming it."""
+    if has_request_context():
+        request.environ.pop(_CHECKED_FAMILIES, None)
     db.session.execute(
         sa.update(TokenFamily)
         .where(TokenFamily.id == family_id, TokenFamily.revoked_at.is_(None))
@@ -198,6 +200,7 @@ def act_as(actor: Actor, membership: Membership) -> dict[str, Any]:
     return _token_response(access)
 
 
+_CHECKED_FAMILIES = "congdan_checked_token_families"
 _REVOKED_AT = sa.select(TokenFamily.__table__.c.revoked_at).where(
     TokenFamily.__table__.c.id == sa.bindparam("family")
 )
@@ -211,13 +214,22 @@ def _family_revoked(_header: dict[str, Any], payload: dict[str, Any]) -> bool:
     family_id = payload.get("fam")
     if family_id is None:
         return True
-    # Core, not the ORM: this runs on every request and needs one column.
-    family = (
-        db.session.connection()
-        .execute(_REVOKED_AT, {"family": uuid.UUID(family_id)})
-        .first()
+    # Asked once per request however many times the token is checked (auth and the
+    # Idempotency-Key's caller both check it); a revocation forgets the answer.
+    known: dict[str, bool] = (
+        request.environ.setdefault(_CHECKED_FAMILIES, {})
+        if has_request_context()
+        else {}
     )
-    return family is None or family.revoked_at is not None
+    if family_id not in known:
+        # Core, not the ORM: this runs on every request and needs one column.
+        family = (
+            db.session.connection()
+            .execute(_REVOKED_AT, {"family": uuid.UUID(family_id)})
+            .first()
+        )
+        known[family_id] = family is None or family.revoked_at is not None
+    return known[family_id]
 
 
 def init_tokens() -> None:
