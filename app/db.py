@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -116,3 +117,10 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> N
     # last commits, which is right for the embedded development database.
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def insert_for(dialect_name: str) -> Any:
+    """The dialect's ``INSERT`` construct, for ``ON CONFLICT`` (SQLite and PostgreSQL
+    spell it alike): one statement that inserts or, on a duplicate key, does nothing
+    or updates, so concurrent writers of the same key never fail."""
+    return {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect_name]

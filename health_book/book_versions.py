@@ -15,10 +15,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from app.db import utcnow
+from app.db import insert_for, utcnow
 from app.extensions import db
 from health_book.models import BookVersion, RecordMixin
 
@@ -32,7 +31,7 @@ def _new_token_for_each_changed_book(session: Session, *_: Any) -> None:
     }
     if not changed:
         return
-    upsert = _UPSERTS[session.get_bind().dialect.name]
+    upsert = insert_for(session.get_bind().dialect.name)
     for citizen_id in sorted(changed):  # one order: two writers never deadlock here
         token = secrets.token_hex(16)
         # One statement, insert or replace: two first writes for a citizen meet no
@@ -46,8 +45,6 @@ def _new_token_for_each_changed_book(session: Session, *_: Any) -> None:
             )
         )
 
-
-_UPSERTS: dict[str, Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 def current(citizen_id: uuid.UUID) -> str:

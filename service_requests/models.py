@@ -144,6 +144,7 @@ class Dossier(TimestampMixin, Base):
         sa.CheckConstraint("status BETWEEN 1 AND 10", name="status"),
         sa.Index("ix_dossiers_applicant_created", "applicant_id", "created_at"),
         sa.Index("ix_dossiers_agency_status", "agency_id", "status", "created_at"),
+        sa.Index("ix_dossiers_submitted_at", "submitted_at"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
@@ -304,6 +305,7 @@ class DossierRating(Base):
     """The applicant's one rating of a returned dossier (Decree 61/2018's 9 indices)."""
 
     __tablename__ = "dossier_ratings"
+    __table_args__ = (sa.Index("ix_dossier_ratings_created_at", "created_at"),)
 
     dossier_id: Mapped[uuid.UUID] = mapped_column(
         sa.ForeignKey("dossiers.id", ondelete="CASCADE"), primary_key=True
@@ -313,3 +315,26 @@ class DossierRating(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     dossier: Mapped[Dossier] = relationship(back_populates="rating")
+
+
+class CountedMonth(Base):
+    """A closed month whose units are counted and kept (``stats_rollup.py``)."""
+
+    __tablename__ = "stats_counted_months"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    month: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    counted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MonthUnit(Base):
+    """One agency's closed month as it stood at its close: what the statistics show."""
+
+    __tablename__ = "stats_month_units"
+
+    agency_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("organisations.id"), primary_key=True
+    )
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    month: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    counted: Mapped[dict[str, Any]] = mapped_column(sa.JSON)

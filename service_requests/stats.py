@@ -25,7 +25,7 @@ from app.auth import Actor
 from app.db import utcnow
 from app.errors import Forbidden
 from app.extensions import db
-from service_requests import policies, stats_months
+from service_requests import policies, stats_months, stats_rollup
 from service_requests.models import DossierStatus, OnlineLevel, Procedure
 from service_requests.ratings import RATING_INDICES
 from service_requests.stats_units import Shown, show
@@ -87,7 +87,7 @@ def compute(
     shown = [
         show(counted, codes_of[agency] | set(counted.procedures), online, k)
         for (agency, _month), counted in sorted(
-            stats_months.count(start, covered, agency_id).items(),
+            stats_rollup.units(start, covered, agency_id).items(),
             key=lambda item: (str(item[0][0]), item[0][1]),
         )
     ]

@@ -87,13 +87,21 @@ def last_published(now: datetime) -> Month:
 def count(
     start: date | None, end: date, agency_id: uuid.UUID | None
 ) -> dict[Unit, Counted]:
-    """Every unit from ``start`` to ``end`` (whole closed months), as at its close."""
+    """Every unit from ``start`` to ``end`` (whole closed months), as at its close,
+    counted from the dossiers (``stats_rollup`` keeps them, so as to count each
+    month once)."""
     if end > last_day(last_published(utcnow())):
         raise ValueError(f"{end} is in a month not yet published")
     units: dict[Unit, Counted] = defaultdict(Counted)
     _count_dossiers(units, _during(Dossier.submitted_at, start, end, agency_id))
     _count_ratings(units, _during(DossierRating.created_at, start, end, agency_id))
     return units
+
+
+def next_month(month: Month) -> Month:
+    """The month after ``month``."""
+    year, number = month
+    return (year, number + 1) if number < 12 else (year + 1, 1)
 
 
 def _during(

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final
 
 from app.disclosure import protect, shown_total, sum_of
 from service_requests.models import DossierStatus
@@ -58,6 +58,31 @@ class Counted:
     def total(self) -> int:
         """How many dossiers the unit holds (filed in its month)."""
         return sum(self.statuses.values())
+
+    def to_json(self) -> dict[str, Any]:
+        """The unit as JSON, to keep (``stats_rollup``)."""
+        return {
+            "statuses": {str(status): n for status, n in self.statuses.items()},
+            "procedures": dict(self.procedures),
+            "reused": self.reused,
+            "on_time": self.on_time,
+            "late_open": self.late_open,
+            "processing_days": list(self.processing_days),
+            "scores": list(self.scores),
+        }
+
+    @classmethod
+    def from_json(cls, kept: dict[str, Any]) -> Counted:
+        """Inverse of :meth:`to_json`."""
+        return cls(
+            statuses=Counter({int(s): n for s, n in kept["statuses"].items()}),
+            procedures=Counter(kept["procedures"]),
+            reused=kept["reused"],
+            on_time=kept["on_time"],
+            late_open=kept["late_open"],
+            processing_days=list(kept["processing_days"]),
+            scores=list(kept["scores"]),
+        )
 
 
 @dataclass

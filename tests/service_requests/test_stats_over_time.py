@@ -10,9 +10,14 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 import pytest
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 from app.db import utcnow
+from app.extensions import db
 from service_requests import calendar, stats_months
+from service_requests.models import MonthUnit
 from service_requests.ratings import RATING_INDICES
 from tests.demo_ids import AN, WARD
 from tests.service_requests.test_stats import PLAIN_SCORES, rate, stats, walk
@@ -174,3 +179,38 @@ def test_a_month_not_yet_published_is_never_counted(clock):
     with pytest.raises(ValueError, match="not yet published"):
         stats_months.count(None, date(2025, 3, 31), None)
     assert stats_months.count(None, date(2025, 2, 28), None) is not None
+
+
+def test_a_closed_month_is_counted_once_then_read_from_what_was_kept(
+    shop, organisation, clock
+):
+    """At a province's scale no request may scan every dossier: the first request
+    for a closed month counts that month and keeps its units; later ones read them."""
+    officer = shop.officer()
+    ward = str(organisation(WARD).id)
+    clock.at(vn(2025, 3, 12))
+    for _ in range(6):
+        shop.submit(AN)
+    clock.at(vn(2025, 4, 1, 2))
+    first = stats(shop, officer, agency_id=ward, **MARCH)
+    assert first["dossiers"] == 6
+    kept = db.session.scalars(
+        sa.select(MonthUnit.counted).where(MonthUnit.year == 2025, MonthUnit.month == 3)
+    ).all()
+    assert sum(sum(unit["statuses"].values()) for unit in kept) == 6
+
+    asked: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args) -> None:
+        asked.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", note)
+    try:
+        again = stats(shop, agency_id=ward, **MARCH)
+    finally:
+        event.remove(Engine, "before_cursor_execute", note)
+    assert figures(again) == figures(first)
+    read = " ".join(asked)
+    assert "stats_month_units" in read
+    for table in ("FROM dossiers", "dossier_events", "dossier_ratings"):
+        assert table not in read, table
