@@ -44,8 +44,8 @@ class NotReceived(Conflict):
 DETAIL: Final = (
     orm.selectinload(Dossier.documents).selectinload(DossierDocument.upload),
 )
-#: What a line of a list shows.
-SUMMARY: Final = (orm.selectinload(Dossier.procedure),)
+#: What a line of a list shows: its procedure (many to one, so joined: one statement).
+SUMMARY: Final = (orm.joinedload(Dossier.procedure),)
 
 
 def _load(dossier_id: uuid.UUID, *, lock: bool) -> Dossier | None:
