@@ -46,7 +46,6 @@ def _new_token_for_each_changed_book(session: Session, *_: Any) -> None:
         )
 
 
-
 def current(citizen_id: uuid.UUID) -> str:
     """The citizen's book's token ("" before its first record was written)."""
     token = db.session.scalar(

@@ -1,0 +1,29 @@
+"""``flask seed-dossiers``: dossiers at a province's scale, for the statistics' scale run."""
+
+from __future__ import annotations
+
+import time
+
+import click
+
+from app.unit_of_work import transaction
+
+
+@click.command("seed-dossiers")
+@click.option(
+    "--count", default=1_000_000, show_default=True, help="How many dossiers."
+)
+@click.option("--seed", default=1, show_default=True, help="Same seed, same data.")
+def seed_dossiers_command(count: int, seed: int) -> None:
+    """Add synthetic dossiers with their histories, filed by existing citizens (load tests)."""
+    from service_requests.synthetic import seed_dossiers
+
+    started = time.monotonic()
+    try:
+        with transaction():
+            written = seed_dossiers(count, seed)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(
+        f"Seeded {written} dossiers in {time.monotonic() - started:.0f} s (seed {seed})."
+    )
