@@ -34,7 +34,9 @@ from identity.login import tokens
 from identity.models import Citizen, Membership, Organisation, Role
 from school_records.models import StatusList, Transcript
 
-REFRESH_CHAINS = 32  # per wrk run (warm-up, measure): one per connection, and spare
+#: Refresh-token chains: a fresh one per connection (and spare) for each wrk run
+#: (warm-up and measure, at 8 and at 32 connections), and one for the check.
+REFRESH_CHAINS = 160
 
 
 def _citizen(number: str) -> Citizen:
