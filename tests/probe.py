@@ -48,6 +48,16 @@ class ProbeCitizensThenFail(MethodView):
         raise RuntimeError("simulated failure after a write")
 
 
+@blp.route("/anonymous-citizens")
+class ProbeAnonymousCitizens(MethodView):
+    @idempotent
+    @blp.arguments(CitizenRegistrationSchema)
+    @blp.response(201, CitizenSchema)
+    def post(self, data: dict[str, Any]) -> Citizen:
+        """Register a citizen without a token, like a public form (test only)."""
+        return _register(data)
+
+
 class ProbeRefusal(Problem):
     code, slug = 409, "conflict"
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from app.db import utcnow
 from app.extensions import db
-from app.idempotency import IdempotencyRecord
+from app.idempotency import IdempotencyRecord, _is_expired, purge_expired
 from identity.models import Citizen, Role
 from tests import factories
 from tests.consent.helpers import request_body
@@ -173,3 +173,58 @@ def test_purge_deletes_records_past_their_day_and_keeps_the_rest(app, probe, as_
     assert result.exit_code == 0, result.output
     assert "Deleted 1 expired idempotency records" in result.output
     assert db.session.scalars(sa.select(IdempotencyRecord.key)).all() == ["fresh-key"]
+
+
+def test_without_a_token_the_same_key_is_not_deduplicated(probe):
+    """Keys belong to a caller: a request without a token has none to scope them to."""
+    key = {"Idempotency-Key": "anonymous-key"}
+    other = dict(VALID_CITIZEN, national_id="079201654321")
+    first = probe.post("/_probe/anonymous-citizens", json=VALID_CITIZEN, headers=key)
+    second = probe.post("/_probe/anonymous-citizens", json=other, headers=key)
+
+    assert (first.status_code, second.status_code) == (201, 201)
+    assert "Idempotent-Replayed" not in second.headers
+    assert second.get_json()["id"] != first.get_json()["id"]
+    assert count_citizens(other["national_id"]) == 1
+    assert db.session.scalar(sa.select(sa.func.count(IdempotencyRecord.id))) == 0
+
+
+def test_a_record_exactly_one_day_old_is_expired(app, clock):
+    """Replayed *within* 24 hours: at 24 hours to the microsecond, no longer."""
+    now = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+    ttl = app.config["IDEMPOTENCY_TTL"]
+    clock.at(now)
+    assert _is_expired(IdempotencyRecord(created_at=now - ttl))
+    clock.at(now)
+    assert not _is_expired(IdempotencyRecord(created_at=now - ttl + timedelta(0, 1)))
+
+
+def test_purge_deletes_a_record_exactly_one_day_old(probe, as_an, clock):
+    probe.post(
+        "/_probe/citizens",
+        json=VALID_CITIZEN,
+        headers=as_an | {"Idempotency-Key": "a-day-old"},
+    )
+    now = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+    db.session.execute(
+        sa.update(IdempotencyRecord).values(created_at=now - timedelta(hours=24))
+    )
+    clock.at(now)
+
+    assert purge_expired() == 1
+    assert db.session.scalar(sa.select(sa.func.count(IdempotencyRecord.id))) == 0
+
+
+def test_purge_with_nothing_expired_deletes_and_reports_nothing(app, probe, as_an):
+    probe.post(
+        "/_probe/citizens",
+        json=VALID_CITIZEN,
+        headers=as_an | {"Idempotency-Key": "fresh"},
+    )
+    db.session.commit()
+
+    result = app.test_cli_runner().invoke(args=["purge-expired"])
+
+    assert result.exit_code == 0, result.output
+    assert "Deleted 0 expired idempotency records" in result.output
+    assert db.session.scalars(sa.select(IdempotencyRecord.key)).all() == ["fresh"]
