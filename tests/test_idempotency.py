@@ -180,8 +180,10 @@ def test_without_a_token_the_same_key_is_not_deduplicated(probe):
     """Keys belong to a caller: a request without a token has none to scope them to."""
     key = {"Idempotency-Key": "anonymous-key"}
     other = dict(VALID_CITIZEN, national_id="079201654321")
-    first = probe.post("/_probe/anonymous-citizens", json=VALID_CITIZEN, headers=key)
-    second = probe.post("/_probe/anonymous-citizens", json=other, headers=key)
+    first = probe.post(
+        "/_probe/anonymous/kiosk/citizens", json=VALID_CITIZEN, headers=key
+    )
+    second = probe.post("/_probe/anonymous/kiosk/citizens", json=other, headers=key)
 
     assert (first.status_code, second.status_code) == (201, 201)
     assert "Idempotent-Replayed" not in second.headers
