@@ -11,6 +11,7 @@ import uuid
 from datetime import date, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 from flask import g
 
 from app import unit_of_work
@@ -18,7 +19,7 @@ from app.auth import Actor
 from app.db import utcnow
 from app.extensions import db
 from consent import policies
-from consent.models import AccessEvent, Basis
+from consent.models import AccessEvent, Basis, ConsentArtefact
 from consent.vocabulary import Category
 from tests.consent.helpers import events, grant
 from tests.demo_ids import AN, CLINIC, CUC, PHUC, WARD
@@ -205,3 +206,29 @@ def test_another_organisation_gets_no_basis_from_someone_elses_dossier(
         "deny",
         Basis.NONE,
     )
+
+
+def test_a_stored_limit_without_its_unit_limits_nothing(
+    client, parties, citizen, clinic_actor
+):
+    """The API never stores half a limit (422); a row that has one is not a 500."""
+    artefact = _allergies_artefact(client, parties, citizen)
+    db.session.execute(
+        sa.update(ConsentArtefact)
+        .where(ConsentArtefact.id == artefact)
+        .values(frequency_limit=1, frequency_unit=None)
+    )
+    _used(artefact, clinic_actor, citizen(AN).id, utcnow())
+
+    decision = policies.decide(clinic_actor, citizen(AN).id, Category.ALLERGIES)
+    assert decision.allowed, decision.reason
+
+
+def test_an_identity_read_is_logged_as_a_read(client, parties, citizen):
+    an = citizen(AN).id
+    grant(client, parties, an)
+    response = client.get(f"/api/v1/citizens/{an}?view=basic", headers=parties.clinic())
+
+    assert response.status_code == 200
+    last = events(an)[-1]
+    assert (last.action, last.outcome, last.basis) == ("read", "permit", Basis.ARTEFACT)
