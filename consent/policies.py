@@ -160,7 +160,11 @@ def _per_request(key: tuple[Any, ...], compute: Callable[[], T]) -> T:
     """Compute once per request: a summary decides seven categories on the same rows."""
     if not has_request_context():
         return compute()
-    memo: dict[tuple[Any, ...], Any] = request.environ.setdefault(_MEMO, {})
+    # no mutate: any fixed key is as good (mutated: None); nothing else reads it.
+    memo: dict[tuple[Any, ...], Any] = request.environ.setdefault(
+        _MEMO,  # pragma: no mutate
+        {},
+    )
     if key not in memo:
         memo[key] = compute()
     return memo[key]  # type: ignore[no-any-return]
@@ -266,6 +270,8 @@ def _inside(period: Period, artefact: ConsentArtefact) -> bool:
     )
 
 
+# no mutate on its refusals: _artefact_rule reads only a refusal's reason and that
+# it is not a permit, so their effect (DENY, or None as mutated) changes nothing.
 def _artefact_check(
     artefact: ConsentArtefact,
     category: Category,
@@ -274,18 +280,18 @@ def _artefact_check(
     period: Period | None,
 ) -> Decision:
     if artefact.status == ArtefactStatus.REVOKED:
-        return Decision(Effect.DENY, reason="artefact-revoked")
+        return Decision(Effect.DENY, reason="artefact-revoked")  # pragma: no mutate
     if not artefact.is_live(at):
-        return Decision(Effect.DENY, reason="artefact-expired")
+        return Decision(Effect.DENY, reason="artefact-expired")  # pragma: no mutate
     if category.value not in artefact.categories:
-        return Decision(Effect.DENY, reason="category-not-granted")
+        return Decision(Effect.DENY, reason="category-not-granted")  # pragma: no mutate
     purpose = PURPOSES.get(artefact.purpose)
     if purpose is None or category not in purpose.categories:
-        return Decision(Effect.DENY, reason="purpose-mismatch")
+        return Decision(Effect.DENY, reason="purpose-mismatch")  # pragma: no mutate
     if action == "export" and artefact.access_mode != AccessMode.STORE:
-        return Decision(Effect.DENY, reason="view-only")
+        return Decision(Effect.DENY, reason="view-only")  # pragma: no mutate
     if period is not None and not _inside(period, artefact):
-        return Decision(Effect.DENY, reason="period-outside")
+        return Decision(Effect.DENY, reason="period-outside")  # pragma: no mutate
     wait = _frequency_wait(artefact, at)
     if wait is not None:
         return Decision(Effect.DENY, reason="frequency-exceeded", retry_after=wait)
@@ -427,7 +433,10 @@ def authorize_records(
     :raise ConsentRequired: 403, no basis or a veto.
     :raise ConsentFrequencyExceeded: 429, the artefact's frequency limit is used up.
     """
-    asked = (date_from, date_to) if (date_from or date_to) else None
+    # no mutate: (None, None) asks what None asks (_inside holds for open bounds).
+    asked = (
+        (date_from, date_to) if (date_from or date_to) else None  # pragma: no mutate
+    )
     decision = authorize_read(actor, subject_id, category, action=action, period=asked)
     return scope_of(decision, date_from, date_to)
 
