@@ -232,3 +232,17 @@ def test_an_identity_read_is_logged_as_a_read(client, parties, citizen):
     assert response.status_code == 200
     last = events(an)[-1]
     assert (last.action, last.outcome, last.basis) == ("read", "permit", Basis.ARTEFACT)
+
+
+def test_authorize_read_decides_at_the_instant_it_is_given(
+    client, parties, citizen, clinic_actor
+):
+    an = citizen(AN).id
+    artefact = grant(client, parties, an)
+    after_expiry = datetime.fromisoformat(artefact["valid_until"]) + timedelta(days=1)
+
+    with pytest.raises(policies.ConsentRequired) as refused, unit_of_work.transaction():
+        policies.authorize_read(
+            clinic_actor, an, Category.IDENTITY_BASIC, at=after_expiry
+        )
+    assert refused.value.extra == {"reason": "artefact-expired"}
