@@ -246,3 +246,17 @@ def test_authorize_read_decides_at_the_instant_it_is_given(
             clinic_actor, an, Category.IDENTITY_BASIC, at=after_expiry
         )
     assert refused.value.extra == {"reason": "artefact-expired"}
+
+
+def test_of_two_consents_that_both_permit_the_newest_decides(
+    client, parties, citizen, clinic_actor
+):
+    """Its period is the one the read is narrowed to, and the one logged."""
+    an = citizen(AN).id
+    grant(client, parties, an, data_from="2020-01-01", data_to="2024-12-31")
+    newest = grant(client, parties, an, data_from="2023-01-01", data_to="2023-12-31")
+
+    decision = policies.decide(clinic_actor, an, Category.IDENTITY_BASIC)
+    assert decision.artefact is not None
+    assert str(decision.artefact.id) == newest["id"]
+    assert decision.data_period == (date(2023, 1, 1), date(2023, 12, 31))
