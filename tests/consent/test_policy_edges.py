@@ -19,7 +19,7 @@ from app.auth import Actor
 from app.db import utcnow
 from app.extensions import db
 from consent import policies
-from consent.models import AccessEvent, Basis, ConsentArtefact
+from consent.models import AccessEvent, Basis, ConsentArtefact, EmergencyAccess
 from consent.vocabulary import Category
 from tests.consent.helpers import events, grant
 from tests.demo_ids import AN, CLINIC, CUC, PHUC, WARD
@@ -260,3 +260,26 @@ def test_of_two_consents_that_both_permit_the_newest_decides(
     assert decision.artefact is not None
     assert str(decision.artefact.id) == newest["id"]
     assert decision.data_period == (date(2023, 1, 1), date(2023, 12, 31))
+
+
+def test_an_emergency_window_permits_nothing_before_it_was_opened(
+    citizen, clinic_actor
+):
+    an = citizen(AN).id
+    opened = utcnow()
+    db.session.add(
+        EmergencyAccess(
+            subject_id=an,
+            org_id=clinic_actor.org_id,
+            actor_id=clinic_actor.citizen_id,
+            reason="Bất tỉnh",
+            opened_at=opened,
+            expires_at=opened + timedelta(minutes=30),
+        )
+    )
+    db.session.flush()
+    summary = Category.EMERGENCY_SUMMARY
+
+    assert policies.decide(clinic_actor, an, summary, at=opened).allowed
+    before = policies.decide(clinic_actor, an, summary, at=opened - timedelta(1))
+    assert not before.allowed
