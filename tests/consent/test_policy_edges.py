@@ -22,7 +22,8 @@ from consent import policies
 from consent.models import AccessEvent, Basis, ConsentArtefact, EmergencyAccess
 from consent.vocabulary import Category
 from tests.consent.helpers import events, grant
-from tests.demo_ids import AN, CLINIC, CUC, PHUC, WARD
+from tests.demo_ids import AN, CLINIC, CUC, HAI, PHUC, WARD
+from tests.problems import assert_problem
 
 
 @pytest.fixture
@@ -262,7 +263,7 @@ def test_of_two_consents_that_both_permit_the_newest_decides(
     assert decision.data_period == (date(2023, 1, 1), date(2023, 12, 31))
 
 
-def test_an_emergency_window_permits_nothing_before_it_was_opened(
+def test_an_emergency_window_permits_only_from_its_opening_until_it_expires(
     citizen, clinic_actor
 ):
     an = citizen(AN).id
@@ -283,3 +284,15 @@ def test_an_emergency_window_permits_nothing_before_it_was_opened(
     assert policies.decide(clinic_actor, an, summary, at=opened).allowed
     before = policies.decide(clinic_actor, an, summary, at=opened - timedelta(1))
     assert not before.allowed
+    closing = opened + timedelta(minutes=30)  # its expires_at: closed from then on
+    assert not policies.decide(clinic_actor, an, summary, at=closing).allowed
+
+
+def test_a_consent_to_one_citizen_opens_no_other(client, parties, citizen):
+    grant(client, parties, citizen(AN).id)
+    hai = citizen(HAI).id
+
+    refused = client.get(f"/api/v1/citizens/{hai}?view=basic", headers=parties.clinic())
+
+    assert_problem(refused, 403, "consent-required")
+    assert [(e.outcome, e.reason) for e in events(hai)] == [("deny", "no-artefact")]
