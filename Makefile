@@ -112,7 +112,7 @@ $(VENV)/.mutate-installed: requirements-mutate.txt requirements-dev.txt requirem
 
 ## Mutation testing of the security-critical modules ([tool.mutmut] in pyproject.toml),
 ## then the score per module. Measured 2026-12-06 on 2 shared cores: 9 minutes for
-## app/idempotency.py alone, consent/policies.py unfinished after 50 minutes, so a
+## app/idempotency.py alone, consent/policies.py unfinished after an hour, so a
 ## full run takes hours. Not part of `make test`.
 mutate: $(VENV)/.mutate-installed fonts
 	rm -rf mutants
