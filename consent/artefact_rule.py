@@ -31,7 +31,11 @@ def _per_request(key: tuple[Any, ...], compute: Callable[[], T]) -> T:
     """Compute once per request: a summary decides seven categories on the same rows."""
     if not has_request_context():
         return compute()
-    memo: dict[tuple[Any, ...], Any] = request.environ.setdefault(_MEMO, {})
+    # no mutate: any fixed key is as good (mutated: None); nothing else reads it.
+    memo: dict[tuple[Any, ...], Any] = request.environ.setdefault(
+        _MEMO,  # pragma: no mutate
+        {},
+    )
     if key not in memo:
         memo[key] = compute()
     return memo[key]  # type: ignore[no-any-return]

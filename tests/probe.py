@@ -48,6 +48,19 @@ class ProbeCitizensThenFail(MethodView):
         raise RuntimeError("simulated failure after a write")
 
 
+@blp.route("/anonymous/<string:channel>/citizens")
+class ProbeAnonymousCitizens(MethodView):
+    @idempotent
+    @blp.arguments(CitizenRegistrationSchema)
+    @blp.response(201, CitizenSchema)
+    def post(self, data: dict[str, Any], channel: str) -> Citizen:
+        """Register a citizen without a token, like a public form (test only).
+
+        ``channel`` (any word) is a path argument, as a public route may have.
+        """
+        return _register(data)
+
+
 class ProbeRefusal(Problem):
     code, slug = 409, "conflict"
 

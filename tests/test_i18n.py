@@ -17,6 +17,7 @@ import pytest
 from app import i18n
 from app.domains import DEFAULT_DOMAINS
 from app.errors import Problem
+from tests.source_tree import parse_source
 
 ROOT = Path(__file__).resolve().parent.parent
 #: The kernel and every domain plugged in (a new domain is scanned without an edit).
@@ -84,7 +85,7 @@ def raised_messages() -> set[str]:
     found: set[str] = set()
     for package in PACKAGES:
         for path in (ROOT / package).rglob("*.py"):
-            tree = ast.parse(path.read_text(encoding="utf-8"))
+            tree = parse_source(path)
             constants = {
                 target.id: node.value.value
                 for node in tree.body

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
+from app import idempotency
 from app.db import utcnow
 from app.extensions import db
-from app.idempotency import IdempotencyRecord
+from app.idempotency import IdempotencyRecord, _is_expired, purge_expired
 from identity.models import Citizen, Role
 from tests import factories
 from tests.consent.helpers import request_body
@@ -173,3 +174,160 @@ def test_purge_deletes_records_past_their_day_and_keeps_the_rest(app, probe, as_
     assert result.exit_code == 0, result.output
     assert "Deleted 1 expired idempotency records" in result.output
     assert db.session.scalars(sa.select(IdempotencyRecord.key)).all() == ["fresh-key"]
+
+
+def test_without_a_token_the_same_key_is_not_deduplicated(probe):
+    """Keys belong to a caller: a request without a token has none to scope them to."""
+    key = {"Idempotency-Key": "anonymous-key"}
+    other = dict(VALID_CITIZEN, national_id="079201654321")
+    first = probe.post(
+        "/_probe/anonymous/kiosk/citizens", json=VALID_CITIZEN, headers=key
+    )
+    second = probe.post("/_probe/anonymous/kiosk/citizens", json=other, headers=key)
+
+    assert (first.status_code, second.status_code) == (201, 201)
+    assert "Idempotent-Replayed" not in second.headers
+    assert second.get_json()["id"] != first.get_json()["id"]
+    assert count_citizens(other["national_id"]) == 1
+    assert db.session.scalar(sa.select(sa.func.count(IdempotencyRecord.id))) == 0
+
+
+def test_a_record_exactly_one_day_old_is_expired(app, clock):
+    """Replayed *within* 24 hours: at 24 hours to the microsecond, no longer."""
+    now = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+    ttl = app.config["IDEMPOTENCY_TTL"]
+    clock.at(now)
+    assert _is_expired(IdempotencyRecord(created_at=now - ttl))
+    clock.at(now)
+    assert not _is_expired(IdempotencyRecord(created_at=now - ttl + timedelta(0, 1)))
+
+
+def test_purge_deletes_a_record_exactly_one_day_old(probe, as_an, clock):
+    probe.post(
+        "/_probe/citizens",
+        json=VALID_CITIZEN,
+        headers=as_an | {"Idempotency-Key": "a-day-old"},
+    )
+    now = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+    db.session.execute(
+        sa.update(IdempotencyRecord).values(created_at=now - timedelta(hours=24))
+    )
+    clock.at(now)
+
+    assert purge_expired() == 1
+    assert db.session.scalar(sa.select(sa.func.count(IdempotencyRecord.id))) == 0
+
+
+def test_purge_with_nothing_expired_deletes_and_reports_nothing(app, probe, as_an):
+    probe.post(
+        "/_probe/citizens",
+        json=VALID_CITIZEN,
+        headers=as_an | {"Idempotency-Key": "fresh"},
+    )
+    db.session.commit()
+
+    result = app.test_cli_runner().invoke(args=["purge-expired"])
+
+    assert result.exit_code == 0, result.output
+    assert "Deleted 0 expired idempotency records" in result.output
+    assert db.session.scalars(sa.select(IdempotencyRecord.key)).all() == ["fresh"]
+
+
+@pytest.mark.parametrize(
+    ("retried_key", "replays"),
+    [('"quoted-key"', True), ("  quoted-key\t", True), ("Xquoted-keyX", False)],
+)
+def test_only_quotes_and_spaces_around_a_key_are_not_part_of_it(
+    probe, as_an, retried_key, replays
+):
+    """A key sent as a structured-field string ("…") is the same key, unquoted."""
+    first = probe.post(
+        "/_probe/citizens",
+        json=VALID_CITIZEN,
+        headers=as_an | {"Idempotency-Key": "quoted-key"},
+    )
+    other = dict(VALID_CITIZEN, national_id="079201654321")
+    retried = probe.post(
+        "/_probe/citizens",
+        json=VALID_CITIZEN if replays else other,
+        headers=as_an | {"Idempotency-Key": retried_key},
+    )
+
+    assert (first.status_code, retried.status_code) == (201, 201)
+    assert (retried.headers.get("Idempotent-Replayed") == "true") is replays
+    assert count_citizens(other["national_id"]) == (0 if replays else 1)
+
+
+WINNERS_BODY = b'{"id": "the-request-that-won"}'
+
+
+def _lose_the_race(monkeypatch, *, winner_completes: bool) -> bytes:
+    """Another request with the same key claims it just after this one looked.
+
+    This request's look finds no row; the other's row is in before this one's
+    claim, so the claim fails and this request looks again. If the other request
+    completed, that look finds its response; if it failed, its row is gone again.
+    Returns the body this request sends (the other sent the same).
+    """
+    body = json.dumps(VALID_CITIZEN).encode()
+    fingerprint = hashlib.sha256(b"POST /_probe/citizens\n" + body).hexdigest()
+    real_find = idempotency._find
+    looks: list[IdempotencyRecord | None] = []
+
+    def find(caller: str, key: str) -> IdempotencyRecord | None:
+        if not looks:
+            looks.append(real_find(caller, key))
+            db.session.add(
+                IdempotencyRecord(
+                    caller=caller,
+                    key=key,
+                    fingerprint=fingerprint,
+                    status_code=201,
+                    response_headers={"Content-Type": "application/json"},
+                    response_body=WINNERS_BODY,
+                )
+            )
+            db.session.flush()
+            return looks[0]
+        if not winner_completes:
+            db.session.execute(
+                sa.delete(IdempotencyRecord).where(IdempotencyRecord.key == key)
+            )
+        looks.append(real_find(caller, key))
+        return looks[-1]
+
+    monkeypatch.setattr(idempotency, "_find", find)
+    return body
+
+
+def test_a_request_that_loses_the_race_for_its_key_replays_the_winners_response(
+    probe, as_an, monkeypatch
+):
+    body = _lose_the_race(monkeypatch, winner_completes=True)
+    response = probe.post(
+        "/_probe/citizens",
+        data=body,
+        content_type="application/json",
+        headers=as_an | {"Idempotency-Key": "raced"},
+    )
+
+    assert response.status_code == 201
+    assert response.headers["Idempotent-Replayed"] == "true"
+    assert response.get_data() == WINNERS_BODY
+    assert count_citizens(VALID_CITIZEN["national_id"]) == 0
+
+
+def test_a_request_that_loses_the_race_to_a_failing_request_is_told_to_retry(
+    probe, as_an, monkeypatch
+):
+    body = _lose_the_race(monkeypatch, winner_completes=False)
+    response = probe.post(
+        "/_probe/citizens",
+        data=body,
+        content_type="application/json",
+        headers=as_an | {"Idempotency-Key": "raced"},
+    )
+
+    assert_problem(response, 409, "idempotency-key-in-use")
+    assert response.headers["Retry-After"] == "1"
+    assert count_citizens(VALID_CITIZEN["national_id"]) == 0

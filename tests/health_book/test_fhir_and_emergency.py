@@ -307,3 +307,15 @@ def test_emergency_accesses_are_listed_for_review_by_someone_else(
         ).get_json()["items"]
         == []
     )
+
+
+def test_a_window_opened_for_one_patient_opens_no_other(client, parties, citizen):
+    """Cúc's window on An does not open Hải's emergency summary to her."""
+    an, hai = citizen(AN), citizen(HAI)
+    assert open_window(client, parties, citizen, an.id).status_code == 201
+
+    refused = client.get(book(hai.id, "/emergency-summary"), headers=parties.clinic())
+
+    assert_problem(refused, 403, "consent-required")
+    assert "blood_group" not in refused.get_json()
+    assert [(e.action, e.outcome) for e in events(hai.id)] == [("read", "deny")]

@@ -26,6 +26,7 @@ from school_records.resolver import DatabaseResolver
 from tests.school_records.helpers import demo_transcript
 from tests.school_records.test_verification import tampered
 from tests.school_records.test_verifier_fuzz import PROBLEMS
+from tests.source_tree import parse_source
 
 LATER_PHASES = {"status", "trust", "semantic"}
 
@@ -301,7 +302,7 @@ def test_every_check_has_a_message_in_the_callers_language(
 
 def _problem_codes() -> set[str]:
     """Every problem code the verifier's source can report."""
-    tree = ast.parse(Path(verification.__file__).read_text(encoding="utf-8"))
+    tree = parse_source(Path(verification.__file__))
     return {
         node.value
         for node in ast.walk(tree)
