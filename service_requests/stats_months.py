@@ -194,7 +194,7 @@ def _count_dossiers(
         unit.reused += row.id in reused and reused[row.id] < close
         if status in FINISHED and row.finished_at is not None:
             unit.on_time += bool(row.on_time)
-            unit.processing_days.append(
+            unit.add_processing(
                 deadlines.processing_working_days(
                     row.clock_start, row.finished_at, row.paused_working_days
                 )
@@ -247,4 +247,4 @@ def _count_ratings(
         .join(Dossier, DossierRating.dossier_id == Dossier.id)
         .where(*given)
     ):
-        units[agency_id, month_of(created_at)].scores.append(scores)
+        units[agency_id, month_of(created_at)].add_rating(scores)

@@ -42,8 +42,9 @@ RATIOS: Final = (
 class Counted:
     """What one agency's month holds, before any protection.
 
-    Everything but ``scores`` is about the dossiers filed in the month;
-    ``scores`` are the ratings given in it.
+    Everything but the ratings (``rated``, ``score_totals``) is about the dossiers
+    filed in the month; the ratings are those given in it. Only sums and counts are
+    kept: a unit is as small for a million dossiers as for ten.
     """
 
     statuses: Counter[int] = field(default_factory=Counter)
@@ -51,8 +52,22 @@ class Counted:
     reused: int = 0
     on_time: int = 0
     late_open: int = 0
-    processing_days: list[int] = field(default_factory=list)
-    scores: list[dict[str, int]] = field(default_factory=list)
+    #: Dossiers whose processing had ended by the close, and their working days.
+    ended: int = 0
+    processing_days: int = 0
+    #: Ratings given in the month, and each index's sum over them.
+    rated: int = 0
+    score_totals: Counter[str] = field(default_factory=Counter)
+
+    def add_processing(self, working_days: int) -> None:
+        """Count one dossier whose processing ended, in ``working_days``."""
+        self.ended += 1
+        self.processing_days += working_days
+
+    def add_rating(self, scores: dict[str, int]) -> None:
+        """Count one rating given in the month."""
+        self.rated += 1
+        self.score_totals.update(scores)
 
     @property
     def total(self) -> int:
@@ -67,8 +82,10 @@ class Counted:
             "reused": self.reused,
             "on_time": self.on_time,
             "late_open": self.late_open,
-            "processing_days": list(self.processing_days),
-            "scores": list(self.scores),
+            "ended": self.ended,
+            "processing_days": self.processing_days,
+            "rated": self.rated,
+            "score_totals": dict(self.score_totals),
         }
 
     @classmethod
@@ -80,8 +97,10 @@ class Counted:
             reused=kept["reused"],
             on_time=kept["on_time"],
             late_open=kept["late_open"],
-            processing_days=list(kept["processing_days"]),
-            scores=list(kept["scores"]),
+            ended=kept["ended"],
+            processing_days=kept["processing_days"],
+            rated=kept["rated"],
+            score_totals=Counter(kept["score_totals"]),
         )
 
 
@@ -121,11 +140,11 @@ def _mean_shown(values: int, k: int) -> bool:
 def show(counted: Counted, procedures: set[str], online: set[str], k: int) -> Shown:
     """Protect one unit: its dossiers' figures and its ratings', each on their own."""
     dossiers = _show_dossiers(counted, procedures, online, k)
-    rated = len(counted.scores)
+    rated = counted.rated
     dossiers.counts["ratings"] = shown_total(rated, k)
     for index in RATING_INDICES:
         dossiers.ratios[f"score.{index}"] = (
-            sum(scores[index] for scores in counted.scores),
+            counted.score_totals[index],
             rated,
             _mean_shown(rated, k),
         )
@@ -143,7 +162,7 @@ def _show_dossiers(
     )
     by_procedure = protect({code: counted.procedures[code] for code in procedures}, k)
     finished = sum_of(statuses, FINISHED)
-    ended = len(counted.processing_days)
+    ended = counted.ended
     on_time = (
         protect({"on_time": counted.on_time, "late": ended - counted.on_time}, k)[
             "on_time"
@@ -156,7 +175,7 @@ def _show_dossiers(
     ratios: dict[str, tuple[float, int, bool]] = {
         "on_time_rate": (counted.on_time, ended, on_time is not None),
         "average_processing_working_days": (
-            sum(counted.processing_days),
+            counted.processing_days,
             ended,
             finished is not None and _mean_shown(ended, k),
         ),
