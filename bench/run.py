@@ -345,7 +345,7 @@ def _endpoints(fixtures: dict[str, Any], env: dict[str, str]) -> list[Endpoint]:
         ),
         Endpoint(
             "clinic writes a record (POST)",
-            f"/api/v1/citizens/{an}/health-book/allergies",
+            f"/api/v1/citizens/{fixtures['written']}/health-book/allergies",
             Floor.WRITE,
             clinic,
             method="POST",
