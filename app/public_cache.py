@@ -37,13 +37,19 @@ def public_json(build: Callable[[], Any]) -> Response:
         kept = _kept.get(key)
         if kept is not None and now - kept[0] < seconds:
             return _response(kept[1], seconds)
-    data = f"{current_app.json.dumps(build())}\n".encode()
+    data = json_bytes(build())
     with _lock:
         _kept[key] = (now, data)
         _kept.move_to_end(key)
         while len(_kept) > MAX_KEPT:
             _kept.popitem(last=False)
     return _response(data, seconds)
+
+
+def json_bytes(value: Any) -> bytes:
+    """``value`` as ``jsonify`` would send it (the app's provider, compact)."""
+    sent: Response = current_app.json.response(value)  # type: ignore[assignment]
+    return sent.get_data()
 
 
 def _response(data: bytes, seconds: int) -> Response:

@@ -15,9 +15,10 @@ import threading
 import uuid
 from collections import OrderedDict
 
-from flask import Response, current_app
+from flask import Response
 
 from app.auth import Actor
+from app.public_cache import json_bytes
 from health_book import book_versions, schemas, views
 from identity.models import Citizen
 
@@ -42,9 +43,7 @@ def own_summary(actor: Actor, subject: Citizen) -> Response:
         if kept is not None and kept[0] == token:
             _kept.move_to_end(subject.id)
             return _json(kept[1])
-    # As jsonify would send it (the app's JSON provider), made once.
-    text = current_app.json.dumps(_SCHEMA.dump(views.summary(actor, subject)))
-    data = f"{text}\n".encode()
+    data = json_bytes(_SCHEMA.dump(views.summary(actor, subject)))
     with _lock:
         _kept[subject.id] = (token, data)
         _kept.move_to_end(subject.id)

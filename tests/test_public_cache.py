@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import sqlalchemy as sa
 
 from app.extensions import db
@@ -33,3 +35,16 @@ def test_organisations_are_kept_per_query(app, client, monkeypatch):
     schools = client.get("/api/v1/organisations?kind=school").get_json()["items"]
     assert {o["kind"] for o in clinics} == {"clinic"}
     assert {o["kind"] for o in schools} == {"school"}
+
+
+def test_a_kept_answer_is_sent_as_any_other_json_answer(app, client, monkeypatch):
+    """Compact, keys sorted, UTF-8: what jsonify sends, byte for byte."""
+    monkeypatch.setitem(app.config, "PUBLIC_CACHE_SECONDS", 30)
+    body = client.get("/api/v1/procedures").get_data(as_text=True)
+    assert (
+        body
+        == json.dumps(
+            json.loads(body), separators=(",", ":"), sort_keys=True, ensure_ascii=False
+        )
+        + "\n"
+    )
