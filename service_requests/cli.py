@@ -27,3 +27,14 @@ def seed_dossiers_command(count: int, seed: int) -> None:
     click.echo(
         f"Seeded {written} dossiers in {time.monotonic() - started:.0f} s (seed {seed})."
     )
+
+
+@click.command("count-stats")
+def count_stats_command() -> None:
+    """Count the statistics of every published month not counted yet (run daily)."""
+    from service_requests.stats_rollup import count_published
+
+    started = time.monotonic()
+    with transaction():
+        counted = count_published()
+    click.echo(f"Counted {counted} months in {time.monotonic() - started:.0f} s.")

@@ -7,6 +7,8 @@ in it, found by index) and keeps each agency's unit; every later request reads t
 kept units, a few rows per agency and month, however many dossiers the province
 has filed. The figures are as fresh as the publication allows: a month appears
 ``app.disclosure.PUBLICATION_DELAY`` after it closes and never changes after.
+``flask count-stats`` (run daily) counts a month as soon as it is published, so
+no request waits for it; a request finding a month uncounted counts it itself.
 """
 
 from __future__ import annotations
@@ -51,6 +53,17 @@ def units(
     }
 
 
+def count_published() -> int:
+    """Count every published month not counted yet; return how many were.
+
+    ``flask count-stats`` runs it (daily, say, by cron): counting a month of a
+    province's dossiers takes a while, and a request should only read.
+    """
+    end = stats_months.last_day(stats_months.last_published(utcnow()))
+    months = _months(None, end)
+    return _count_the_uncounted(months) if months else 0
+
+
 def _months(start: date | None, end: date) -> list[Month]:
     """The months from ``start`` (else the first a dossier was filed in) to ``end``."""
     if start is None:
@@ -76,7 +89,7 @@ def _within(
     return [key >= first[0] * 100 + first[1], key <= last[0] * 100 + last[1]]
 
 
-def _count_the_uncounted(months: list[Month]) -> None:
+def _count_the_uncounted(months: list[Month]) -> int:
     counted = {
         (row.year, row.month)
         for row in db.session.execute(
@@ -87,7 +100,7 @@ def _count_the_uncounted(months: list[Month]) -> None:
     }
     uncounted = [month for month in months if month not in counted]
     if not uncounted:
-        return
+        return 0
     begin_writing()
     insert = insert_for(db.session.get_bind().dialect.name)
     for month in uncounted:
@@ -112,3 +125,4 @@ def _count_the_uncounted(months: list[Month]) -> None:
             .values(year=year, month=number, counted_at=utcnow())
             .on_conflict_do_nothing()
         )
+    return len(uncounted)

@@ -214,3 +214,14 @@ def test_a_closed_month_is_counted_once_then_read_from_what_was_kept(
     assert "stats_month_units" in read
     for table in ("FROM dossiers", "dossier_events", "dossier_ratings"):
         assert table not in read, table
+
+
+def test_the_daily_count_counts_each_published_month_once(app, shop, clock):
+    clock.at(vn(2025, 3, 12))
+    shop.submit(AN)
+    clock.at(vn(2025, 5, 2))
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["count-stats"])
+    assert first.exit_code == 0, first.output
+    assert first.output.startswith("Counted 2 months")  # March and April
+    assert runner.invoke(args=["count-stats"]).output.startswith("Counted 0 months")
