@@ -115,3 +115,13 @@ def test_processing_time_excludes_pauses():
         deadlines.processing_working_days(date(2026, 11, 27), vn(2026, 12, 9, 9, 0), 3)
         == 5
     )
+
+
+def test_an_open_dossier_paused_before_its_target_is_not_late_while_paused():
+    """The clock stands still from the pause: a dossier waiting on the citizen since
+    before its target is judged at the pause's start, however long it waits."""
+    target = datetime(2025, 3, 10, 10, tzinfo=calendar.TIMEZONE)
+    paused = datetime(2025, 3, 5, 9, tzinfo=calendar.TIMEZONE)
+    weeks_later = datetime(2025, 4, 1, 9, tzinfo=calendar.TIMEZONE)
+    assert not deadlines.counts_as_late(weeks_later, paused, target, 1)
+    assert deadlines.counts_as_late(weeks_later, None, target, 1)
