@@ -9,7 +9,7 @@ WORKERS ?= 2
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export FLASK_APP := wsgi
 
-.PHONY: run install install-dev fonts browser test test-fast test-sqlite test-postgres lint fmt migration bench soak mutate clean
+.PHONY: run install install-dev fonts browser judges test test-fast test-sqlite test-postgres lint fmt migration bench soak mutate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,19 @@ browser:
 		echo "Installing Debian's chromium for the browser login test"; \
 		apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
+## Other people's definitions the tests judge by (README, "Standards"), pinned by
+## hash: HL7's IPS 2.0.0 package (its StructureDefinitions) from the npm registry.
+JUDGES := .cache/judges
+IPS_PACKAGE := $(JUDGES)/hl7.fhir.uv.ips-2.0.0.tgz
+IPS_SHA256 := 4a5cff17580f869140614ac51097d81540c63644d550ced8d4cd9b9bce7345c4
+
+$(IPS_PACKAGE):
+	mkdir -p $(JUDGES)
+	cd $(JUDGES) && npm pack --silent hl7.fhir.uv.ips@2.0.0 >/dev/null
+	echo "$(IPS_SHA256)  $@" | sha256sum --check --quiet || { rm -f $@; exit 1; }
+
+judges: $(IPS_PACKAGE)
+
 ## Serve on 127.0.0.1:$(PORT) with the demo data (migrates, loads the deployment
 ## of deployments/ — DEPLOYMENT_DIR — and seeds first);
 ## gunicorn.conf.py: threaded workers that survive slow clients (README, "Serving").
@@ -49,7 +62,7 @@ run: install fonts
 		--bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
 
 ## Lint and type-check, then the whole suite on SQLite and again on PostgreSQL.
-test: install-dev fonts browser
+test: install-dev fonts browser judges
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -59,14 +72,14 @@ test: install-dev fonts browser
 ## The everyday loop, on SQLite: every test but those marked slow (fuzzing, Chromium,
 ## real gunicorn servers, the sweeps of the whole URL map). `make test` runs them all.
 ## schemathesis' pytest plugin serves only the fuzzer, so it is not even loaded.
-test-fast: install-dev fonts
+test-fast: install-dev fonts judges
 	env -u TEST_DATABASE_URL $(BIN)/pytest -m "not slow" -p no:schemathesis
 
-test-sqlite: install-dev fonts browser
+test-sqlite: install-dev fonts browser judges
 	@echo "== pytest on SQLite =="
 	env -u TEST_DATABASE_URL $(BIN)/pytest
 
-test-postgres: install-dev fonts browser
+test-postgres: install-dev fonts browser judges
 	@if ! $(BIN)/python -c "import sys, psycopg; psycopg.connect(sys.argv[1].replace('+psycopg', ''), connect_timeout=3).close()" "$(PG_TEST_URL)" 2>/dev/null; then \
 		if [ "$(SKIP_POSTGRES)" = "1" ]; then \
 			echo "!! PostgreSQL unreachable at $(PG_TEST_URL): SKIPPED because SKIP_POSTGRES=1"; \
@@ -120,4 +133,4 @@ mutate: $(VENV)/.mutate-installed fonts
 	$(BIN)/python -m tools.mutation_score
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .coverage mutants
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .coverage mutants .cache

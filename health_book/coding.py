@@ -13,12 +13,18 @@ ICD10_ERROR: Final = (
     "Not an ICD-10 code (a letter, two digits, optionally a dot and up to 4 more)."
 )
 UCUM_ERROR: Final = "Not a supported UCUM unit."
+SNOMED_ERROR: Final = (
+    "Not a SNOMED CT concept id (6 to 18 digits ending in a Verhoeff check digit)."
+)
+CVX_ERROR: Final = "Not a CVX vaccine code (1 to 3 digits)."
 
 #: Legacy card code: beneficiary group (2 letters), benefit level (1 to 5), province
 #: (2 digits), then the 10-digit social-insurance number (mã số BHXH).
 _BHYT_15 = re.compile(r"^[A-Z]{2}[1-5][0-9]{2}([0-9]{10})$")
 _BHYT_10 = re.compile(r"^([0-9]{10})$")
 _ICD10 = re.compile(r"^[A-Z][0-9]{2}(\.[0-9A-Z]{1,4})?$")
+_SNOMED_ID = re.compile(r"^[1-9][0-9]{5,17}$")
+_CVX = re.compile(r"^[0-9]{1,3}$")
 
 BLOOD_GROUPS: Final = ("A+", "A-", "B+", "B-", "AB+", "AB-", "O+", "O-")
 
@@ -57,3 +63,40 @@ def is_icd10(code: str) -> bool:
 def is_sensitive(icd10_code: str | None) -> bool:
     """Tell whether a diagnosis code falls in a sensitive block."""
     return bool(icd10_code and _SENSITIVE.match(icd10_code))
+
+
+# The Verhoeff scheme's multiplication (dihedral group D5) and permutation tables.
+_VERHOEFF_D: Final = tuple(
+    tuple(int(digit) for digit in row)
+    for row in (
+        "0123456789", "1234067895", "2340178956", "3401289567", "4012395678",
+        "5987604321", "6598710432", "7659821043", "8765932104", "9876543210",
+    )
+)  # fmt: skip
+_VERHOEFF_P: Final = tuple(
+    tuple(int(digit) for digit in row)
+    for row in (
+        "0123456789", "1576283094", "5803796142", "8916043527",
+        "9453126870", "4286573901", "2793806415", "7046913258",
+    )
+)  # fmt: skip
+
+
+def is_snomed_id(concept_id: str) -> bool:
+    """Tell whether ``concept_id`` is a well-formed SNOMED CT concept id.
+
+    6 to 18 digits, a partition identifier of a concept ("00" or "10": the
+    second and third digits from the right) and a valid Verhoeff check digit.
+    Whether the concept exists is the terminology server's to say.
+    """
+    if not _SNOMED_ID.match(concept_id) or concept_id[-3:-1] not in ("00", "10"):
+        return False
+    check = 0
+    for position, digit in enumerate(reversed(concept_id)):
+        check = _VERHOEFF_D[check][_VERHOEFF_P[position % 8][int(digit)]]
+    return check == 0
+
+
+def is_cvx(code: str) -> bool:
+    """Tell whether ``code`` has the shape of a CVX vaccine code."""
+    return bool(_CVX.match(code))

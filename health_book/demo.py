@@ -117,6 +117,7 @@ def _an_standing_records(common: dict[str, Any], clinic: Organisation) -> None:
             Allergy(
                 **common, record_date=date(2020, 6, 1), substance="Hải sản (tôm, cua)", category="food",
                 criticality="high", reaction="Nổi mề đay, khó thở nhẹ",
+                substance_code="44027008", reaction_code="126485001",  # seafood; urticaria
             ),
             Condition(
                 **common, record_date=date(2024, 5, 10), icd10_code="I10",

@@ -16,6 +16,8 @@ from html import escape
 from typing import Any
 
 from consent.vocabulary import Category
+from health_book import fhir_terms
+from health_book.fhir_terms import ATC, CVX, FACILITY_CODE, ICD10, SNOMED, UCUM, meta
 from health_book.models import (
     Allergy,
     Condition,
@@ -26,7 +28,6 @@ from health_book.models import (
 )
 from identity.models import Citizen, Organisation
 
-LOINC = "http://loinc.org"
 _ENCOUNTER_CLASS = {"outpatient": "AMB", "inpatient": "IMP", "remote": "VR"}
 #: The platform itself, author of every summary it composes.
 PLATFORM_ID = uuid.uuid5(uuid.NAMESPACE_URL, "congdan:health-book")
@@ -35,6 +36,16 @@ PLATFORM_ID = uuid.uuid5(uuid.NAMESPACE_URL, "congdan:health-book")
 def reference(kind: str, ident: uuid.UUID | str) -> dict[str, str]:
     """A reference to the resource of ``kind`` with id ``ident`` in the bundle."""
     return {"reference": f"urn:uuid:{ident}", "type": kind}
+
+
+def role_id(author_id: uuid.UUID, clinic_id: uuid.UUID) -> uuid.UUID:
+    """The id of the PractitionerRole "this doctor at this clinic"."""
+    return uuid.uuid5(PLATFORM_ID, f"{author_id}@{clinic_id}")
+
+
+def author(record: Any) -> dict[str, str]:
+    """A reference to who wrote ``record``: its author in the role at its clinic."""
+    return reference("PractitionerRole", role_id(record.author_id, record.clinic_id))
 
 
 def day(value: date | datetime) -> str:
@@ -55,66 +66,67 @@ def narrative(*parts: str | None) -> dict[str, str]:
     }
 
 
+def _snomed_concept(code: str | None, text: str) -> dict[str, Any]:
+    """A CodeableConcept of the clinic's SNOMED CT code, if any, and its text."""
+    concept: dict[str, Any] = {"text": text}
+    if code:
+        concept["coding"] = [{"system": SNOMED, "code": code}]
+    return concept
+
+
+def _status(system: str, code: str) -> dict[str, Any]:
+    return {"coding": [{"system": system, "code": code}]}
+
+
+_ALLERGY_STATUS = "http://terminology.hl7.org/CodeSystem/allergyintolerance-"
+
+
 def _allergy(r: Allergy, patient: dict[str, str]) -> dict[str, Any]:
+    # A clinic's doctor records it under her name: it is a clinician's
+    # confirmed finding, and active until a correction says otherwise.
     resource: dict[str, Any] = {
         "resourceType": "AllergyIntolerance",
-        "clinicalStatus": {
-            "coding": [
-                {
-                    "system": "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical",
-                    "code": "active",
-                }
-            ]
-        },
+        "meta": meta("AllergyIntolerance"),
+        "clinicalStatus": _status(_ALLERGY_STATUS + "clinical", "active"),
+        "verificationStatus": _status(_ALLERGY_STATUS + "verification", "confirmed"),
         "category": [r.category.value],
         "criticality": r.criticality.value,
-        "code": {"text": r.substance},
+        "code": _snomed_concept(r.substance_code, r.substance),
         "patient": patient,
         "recordedDate": day(r.record_date),
-        "recorder": reference("Practitioner", r.author_id),
+        "recorder": author(r),
     }
     if r.reaction:
-        resource["reaction"] = [{"manifestation": [{"text": r.reaction}]}]
+        resource["reaction"] = [
+            {"manifestation": [_snomed_concept(r.reaction_code, r.reaction)]}
+        ]
     return resource
 
 
 def _condition(r: Condition, patient: dict[str, str]) -> dict[str, Any]:
     return {
         "resourceType": "Condition",
-        "clinicalStatus": {
-            "coding": [
-                {
-                    "system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
-                    "code": r.clinical_status.value,
-                }
-            ]
-        },
+        "meta": meta("Condition"),
+        "clinicalStatus": _status(
+            "http://terminology.hl7.org/CodeSystem/condition-clinical",
+            r.clinical_status.value,
+        ),
+        # The clinician's own words are the text; a display would have to be
+        # the code system's.
         "code": {
-            "coding": [
-                {
-                    "system": "http://hl7.org/fhir/sid/icd-10",
-                    "code": r.icd10_code,
-                    "display": r.description,
-                }
-            ],
+            "coding": [{"system": ICD10, "code": r.icd10_code}],
             "text": r.description,
         },
         "subject": patient,
         "recordedDate": day(r.record_date),
-        "recorder": reference("Practitioner", r.author_id),
+        "recorder": author(r),
     }
 
 
 def _medication(r: MedicationRequest, patient: dict[str, str]) -> dict[str, Any]:
     medication: dict[str, Any] = {"text": r.medication}
     if r.atc_code:
-        medication["coding"] = [
-            {
-                "system": "http://www.whocc.no/atc",
-                "code": r.atc_code,
-                "display": r.medication,
-            }
-        ]
+        medication["coding"] = [{"system": ATC, "code": r.atc_code}]
     dosage = "; ".join(
         filter(
             None,
@@ -127,12 +139,13 @@ def _medication(r: MedicationRequest, patient: dict[str, str]) -> dict[str, Any]
     )
     return {
         "resourceType": "MedicationRequest",
+        "meta": meta("MedicationRequest"),
         "status": r.status.value,
         "intent": "order",
         "medicationCodeableConcept": medication,
         "subject": patient,
         "authoredOn": day(r.record_date),
-        "requester": reference("Practitioner", r.author_id),
+        "requester": author(r),
         "dosageInstruction": [{"text": dosage}],
     }
 
@@ -140,20 +153,15 @@ def _medication(r: MedicationRequest, patient: dict[str, str]) -> dict[str, Any]
 def _immunization(r: Immunization, patient: dict[str, str]) -> dict[str, Any]:
     resource: dict[str, Any] = {
         "resourceType": "Immunization",
+        "meta": meta("Immunization"),
         "status": "completed",
         "vaccineCode": {
-            "coding": [
-                {
-                    "system": "http://hl7.org/fhir/sid/cvx",
-                    "code": r.vaccine_code,
-                    "display": r.vaccine_name,
-                }
-            ],
+            "coding": [{"system": CVX, "code": r.vaccine_code}],
             "text": r.vaccine_name,
         },
         "patient": patient,
         "occurrenceDateTime": day(r.record_date),
-        "performer": [{"actor": reference("Practitioner", r.author_id)}],
+        "performer": [{"actor": author(r)}],
         "protocolApplied": [
             {
                 "doseNumberPositiveInt": r.dose_number,
@@ -171,12 +179,13 @@ def _observation(r: Observation, patient: dict[str, str]) -> dict[str, Any]:
         return {
             "value": _number(value),
             "unit": r.unit,
-            "system": "http://unitsofmeasure.org",
+            "system": UCUM,
             "code": r.unit,
         }
 
     resource: dict[str, Any] = {
         "resourceType": "Observation",
+        "meta": meta(r.category.value),
         "status": "final",
         "category": [
             {
@@ -189,13 +198,13 @@ def _observation(r: Observation, patient: dict[str, str]) -> dict[str, Any]:
             }
         ],
         "code": {
-            "coding": [{"system": LOINC, "code": r.loinc_code, "display": r.name}],
+            "coding": [fhir_terms.loinc(r.loinc_code, r.name)],
             "text": r.name,
         },
         "subject": patient,
         "effectiveDateTime": day(r.effective_at),
         "valueQuantity": quantity(r.value),
-        "performer": [reference("Practitioner", r.author_id)],
+        "performer": [author(r)],
     }
     if r.reference_low is not None or r.reference_high is not None:
         reference_range: dict[str, Any] = {}
@@ -214,9 +223,8 @@ def _encounter(r: Encounter, patient: dict[str, str]) -> dict[str, Any]:
             {
                 "coding": [
                     {
-                        "system": "http://hl7.org/fhir/sid/icd-10",
+                        "system": ICD10,
                         "code": r.diagnosis_code,
-                        "display": r.diagnosis_text or r.diagnosis_code,
                     }
                 ],
                 "text": r.diagnosis_text or r.diagnosis_code,
@@ -272,11 +280,12 @@ def entry(resource: dict[str, Any]) -> dict[str, Any]:
 
 
 def organisation_resource(org: Organisation) -> dict[str, Any]:
-    """A clinic as an Organization."""
+    """A clinic as an Organization, identified by its facility code (mã KCB)."""
     return {
         "resourceType": "Organization",
         "id": str(org.id),
-        "identifier": [{"value": org.code}],
+        "meta": meta("Organization"),
+        "identifier": [{"use": "official", "system": FACILITY_CODE, "value": org.code}],
         "name": org.name,
     }
 
@@ -286,7 +295,21 @@ def practitioner_resource(person: Citizen) -> dict[str, Any]:
     return {
         "resourceType": "Practitioner",
         "id": str(person.id),
+        "meta": meta("Practitioner"),
         "name": [{"text": person.full_name}],
+    }
+
+
+def practitioner_role_resource(
+    author_id: uuid.UUID, clinic_id: uuid.UUID
+) -> dict[str, Any]:
+    """The author of records at a clinic, linking the Practitioner to the clinic."""
+    return {
+        "resourceType": "PractitionerRole",
+        "id": str(role_id(author_id, clinic_id)),
+        "meta": meta("PractitionerRole"),
+        "practitioner": reference("Practitioner", author_id),
+        "organization": reference("Organization", clinic_id),
     }
 
 
@@ -295,5 +318,6 @@ def platform_resource() -> dict[str, Any]:
     return {
         "resourceType": "Organization",
         "id": str(PLATFORM_ID),
+        "meta": meta("Organization"),
         "name": "Sổ sức khỏe điện tử CongDan",
     }

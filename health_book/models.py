@@ -126,6 +126,10 @@ class Allergy(RecordMixin, Base):
         str_enum(Criticality, "criticality")
     )
     reaction: Mapped[str | None] = mapped_column(sa.String(500))
+    #: SNOMED CT concept of the substance and of the reaction, when the clinic
+    #: coded them (the text above is what a person reads either way).
+    substance_code: Mapped[str | None] = mapped_column(sa.String(18))
+    reaction_code: Mapped[str | None] = mapped_column(sa.String(18))
 
 
 class Condition(RecordMixin, Base):

@@ -254,6 +254,33 @@ class Profile(MethodView):
 def patient_summary(subject: str | uuid.UUID) -> Response:
     actor = current_actor()
     bundle = fhir.patient_summary(actor, resolve_subject(actor, subject))
+    return _fhir_response(bundle)
+
+
+@blp.route(f"{BOOK}/emergency-summary/fhir")
+@blp.doc(
+    security=BEARER,
+    summary="Read the emergency summary as a FHIR R4 International Patient Summary.",
+    description="Who may read it: as the JSON emergency summary (the citizen, a "
+    "guardian, a consent for emergency_summary, or a doctor inside an emergency-"
+    "access window). Sections: active problems, allergies, current medications, "
+    "immunizations.",
+    responses={
+        200: {
+            "description": "FHIR Bundle",
+            "content": {"application/fhir+json": {"schema": {"type": "object"}}},
+        },
+        403: {"$ref": "#/components/responses/FORBIDDEN"},
+    },
+)
+@auth_required
+def emergency_patient_summary(subject: str | uuid.UUID) -> Response:
+    actor = current_actor()
+    bundle = fhir.emergency_summary(actor, resolve_subject(actor, subject))
+    return _fhir_response(bundle)
+
+
+def _fhir_response(bundle: dict[str, Any]) -> Response:
     response = jsonify(bundle)
     response.mimetype = "application/fhir+json"
     response.headers["Cache-Control"] = "private, no-store"

@@ -38,6 +38,16 @@ def _icd10(value: str) -> None:
         raise ma.ValidationError(coding.ICD10_ERROR)
 
 
+def _snomed(value: str | None) -> None:
+    if value is not None and not coding.is_snomed_id(value):
+        raise ma.ValidationError(coding.SNOMED_ERROR)
+
+
+def _cvx(value: str) -> None:
+    if not coding.is_cvx(value):
+        raise ma.ValidationError(coding.CVX_ERROR)
+
+
 class RecordSchema(ma.Schema):
     """What every record says about itself."""
 
@@ -106,6 +116,24 @@ class AllergySchema(RecordSchema):
         multiline=True,
         validate=validate.Length(max=500),
     )
+    substance_code = Code(
+        load_default=None,
+        allow_none=True,
+        validate=_snomed,
+        metadata={
+            "description": "SNOMED CT concept of the substance (IPS allergy codes).",
+            "example": "44027008",
+        },
+    )
+    reaction_code = Code(
+        load_default=None,
+        allow_none=True,
+        validate=_snomed,
+        metadata={
+            "description": "SNOMED CT concept of the reaction's manifestation.",
+            "example": "126485001",
+        },
+    )
 
 
 class ConditionSchema(RecordSchema):
@@ -121,8 +149,8 @@ class ImmunizationSchema(RecordSchema):
 
     vaccine_code = Code(
         required=True,
-        validate=validate.Length(min=1, max=20),
-        metadata={"description": "CVX code"},
+        validate=_cvx,
+        metadata={"description": "CVX vaccine code", "example": "19"},
     )
     vaccine_name = Text(required=True, validate=validate.Length(min=1, max=255))
     dose_number = WholeNumber(required=True, validate=validate.Range(min=1, max=20))

@@ -80,10 +80,12 @@ STREETS: Final = (
     "Bạch Đằng", "Yersin", "Cách Mạng Tháng Tám", "Đại lộ Bình Dương", "Nguyễn Văn Tiết",
     "Phú Lợi", "Lê Hồng Phong", "Huỳnh Văn Lũy", "Trần Văn Ơn", "Ngô Quyền",
 )  # fmt: skip
+#: CVX codes: BCG, hepatitis B, DTaP-IPV-Hib-HepB, measles-rubella, Japanese
+#: encephalitis, oral polio.
 VACCINES: Final = (
-    ("BCG", "Vắc xin phòng lao"), ("HepB", "Vắc xin viêm gan B"),
-    ("DTaP-IPV-Hib-HepB", "Vắc xin 6 trong 1"), ("MR", "Vắc xin sởi - rubella"),
-    ("JE", "Vắc xin viêm não Nhật Bản"), ("OPV", "Vắc xin bại liệt uống"),
+    ("19", "Vắc xin phòng lao"), ("08", "Vắc xin viêm gan B"),
+    ("146", "Vắc xin 6 trong 1"), ("04", "Vắc xin sởi - rubella"),
+    ("39", "Vắc xin viêm não Nhật Bản"), ("02", "Vắc xin bại liệt uống"),
 )  # fmt: skip
 CONDITIONS: Final = (
     ("I10", "Tăng huyết áp vô căn"), ("E11.9", "Đái tháo đường típ 2"),
@@ -100,7 +102,7 @@ OBSERVATIONS: Final = (
     ("vital-signs", "8462-4", "Huyết áp tâm trương", "mm[Hg]", 55, 100, 60, 89),
     ("vital-signs", "8867-4", "Nhịp tim", "/min", 55, 120, 60, 100),
     ("vital-signs", "8310-5", "Nhiệt độ cơ thể", "Cel", 36, 39.5, 36.1, 37.2),
-    ("laboratory", "2345-7", "Glucose máu", "mmol/L", 3.5, 12, 3.9, 6.4),
+    ("laboratory", "15074-8", "Glucose máu", "mmol/L", 3.5, 12, 3.9, 6.4),
     ("laboratory", "6690-2", "Bạch cầu", "10*9/L", 3, 15, 4, 10),
 )  # fmt: skip
 

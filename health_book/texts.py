@@ -11,6 +11,10 @@ VALIDATION_MESSAGES: dict[str, str] = {
         "Không phải mã ICD-10 (một chữ cái, hai chữ số, có thể thêm dấu chấm và tối đa 4 ký tự)."
     ),
     "Not a supported UCUM unit.": "Không phải đơn vị UCUM được hỗ trợ.",
+    "Not a SNOMED CT concept id (6 to 18 digits ending in a Verhoeff check digit).": (
+        "Không phải mã khái niệm SNOMED CT (6 đến 18 chữ số, chữ số cuối là số kiểm tra Verhoeff)."
+    ),
+    "Not a CVX vaccine code (1 to 3 digits).": "Không phải mã vắc xin CVX (1 đến 3 chữ số).",
     "Discharge cannot come before admission.": "Ngày ra viện không được trước ngày nhập viện.",
     "The reference range is inverted.": "Khoảng tham chiếu bị đảo ngược.",
 }

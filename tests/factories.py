@@ -261,7 +261,7 @@ RECORDS: Final[Mapping[str, dict[str, Any]]] = {
                    "clinical_status": "active"},
     "encounters": {"record_date": "2026-11-20", "encounter_class": "outpatient",
                    "admitted_at": "2026-11-20T02:00:00+00:00", "reason": "Sốt"},
-    "immunizations": {"record_date": "2026-11-20", "vaccine_code": "MMR",
+    "immunizations": {"record_date": "2026-11-20", "vaccine_code": "03",
                       "vaccine_name": "Sởi - Quai bị - Rubella", "dose_number": 2,
                       "programme": "expanded"},
     "medications": {"record_date": "2026-11-20", "medication": "Paracetamol 250 mg",

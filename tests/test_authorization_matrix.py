@@ -142,6 +142,7 @@ def _health_rules() -> dict[str, Rule]:
     # The patient summary holds what the caller may export: allergies only, here.
     rules[f"GET {base}/fhir"] = allow(*readers, "clinic_other_category")
     rules[f"GET {base}/emergency-summary"] = allow(*readers)
+    rules[f"GET {base}/emergency-summary/fhir"] = allow(*readers)
     rules[f"GET {base}/profile"] = allow(*readers)
     rules[f"POST {base}/profile"] = allow(
         *CLINICS, body=lambda w, me: {"record_date": TODAY, "blood_group": "O+"}

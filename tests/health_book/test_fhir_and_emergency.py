@@ -138,7 +138,8 @@ def test_export_leaks_nothing_outside_the_consent(client, parties, citizen):
     assert sections["Problem list"]["emptyReason"]["coding"][0]["code"] == "withheld"
     assert "entry" not in sections["Problem list"]
     patient = resources(bundle, "Patient")[0]
-    assert "name" not in patient  # identity was not consented
+    # Identity was not consented: the name is there only as "masked".
+    assert [set(name) for name in patient["name"]] == [{"_text"}]
     assert AN not in response.get_data(as_text=True)
     assert "Tăng huyết áp" not in response.get_data(as_text=True)
 
