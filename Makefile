@@ -49,7 +49,11 @@ $(IPS_PACKAGE):
 	cd $(JUDGES) && npm pack --silent hl7.fhir.uv.ips@2.0.0 >/dev/null
 	echo "$(IPS_SHA256)  $@" | sha256sum --check --quiet || { rm -f $@; exit 1; }
 
-judges: $(IPS_PACKAGE)
+## ...and, from package-lock.json, the npm packages that judge: openid-client.
+tests/judges/node_modules/.package-lock.json: tests/judges/package-lock.json
+	npm ci --prefix tests/judges --no-audit --no-fund --silent
+
+judges: $(IPS_PACKAGE) tests/judges/node_modules/.package-lock.json
 
 ## Serve on 127.0.0.1:$(PORT) with the demo data (migrates, loads the deployment
 ## of deployments/ — DEPLOYMENT_DIR — and seeds first);

@@ -40,6 +40,7 @@ def init_app(app: Flask, api: Any) -> None:
         login_routes.blp,
         callback_routes.callback_blp,
         vneid_routes.blp,
+        vneid_routes.metadata_blp,
     ):
         api.register_blueprint(blueprint)
     app.cli.add_command(vneid_cli)

@@ -405,6 +405,7 @@ OUTSIDE = {
     **dict.fromkeys(
         (
             "GET /vneid/.well-known/openid-configuration",
+            "GET /.well-known/oauth-authorization-server/vneid",
             "GET /vneid/authorize",
             "POST /vneid/authorize",
             "POST /vneid/introspect",

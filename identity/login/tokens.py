@@ -147,7 +147,7 @@ def rotate(refresh_token: str) -> dict[str, Any]:
     :raise RefreshTokenReused: the token was already used (family now revoked).
     """
     try:
-        payload = decode_token(refresh_token, allow_expired=False)
+        payload = decode_token(refresh_token)
     except PyJWTError as error:
         raise InvalidToken() from error
     if payload.get("type") != "refresh" or "fam" not in payload:

@@ -55,6 +55,26 @@ def openid_configuration() -> tuple[ProviderMetadata, int, dict[str, str]]:
     return provider_metadata(), 200, {"Cache-Control": "public, max-age=3600"}
 
 
+#: RFC 8414 §3.1: the metadata of an issuer with a path (``…/vneid``) is found by
+#: inserting the well-known segment before that path, outside ``/vneid`` itself.
+metadata_blp = Blueprint(
+    "vneid_metadata",
+    __name__,
+    url_prefix="/.well-known/oauth-authorization-server",
+    description="The mock VNeID provider's metadata where RFC 8414 clients look.",
+)
+
+
+@metadata_blp.route("/vneid", methods=["GET"])
+@metadata_blp.response(200, ProviderMetadataSchema, description="JSON document")
+@metadata_blp.doc(
+    summary="Read the provider's metadata as an OAuth 2.0 authorization server "
+    "(RFC 8414 path insertion; the same document as OpenID discovery)."
+)
+def oauth_authorization_server() -> tuple[ProviderMetadata, int, dict[str, str]]:
+    return provider_metadata(), 200, {"Cache-Control": "public, max-age=3600"}
+
+
 @blp.route("/jwks", methods=["GET"])
 @blp.doc(summary="Read the public keys that sign ID tokens (JWKS).", responses=_JSON_OK)
 def jwks() -> Response:

@@ -11,10 +11,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import sqlalchemy as sa
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
-from flask_jwt_extended import create_access_token
+from flask_jwt_extended import create_access_token, decode_token
 from joserfc import jwt as jose_jwt
 from joserfc.jwk import OctKey, RSAKey
 
+from app.audit import AuditEvent
 from app.db import utcnow
 from app.extensions import db
 from identity.login.models import ExternalIdentity, LoginState, TokenFamily
@@ -189,6 +190,53 @@ def test_refresh_rotates_and_reuse_revokes_the_family(app, client):
         "/api/v1/auth/refresh", json={"refresh_token": new_pair["refresh_token"]}
     )
     assert_problem(after, 401, "invalid-token")
+
+
+def audit_events(action):
+    return db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
+    ).all()
+
+
+def test_a_reused_refresh_token_is_recorded_against_its_owner(app, client, citizen):
+    """The revocation says why, and the audit trail names whose login was replayed."""
+    pair = phone_login(app, client, PHUC)
+    client.post("/api/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]})
+    client.post("/api/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]})
+
+    family = db.session.scalar(sa.select(TokenFamily))
+    assert family.revoked_reason == "refresh token reused"
+    [reuse] = audit_events("api.refresh")
+    assert (reuse.outcome, reuse.actor_id) == ("failure", citizen(PHUC).id)
+    assert reuse.details == {"reason": "reuse"}
+    [revoked] = audit_events("api.tokens.revoked")
+    assert revoked.details == {
+        "family": str(family.id),
+        "reason": "refresh token reused",
+    }
+
+
+def test_an_acting_token_keeps_the_logins_assurance_and_is_audited(
+    app, client, organisation, citizen
+):
+    """acr and auth_time carry over (step-up checks read them from the acting
+    token), and the audit trail says who acted for which organisation as what."""
+    pair = phone_login(app, client, PHUC)
+    login = decode_token(pair["access_token"])
+    ward = organisation(WARD)
+    acting = client.post(
+        "/api/v1/auth/act-as",
+        json={"org_id": str(ward.id)},
+        headers=bearer(pair["access_token"]),
+    ).get_json()
+    claims = decode_token(acting["access_token"])
+    assert (claims["acr"], claims["auth_time"]) == (login["acr"], login["auth_time"])
+    assert claims["auth_time"] is not None
+    assert (claims["org"], claims["role"]) == (str(ward.id), "officer")
+
+    [event] = audit_events("api.act_as")
+    assert (event.outcome, event.actor_id) == ("success", citizen(PHUC).id)
+    assert event.details == {"org": str(ward.id), "role": "officer"}
 
 
 def test_access_token_is_not_a_refresh_token(app, client):
