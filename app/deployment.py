@@ -3,7 +3,8 @@
 A deployment is a directory (``DEPLOYMENT_DIR``; the repository ships
 ``deployments/binh-duong``):
 
-* ``province.json`` — the province's name and the base URI of the problem types
+* ``province.json`` — the province's name, the base URI of the problem types and
+  its Open311 jurisdiction ids
   its API publishes; read into the configuration when the application starts;
 * the data the domains load into the database with ``flask deployment load``: the
   public organisations (``organisations.json``, identity) and the catalogue of
@@ -47,6 +48,12 @@ class ProvinceSchema(ma.Schema):
         schemes={"https", "http"},
         validate=lambda uri: uri.endswith("/"),
     )
+    #: The Open311 ``jurisdiction_id`` values this service answers for; with more
+    #: than one, a client must name one.
+    open311_jurisdictions = ma.fields.List(
+        ma.fields.String(validate=ma.validate.Length(min=1, max=100)),
+        load_default=list,
+    )
 
 
 def read_json(path: Path, schema: ma.Schema) -> Any:
@@ -72,6 +79,7 @@ def apply_province(config: dict[str, Any]) -> None:
     config.setdefault("PROVINCE_NAME", province["name"])
     config.setdefault("PROVINCE_NAME_EN", province["name_en"])
     config.setdefault("PROBLEM_TYPE_BASE", province["problem_type_base"])
+    config.setdefault("OPEN311_JURISDICTIONS", province["open311_jurisdictions"])
 
 
 def init_deployment(app: Flask) -> None:

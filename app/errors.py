@@ -12,7 +12,7 @@ from __future__ import annotations
 import http
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 import marshmallow as ma
@@ -154,14 +154,44 @@ def problem_response(
         }
     # Extension members never replace the RFC 9457 ones.
     body.update({key: value for key, value in (extra or {}).items() if key not in body})
-    response = Response(
-        json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM_MIMETYPE
-    )
+    dialect = _dialect_for(request.path)
+    if dialect is not None:
+        response = dialect(status, body)
+    else:
+        response = Response(
+            json.dumps(body, ensure_ascii=False),
+            status=status,
+            mimetype=PROBLEM_MIMETYPE,
+        )
     response.headers["Content-Language"] = i18n.current_language()
     response.vary.add("Accept-Language")
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
+
+
+#: Renders a problem (its RFC 9457 body, already localised) in another shape.
+ProblemDialect = Callable[[int, dict[str, Any]], Response]
+
+
+def add_problem_dialect(app: Flask, prefix: str, render: ProblemDialect) -> None:
+    """Answer errors under the path ``prefix`` with ``render`` instead of RFC 9457.
+
+    For a facade whose standard defines its own error body (Open311's list of
+    codes and descriptions): every error of the application under that path,
+    raised anywhere (routing, validation, authorization), takes that shape.
+    """
+    app.extensions.setdefault("problem_dialects", {})[prefix] = render
+
+
+def _dialect_for(path: str) -> ProblemDialect | None:
+    dialects: dict[str, ProblemDialect] = current_app.extensions.get(
+        "problem_dialects", {}
+    )
+    return next(
+        (render for prefix, render in dialects.items() if path.startswith(prefix)),
+        None,
+    )
 
 
 def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:

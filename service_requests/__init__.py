@@ -20,7 +20,11 @@ def init_app(app: Flask, api: Any) -> None:
         texts,
     )
     from service_requests.catalogue import load_catalogue
-    from service_requests.cli import count_stats_command, seed_dossiers_command
+    from service_requests.cli import (
+        count_stats_command,
+        open311_cli,
+        seed_dossiers_command,
+    )
     from service_requests.uploads import purge_unattached
 
     add_texts(texts.MESSAGES, texts.VALIDATION_MESSAGES)
@@ -28,6 +32,8 @@ def init_app(app: Flask, api: Any) -> None:
         api.register_blueprint(blueprint)
     app.cli.add_command(seed_dossiers_command)
     app.cli.add_command(count_stats_command)
+    app.cli.add_command(open311_cli)
+    open311.init_open311(app)
     add_loader(app, load_catalogue)
     add_demo_seeder(app, "service_requests.demo:seed_dossiers")
     add_housekeeping(app, lambda: f"{purge_unattached()} unattached uploads")

@@ -1,4 +1,5 @@
-"""``flask seed-dossiers``: dossiers at a province's scale, for the statistics' scale run."""
+"""The one-stop shop's commands: ``flask seed-dossiers`` (dossiers at a province's
+scale, for the statistics' scale run), ``flask count-stats``, ``flask open311``."""
 
 from __future__ import annotations
 
@@ -38,3 +39,30 @@ def count_stats_command() -> None:
     with transaction():
         counted = count_published()
     click.echo(f"Counted {counted} months in {time.monotonic() - started:.0f} s.")
+
+
+@click.group("open311")
+def open311_cli() -> None:
+    """Applications that file requests over Open311, by their api_key."""
+
+
+@open311_cli.command("issue-key")
+@click.argument("name")
+def issue_key_command(name: str) -> None:
+    """Register application NAME and print its new api_key (shown only once)."""
+    from service_requests.georeport import issue_key
+
+    with transaction():
+        key = issue_key(name)
+    click.echo(key)
+
+
+@open311_cli.command("revoke-key")
+@click.argument("name")
+def revoke_key_command(name: str) -> None:
+    """Revoke every api_key of application NAME."""
+    from service_requests.georeport import revoke_key
+
+    with transaction():
+        revoked = revoke_key(name)
+    click.echo(f"Revoked {revoked} key(s) of {name}.")

@@ -192,6 +192,12 @@ class Dossier(TimestampMixin, Base):
     postal_tracking: Mapped[str | None] = mapped_column(sa.String(40))
     returned_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    #: Where it is about, when the applicant said (Open311 asks for a location):
+    #: WGS 84 degrees, an address as written, or an address id of the register.
+    latitude: Mapped[float | None] = mapped_column(sa.Float)
+    longitude: Mapped[float | None] = mapped_column(sa.Float)
+    address: Mapped[str | None] = mapped_column(sa.String(500))
+    address_id: Mapped[str | None] = mapped_column(sa.String(100))
 
     procedure: Mapped[Procedure] = relationship()
     agency: Mapped[Organisation] = relationship()
@@ -338,3 +344,19 @@ class MonthUnit(Base):
     year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     month: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     counted: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+
+
+class Open311Application(Base):
+    """An application registered to file requests over Open311, by its api_key.
+
+    Only a digest of the key is kept: the key is shown once, when it is issued
+    (``flask open311 issue-key``).
+    """
+
+    __tablename__ = "open311_applications"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    key_digest: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]

@@ -1,12 +1,15 @@
 """An Open311 GeoReport v2 facade over the catalogue and the dossiers.
 
 Existing civic tools speak Open311: ``services.json`` is the catalogue,
-``services/{code}.json`` a procedure's attributes, ``requests.json`` the caller's
-dossiers (or, for an officer acting for an agency, the agency's), and a POST to it
-files a dossier. ``service_request_id`` is the receipt code; the national statuses
-map to ``open`` and ``closed``. Authentication is the API's bearer token (Open311's
-``api_key`` is not used), identity documents are attached from the register
-(once-only), and errors stay RFC 9457 problems like everywhere else.
+``services/{code}.json`` a procedure's attributes, ``requests.json`` the requests
+and a POST to it files a dossier; each also as ``.xml`` (:mod:`georeport`).
+``service_request_id`` is the receipt code; the national statuses map to ``open``
+and ``closed``. Lists answer anyone: without a token they carry no personal data
+(no location, no officer's notes); with one, the caller's own requests (an
+officer's: the agency's) in full. Filing needs the citizen's bearer token and the
+``api_key`` of a registered application, and a location (``lat`` and ``long``, an
+``address_string`` or an ``address_id``); identity documents are attached from
+the register (once-only). Errors are GeoReport's ``[{code, description}]``.
 """
 
 from __future__ import annotations
@@ -15,18 +18,21 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
+import marshmallow as ma
 import sqlalchemy as sa
-from flask import Response, jsonify, request
+from flask import Response, current_app, request
+from marshmallow import fields, validate
 from sqlalchemy import orm
 
 from app import date_fields, i18n
-from app.auth import BEARER, auth_required, current_actor
+from app.auth import BEARER, Actor, auth_required, current_actor, optional_actor
 from app.blueprint import Blueprint
 from app.db import utcnow
-from app.errors import NotFound, ValidationFailed
+from app.errors import NotFound, Problem, ValidationFailed, flatten_messages
 from app.extensions import db
+from app.fields import Code, Text
 from app.idempotency import idempotent
-from service_requests import deadlines, policies, submission
+from service_requests import deadlines, georeport, policies, submission
 from service_requests.models import Dossier, DossierStatus, Procedure
 from service_requests.texts import STATUS_NAMES
 
@@ -34,7 +40,8 @@ blp = Blueprint(
     "open311",
     __name__,
     url_prefix="/open311/v2",
-    description="Open311 GeoReport v2 facade (services and requests).",
+    description="Open311 GeoReport v2 facade (services and requests), "
+    "in JSON or XML; errors are GeoReport's, not RFC 9457.",
 )
 
 OPEN: Final = frozenset(
@@ -48,13 +55,54 @@ OPEN: Final = frozenset(
     }
 )
 _ATTRIBUTE = re.compile(r"^attribute\[([A-Za-z0-9_]+)\](\[\])?$")
-_JSON_LIST = {
-    200: {
-        "description": "Open311 JSON",
-        "content": {"application/json": {"schema": {"type": "array", "items": {}}}},
-    }
+_FORMAT = "<any(json, xml):wire>"
+_BODY = {
+    "application/json": {"schema": {"type": "array", "items": {}}},
+    "text/xml": {"schema": {"type": "string"}},
+}
+_LIST: dict[int | str, Any] = {
+    200: {"description": "Open311 list (JSON or XML)", "content": _BODY}
+}
+_ERRORS: dict[int | str, Any] = {
+    status: {"description": f"GeoReport errors ({phrase})", "content": _BODY}
+    for status, phrase in (
+        (400, "a field is missing or wrong"),
+        (401, "no valid bearer token"),
+        (403, "api_key not valid"),
+        (404, "not found, or unknown jurisdiction_id"),
+        ("default", "any other error: [{code, description}], never RFC 9457"),
+    )
 }
 DATE_ERROR: Final = "Not a valid datetime."
+LOCATION_ERROR: Final = (
+    "A location is required: lat and long, an address_string or an address_id."
+)
+COORDINATES_ERROR: Final = "Give lat and long together."
+
+
+class Open311Refused(Problem):
+    """An ``api_key`` that is missing, unknown or revoked."""
+
+    code, slug = 403, "open311-api-key"
+
+
+class UnknownJurisdiction(Problem):
+    code, slug = 404, "open311-jurisdiction"
+
+
+class JurisdictionRequired(Problem):
+    code, slug = 400, "open311-jurisdiction-required"
+
+
+@blp.before_request
+def _check_jurisdiction() -> None:
+    """``jurisdiction_id`` must name one we serve; with several, it must be given."""
+    served: list[str] = current_app.config["OPEN311_JURISDICTIONS"]
+    named = request.values.get("jurisdiction_id")
+    if named is None and len(served) > 1:
+        raise JurisdictionRequired()
+    if named is not None and named not in served:
+        raise UnknownJurisdiction()
 
 
 def _english() -> bool:
@@ -74,7 +122,7 @@ def _service(procedure: Procedure) -> dict[str, Any]:
         else procedure.description,
         "metadata": bool(procedure.fields),
         "type": "batch",
-        "keywords": ",".join(procedure.keywords),
+        "keywords": ",".join(procedure.keywords) or None,
         "group": procedure.sector_en if _english() else procedure.sector,
     }
 
@@ -99,9 +147,12 @@ def _attribute(order: int, field: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _request(dossier: Dossier) -> dict[str, Any]:
+def _request(dossier: Dossier, *, public: bool) -> dict[str, Any]:
+    """A dossier as a GeoReport request; ``public``: nothing about a person."""
     vietnamese, english = STATUS_NAMES[dossier.status]
-    last_note = next((e.note for e in reversed(dossier.events) if e.note), None)
+    last_note = None
+    if not public:
+        last_note = next((e.note for e in reversed(dossier.events) if e.note), None)
     due = deadlines.due_day(dossier.due_at)
     return {
         "service_request_id": dossier.receipt_code,
@@ -119,45 +170,50 @@ def _request(dossier: Dossier) -> dict[str, Any]:
         "requested_datetime": dossier.submitted_at.isoformat(),
         "updated_datetime": dossier.updated_at.isoformat(),
         "expected_datetime": dossier.due_at.isoformat(),
-        "address": None,
-        "lat": None,
-        "long": None,
+        "address": None if public else dossier.address,
+        "address_id": None if public else dossier.address_id,
+        "zipcode": None,
+        "lat": None if public else dossier.latitude,
+        "long": None if public else dossier.longitude,
         "media_url": None,
     }
 
 
-@blp.route("/services.json")
-@blp.doc(summary="List the procedures as Open311 services.", responses=_JSON_LIST)
-def services_list() -> Response:
-    return jsonify([_service(p) for p in submission.list_procedures()])
+@blp.route(f"/services.{_FORMAT}")
+@blp.doc(
+    summary="List the procedures as Open311 services.",
+    responses={**_LIST, "default": _ERRORS["default"]},
+)
+def services_list(wire: str) -> Response:
+    services = [_service(p) for p in submission.list_procedures()]
+    return georeport.reply("services", services)
 
 
-@blp.route("/services/<string:code>.json")
+@blp.route(f"/services/<string:code>.{_FORMAT}")
 @blp.doc(
     summary="A procedure's form fields as Open311 attributes.",
     responses={
-        200: {
-            "description": "Open311 service definition",
-            "content": {"application/json": {"schema": {"type": "object"}}},
-        },
-        404: {"$ref": "#/components/responses/NOT_FOUND"},
+        200: {"description": "Open311 service definition", "content": _BODY},
+        404: _ERRORS[404],
+        "default": _ERRORS["default"],
     },
 )
-def service_definition(code: str) -> Response:
+def service_definition(code: str, wire: str) -> Response:
     procedure = submission.get_procedure(code)
-    return jsonify(
-        {
-            "service_code": procedure.code,
-            "attributes": [
-                _attribute(order, field)
-                for order, field in enumerate(procedure.fields, start=1)
-            ],
-        }
-    )
+    definition = {
+        "service_code": procedure.code,
+        "attributes": [
+            _attribute(order, field)
+            for order, field in enumerate(procedure.fields, start=1)
+        ],
+    }
+    return georeport.reply("service_definition", definition)
 
 
-def _visible() -> sa.Select[Any]:
-    actor = current_actor()
+def _visible(actor: Actor | None) -> sa.Select[Any]:
+    """The dossiers shown in full to ``actor`` (none to an anonymous caller)."""
+    if actor is None:
+        return sa.select(Dossier).where(sa.false())
     if actor.org_id is not None:
         policies.require_officer(actor, actor.org_id)
         return sa.select(Dossier).where(Dossier.agency_id == actor.org_id)
@@ -173,14 +229,14 @@ def _instant(name: str) -> datetime | None:
         value = value if value.tzinfo else value.replace(tzinfo=UTC)
         date_fields.check_moment(value)
     except date_fields.OutOfBoundsError as error:
-        raise ValidationFailed(errors={f"query.{name}": [str(error)]}) from None
+        raise ValidationFailed(errors={name: [str(error)]}) from None
     except ValueError as error:
-        raise ValidationFailed(errors={f"query.{name}": [DATE_ERROR]}) from error
+        raise ValidationFailed(errors={name: [DATE_ERROR]}) from error
     return value
 
 
-def _listed() -> list[Dossier]:
-    statement = _visible().options(
+def _listed(statement: sa.Select[Any]) -> list[Dossier]:
+    statement = statement.options(
         orm.selectinload(Dossier.procedure),
         orm.selectinload(Dossier.agency),
         orm.selectinload(Dossier.events),
@@ -208,7 +264,48 @@ def _listed() -> list[Dossier]:
     )
 
 
-def _attributes(source: dict[str, Any]) -> dict[str, Any]:
+@blp.route(f"/requests.{_FORMAT}", methods=["GET"])
+@blp.doc(
+    summary="List requests: with a token, the caller's (an officer's: the "
+    "agency's) in full; without one, every request with no personal data.",
+    security=[{}, *BEARER],
+    responses={**_LIST, **_ERRORS},
+)
+def requests_list(wire: str) -> Response:
+    actor = optional_actor()
+    if actor is None:
+        shown = [_request(d, public=True) for d in _listed(sa.select(Dossier))]
+    else:
+        shown = [_request(d, public=False) for d in _listed(_visible(actor))]
+    return georeport.reply("service_requests", shown)
+
+
+class FilingSchema(ma.Schema):
+    """The GeoReport fields of a POST besides ``attribute[code]`` (spec's names)."""
+
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    service_code = Code(required=True, validate=validate.Length(min=1, max=40))
+    lat = fields.Float(
+        load_default=None, allow_nan=False, validate=validate.Range(-90, 90)
+    )
+    long = fields.Float(
+        load_default=None, allow_nan=False, validate=validate.Range(-180, 180)
+    )
+    address_string = Text(load_default=None, validate=validate.Length(min=1, max=500))
+    address_id = Code(load_default=None, validate=validate.Length(min=1, max=100))
+
+    @ma.validates_schema(skip_on_field_errors=True)
+    def _located(self, data: dict[str, Any], **_: Any) -> None:
+        if (data["lat"] is None) != (data["long"] is None):
+            missing = "long" if data["long"] is None else "lat"
+            raise ma.ValidationError(COORDINATES_ERROR, field_name=missing)
+        if data["lat"] is None and not (data["address_string"] or data["address_id"]):
+            raise ma.ValidationError(LOCATION_ERROR, field_name="location")
+
+
+def _attributes(source: dict[str, list[str]]) -> dict[str, Any]:
     """``attribute[code]=v`` and ``attribute[code][]=v`` pairs as a form."""
     form: dict[str, Any] = {}
     for key, values in source.items():
@@ -218,68 +315,93 @@ def _attributes(source: dict[str, Any]) -> dict[str, Any]:
     return form
 
 
-@blp.route("/requests.json", methods=["GET", "POST"])
+@blp.route(f"/requests.{_FORMAT}", methods=["POST"])
 @blp.doc(
+    summary="File a request: api_key, service_code, a location (lat and long, "
+    "address_string or address_id) and attribute[code]=value.",
     security=BEARER,
-    summary="GET: the caller's requests (an officer: the agency's). "
-    "POST: file one (service_code, attribute[code]=value).",
+    requestBody={
+        "content": {"application/x-www-form-urlencoded": {"schema": {"type": "object"}}}
+    },
     responses={
-        **_JSON_LIST,
-        422: {"$ref": "#/components/responses/UNPROCESSABLE_ENTITY"},
+        201: {"description": "The new request's id and notice", "content": _BODY},
+        **_ERRORS,
     },
 )
 @idempotent
 @auth_required
-def requests_json() -> Response:
-    if request.method == "GET":
-        return jsonify([_request(d) for d in _listed()])
-    source = {key: request.form.getlist(key) for key in request.form}
-    code = (request.form.get("service_code") or "").strip()
-    if not code:
-        raise ValidationFailed(
-            errors={"service_code": ["Missing data for required field."]}
-        )
-    procedure = db.session.scalar(sa.select(Procedure).where(Procedure.code == code))
+def requests_file(wire: str) -> Response:
+    if georeport.application(request.form.get("api_key")) is None:
+        raise Open311Refused()
+    try:
+        filing = FilingSchema().load(request.form.to_dict())
+    except ma.ValidationError as error:
+        raise ValidationFailed(errors=flatten_messages(error.messages)) from None
+    procedure = db.session.scalar(
+        sa.select(Procedure).where(Procedure.code == filing["service_code"])
+    )
     if procedure is None:
         raise ValidationFailed(
             errors={"service_code": [submission.UNKNOWN_PROCEDURE_ERROR]}
         )
+    actor = current_actor()
     identity = [
         {
             "code": spec["code"],
-            "reference": {"kind": "identity", "id": current_actor().citizen_id},
+            "reference": {"kind": "identity", "id": actor.citizen_id},
         }
         for spec in procedure.documents
         if spec["sources"] == ["identity"]
     ]
+    source = {key: request.form.getlist(key) for key in request.form}
     dossier = submission.submit(
-        current_actor(),
-        {"procedure_code": code, "form": _attributes(source), "documents": identity},
+        actor,
+        {
+            "procedure_code": procedure.code,
+            "form": _attributes(source),
+            "documents": identity,
+            "location": {
+                "latitude": filing["lat"],
+                "longitude": filing["long"],
+                "address": filing["address_string"],
+                "address_id": filing["address_id"],
+            },
+        },
     )
-    created = jsonify(
-        [
-            {
-                "service_request_id": dossier.receipt_code,
-                "service_notice": _request(dossier)["service_notice"],
-                "account_id": None,
-            }
-        ]
-    )
-    created.status_code = 201
-    return created
+    created = [
+        {
+            "service_request_id": dossier.receipt_code,
+            "service_notice": _request(dossier, public=False)["service_notice"],
+            "account_id": None,
+        }
+    ]
+    return georeport.reply("service_requests", created, 201)
 
 
-@blp.route("/requests/<string:receipt_code>.json")
+@blp.route(f"/requests/<string:receipt_code>.{_FORMAT}")
 @blp.doc(
-    security=BEARER,
-    summary="One request by its receipt code (the caller's, or the agency's).",
-    responses={**_JSON_LIST, 404: {"$ref": "#/components/responses/NOT_FOUND"}},
+    summary="One request by its receipt code: in full to its applicant and agency, "
+    "without personal data to anyone else.",
+    security=[{}, *BEARER],
+    responses={**_LIST, **_ERRORS},
 )
-@auth_required
-def request_json(receipt_code: str) -> Response:
+def request_one(receipt_code: str, wire: str) -> Response:
+    actor = optional_actor()
     dossier: Dossier | None = db.session.scalar(
-        _visible().where(Dossier.receipt_code == receipt_code)
+        _visible(actor).where(Dossier.receipt_code == receipt_code)
     )
+    public = dossier is None
+    if dossier is None:
+        dossier = db.session.scalar(
+            sa.select(Dossier).where(Dossier.receipt_code == receipt_code)
+        )
     if dossier is None:
         raise NotFound()
-    return jsonify([_request(dossier)])
+    return georeport.reply("service_requests", [_request(dossier, public=public)])
+
+
+def init_open311(app: Any) -> None:
+    """Answer every error under the facade in GeoReport's shape."""
+    from app.errors import add_problem_dialect
+
+    add_problem_dialect(app, georeport.PREFIX, georeport.render_error)

@@ -76,6 +76,7 @@ def submit(actor: Actor, data: dict[str, Any]) -> Dossier:
         events=[],
         pauses=[],
         rating=None,
+        **(data.get("location") or {}),
     )
     errors.update(documents.attach(actor, dossier, data.get("documents", [])))
     if errors:

@@ -70,9 +70,34 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Giấy tiếp nhận và hẹn trả kết quả có sau khi cơ quan tiếp nhận hồ sơ.",
         "The receipt slip exists once the agency has received the dossier.",
     ),
+    "open311-api-key.title": ("api_key không hợp lệ", "api_key not valid"),
+    "open311-api-key.detail": (
+        "Ứng dụng phải gửi api_key mà tỉnh đã cấp cho ứng dụng.",
+        "The application must send the api_key the province issued to it.",
+    ),
+    "open311-jurisdiction.title": (
+        "Không có jurisdiction_id này",
+        "Unknown jurisdiction_id",
+    ),
+    "open311-jurisdiction.detail": (
+        "jurisdiction_id không thuộc các đơn vị mà máy chủ này phục vụ.",
+        "This server serves no jurisdiction with this jurisdiction_id.",
+    ),
+    "open311-jurisdiction-required.title": (
+        "Thiếu jurisdiction_id",
+        "jurisdiction_id required",
+    ),
+    "open311-jurisdiction-required.detail": (
+        "Máy chủ phục vụ nhiều đơn vị: hãy ghi jurisdiction_id.",
+        "This server serves several jurisdictions: give jurisdiction_id.",
+    ),
 }
 
 VALIDATION_MESSAGES: dict[str, str] = {
+    "A location is required: lat and long, an address_string or an address_id.": (
+        "Cần có vị trí: lat và long, address_string hoặc address_id."
+    ),
+    "Give lat and long together.": "Hãy ghi lat và long cùng nhau.",
     "No procedure of the catalogue has this code.": (
         "Không có thủ tục nào trong danh mục có mã này."
     ),

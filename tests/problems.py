@@ -74,3 +74,23 @@ def assert_problem(response: Any, status: int, slug: str | None) -> dict[str, An
     assert response.headers[REQUEST_ID_HEADER] == (traced or body["request_id"])
     assert body["request_id"] != traced
     return body
+
+
+def assert_georeport_errors(response: Any, status: int) -> dict[str, list[str]]:
+    """Check that ``response`` is Open311 GeoReport's error list with ``status``
+    (the facade's errors are not problems); return its messages by field.
+
+    Each error is ``{"code": status, "description": "field: message"}`` (or a
+    description alone, kept under ``""``).
+    """
+    assert response.status_code == status, response.get_data(as_text=True)[:1000]
+    assert response.mimetype == "application/json", response.mimetype
+    errors = response.get_json()
+    assert errors, errors
+    by_field: dict[str, list[str]] = {}
+    for error in errors:
+        assert set(error) == {"code", "description"}, error
+        assert error["code"] == status, error
+        field, _, message = error["description"].rpartition(": ")
+        by_field.setdefault(field, []).append(message)
+    return by_field

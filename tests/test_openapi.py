@@ -26,7 +26,7 @@ def test_every_route_is_documented(app, client):
     for rule in app.url_map.iter_rules():
         if rule.endpoint in ("static",) or rule.endpoint.startswith("api-docs."):
             continue
-        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
+        path = re.sub(r"<(?:\w+(?:\([^)]*\))?:)?(\w+)>", r"{\1}", rule.rule)
         assert path in documented, rule.rule
 
 

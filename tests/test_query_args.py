@@ -15,7 +15,7 @@ import pytest
 
 from app.request_text import REPEATED_PARAMETER_ERROR
 from tests.demo_ids import AN, CLINIC, CUC
-from tests.problems import assert_problem
+from tests.problems import assert_georeport_errors, assert_problem
 from tests.test_edge_bodies import _spec, _url
 
 #: Integers as other scripts and Python's ``int()`` write them, never as a client should.
@@ -127,7 +127,6 @@ def test_every_single_valued_query_parameter_given_twice_is_a_422(client, doctor
 @pytest.mark.parametrize(
     "url",
     [
-        "/open311/v2/requests.json?status=open&status=closed",
         "/callback?code=a&state=b&state=c",
         "/verify?lang=en&lang=vi",
         "/vneid/authorize?client_id=congdan-app&client_id=other",
@@ -137,6 +136,15 @@ def test_parameters_read_by_hand_given_twice_are_a_422_too(client, doctor, url):
     response = client.get(url, headers=doctor)
     errors = assert_problem(response, 422, "validation-failed")["errors"]
     assert list(errors.values()) == [[REPEATED_PARAMETER_ERROR]]
+
+
+def test_a_parameter_given_twice_to_open311_is_georeports_400(client, doctor):
+    response = client.get(
+        "/open311/v2/requests.json?status=open&status=closed",
+        headers={"Accept-Language": "en"},
+    )
+    errors = assert_georeport_errors(response, 400)
+    assert errors == {"query.status": [REPEATED_PARAMETER_ERROR]}
 
 
 def test_every_query_uuid_takes_ascii_hex_only(client, doctor):
