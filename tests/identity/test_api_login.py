@@ -11,7 +11,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import sqlalchemy as sa
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
-from flask_jwt_extended import create_access_token, decode_token
+from flask_jwt_extended import (
+    create_access_token,
+    create_refresh_token,
+    decode_token,
+)
 from joserfc import jwt as jose_jwt
 from joserfc.jwk import OctKey, RSAKey
 
@@ -19,6 +23,7 @@ from app.audit import AuditEvent
 from app.db import utcnow
 from app.extensions import db
 from identity.login.models import ExternalIdentity, LoginState, TokenFamily
+from identity.login.tokens import revoke_family, revoke_provider_logins
 from tests.demo_ids import AN, CLINIC, HAI, PHUC, SCHOOL, WARD
 from tests.identity.oidc import (
     BROWSER_CALLBACK,
@@ -237,6 +242,38 @@ def test_an_acting_token_keeps_the_logins_assurance_and_is_audited(
     [event] = audit_events("api.act_as")
     assert (event.outcome, event.actor_id) == ("success", citizen(PHUC).id)
     assert event.details == {"org": str(ward.id), "role": "officer"}
+
+
+def test_a_family_revoked_once_keeps_the_first_reason(app, client):
+    """Logging out after a replay does not rewrite why and when it was revoked."""
+    pair = phone_login(app, client, PHUC)
+    client.post("/api/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]})
+    client.post("/api/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]})
+    first = db.session.scalar(sa.select(TokenFamily))
+    revoked_at = first.revoked_at
+    revoke_family(first.id, "logout")
+    db.session.expire_all()
+    again = db.session.scalar(sa.select(TokenFamily))
+    assert (again.revoked_reason, again.revoked_at) == (
+        "refresh token reused",
+        revoked_at,
+    )
+
+
+def test_revoking_provider_logins_without_a_session_or_citizen_revokes_nothing(
+    app, client
+):
+    phone_login(app, client, PHUC)
+    assert revoke_provider_logins("back-channel logout") == 0
+    assert db.session.scalar(sa.select(TokenFamily.revoked_at)) is None
+
+
+def test_a_refresh_token_of_ours_without_a_family_is_refused(app, client, citizen):
+    """Every token the API issues names its family; one that does not is not ours
+    (and must not reach the family lookup)."""
+    stray = create_refresh_token(identity=str(citizen(PHUC).id))
+    response = client.post("/api/v1/auth/refresh", json={"refresh_token": stray})
+    assert_problem(response, 401, "invalid-token")
 
 
 def test_access_token_is_not_a_refresh_token(app, client):
