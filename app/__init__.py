@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import cookie_session, unit_of_work
+from app import api_contract, cookie_session, unit_of_work
 from app.cli import register_commands
 from app.config import (
     check_disclosure,
@@ -51,6 +51,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_commands(app)
     init_deployment(app)
     init_domains(app, api)
+    api_contract.ordered_tags(api.spec)
     return app
 
 
@@ -95,7 +96,7 @@ def _register_extensions(app: Flask) -> ProblemApi:
         compare_type=True,
     )
     app.url_map.converters["subject"] = SubjectConverter
-    api = ProblemApi(app)
+    api = ProblemApi(app, spec_kwargs=api_contract.spec_options(app.config))
     api.register_converter(SubjectConverter, SubjectConverter.openapi_schema)
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}

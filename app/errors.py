@@ -24,7 +24,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.wrappers import Response as BaseResponse
 
-from app import i18n
+from app import api_contract, i18n
 from app.http_errors import PROBLEM_MIMETYPE as PROBLEM_MIMETYPE
 from app.http_errors import problem_type_base, slug_for
 
@@ -341,15 +341,25 @@ class ProblemApi(Api):  # type: ignore[misc]
         return render_http_exception(error)
 
     def _register_responses(self) -> None:
-        """Document every error response as ``application/problem+json``."""
+        """Document every error response as ``application/problem+json``, with
+        the headers it carries (``api_contract``)."""
         for status in http.HTTPStatus:
             response: dict[str, Any] = {"description": status.phrase}
             content_type = self.DEFAULT_RESPONSE_CONTENT_TYPE
             if status >= 400:
                 response["schema"] = self.ERROR_SCHEMA
                 content_type = PROBLEM_MIMETYPE
+                response["headers"] = api_contract.header_refs(
+                    "X-Request-ID",
+                    "Content-Language",
+                    *api_contract.ERROR_HEADERS.get(status.name, ()),
+                )
             prepare_response(response, self.spec, content_type)
             self.spec.components.response(status.name, response, lazy=True)
-        response = {"description": "Error", "schema": self.ERROR_SCHEMA}
+        response = {
+            "description": "Error",
+            "schema": self.ERROR_SCHEMA,
+            "headers": api_contract.header_refs("X-Request-ID", "Content-Language"),
+        }
         prepare_response(response, self.spec, PROBLEM_MIMETYPE)
         self.spec.components.response("DEFAULT_ERROR", response, lazy=True)

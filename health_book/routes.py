@@ -54,6 +54,7 @@ def _records_view(
 ) -> type[MethodView]:
     model = services.MODELS[category]
     name = category.value
+    title = name.title()  # in operationIds: listAllergies, readAllergiesHistory
 
     class Records(MethodView):
         @auth_required
@@ -62,7 +63,7 @@ def _records_view(
         @blp.alt_response(403, response="FORBIDDEN")
         @blp.doc(
             **_doc(
-                f"list_{name}",
+                f"list{title}",
                 f"List {name} (newest first), as the caller may see them.",
             )
         )
@@ -78,7 +79,7 @@ def _records_view(
         @blp.alt_response(403, response="FORBIDDEN")
         @blp.doc(
             **_doc(
-                f"record_{name}",
+                f"record{title}",
                 f"Record {name} (a doctor or nurse acting for a clinic).",
             )
         )
@@ -96,6 +97,7 @@ def _corrections_view(
 ) -> type[MethodView]:
     model = services.MODELS[category]
     name = category.value
+    title = name.title()
 
     class Corrections(MethodView):
         @idempotent
@@ -105,7 +107,7 @@ def _corrections_view(
         @blp.alt_response(409, response="CONFLICT")
         @blp.doc(
             **_doc(
-                f"correct_{name}",
+                f"correct{title}",
                 f"Correct one of {name}: a new version supersedes it.",
             )
         )
@@ -126,6 +128,7 @@ def _history_view(
     category: Category, schema: type[schemas.RecordSchema]
 ) -> type[MethodView]:
     name = category.value
+    title = name.title()
 
     class History(MethodView):
         @auth_required
@@ -133,7 +136,7 @@ def _history_view(
         @blp.alt_response(404, response="NOT_FOUND")
         @blp.doc(
             **_doc(
-                f"read_{name}_history",
+                f"read{title}History",
                 f"Read every version of one of {name}, oldest first.",
             )
         )
@@ -151,6 +154,7 @@ def _visibility_view(
 ) -> type[MethodView]:
     model = services.MODELS[category]
     name = category.value
+    title = name.title()
     verb = "hide" if hidden else "unhide"
 
     class Visibility(MethodView):
@@ -159,7 +163,7 @@ def _visibility_view(
         @blp.alt_response(403, response="FORBIDDEN")
         @blp.doc(
             **_doc(
-                f"{verb}_{name}",
+                f"{verb}{title}",
                 f"{'Hide' if hidden else 'Show again'} one of {name} from everyone but me.",
             )
         )

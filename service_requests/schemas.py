@@ -159,7 +159,18 @@ class RatingSchema(ma.Schema):
 class OwnDossierArgsSchema(PageArgsSchema):
     """Filters of a citizen's own list."""
 
-    status = WholeNumber(load_default=None, validate=validate.Range(min=1, max=10))
+    status = WholeNumber(
+        load_default=None,
+        validate=validate.Range(min=1, max=10),
+        metadata={
+            "description": "Only dossiers in this status of the national list: "
+            + "; ".join(
+                f"{code.value} {STATUS_NAMES[code][1]}" for code in DossierStatus
+            )
+            + ".",
+            "enum": [code.value for code in DossierStatus],
+        },
+    )
 
 
 class QueueArgsSchema(OwnDossierArgsSchema):

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 
+from openapi_spec_validator import validate
+
+from app.api_contract import OPERATION_IDS
 from tests.problems import assert_problem
 
 
@@ -11,7 +14,7 @@ def test_openapi_document_has_title_version_and_bearer_scheme(client):
     response = client.get("/openapi.json")
     assert response.status_code == 200
     spec = response.get_json()
-    assert spec["info"] == {"title": "CongDan API", "version": "1.0.0"}
+    assert (spec["info"]["title"], spec["info"]["version"]) == ("CongDan API", "1.0.0")
     assert spec["openapi"].startswith("3.")
     assert spec["components"]["securitySchemes"]["bearerAuth"] == {
         "type": "http",
@@ -60,3 +63,68 @@ def test_creating_posts_document_their_idempotency_key(client):
     }.items() <= next(
         p for p in submit["parameters"] if p.get("name") == "Idempotency-Key"
     ).items()
+
+
+# The contract app developers generate clients from (issue 15) ---------------------
+
+OPERATIONS = ("get", "put", "post", "delete", "patch")
+
+
+def operations(spec):
+    return [
+        (f"{method.upper()} {path}", operation)
+        for path, item in spec["paths"].items()
+        for method, operation in item.items()
+        if method in OPERATIONS
+    ]
+
+
+def test_the_document_is_valid_openapi_by_an_independent_validator(client):
+    validate(client.get("/openapi.json").get_json())
+
+
+def test_every_operation_has_a_readable_stable_operation_id(client):
+    spec = client.get("/openapi.json").get_json()
+    named = {key: operation.get("operationId") for key, operation in operations(spec)}
+    assert all(
+        re.fullmatch(r"[a-z]+(?:[A-Z][a-z0-9]*)+", n or "") for n in named.values()
+    )
+    assert len(set(named.values())) == len(named)
+    # The pinned names: the table may only grow, and every entry names a real route.
+    assert set(OPERATION_IDS) <= set(named)
+    assert all(named[key] == name for key, name in OPERATION_IDS.items())
+    assert named["GET /api/v1/citizens/{subject}/health-book"] == "getHealthBookSummary"
+    assert named["POST /api/v1/consent-requests/{request_id}/approve"] == (
+        "approveConsentRequest"
+    )
+
+
+def test_tags_are_named_for_people_described_and_ordered(client):
+    spec = client.get("/openapi.json").get_json()
+    tags = [tag["name"] for tag in spec["tags"]]
+    assert tags[:3] == [
+        "Login and tokens",
+        "Citizens and organisations",
+        "Identity sharing",
+    ]
+    assert all(tag["description"] for tag in spec["tags"])
+    used = {tag for _, operation in operations(spec) for tag in operation["tags"]}
+    assert used == set(tags)
+
+
+def test_info_servers_and_the_headers_every_call_shares(client):
+    spec = client.get("/openapi.json").get_json()
+    assert spec["info"]["description"]
+    assert spec["info"]["contact"]["url"] == spec["servers"][0]["url"]
+    assert spec["info"]["license"]["name"]
+    for key, operation in operations(spec):
+        names = {p.get("name") for p in operation["parameters"] if isinstance(p, dict)}
+        assert {"Accept-Language", "X-Request-ID"} <= names, key
+        for status, response in operation["responses"].items():
+            if "$ref" not in response:
+                assert "X-Request-ID" in response.get("headers", {}), (key, status)
+    components = spec["components"]["responses"]
+    assert "WWW-Authenticate" in components["UNAUTHORIZED"]["headers"]
+    assert "Retry-After" in components["TOO_MANY_REQUESTS"]["headers"]
+    filing = spec["paths"]["/api/v1/dossiers"]["post"]
+    assert "Idempotent-Replayed" in filing["responses"]["201"]["headers"]

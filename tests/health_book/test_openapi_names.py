@@ -26,13 +26,13 @@ def test_each_category_operation_is_named_after_its_category(client):
     paths = client.get("/openapi.json").get_json()["paths"]
     book = "/api/v1/citizens/{subject}/health-book/immunizations"
     record = book + "/{record_id}"
-    assert paths[book]["get"]["operationId"] == "list_immunizations"
-    assert paths[book]["post"]["operationId"] == "record_immunizations"
+    assert paths[book]["get"]["operationId"] == "listImmunizations"
+    assert paths[book]["post"]["operationId"] == "recordImmunizations"
     assert paths[record + "/corrections"]["post"]["operationId"] == (
-        "correct_immunizations"
+        "correctImmunizations"
     )
     assert paths[record + "/history"]["get"]["operationId"] == (
-        "read_immunizations_history"
+        "readImmunizationsHistory"
     )
-    assert paths[record + "/hide"]["post"]["operationId"] == "hide_immunizations"
-    assert paths[record + "/unhide"]["post"]["operationId"] == "unhide_immunizations"
+    assert paths[record + "/hide"]["post"]["operationId"] == "hideImmunizations"
+    assert paths[record + "/unhide"]["post"]["operationId"] == "unhideImmunizations"
