@@ -49,7 +49,8 @@ $(IPS_PACKAGE):
 	cd $(JUDGES) && npm pack --silent hl7.fhir.uv.ips@2.0.0 >/dev/null
 	echo "$(IPS_SHA256)  $@" | sha256sum --check --quiet || { rm -f $@; exit 1; }
 
-## ...and, from package-lock.json, the npm packages that judge: openid-client.
+## ...and, from package-lock.json, the npm packages that judge: openid-client,
+## did-jwt with did-resolver and web-did-resolver.
 tests/judges/node_modules/.package-lock.json: tests/judges/package-lock.json
 	npm ci --prefix tests/judges --no-audit --no-fund --silent
 

@@ -75,6 +75,7 @@ OPERATION_IDS: Final = {
     "GET /api/v1/schools/{school_id}/transcripts": "listSchoolTranscripts",
     "POST /api/v1/schools/{school_id}/transcripts": "draftTranscript",
     "GET /api/v1/schools/{school_id}/jwks": "getSchoolJwks",
+    "GET /api/v1/schools/{school_id}/did.json": "getSchoolDidDocument",
     "GET /api/v1/status-lists/{list_id}": "getStatusList",
     "GET /api/v1/transcripts/{transcript_id}": "getTranscript",
     "PUT /api/v1/transcripts/{transcript_id}": "editTranscriptDraft",

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from typing import Any, Final
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import marshmallow as ma
 from marshmallow import fields, validate
@@ -30,11 +30,16 @@ _INDEX = re.compile(r"^(0|[1-9][0-9]{0,9})$")
 _COMPACT_JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
 _UUID_URN = re.compile(r"^urn:uuid:[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$")
 _ENCODED_LIST = re.compile(r"^u?[A-Za-z0-9_-]+$")
+#: ``did:web:host[%3Aport](:segment)*`` (did:web 1.0): a host, then path segments.
+_DID_WEB = re.compile(r"^did:web:[A-Za-z0-9.-]+(%3A[0-9]{1,5})?(:[A-Za-z0-9._-]+)*$")
+MAX_KID: Final = MAX_URL + 100
 #: 9999-12-31T23:59:59Z: later NumericDates are no dates Python can hold.
 _LAST_SECOND = 253_402_300_799
 
 NOT_A_PLAIN_URL: Final = "Not an http(s) URL without query or fragment."
+NOT_AN_ISSUER: Final = "Not an http(s) URL or a did:web identifier."
 SAME_ORIGIN: Final = "Must be on the issuer's own site."
+NOT_THE_ISSUER: Final = "Must be the issuer."
 NOT_THIS_ENTRY: Final = "Must name the entry's list and index."
 BOTH_PURPOSES: Final = "Needs one revocation and one suspension entry."
 NOT_THE_ISSUERS_KEY: Final = "Must name a key in the issuer's JWKS."
@@ -60,6 +65,38 @@ def plain_url(value: str) -> None:
         or any(c.isspace() or ord(c) < 32 for c in value)
     ):
         raise ma.ValidationError(NOT_A_PLAIN_URL)
+
+
+def issuer_identifier(value: str) -> None:
+    """An issuer: a school's URL in this API (credentials before did:web) or its
+    ``did:web`` identifier."""
+    if value.startswith("did:"):
+        if len(value) > MAX_URL or not _DID_WEB.match(value):
+            raise ma.ValidationError(NOT_AN_ISSUER)
+    else:
+        plain_url(value)
+
+
+def issuer_location(issuer: str) -> str:
+    """Where an issuer is, without scheme: ``host[:port]/path`` of its URL, or of
+    the URL its ``did:web`` resolves to. A school's two spellings, as a URL and as
+    a DID, have the same location."""
+    if issuer.startswith("did:web:"):
+        host, *path = issuer.removeprefix("did:web:").split(":")
+        return "/".join([unquote(host), *path])
+    parts = urlsplit(issuer)
+    return f"{parts.netloc}{parts.path}".rstrip("/")
+
+
+def key_reference_prefix(issuer: str) -> str:
+    """What a reference to one of the issuer's keys starts with: the DID URL's
+    ``did#``, or the JWKS URL's ``…/jwks#``."""
+    return f"{issuer}#" if issuer.startswith("did:") else f"{issuer}/jwks#"
+
+
+def local_kid(issuer: str, kid: str) -> str:
+    """The key id within the issuer's keys: a DID URL's fragment, or ``kid`` itself."""
+    return kid.removeprefix(f"{issuer}#") if issuer.startswith("did:") else kid
 
 
 def origin(url: str) -> str:
@@ -101,10 +138,11 @@ class _Strict(ma.Schema):
 
 
 class HeaderSchema(_Strict):
-    """The protected header of a credential or status list (``vc+jwt``)."""
+    """The protected header of a credential or status list (``vc+jwt``); ``kid``
+    is a DID URL (``did:web:…#thumbprint``) or, before did:web, the thumbprint."""
 
     alg = fields.String(required=True, validate=validate.OneOf(ALGORITHMS))
-    kid = _text(128, required=True)
+    kid = _text(MAX_KID, required=True)
     typ = fields.String(required=True, validate=validate.Equal("vc+jwt"))
     cty = fields.String(validate=validate.Equal("vc"))
 
@@ -129,8 +167,8 @@ class EnvelopeSchema(ma.Schema):
     def _issuer(self, value: Any, **_: Any) -> None:
         identifier = value.get("id") if isinstance(value, dict) else value
         if not isinstance(identifier, str):
-            raise ma.ValidationError(NOT_A_PLAIN_URL)
-        plain_url(identifier)
+            raise ma.ValidationError(NOT_AN_ISSUER)
+        issuer_identifier(identifier)
 
 
 _ENVELOPE = EnvelopeSchema()  # made once; loading does not change it
@@ -146,7 +184,7 @@ def issuer_of(payload: dict[str, Any]) -> str:
 
 
 class IssuerSchema(_Strict):
-    id = _url(required=True)
+    id = fields.String(required=True, validate=issuer_identifier)
     name = _text(255, required=True)
     code = _text(32, required=True)
 
@@ -244,6 +282,8 @@ class CredentialSchema(_Strict):
     #: The issuance instant the verifier judges the key by: the signer stamps it.
     iat = NumericDate(required=True)
     nbf = NumericDate()
+    #: The JWT claim generic JWT libraries resolve the issuer by: its DID.
+    iss = fields.String(validate=issuer_identifier)
     credentialSubject = fields.Nested(SubjectSchema, required=True)  # noqa: N815
     credentialStatus = fields.List(  # noqa: N815
         fields.Nested(StatusEntrySchema),
@@ -269,14 +309,17 @@ class CredentialSchema(_Strict):
             p.value for p in StatusPurpose
         }:
             entries[ma.exceptions.SCHEMA] = [BOTH_PURPOSES]
+        site = issuer_location(issuer).split("/")[0]
         for index, entry in enumerate(data["credentialStatus"]):
-            if origin(entry["statusListCredential"]) != origin(issuer):
+            if urlsplit(entry["statusListCredential"]).netloc != site:
                 entries[index] = {"statusListCredential": [SAME_ORIGIN]}
         if entries:
             errors["credentialStatus"] = entries
         method = data["homeroomProof"]["verificationMethod"]
-        if not method.startswith(f"{issuer}/jwks#"):
+        if not method.startswith(key_reference_prefix(issuer)):
             errors["homeroomProof"] = {"verificationMethod": [NOT_THE_ISSUERS_KEY]}
+        if data.get("iss", issuer) != issuer:
+            errors["iss"] = [NOT_THE_ISSUER]
         if errors:
             raise ma.ValidationError(errors)
 
@@ -314,12 +357,19 @@ class StatusListCredentialSchema(_Strict):
             ["VerifiableCredential", "BitstringStatusListCredential"]
         ),
     )
-    issuer = _url(required=True)
+    issuer = fields.String(required=True, validate=issuer_identifier)
     validFrom = fields.AwareDateTime(required=True)  # noqa: N815
     #: The issuance instant the verifier judges the key by: the signer stamps it.
     iat = NumericDate(required=True)
     nbf = NumericDate()
+    #: The JWT claim generic JWT libraries resolve the issuer by (the same DID).
+    iss = fields.String(validate=issuer_identifier)
     credentialSubject = fields.Nested(StatusListSubjectSchema, required=True)  # noqa: N815
+
+    @ma.validates_schema(skip_on_field_errors=True)
+    def _one_issuer(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("iss", data["issuer"]) != data["issuer"]:
+            raise ma.ValidationError({"iss": [NOT_THE_ISSUER]})
 
 
 class PublishedKeySchema(ma.Schema):

@@ -19,6 +19,7 @@ import time
 import uuid
 import zlib
 from typing import Any
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
@@ -50,8 +51,32 @@ def canonical(value: Any) -> bytes:
 
 
 def issuer_id(school_id: uuid.UUID) -> str:
-    """The school's identifier as an issuer: its URL in this API."""
+    """The school's URL in this API: its identifier as an issuer before did:web
+    (credentials issued then still name it), and its JWKS's base."""
     return f"{current_app.config['BASE_URL']}/api/v1/schools/{school_id}"
+
+
+def did_web(path: str) -> str:
+    """The ``did:web`` identifier of ``path`` on this service (did:web 1.0: the
+    host, its port encoded as ``%3A``, then the path's segments after colons);
+    its DID document is served at that path plus ``/did.json``."""
+    base = urlsplit(current_app.config["BASE_URL"])
+    segments = [*base.path.split("/"), *path.split("/")]
+    return ":".join(
+        ["did:web", base.netloc.replace(":", "%3A"), *filter(None, segments)]
+    )
+
+
+def issuer_did(school_id: uuid.UUID) -> str:
+    """The school's identifier as an issuer: ``did:web:host:api:v1:schools:<id>``,
+    which generic verifiers resolve to the school's DID document and keys."""
+    return did_web(f"/api/v1/schools/{school_id}")
+
+
+def key_reference(issuer: str, kid: str) -> str:
+    """The DID URL of the issuer's key ``kid``: what a JOSE header's ``kid`` and a
+    proof's ``verificationMethod`` name."""
+    return f"{issuer}#{kid}"
 
 
 def status_list_url(list_id: uuid.UUID) -> str:
@@ -110,7 +135,7 @@ def build_credential(transcript: Transcript, teacher_name: str) -> dict[str, Any
         if transcript.principal_id
         else None
     )
-    issuer = issuer_id(transcript.school_id)
+    issuer = issuer_did(transcript.school_id)
     lists = status_lists(transcript.school_id)
     index = str(transcript.status_list_index)
     # The key that made the homeroom signature, not whichever the teacher has now.
@@ -143,7 +168,7 @@ def build_credential(transcript: Transcript, teacher_name: str) -> dict[str, Any
         "homeroomProof": {
             "type": "JsonWebSignature",
             "proofPurpose": "assertionMethod",
-            "verificationMethod": f"{issuer}/jwks#{teacher_key}",
+            "verificationMethod": key_reference(issuer, str(teacher_key)),
             "signer": teacher_name,
             "created": transcript.homeroom_signed_at.isoformat()
             if transcript.homeroom_signed_at
@@ -160,14 +185,23 @@ def build_credential(transcript: Transcript, teacher_name: str) -> dict[str, Any
 
 
 def sign_credential(school_id: uuid.UUID, credential: dict[str, Any]) -> str:
-    """Secure a credential as a JWT with the school's key, stamped ``iat``.
+    """Secure a credential as a JWT with the school's key, stamped ``iat``, its
+    ``kid`` the key's DID URL and ``iss`` the school's DID (what generic JWT
+    verifiers resolve).
 
     ``iat`` is taken once the key is held, so it is earlier than any retirement of
     that key (see :func:`school_records.keys.rotate`).
     """
     row, key = signing_key(school_id)
-    header = {"alg": ALGORITHM, "kid": row.kid, "typ": "vc+jwt", "cty": "vc"}
-    return jwt.encode(header, {**credential, "iat": int(utcnow().timestamp())}, key)
+    issuer = issuer_did(school_id)
+    header = {
+        "alg": ALGORITHM,
+        "kid": key_reference(issuer, row.kid),
+        "typ": "vc+jwt",
+        "cty": "vc",
+    }
+    payload = {**credential, "iss": issuer, "iat": int(utcnow().timestamp())}
+    return jwt.encode(header, payload, key)
 
 
 def encode_bits(bits: bytes) -> str:
@@ -260,7 +294,7 @@ def _sign_status_list(status_list: StatusList) -> str:
         "@context": [VC_CONTEXT],
         "id": url,
         "type": ["VerifiableCredential", "BitstringStatusListCredential"],
-        "issuer": issuer_id(status_list.school_id),
+        "issuer": issuer_did(status_list.school_id),
         "validFrom": now.isoformat(),
         "credentialSubject": {
             "id": f"{url}#list",

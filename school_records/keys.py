@@ -226,3 +226,43 @@ def school_jwks(school_id: uuid.UUID) -> dict[str, Any]:
         .order_by(SchoolKey.created_at)
     )
     return {"keys": [_published(row) for row in rows]}
+
+
+_PUBLIC_JWK = ("kty", "crv", "x", "y")
+
+
+def did_document(school_id: uuid.UUID, did: str, url: str) -> dict[str, Any]:
+    """The school's DID document (did:web): every key of the school and of its
+    teachers as a ``JsonWebKey2020`` verification method ``did#kid``, retired ones
+    too (they verify what they signed before retiring). The school's own keys,
+    but for withdrawn ones, are its ``assertionMethod``: what may have issued a
+    credential; a teacher's key signs only the homeroom proof inside one."""
+    rows = list(
+        db.session.scalars(
+            sa.select(SchoolKey)
+            .where(SchoolKey.school_id == school_id)
+            .order_by(SchoolKey.created_at)
+        )
+    )
+    return {
+        "@context": [
+            "https://www.w3.org/ns/did/v1",
+            "https://w3id.org/security/suites/jws-2020/v1",
+        ],
+        "id": did,
+        "alsoKnownAs": [url],
+        "verificationMethod": [
+            {
+                "id": f"{did}#{row.kid}",
+                "type": "JsonWebKey2020",
+                "controller": did,
+                "publicKeyJwk": {name: row.public_jwk[name] for name in _PUBLIC_JWK},
+            }
+            for row in rows
+        ],
+        "assertionMethod": [
+            f"{did}#{row.kid}"
+            for row in rows
+            if row.holder_id is None and row.withdrawn_since is None
+        ],
+    }

@@ -20,7 +20,7 @@ from flask import current_app
 
 from app.extensions import db
 from identity.models import Organisation, OrganisationKind
-from school_records import credentials, keys
+from school_records import claims, credentials, keys
 from school_records.models import StatusList
 
 
@@ -68,32 +68,44 @@ def _by_kid(jwks: Any) -> dict[str, Any]:
 class CachedResolver:
     """A resolver over material fetched earlier (offline verification).
 
-    Each JWKS is indexed by ``kid`` once, when the resolver is made.
+    Each JWKS is indexed by ``kid`` once, when the resolver is made. Issuers are
+    matched by location, so a JWKS fetched for a school's URL serves credentials
+    naming its did:web, and the other way round.
     """
 
     jwks: dict[str, Any] = field(default_factory=dict)
     lists: dict[str, str] = field(default_factory=dict)
     registry: set[str] = field(default_factory=set)
     _keys: dict[str, dict[str, Any]] = field(init=False, repr=False, compare=False)
+    _registered: set[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        self._keys = {issuer: _by_kid(jwks) for issuer, jwks in self.jwks.items()}
+        # By location: a school spelt as its URL or as its did:web is one school.
+        self._keys = {
+            claims.issuer_location(issuer): _by_kid(jwks)
+            for issuer, jwks in self.jwks.items()
+        }
+        self._registered = {claims.issuer_location(issuer) for issuer in self.registry}
 
     def issuer_key(self, issuer: str, kid: str) -> Any | None:
-        return self._keys.get(issuer, {}).get(kid)
+        return self._keys.get(claims.issuer_location(issuer), {}).get(kid)
 
     def status_list(self, url: str) -> str | StatusListContent | None:
         return self.lists.get(url)
 
     def is_registered(self, issuer: str) -> bool:
-        return issuer in self.registry
+        return claims.issuer_location(issuer) in self._registered
 
 
-def _id_after(prefix: str, url: str) -> uuid.UUID | None:
-    base = f"{current_app.config['BASE_URL']}/api/v1/{prefix}/"
-    if not url.startswith(base):
+def _id_after(prefix: str, identifier: str) -> uuid.UUID | None:
+    """The id in ``…/api/v1/{prefix}/{id}`` on this service, spelt as its URL or,
+    for a school, as its ``did:web`` identifier (``…:api:v1:schools:{id}``)."""
+    as_url = f"{current_app.config['BASE_URL']}/api/v1/{prefix}/"
+    as_did = credentials.did_web(f"/api/v1/{prefix}") + ":"
+    base = next((b for b in (as_url, as_did) if identifier.startswith(b)), None)
+    if base is None:
         return None
-    rest = url.removeprefix(base)
+    rest = identifier.removeprefix(base)
     try:
         found = uuid.UUID(rest)
     except ValueError:

@@ -4,6 +4,7 @@ status lists, and the public verifier. Its web page is in
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -19,6 +20,7 @@ from app.extensions import db, limiter
 from app.idempotency import idempotent
 from app.pagination import Page, PageArgsSchema, page_schema
 from app.unit_of_work import read_only
+from identity.models import Organisation, OrganisationKind
 from identity.services import resolve_subject
 from school_records import (
     credentials,
@@ -105,6 +107,33 @@ class SchoolTranscripts(MethodView):
 )
 def school_jwks(school_id: uuid.UUID) -> Response:
     response = jsonify(keys.school_jwks(school_id))
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@blp.route("/schools/<uuid:school_id>/did.json")
+@blp.doc(
+    summary="Read the school's DID document (did:web): its keys as verification "
+    "methods, for generic verifiers.",
+    description="The school's issuer identifier is did:web:{host}:api:v1:schools:"
+    "{school_id}; did:web resolves it to this document. A credential's kid is a DID "
+    "URL naming one of these keys.",
+    responses={
+        200: {
+            "description": "DID document",
+            "content": {"application/did+json": {"schema": {"type": "object"}}},
+        },
+        404: {"$ref": "#/components/responses/NOT_FOUND"},
+    },
+)
+def school_did_document(school_id: uuid.UUID) -> Response:
+    school = db.session.get(Organisation, school_id)
+    if school is None or school.kind is not OrganisationKind.SCHOOL:
+        raise NotFound()
+    document = keys.did_document(
+        school_id, credentials.issuer_did(school_id), credentials.issuer_id(school_id)
+    )
+    response = Response(json.dumps(document), mimetype="application/did+json")
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
 

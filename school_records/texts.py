@@ -277,6 +277,10 @@ VALIDATION_MESSAGES: dict[str, str] = {
         "Không phải địa chỉ http(s) không kèm truy vấn hay phân đoạn."
     ),
     "Must be on the issuer's own site.": "Phải thuộc trang của chính nơi cấp.",
+    "Must be the issuer.": "Phải là chính nơi cấp.",
+    "Not an http(s) URL or a did:web identifier.": (
+        "Không phải địa chỉ http(s) hay định danh did:web."
+    ),
     "Must name the entry's list and index.": (
         "Phải ghi đúng danh sách và vị trí của mục này."
     ),

@@ -111,6 +111,7 @@ def _published_key(
     A key the issuer does not publish, or another holder's, cannot have made the
     signature; a published key out of form says nothing about the credential.
     """
+    kid = claims.local_kid(issuer, kid)  # did:web:…#kid names the issuer's kid
     entry = resolver.issuer_key(issuer, kid)
     if entry is None:
         return "INVALID_SIGNATURE"
@@ -297,7 +298,8 @@ def _status_entry(
             return _fail(check_id, found)
     if found is None:
         return _fail(check_id, "STATUS_LIST_NOT_FOUND")
-    if found.issuer != signed.issuer:
+    # One school, spelt as a URL (before did:web) or as a DID: the same location.
+    if claims.issuer_location(found.issuer) != claims.issuer_location(signed.issuer):
         return _fail(check_id, "STATUS_LIST_ISSUER_MISMATCH")
     if found.purpose != purpose:
         return _fail(check_id, "STATUS_PURPOSE_MISMATCH")

@@ -372,6 +372,7 @@ PUBLIC = (
     "GET /api/v1/procedures",
     "GET /api/v1/procedures/<string:code>",
     "GET /api/v1/schools/<uuid:school_id>/jwks",
+    "GET /api/v1/schools/<uuid:school_id>/did.json",
     "GET /api/v1/schools/<uuid:school_id>/levels",
     "GET /api/v1/status-lists/<uuid:list_id>",
     "GET /contexts/hocba/v1",

@@ -25,7 +25,8 @@ from school_records.resolver import DatabaseResolver
 from tests.demo_ids import SCHOOL
 from tests.school_records.helpers import demo_transcript
 from tests.school_records.test_school_keys import (
-    header,
+    jwks_of,
+    kid_of,
     minted,
     payload,
     private_key,
@@ -59,7 +60,7 @@ def offline(client, token: str) -> verification.CachedResolver:
         ).get_data(as_text=True)
         for e in payload(token)["credentialStatus"]
     }
-    jwks = client.get(issuer.removeprefix("http://localhost") + "/jwks").get_json()
+    jwks = jwks_of(client, issuer)
     return verification.CachedResolver(
         jwks={issuer: jwks}, lists=lists, registry={issuer}
     )
@@ -260,7 +261,7 @@ def test_withdraw_key_end_to_end(app, client, citizen, school, monkeypatch):
     before = signed_at(now - timedelta(minutes=2))
     after = signed_at(now)
     for token in (before, after):
-        assert header(token)["kid"] == compromised.kid
+        assert kid_of(token) == compromised.kid
         assert post(client, token)["verified"] is True
 
     since = now - timedelta(minutes=1)
@@ -303,7 +304,7 @@ def test_withdraw_key_end_to_end(app, client, citizen, school, monkeypatch):
     fresh = credentials.sign_credential(
         school.id, credentials.build_credential(transcript, "Lê Văn Dũng")
     )
-    assert header(fresh)["kid"] != compromised.kid
+    assert kid_of(fresh) != compromised.kid
     assert post(client, fresh)["verified"] is True
 
     event = db.session.scalar(
@@ -322,7 +323,7 @@ def test_withdrawing_a_teachers_key_fails_the_homeroom_proofs_it_made(
     app, client, citizen
 ):
     transcript = demo_transcript(citizen)
-    kid = header(transcript.homeroom_proof)["kid"]
+    kid = kid_of(transcript.homeroom_proof)
     teacher_key = db.session.scalar(sa.select(SchoolKey).where(SchoolKey.kid == kid))
     assert teacher_key is not None
     result = withdraw(app, kid, teacher_key.created_at)

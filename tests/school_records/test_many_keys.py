@@ -16,7 +16,7 @@ from school_records import claims, credentials, keys, verification
 from school_records.report import signed_content
 from school_records.resolver import DatabaseResolver
 from tests.school_records.helpers import demo_transcript
-from tests.school_records.test_school_keys import header, payload
+from tests.school_records.test_school_keys import jwks_of, kid_of, payload
 
 ROTATIONS = 1000
 
@@ -94,8 +94,8 @@ def test_verification_reads_only_the_keys_it_names(
 def _offline(client, token: str, change_jwks) -> verification.CachedResolver:
     claims_ = payload(token)
     issuer = claims_["issuer"]["id"]
-    jwks = client.get(issuer.removeprefix("http://localhost") + "/jwks").get_json()
-    change_jwks(jwks["keys"], header(token)["kid"])
+    jwks = jwks_of(client, issuer)
+    change_jwks(jwks["keys"], kid_of(token))
     return verification.CachedResolver(
         jwks={issuer: jwks},
         lists={

@@ -20,7 +20,7 @@ from app import crypto
 from app.audit import AuditEvent
 from app.db import utcnow
 from app.extensions import db
-from school_records import credentials, keys, verification
+from school_records import claims, credentials, keys, verification
 from school_records.models import SchoolKey, Transcript
 from school_records.report import Report, signed_content
 from school_records.resolver import DatabaseResolver
@@ -33,6 +33,17 @@ from tests.service_requests.test_concurrency import together
 
 def header(token: str) -> dict[str, Any]:
     return json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))
+
+
+def kid_of(token: str) -> str:
+    """The signing key's id: a credential's ``kid`` is its DID URL, ``did#kid``."""
+    return str(header(token)["kid"]).rpartition("#")[2]
+
+
+def jwks_of(client, issuer: str) -> dict[str, Any]:
+    """The JWKS of the school ``issuer`` names, as its URL or its did:web."""
+    location = claims.issuer_location(issuer)
+    return client.get("/" + location.split("/", 1)[1] + "/jwks").get_json()
 
 
 def payload(token: str) -> dict[str, Any]:
@@ -108,13 +119,13 @@ def test_with_no_active_key_one_key_is_made_saved_and_published(
     with httpx.Client(base_url=live_server.url, timeout=60) as api:
         answers = together(8, lambda i: api.get(lists[i % 2]))
         assert [a.status_code for a in answers] == [200] * 8, [a.text for a in answers]
-        kids = {header(a.text)["kid"] for a in answers}
+        kids = {kid_of(a.text) for a in answers}
         assert len(kids) == 1
         published = api.get(f"/api/v1/schools/{school_id}/jwks").json()["keys"]
         active = [k for k in published if k["status"] == "active"]
         assert [k["kid"] for k in active if k["holder"] == "school"] == list(kids)
         again = api.get(lists[0])
-        assert header(again.text)["kid"] in kids
+        assert kid_of(again.text) in kids
         report = api.post("/api/v1/transcripts/verify", json={"credential": token})
         assert report.json()["verified"] is True, report.json()
     with live_server.app.app_context():
@@ -157,7 +168,7 @@ def test_a_request_that_loses_the_race_to_create_a_key_uses_the_winners(
 def test_rotation_end_to_end(app, client, citizen, school):
     old = demo_transcript(citizen)
     old_token = old.credential
-    old_kid = header(old_token)["kid"]
+    old_kid = kid_of(old_token)
     issuer = credentials.issuer_id(school.id)
 
     output = rotate(app, "--school", SCHOOL)
@@ -194,7 +205,7 @@ def test_rotation_end_to_end(app, client, citizen, school):
     published = publish(client, school, citizen)
     fresh = db.session.get(Transcript, uuid.UUID(published["id"]))
     assert fresh is not None
-    assert header(fresh.credential)["kid"] == new.kid
+    assert kid_of(fresh.credential) == new.kid
     assert verification.verify(fresh.credential, DatabaseResolver()).verified
 
     # The status lists are re-signed with the active key and still resolve offline.
@@ -204,7 +215,7 @@ def test_rotation_end_to_end(app, client, citizen, school):
         ).get_data(as_text=True)
         for e in payload(old_token)["credentialStatus"]
     }
-    assert {header(t)["kid"] for t in status.values()} == {new.kid}
+    assert {kid_of(t) for t in status.values()} == {new.kid}
     # (fetched again: the homeroom teacher's new key was made at her signature)
     jwks = client.get(f"/api/v1/schools/{school.id}/jwks").get_json()
     offline = verification.CachedResolver(

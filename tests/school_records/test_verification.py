@@ -17,6 +17,7 @@ from school_records.resolver import DatabaseResolver
 from tests.demo_ids import SCHOOL
 from tests.problems import assert_problem
 from tests.school_records.helpers import demo_transcript
+from tests.school_records.test_school_keys import jwks_of
 
 
 def verify(client, token):
@@ -169,11 +170,7 @@ def test_a_verifier_with_cached_keys_and_lists_works_offline(
     claims = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
     issuer = claims["issuer"]["id"]
     cache = verification.CachedResolver(
-        jwks={
-            issuer: client.get(
-                issuer.removeprefix("http://localhost") + "/jwks"
-            ).get_json()
-        },
+        jwks={issuer: jwks_of(client, issuer)},
         lists={
             e["statusListCredential"]: client.get(
                 e["statusListCredential"].removeprefix("http://localhost")
