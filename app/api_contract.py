@@ -199,8 +199,10 @@ _REQUEST_HEADERS: Final = [
         "in": "header",
         "name": "X-Request-ID",
         "required": False,
-        "description": "The caller's id for this request, echoed back for tracing.",
-        "schema": {"type": "string", "maxLength": 200},
+        "description": "The caller's id for this request, echoed back for tracing "
+        "when it is 8 to 64 letters, digits, '.', '_' or '-' (anything else is "
+        "ignored, not refused; answers then carry only the server's id).",
+        "schema": {"type": "string"},
     },
 ]
 #: Extra headers of some error responses (by component name).
