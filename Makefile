@@ -50,7 +50,7 @@ $(IPS_PACKAGE):
 	echo "$(IPS_SHA256)  $@" | sha256sum --check --quiet || { rm -f $@; exit 1; }
 
 ## ...and, from package-lock.json, the npm packages that judge: openid-client,
-## did-jwt with did-resolver and web-did-resolver.
+## did-jwt with did-resolver and web-did-resolver, openapi-typescript with typescript.
 tests/judges/node_modules/.package-lock.json: tests/judges/package-lock.json
 	npm ci --prefix tests/judges --no-audit --no-fund --silent
 
