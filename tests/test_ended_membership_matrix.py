@@ -11,10 +11,11 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from app import i18n
 from app.db import utcnow
 from app.extensions import db
 from identity.models import Membership
-from tests.problems import assert_problem
+from tests.problems import assert_georeport_errors, assert_problem
 from tests.test_authorization_matrix import (  # noqa: F401 - the world fixture
     MATRIX,
     _call,
@@ -42,7 +43,12 @@ def test_an_ended_membership_closes_every_route(app, client, world):  # noqa: F8
                 )
                 response = _call(client, route, world, persona)
                 try:
-                    assert_problem(response, 403, "membership-ended")
+                    if " /open311/v2/" in route:
+                        # The same refusal, in Open311 GeoReport's shape.
+                        ended = i18n.translate("membership-ended.detail")
+                        assert assert_georeport_errors(response, 403) == {"": [ended]}
+                    else:
+                        assert_problem(response, 403, "membership-ended")
                 except AssertionError:
                     failures.append(
                         f"{route} as former {persona}: {response.status_code}"
