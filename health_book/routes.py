@@ -242,17 +242,21 @@ class Profile(MethodView):
         return record
 
 
+#: What an IPS route answers: the document Bundle, or the refusal.
+_FHIR_BUNDLE = {
+    200: {
+        "description": "FHIR Bundle (an International Patient Summary document)",
+        "content": {"application/fhir+json": {"schema": {"type": "object"}}},
+    },
+    403: {"$ref": "#/components/responses/FORBIDDEN"},
+}
+
+
 @blp.route(f"{BOOK}/fhir")
 @blp.doc(
     security=BEARER,
     summary="Export the book as a FHIR R4 International Patient Summary (document Bundle).",
-    responses={
-        200: {
-            "description": "FHIR Bundle",
-            "content": {"application/fhir+json": {"schema": {"type": "object"}}},
-        },
-        403: {"$ref": "#/components/responses/FORBIDDEN"},
-    },
+    responses=_FHIR_BUNDLE,
 )
 @auth_required
 def patient_summary(subject: str | uuid.UUID) -> Response:
@@ -269,13 +273,7 @@ def patient_summary(subject: str | uuid.UUID) -> Response:
     "guardian, a consent for emergency_summary, or a doctor inside an emergency-"
     "access window). Sections: active problems, allergies, current medications, "
     "immunizations.",
-    responses={
-        200: {
-            "description": "FHIR Bundle",
-            "content": {"application/fhir+json": {"schema": {"type": "object"}}},
-        },
-        403: {"$ref": "#/components/responses/FORBIDDEN"},
-    },
+    responses=_FHIR_BUNDLE,
 )
 @auth_required
 def emergency_patient_summary(subject: str | uuid.UUID) -> Response:
