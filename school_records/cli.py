@@ -88,8 +88,10 @@ def _instant(_ctx: click.Context, _param: click.Parameter, value: str) -> dateti
     help="The instant from which its signatures are refused (ISO 8601 with zone).",
 )
 def withdraw_key_command(kid: str, since: datetime) -> None:
-    """Withdraw the compromised key KID: what it signed at or after --since fails
-    verification (KEY_WITHDRAWN); what it signed before still verifies."""
+    """Withdraw the compromised key KID (its thumbprint, or the DID URL a
+    credential's header names, did:web:…#thumbprint): what it signed at or after
+    --since fails verification (KEY_WITHDRAWN); what it signed before still verifies."""
+    kid = kid.rpartition("#")[2]
     try:
         with transaction():
             in_force = keys.withdraw(kid, since)

@@ -25,6 +25,7 @@ from school_records.resolver import DatabaseResolver
 from tests.demo_ids import SCHOOL
 from tests.school_records.helpers import demo_transcript
 from tests.school_records.test_school_keys import (
+    header,
     jwks_of,
     kid_of,
     minted,
@@ -265,7 +266,8 @@ def test_withdraw_key_end_to_end(app, client, citizen, school, monkeypatch):
         assert post(client, token)["verified"] is True
 
     since = now - timedelta(minutes=1)
-    result = withdraw(app, compromised.kid, since)
+    # As the README does it: the kid read off the credential's header, a DID URL.
+    result = withdraw(app, header(after)["kid"], since)
     assert result.exit_code == 0, result.output
     assert compromised.kid in result.output
 
