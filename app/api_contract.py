@@ -15,6 +15,8 @@ from typing import Any, Final
 
 from apispec import APISpec, BasePlugin
 
+from app import api_glossary
+
 #: ``METHOD /path`` -> operationId. Stable: a generated client names its methods so.
 #: A domain plugged in later names its own in ``@blp.doc(operationId=...)``.
 OPERATION_IDS: Final = {
@@ -265,6 +267,23 @@ class ContractPlugin(BasePlugin):
         super().init_spec(spec)
         for name, header in HEADERS.items():
             spec.components.header(name, header)
+
+    def schema_helper(
+        self, name: str, definition: dict[str, Any], **kwargs: Any
+    ) -> None:
+        """Describe a body and each of its properties (``api_glossary``)."""
+        schema = kwargs.get("schema")
+        doc = getattr(schema, "__doc__", None) if schema is not None else None
+        if doc and not definition.get("description"):
+            definition["description"] = " ".join(doc.strip().split("\n\n")[0].split())
+        for prop, body in definition.get("properties", {}).items():
+            if body.get("description") or "$ref" in body:
+                continue
+            said = api_glossary.IN_SCHEMA.get(
+                f"{name}.{prop}"
+            ) or api_glossary.BY_NAME.get(prop)
+            if said:
+                body["description"] = said
 
     def operation_helper(
         self,

@@ -11,6 +11,8 @@ from service_requests.models import OnlineLevel
 
 
 class ChoiceSchema(ma.Schema):
+    """One choice of a list field: the value stored and its names."""
+
     key = fields.String()
     name = fields.String()
     name_en = fields.String()

@@ -208,6 +208,8 @@ class UploadSchema(ma.Schema):
 
 
 class DossierDocumentSchema(ma.Schema):
+    """A document of a dossier: an upload, or digitised data reused (once-only)."""
+
     id = fields.UUID()
     code = fields.String()
     source = fields.Enum(DocumentSource, by_value=True)
@@ -222,6 +224,8 @@ class DossierDocumentSchema(ma.Schema):
 
 
 class DossierEventSchema(ma.Schema):
+    """One move of a dossier on the national status list, by whom and when."""
+
     seq = WholeNumber()
     at = fields.DateTime()
     action = fields.String()
@@ -234,6 +238,8 @@ class DossierEventSchema(ma.Schema):
 
 
 class RatingOutSchema(ma.Schema):
+    """The applicant's rating of a returned dossier on Decree 61's nine indices."""
+
     scores = fields.Dict(keys=fields.String(), values=WholeNumber())
     comment = fields.String(allow_none=True)
     created_at = fields.DateTime()

@@ -49,6 +49,8 @@ class StatsArgsSchema(ma.Schema):
 
 
 class ProcedureCountSchema(ma.Schema):
+    """How many dossiers one procedure received in the period."""
+
     code = fields.String()
     name = fields.String()
     name_en = fields.String()
@@ -56,6 +58,8 @@ class ProcedureCountSchema(ma.Schema):
 
 
 class PeriodSchema(ma.Schema):
+    """The days the figures cover."""
+
     from_ = fields.Date(data_key="from", attribute="from", allow_none=True)
     to = fields.Date(allow_none=True)
 

@@ -128,3 +128,24 @@ def test_info_servers_and_the_headers_every_call_shares(client):
     assert "Retry-After" in components["TOO_MANY_REQUESTS"]["headers"]
     filing = spec["paths"]["/api/v1/dossiers"]["post"]
     assert "Idempotent-Replayed" in filing["responses"]["201"]["headers"]
+
+
+def test_every_body_and_property_is_described(client):
+    """A property that is a reference is described by the body it refers to."""
+    schemas = client.get("/openapi.json").get_json()["components"]["schemas"]
+    undescribed = [
+        name for name, schema in schemas.items() if not schema.get("description")
+    ]
+    assert undescribed == []
+    silent = [
+        f"{name}.{prop}"
+        for name, schema in schemas.items()
+        for prop, body in schema.get("properties", {}).items()
+        if not body.get("description") and "$ref" not in body
+    ]
+    assert silent == []
+    stats = schemas["Stats"]["properties"]
+    assert stats["min_cell"]["description"].startswith("The fewest people")
+    assert schemas["Dossier"]["properties"]["status"]["description"].startswith(
+        "The national status code"
+    )
