@@ -161,13 +161,21 @@ def _cited(records: list[Any]) -> list[dict[str, Any]]:
     ]
 
 
-def _patient(actor: Actor, subject: Citizen) -> dict[str, Any]:
-    decision = policies.decide(actor, subject.id, Category.IDENTITY_BASIC)
+def _patient(actor: Actor, subject: Citizen, patient_id: uuid.UUID) -> dict[str, Any]:
+    """The Patient of a document, identified only if the caller may *export* who
+    the subject is (a view-only consent for identity shows it, never exports it).
+
+    Its id is the document's own, never the citizen's: exports that withhold
+    identity cannot be linked to each other through it.
+    """
+    decision = policies.decide(
+        actor, subject.id, Category.IDENTITY_BASIC, action="export"
+    )
     if decision.basis.value != "self":
         policies.record_access(
             actor, subject.id, Category.IDENTITY_BASIC, "export", decision
         )
-    patient: dict[str, Any] = {"resourceType": "Patient", "id": str(subject.id)}
+    patient: dict[str, Any] = {"resourceType": "Patient", "id": str(patient_id)}
     if decision.allowed:
         patient.update(
             meta=meta("Patient"),
@@ -224,12 +232,13 @@ EMERGENCY_SECTIONS: tuple[Section, ...] = SECTIONS[:4]
 
 
 def emergency_summary(actor: Actor, subject: Citizen) -> dict[str, Any]:
-    """The emergency summary as an IPS document (who may read it: as the JSON one).
+    """The emergency summary as an IPS document: who may read the JSON one may
+    have it, except under a view-only consent (a document is kept: an export).
 
     Problems are the active ones and medications the current ones, as in
     :func:`health_book.views.emergency_summary`, which decides and logs the read.
     """
-    summary = views.emergency_summary(actor, subject)
+    summary = views.emergency_summary(actor, subject, action="export")
     records = {
         Category.CONDITIONS: summary["active_conditions"],
         Category.ALLERGIES: summary["allergies"],
@@ -247,7 +256,8 @@ def _document(
 ) -> dict[str, Any]:
     """The document Bundle of ``exportable`` records in the sections of ``layout``;
     a category missing from ``exportable`` is withheld."""
-    patient = reference("Patient", subject.id)
+    patient_id = uuid.uuid4()
+    patient = reference("Patient", patient_id)
     sections: list[dict[str, Any]] = []
     entries: list[dict[str, Any]] = []
     for section in layout:
@@ -263,7 +273,7 @@ def _document(
     cited = _cited(shown)
     # Decided last, so the citizen's access log reads as it always has: the
     # records' exports, then the export of who she is.
-    patient_entry = entry(_patient(actor, subject))
+    patient_entry = entry(_patient(actor, subject, patient_id))
     now = utcnow()
     composition = _composition(patient, sections, now)
     return {

@@ -74,14 +74,17 @@ def summary(actor: Actor, subject: Citizen) -> dict[str, Any]:
     return {"subject_id": subject.id, "profile": profile, "sections": sections}
 
 
-def emergency_summary(actor: Actor, subject: Citizen) -> dict[str, Any]:
+def emergency_summary(
+    actor: Actor, subject: Citizen, action: str = "read"
+) -> dict[str, Any]:
     """Allergies, blood group, active conditions, current medications, immunizations.
 
     Readable by the citizen and their guardian, under a consent for
     ``emergency_summary``, or by a doctor inside an emergency-access window.
-    Sensitive conditions are included: an emergency team needs them.
+    Sensitive conditions are included: an emergency team needs them. ``action``
+    is ``export`` for the FHIR document, which a consent must allow storing.
     """
-    seen = services.window(actor, subject, Category.EMERGENCY_SUMMARY)
+    seen = services.window(actor, subject, Category.EMERGENCY_SUMMARY, action=action)
 
     def current(model: type[Any], *conditions: Any) -> list[Any]:
         statement = services.visible(model, subject.id, seen).where(*conditions)

@@ -14,7 +14,7 @@ import pytest
 from fhir.resources.R4B.bundle import Bundle
 
 from app.db import utcnow
-from tests.consent.helpers import grant
+from tests.consent.helpers import events, grant
 from tests.demo_ids import AN, BINH, CLINIC, CUC
 from tests.factories import RECORDS
 from tests.health_book.helpers import book
@@ -224,3 +224,71 @@ def test_codes_that_are_not_of_their_system_are_refused(
         book(citizen(AN).id, f"/{kind}"), json=record, headers=parties.clinic()
     )
     assert field in assert_problem(response, 422, "validation-failed")["errors"]
+
+
+def test_a_view_only_identity_consent_does_not_put_identity_in_an_export(
+    client, parties, citizen
+):
+    """Attack (2026-12-06): identity under a view-only consent, allergies under a
+    store one; the export carried An's name, sex and birth date, and his access
+    log said the identity was exported under a consent that allowed viewing."""
+    an = citizen(AN)
+    grant(client, parties, an.id, categories=["identity_basic"], data_from="2000-01-01")
+    grant(
+        client,
+        parties,
+        an.id,
+        categories=["allergies"],
+        data_from="2000-01-01",
+        access_mode="store",
+    )
+    response = client.get(book(an.id, "/fhir"), headers=parties.clinic())
+    assert response.status_code == 200
+    bundle = response.get_json()
+    assert_conforms(bundle)
+    [patient] = resources(bundle, "Patient")
+    assert [label["code"] for label in patient["meta"]["security"]] == ["MASKED"]
+    assert an.full_name not in response.get_data(as_text=True)
+    assert an.birth_date.isoformat() not in response.get_data(as_text=True)
+    identity = [
+        e
+        for e in events(an.id)
+        if e.category == "identity_basic" and e.action == "export"
+    ]
+    assert [e.outcome for e in identity] == ["deny"]
+
+
+def test_a_masked_patient_cannot_be_linked_across_exports(client, parties, citizen):
+    """The masked Patient's id is the document's own, not the citizen's."""
+    an = citizen(AN)
+    grant(
+        client,
+        parties,
+        an.id,
+        categories=["allergies"],
+        data_from="2000-01-01",
+        access_mode="store",
+    )
+    ids = set()
+    for _ in range(2):
+        bundle = client.get(book(an.id, "/fhir"), headers=parties.clinic()).get_json()
+        assert_conforms(bundle)
+        [patient] = resources(bundle, "Patient")
+        ids.add(patient["id"])
+    assert str(an.id) not in ids
+    assert len(ids) == 2
+
+
+def test_a_view_only_emergency_consent_shows_the_summary_but_exports_no_document(
+    client, parties, citizen
+):
+    an = citizen(AN)
+    grant(
+        client, parties, an.id, categories=["emergency_summary"], data_from="2000-01-01"
+    )
+    shown = client.get(book(an.id, "/emergency-summary"), headers=parties.clinic())
+    assert shown.status_code == 200
+    exported = client.get(
+        book(an.id, "/emergency-summary/fhir"), headers=parties.clinic()
+    )
+    assert assert_problem(exported, 403, "consent-required")["reason"] == "view-only"
