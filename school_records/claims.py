@@ -88,15 +88,38 @@ def issuer_location(issuer: str) -> str:
     return f"{parts.netloc}{parts.path}".rstrip("/")
 
 
-def key_reference_prefix(issuer: str) -> str:
-    """What a reference to one of the issuer's keys starts with: the DID URL's
-    ``did#``, or the JWKS URL's ``…/jwks#``."""
-    return f"{issuer}#" if issuer.startswith("did:") else f"{issuer}/jwks#"
+def same_issuer(one: str, other: str) -> bool:
+    """Whether two spellings name one issuer: equal, or a ``did:web`` and a URL of
+    the same location (two URLs only when equal: ``http`` is not ``https``)."""
+    if one == other:
+        return True
+    dids = one.startswith("did:web:") + other.startswith("did:web:")
+    return dids == 1 and issuer_location(one) == issuer_location(other)
+
+
+def names_issuers_key(reference: str, issuer: str) -> bool:
+    """Whether ``reference`` names a key of ``issuer``: ``{issuer}/jwks#kid`` or
+    ``{issuer}#kid``, the issuer spelt as itself or as its other spelling."""
+    where, sep, kid = reference.rpartition("#")
+    if not sep or not kid:
+        return False
+    if where.startswith("did:"):
+        return same_issuer(where, issuer)
+    parts = urlsplit(where)
+    if parts.scheme not in ("http", "https") or not where.endswith("/jwks"):
+        return False
+    school = where.removesuffix("/jwks")
+    return same_issuer(school, issuer)
 
 
 def local_kid(issuer: str, kid: str) -> str:
-    """The key id within the issuer's keys: a DID URL's fragment, or ``kid`` itself."""
-    return kid.removeprefix(f"{issuer}#") if issuer.startswith("did:") else kid
+    """The key id within the issuer's keys: the fragment of a DID URL naming the
+    issuer (in either spelling), or ``kid`` itself (which then names no key if
+    it is another DID's)."""
+    did, sep, fragment = kid.rpartition("#")
+    if sep and did.startswith("did:") and same_issuer(did, issuer):
+        return fragment
+    return kid
 
 
 def origin(url: str) -> str:
@@ -316,7 +339,7 @@ class CredentialSchema(_Strict):
         if entries:
             errors["credentialStatus"] = entries
         method = data["homeroomProof"]["verificationMethod"]
-        if not method.startswith(key_reference_prefix(issuer)):
+        if not names_issuers_key(method, issuer):
             errors["homeroomProof"] = {"verificationMethod": [NOT_THE_ISSUERS_KEY]}
         if data.get("iss", issuer) != issuer:
             errors["iss"] = [NOT_THE_ISSUER]

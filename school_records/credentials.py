@@ -168,7 +168,9 @@ def build_credential(transcript: Transcript, teacher_name: str) -> dict[str, Any
         "homeroomProof": {
             "type": "JsonWebSignature",
             "proofPurpose": "assertionMethod",
-            "verificationMethod": key_reference(issuer, str(teacher_key)),
+            # The teacher's key is the school's JWKS's, not its DID document's:
+            # only keys that may issue are there.
+            "verificationMethod": f"{issuer_id(transcript.school_id)}/jwks#{teacher_key}",
             "signer": teacher_name,
             "created": transcript.homeroom_signed_at.isoformat()
             if transcript.homeroom_signed_at

@@ -232,15 +232,24 @@ _PUBLIC_JWK = ("kty", "crv", "x", "y")
 
 
 def did_document(school_id: uuid.UUID, did: str, url: str) -> dict[str, Any]:
-    """The school's DID document (did:web): every key of the school and of its
-    teachers as a ``JsonWebKey2020`` verification method ``did#kid``, retired ones
-    too (they verify what they signed before retiring). The school's own keys,
-    but for withdrawn ones, are its ``assertionMethod``: what may have issued a
-    credential; a teacher's key signs only the homeroom proof inside one."""
+    """The school's DID document (did:web): the keys that may have issued its
+    credentials and status lists, each a ``JsonWebKey2020`` verification method
+    ``did#kid`` and an ``assertionMethod``; retired keys too (they verify what
+    they signed before retiring).
+
+    A generic verifier accepts any key listed, whatever it asks of its purpose:
+    so a withdrawn (compromised) key and the teachers' keys, which sign only the
+    homeroom proof inside a credential, are left out (the JWKS keeps them, with
+    their lives, for CongDan's own verifier).
+    """
     rows = list(
         db.session.scalars(
             sa.select(SchoolKey)
-            .where(SchoolKey.school_id == school_id)
+            .where(
+                SchoolKey.school_id == school_id,
+                SchoolKey.holder_id.is_(None),
+                SchoolKey.withdrawn_since.is_(None),
+            )
             .order_by(SchoolKey.created_at)
         )
     )
@@ -260,9 +269,5 @@ def did_document(school_id: uuid.UUID, did: str, url: str) -> dict[str, Any]:
             }
             for row in rows
         ],
-        "assertionMethod": [
-            f"{did}#{row.kid}"
-            for row in rows
-            if row.holder_id is None and row.withdrawn_since is None
-        ],
+        "assertionMethod": [f"{did}#{row.kid}" for row in rows],
     }

@@ -68,33 +68,35 @@ def _by_kid(jwks: Any) -> dict[str, Any]:
 class CachedResolver:
     """A resolver over material fetched earlier (offline verification).
 
-    Each JWKS is indexed by ``kid`` once, when the resolver is made. Issuers are
-    matched by location, so a JWKS fetched for a school's URL serves credentials
-    naming its did:web, and the other way round.
+    Each JWKS is indexed by ``kid`` once, when the resolver is made. A JWKS
+    fetched for a school's URL serves credentials naming its did:web, and the
+    other way round; two URLs are one issuer only when equal.
     """
 
     jwks: dict[str, Any] = field(default_factory=dict)
     lists: dict[str, str] = field(default_factory=dict)
     registry: set[str] = field(default_factory=set)
     _keys: dict[str, dict[str, Any]] = field(init=False, repr=False, compare=False)
-    _registered: set[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        # By location: a school spelt as its URL or as its did:web is one school.
-        self._keys = {
-            claims.issuer_location(issuer): _by_kid(jwks)
-            for issuer, jwks in self.jwks.items()
-        }
-        self._registered = {claims.issuer_location(issuer) for issuer in self.registry}
+        self._keys = {issuer: _by_kid(jwks) for issuer, jwks in self.jwks.items()}
+
+    def _spelling(self, held: Any, issuer: str) -> str | None:
+        """The spelling of ``issuer`` that ``held`` knows: a school spelt as its URL
+        or as its did:web is one school (``claims.same_issuer``)."""
+        return next(
+            (known for known in held if claims.same_issuer(known, issuer)), None
+        )
 
     def issuer_key(self, issuer: str, kid: str) -> Any | None:
-        return self._keys.get(claims.issuer_location(issuer), {}).get(kid)
+        known = self._spelling(self._keys, issuer)
+        return self._keys[known].get(kid) if known is not None else None
 
     def status_list(self, url: str) -> str | StatusListContent | None:
         return self.lists.get(url)
 
     def is_registered(self, issuer: str) -> bool:
-        return claims.issuer_location(issuer) in self._registered
+        return self._spelling(self.registry, issuer) is not None
 
 
 def _id_after(prefix: str, identifier: str) -> uuid.UUID | None:

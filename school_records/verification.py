@@ -298,8 +298,8 @@ def _status_entry(
             return _fail(check_id, found)
     if found is None:
         return _fail(check_id, "STATUS_LIST_NOT_FOUND")
-    # One school, spelt as a URL (before did:web) or as a DID: the same location.
-    if claims.issuer_location(found.issuer) != claims.issuer_location(signed.issuer):
+    # One school, spelt as a URL (before did:web) or as a DID.
+    if not claims.same_issuer(found.issuer, signed.issuer):
         return _fail(check_id, "STATUS_LIST_ISSUER_MISMATCH")
     if found.purpose != purpose:
         return _fail(check_id, "STATUS_PURPOSE_MISMATCH")

@@ -23,12 +23,12 @@ from cryptography.x509.oid import NameOID
 
 from app.db import utcnow
 from app.extensions import db
-from school_records import credentials, keys
+from school_records import credentials, keys, verification
 from school_records.models import SchoolKey, Transcript
 from tests.conftest import running_server
 from tests.demo_ids import CLINIC, SCHOOL
 from tests.school_records.helpers import demo_transcript
-from tests.school_records.test_school_keys import header, minted, payload
+from tests.school_records.test_school_keys import header, jwks_of, minted, payload
 from tests.school_records.test_verifier_input import post
 
 JUDGES = Path(__file__).resolve().parents[1] / "judges"
@@ -45,7 +45,10 @@ def test_a_credential_names_its_school_by_did_and_its_key_by_did_url(
     assert claims["iss"] == did
     kid = header(transcript.credential)["kid"]
     assert kid.startswith(f"{did}#")
-    assert claims["homeroomProof"]["verificationMethod"].startswith(f"{did}#")
+    # The teacher's key is in the school's JWKS, not in its DID document.
+    assert claims["homeroomProof"]["verificationMethod"].startswith(
+        f"http://localhost/api/v1/schools/{school.id}/jwks#"
+    )
 
     document = client.get(f"/api/v1/schools/{school.id}/did.json")
     assert document.status_code == 200
@@ -59,7 +62,8 @@ def test_a_credential_names_its_school_by_did_and_its_key_by_did_url(
         key["kid"]: key
         for key in client.get(f"/api/v1/schools/{school.id}/jwks").get_json()["keys"]
     }
-    assert {m.removeprefix(f"{did}#") for m in methods} == set(published)
+    school_keys = {kid for kid, key in published.items() if key["holder"] == "school"}
+    assert {m.removeprefix(f"{did}#") for m in methods} == school_keys
     signing = methods[kid]
     assert signing["type"] == "JsonWebKey2020"
     assert signing["controller"] == did
@@ -80,7 +84,7 @@ def test_a_withdrawn_key_asserts_nothing_and_only_schools_have_did_documents(
     db.session.flush()
     body = client.get(f"/api/v1/schools/{school.id}/did.json").get_json()
     assert not any(method.endswith(kid) for method in body["assertionMethod"])
-    assert any(m["id"].endswith(kid) for m in body["verificationMethod"])
+    assert not any(m["id"].endswith(kid) for m in body["verificationMethod"])
     clinic = organisation(CLINIC)
     assert client.get(f"/api/v1/schools/{clinic.id}/did.json").status_code == 404
 
@@ -188,3 +192,79 @@ def test_a_generic_verifier_resolves_the_school_by_did_web(
     assert did.startswith("did:web:127.0.0.1%3A")
     assert verdict["signer"] == header(token)["kid"]
     assert verdict["payload"]["issuer"]["id"] == did
+
+
+def test_the_did_document_lists_only_keys_that_may_have_issued(
+    client, citizen, organisation
+):
+    """Attack (2026-12-06): a generic verifier that does not ask for the proof
+    purpose (did-jwt's default) accepted credentials signed by a withdrawn school
+    key or a teacher's key, both listed as the school's verification methods."""
+    transcript = demo_transcript(citizen)
+    school = organisation(SCHOOL)
+    kid = header(transcript.credential)["kid"].rpartition("#")[2]
+    teacher_kid = payload(transcript.credential)["homeroomProof"]["jws"]
+    teacher_kid = header(teacher_kid)["kid"]
+    keys.withdraw(kid, utcnow())
+    db.session.flush()
+    body = client.get(f"/api/v1/schools/{school.id}/did.json").get_json()
+    listed = {m["id"].rpartition("#")[2] for m in body["verificationMethod"]}
+    assert kid not in listed
+    assert teacher_kid not in listed
+    assert set(body["assertionMethod"]) == {m["id"] for m in body["verificationMethod"]}
+
+
+def test_an_old_credential_verifies_offline_against_lists_signed_since(
+    client, citizen, school, organisation
+):
+    """Attack (2026-12-06): status lists are signed with a DID URL kid since; a
+    credential naming the school's URL then failed STATUS_LIST_SIGNATURE_ERROR
+    offline (online it passed)."""
+    transcript = demo_transcript(citizen)
+    registered = organisation(SCHOOL)
+    row = db.session.scalar(
+        db.select(SchoolKey).where(
+            SchoolKey.school_id == school.id,
+            SchoolKey.holder_id.is_(None),
+            SchoolKey.retired_at.is_(None),
+        )
+    )
+    url = credentials.issuer_id(school.id)
+    proof = payload(transcript.credential)["homeroomProof"]
+    old = minted(
+        school.id,
+        row,
+        issuer={"id": url, "name": registered.name, "code": registered.code},
+        homeroomProof={
+            **proof,
+            "verificationMethod": f"{url}/jwks#{proof['verificationMethod'].rpartition('#')[2]}",
+        },
+    )
+    claims = payload(old)
+    offline = verification.CachedResolver(
+        jwks={url: jwks_of(client, url)},
+        lists={
+            e["statusListCredential"]: client.get(
+                e["statusListCredential"].removeprefix("http://localhost")
+            ).get_data(as_text=True)
+            for e in claims["credentialStatus"]
+        },
+        registry={url},
+    )
+    report = verification.verify(old, offline)
+    assert [c.problem for c in report.checks if c.status == "failure"] == []
+    assert report.verified
+
+
+def test_an_offline_registry_of_urls_matches_their_scheme_exactly(
+    client, citizen, school
+):
+    """A school registered by its https URL is not the same issuer as its http URL
+    (before did:web the match was exact; a DID stands for its location)."""
+    demo_transcript(citizen)
+    url = credentials.issuer_id(school.id)  # http://localhost/…
+    secure = url.replace("http://", "https://", 1)
+    resolver = verification.CachedResolver(registry={secure})
+    assert not resolver.is_registered(url)
+    assert resolver.is_registered(secure)
+    assert resolver.is_registered(credentials.issuer_did(school.id))
