@@ -6,7 +6,9 @@ so every text is stored in NFC. Characters a reader cannot see are refused rathe
 than stripped: control characters (NUL, which PostgreSQL cannot store, among
 them), bidirectional overrides and isolates that make a name display as something
 else (U+202E), zero-width joiners and spaces, line and paragraph separators,
-lone surrogates (which cannot even be encoded as UTF-8).
+lone surrogates (which cannot even be encoded as UTF-8), and Unicode's
+noncharacters (U+FFFE, U+FFFF, U+FDD0 to U+FDEF…: meant never to be interchanged,
+and not allowed in XML, which Open311 clients read).
 """
 
 from __future__ import annotations
@@ -38,14 +40,21 @@ def invisible_character(value: str, *, multiline: bool = False) -> str | None:
 
     :param multiline: tabs and line breaks are allowed (and only then).
     """
-    if value.isprintable():  # fast path: no Cc, Cf, Cs, Zl or Zp at all
-        return None
+    if value.isprintable():  # fast path: no Cc, Cf, Cs, Zl or Zp at all...
+        # ...but noncharacters are Cn, which isprintable() lets through.
+        return next((char for char in value if _is_noncharacter(char)), None)
     for char in value:
         if multiline and char in _LAYOUT:
             continue
-        if unicodedata.category(char) in _INVISIBLE:
+        if unicodedata.category(char) in _INVISIBLE or _is_noncharacter(char):
             return char
     return None
+
+
+def _is_noncharacter(char: str) -> bool:
+    """U+FDD0 to U+FDEF, and the last two code points of every plane."""
+    point = ord(char)
+    return 0xFDD0 <= point <= 0xFDEF or (point & 0xFFFE) == 0xFFFE
 
 
 def describe(char: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import secrets
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
@@ -35,6 +36,14 @@ _ITEM: Final = {
     "values": "value",
     "errors": "error",
 }
+
+
+#: What XML 1.0 forbids in text: controls but tab and line breaks, surrogates,
+#: U+FFFE and U+FFFF. Stored text never holds them (``app.text``); what a caller
+#: sends back at itself (a parameter's name in an error) is replaced by U+FFFD.
+_XML_FORBIDDEN: Final = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]"
+)
 
 
 def wire_format() -> str:
@@ -75,7 +84,7 @@ def _fill(element: Element, value: Any) -> None:
     elif isinstance(value, bool):
         element.text = "true" if value else "false"
     elif value is not None:
-        element.text = str(value)
+        element.text = _XML_FORBIDDEN.sub("\ufffd", str(value))
 
 
 def render_error(status: int, problem: dict[str, Any]) -> Response:

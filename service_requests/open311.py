@@ -28,7 +28,7 @@ from app import date_fields, i18n
 from app.auth import BEARER, Actor, auth_required, current_actor, optional_actor
 from app.blueprint import Blueprint
 from app.db import utcnow
-from app.errors import NotFound, Problem, ValidationFailed, flatten_messages
+from app.errors import Forbidden, NotFound, Problem, ValidationFailed, flatten_messages
 from app.extensions import db
 from app.fields import Code, Text
 from app.idempotency import idempotent
@@ -78,6 +78,14 @@ LOCATION_ERROR: Final = (
     "A location is required: lat and long, an address_string or an address_id."
 )
 COORDINATES_ERROR: Final = "Give lat and long together."
+ONE_JURISDICTION_ERROR: Final = "Name one jurisdiction."
+STATUS_ERROR: Final = "Must be open or closed."
+#: The query parameters GeoReport defines for listing requests; any other is a
+#: mistake (a misspelt filter would otherwise return every request).
+_LIST_PARAMETERS: Final = frozenset(
+    {"jurisdiction_id", "api_key", "service_request_id", "service_code",
+     "start_date", "end_date", "status"}
+)  # fmt: skip
 
 
 class Open311Refused(Problem):
@@ -96,12 +104,18 @@ class JurisdictionRequired(Problem):
 
 @blp.before_request
 def _check_jurisdiction() -> None:
-    """``jurisdiction_id`` must name one we serve; with several, it must be given."""
+    """``jurisdiction_id`` must name one we serve (once: the query and the body
+    may not name two); with several served, it must be given."""
     served: list[str] = current_app.config["OPEN311_JURISDICTIONS"]
-    named = request.values.get("jurisdiction_id")
-    if named is None and len(served) > 1:
+    named = {
+        *request.args.getlist("jurisdiction_id"),
+        *request.form.getlist("jurisdiction_id"),
+    }
+    if len(named) > 1:
+        raise ValidationFailed(errors={"jurisdiction_id": [ONE_JURISDICTION_ERROR]})
+    if not named and len(served) > 1:
         raise JurisdictionRequired()
-    if named is not None and named not in served:
+    if named and not named <= set(served):
         raise UnknownJurisdiction()
 
 
@@ -210,12 +224,17 @@ def service_definition(code: str, wire: str) -> Response:
     return georeport.reply("service_definition", definition)
 
 
-def _visible(actor: Actor | None) -> sa.Select[Any]:
-    """The dossiers shown in full to ``actor`` (none to an anonymous caller)."""
+def _visible(actor: Actor | None) -> sa.Select[Any] | None:
+    """The dossiers shown in full to ``actor``: a citizen's own, an officer's
+    agency's; ``None`` for anyone else (the anonymous, staff of a clinic or a
+    school), who get the public view."""
     if actor is None:
-        return sa.select(Dossier).where(sa.false())
+        return None
     if actor.org_id is not None:
-        policies.require_officer(actor, actor.org_id)
+        try:
+            policies.require_officer(actor, actor.org_id)
+        except Forbidden:
+            return None
         return sa.select(Dossier).where(Dossier.agency_id == actor.org_id)
     return sa.select(Dossier).where(Dossier.applicant_id == actor.citizen_id)
 
@@ -235,11 +254,20 @@ def _instant(name: str) -> datetime | None:
     return value
 
 
-def _listed(statement: sa.Select[Any]) -> list[Dossier]:
+def _listed(statement: sa.Select[Any], *, public: bool) -> list[Dossier]:
+    unknown = set(request.args) - _LIST_PARAMETERS
+    if unknown:
+        raise ValidationFailed(
+            errors={f"query.{name}": ["Unknown field."] for name in unknown}
+        )
+    status = request.args.get("status")
+    if status not in (None, "open", "closed"):
+        raise ValidationFailed(errors={"query.status": [STATUS_ERROR]})
     statement = statement.options(
         orm.selectinload(Dossier.procedure),
         orm.selectinload(Dossier.agency),
-        orm.selectinload(Dossier.events),
+        # The public view shows no officer's note: the history is not read.
+        *(() if public else (orm.selectinload(Dossier.events),)),
     )
     ids = request.args.get("service_request_id")
     if ids:
@@ -254,8 +282,7 @@ def _listed(statement: sa.Select[Any]) -> list[Dossier]:
         statement = statement.where(Dossier.submitted_at >= start)
     if end:
         statement = statement.where(Dossier.submitted_at <= end)
-    status = request.args.get("status")
-    if status in ("open", "closed"):
+    if status is not None:
         wanted = OPEN if status == "open" else set(DossierStatus) - OPEN
         statement = statement.where(Dossier.status.in_(wanted))
     # Open311: at most 1000 requests, newest first; 90 days unless dates are given.
@@ -272,12 +299,13 @@ def _listed(statement: sa.Select[Any]) -> list[Dossier]:
     responses={**_LIST, **_ERRORS},
 )
 def requests_list(wire: str) -> Response:
-    actor = optional_actor()
-    if actor is None:
-        shown = [_request(d, public=True) for d in _listed(sa.select(Dossier))]
-    else:
-        shown = [_request(d, public=False) for d in _listed(_visible(actor))]
-    return georeport.reply("service_requests", shown)
+    visible = _visible(optional_actor())
+    public = visible is None
+    statement = sa.select(Dossier) if visible is None else visible
+    dossiers = _listed(statement, public=public)
+    return georeport.reply(
+        "service_requests", [_request(d, public=public) for d in dossiers]
+    )
 
 
 class FilingSchema(ma.Schema):
@@ -386,9 +414,11 @@ def requests_file(wire: str) -> Response:
     responses={**_LIST, **_ERRORS},
 )
 def request_one(receipt_code: str, wire: str) -> Response:
-    actor = optional_actor()
-    dossier: Dossier | None = db.session.scalar(
-        _visible(actor).where(Dossier.receipt_code == receipt_code)
+    visible = _visible(optional_actor())
+    dossier: Dossier | None = (
+        db.session.scalar(visible.where(Dossier.receipt_code == receipt_code))
+        if visible is not None
+        else None
     )
     public = dossier is None
     if dossier is None:

@@ -98,6 +98,8 @@ VALIDATION_MESSAGES: dict[str, str] = {
         "Cần có vị trí: lat và long, address_string hoặc address_id."
     ),
     "Give lat and long together.": "Hãy ghi lat và long cùng nhau.",
+    "Name one jurisdiction.": "Chỉ ghi một jurisdiction_id.",
+    "Must be open or closed.": "Phải là open hoặc closed.",
     "No procedure of the catalogue has this code.": (
         "Không có thủ tục nào trong danh mục có mã này."
     ),

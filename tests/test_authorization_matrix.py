@@ -215,11 +215,9 @@ def _dossier_rules() -> dict[str, Rule]:
         "GET /api/v1/stats": allow("analyst", sees=()),  # aggregates: nobody's data
         "POST /api/v1/uploads": allow(*CITIZENS, files=True),
         # Anyone the public list (no personal data); citizens their own requests in
-        # full, officers their agency's. Staff acting for another kind of
-        # organisation are refused.
+        # full, officers their agency's; staff of other organisations the public.
         f"GET /open311/v2/requests.{WIRE}": allow(
-            "anonymous", *CITIZENS, "officer", "officer_other",
-            sees=("guardian", "officer"), receipts_public=True,
+            *EVERYONE, sees=("guardian", "officer"), receipts_public=True,
         ),
         f"POST /open311/v2/requests.{WIRE}": allow(
             *CITIZENS,
@@ -229,8 +227,7 @@ def _dossier_rules() -> dict[str, Rule]:
             files=True,
         ),
         f"GET /open311/v2/requests/<string:receipt_code>.{WIRE}": allow(
-            "anonymous", *CITIZENS, "officer", "officer_other",
-            sees=parties, receipts_public=True,
+            *EVERYONE, sees=parties, receipts_public=True,
         ),
     }  # fmt: skip
 

@@ -7,9 +7,10 @@ wild use both. The client (tests/judges/georeport_client.py) knows only the spec
 from __future__ import annotations
 
 import pytest
+from defusedxml import ElementTree as SafeElementTree
 
 from service_requests import georeport
-from tests.demo_ids import HAI, POLICE, RESIDENCE, TRANSFER
+from tests.demo_ids import CLINIC, CUC, HAI, POLICE, RESIDENCE, TRANSFER
 from tests.judges.georeport_client import (
     REQUEST_FIELDS,
     SERVICE_FIELDS,
@@ -189,3 +190,53 @@ def test_jurisdiction_id_is_checked(app, client, shop):
         assert right.services()
     finally:
         app.config["OPEN311_JURISDICTIONS"] = ["binhduong.gov.vn"]
+
+
+# Attack, 2026-12-06 -----------------------------------------------------------
+
+
+def test_a_noncharacter_is_refused_so_no_xml_feed_breaks(geo, shop):
+    """U+FFFF in an address was stored, and every XML list that showed it was no
+    longer XML; a control character in a parameter's name broke an error's XML."""
+    with pytest.raises(GeoReportError) as refused:
+        geo.post_request(
+            RESIDENCE,
+            ATTRIBUTES,
+            shop.as_citizen(HAI),
+            **HERE,
+            address_string="Tổ 3\uffff",
+        )
+    assert refused.value.status == 400
+    assert refused.value.errors[0][1].startswith("address_string:")
+    answer = geo.http.get("/open311/v2/requests.xml?a%01b=1")
+    assert answer.status_code == 400
+    errors = SafeElementTree.fromstring(answer.get_data())
+    assert [e.tag for e in errors] == ["error"]
+
+
+def test_open311_filters_are_checked_not_ignored(geo, shop):
+    for query in ({"status": "foo"}, {"stauts": "open"}):
+        with pytest.raises(GeoReportError) as refused:
+            geo.requests(shop.as_citizen(HAI), **query)
+        assert refused.value.status == 400
+    mixed = geo.http.post(
+        "/open311/v2/requests.json?jurisdiction_id=binhduong.gov.vn",
+        data={
+            "jurisdiction_id": "evil",
+            "service_code": RESIDENCE,
+            "api_key": geo.api_key,
+        },
+        headers=shop.as_citizen(HAI),
+    )
+    assert mixed.status_code == 400
+
+
+def test_staff_of_a_clinic_get_the_public_view(
+    geo, shop, auth_headers, citizen, organisation
+):
+    doctor = auth_headers(citizen(CUC), org=organisation(CLINIC), role="doctor")
+    [created] = geo.post_request(RESIDENCE, ATTRIBUTES, shop.as_citizen(HAI), **HERE)
+    [seen] = geo.request(created["service_request_id"], doctor)
+    assert (seen["lat"], seen["address"]) == (None, None)
+    listed = geo.requests(doctor)
+    assert created["service_request_id"] in [r["service_request_id"] for r in listed]
