@@ -244,6 +244,28 @@ def test_an_acting_token_keeps_the_logins_assurance_and_is_audited(
     assert event.details == {"org": str(ward.id), "role": "officer"}
 
 
+def test_an_acting_token_of_a_login_without_auth_time_says_none(
+    app, client, citizen, organisation
+):
+    """A token that names no auth_time (issued before the API stamped one) still
+    acts for an organisation; the acting token then claims no login time."""
+    phuc = citizen(PHUC)
+    family = TokenFamily(citizen_id=phuc.id, acr="urn:vneid:loa:1", auth_time=utcnow())
+    db.session.add(family)
+    db.session.commit()
+    token = create_access_token(
+        identity=str(phuc.id),
+        additional_claims={"fam": str(family.id), "acr": "urn:vneid:loa:1"},
+    )
+    acting = client.post(
+        "/api/v1/auth/act-as",
+        json={"org_id": str(organisation(WARD).id)},
+        headers=bearer(token),
+    )
+    assert acting.status_code == 200, acting.get_json()
+    assert decode_token(acting.get_json()["access_token"])["auth_time"] is None
+
+
 def test_a_family_revoked_once_keeps_the_first_reason(app, client):
     """Logging out after a replay does not rewrite why and when it was revoked."""
     pair = phone_login(app, client, PHUC)

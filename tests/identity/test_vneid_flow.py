@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import jwt as pyjwt
 import pytest
@@ -10,11 +11,19 @@ import sqlalchemy as sa
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from joserfc.jwk import KeySet
 
+from app.audit import AuditEvent
 from app.db import utcnow
 from app.extensions import db
 from identity.models import Citizen
+from identity.vneid import grants
 from identity.vneid.clients import register_client
-from identity.vneid.models import AuthorizationCode, LoginSession, OAuthClient
+from identity.vneid.models import (
+    AuthorizationCode,
+    LoginSession,
+    OAuthClient,
+    ProviderToken,
+    digest,
+)
 from tests.demo_ids import AN, HAI, PHUC
 from tests.identity.oidc import (
     BROWSER_CALLBACK,
@@ -432,6 +441,79 @@ def test_refresh_rotates_and_reuse_revokes_the_family(app, client):
         "/vneid/userinfo", headers={"Authorization": f"Bearer {first['access_token']}"}
     )
     assert dead.status_code == 401
+
+
+def _refresh(rp, refresh_token):
+    return rp.post(
+        "http://localhost/vneid/token",
+        data={"grant_type": "refresh_token", "refresh_token": refresh_token},
+        auth=("congdan-app", rp.client_secret),
+    )
+
+
+def _family_revocations():
+    return [
+        event.details["reason"]
+        for event in db.session.scalars(
+            sa.select(AuditEvent).where(
+                AuditEvent.action == "vneid.token.family_revoked"
+            )
+        )
+    ]
+
+
+def test_a_rotated_refresh_token_is_revoked_and_a_replay_is_recorded_as_reuse(app):
+    """The old token is marked revoked at rotation (not only used), and a replay
+    revokes the family with the reason an investigator reads."""
+    token, _, rp = complete_flow(app, national_id=PHUC)
+    assert _refresh(rp, token["refresh_token"]).status_code == 200
+    old = db.session.scalar(
+        sa.select(ProviderToken).where(
+            ProviderToken.refresh_digest == digest(token["refresh_token"])
+        )
+    )
+    assert old.revoked_at is not None
+    assert _token_error(_refresh(rp, token["refresh_token"])) == "invalid_grant"
+    assert _family_revocations() == ["refresh token reused"]
+
+
+def test_a_refresh_token_is_refused_from_the_instant_it_expires(app, monkeypatch):
+    token, _, rp = complete_flow(app, national_id=PHUC)
+    row = db.session.scalar(
+        sa.select(ProviderToken).where(
+            ProviderToken.refresh_digest == digest(token["refresh_token"])
+        )
+    )
+    expires = row.refresh_expires_at
+    db.session.commit()
+    monkeypatch.setattr(grants, "utcnow", lambda: expires)
+    assert _token_error(_refresh(rp, token["refresh_token"])) == "invalid_grant"
+    assert _family_revocations() == []  # expired, not replayed
+
+
+def test_a_refresh_token_claimed_by_a_concurrent_request_revokes_the_family(
+    app, monkeypatch
+):
+    """The guarded claim lost (another request used the token between the read
+    and the update): deterministic, with the other request's claim made first."""
+    token, _, rp = complete_flow(app, national_id=PHUC)
+    real_utcnow = grants.utcnow
+    calls = []
+
+    def claim_first() -> Any:
+        # The first call is the expiry check: the other request claims now.
+        if not calls:
+            db.session.execute(
+                sa.update(ProviderToken)
+                .where(ProviderToken.refresh_digest == digest(token["refresh_token"]))
+                .values(refresh_used_at=real_utcnow())
+            )
+        calls.append(1)
+        return real_utcnow()
+
+    monkeypatch.setattr(grants, "utcnow", claim_first)
+    assert _token_error(_refresh(rp, token["refresh_token"])) == "invalid_grant"
+    assert _family_revocations() == ["refresh token reused concurrently"]
 
 
 def test_revoking_the_refresh_token_kills_the_access_token(app, client):
