@@ -203,6 +203,15 @@ def audit_events(action):
     ).all()
 
 
+def test_a_login_is_recorded_against_the_citizen_with_its_assurance(
+    app, client, citizen
+):
+    phone_login(app, client, PHUC)
+    [login] = audit_events("api.login")
+    assert (login.outcome, login.actor_id) == ("success", citizen(PHUC).id)
+    assert login.details == {"acr": "urn:vneid:loa:1"}
+
+
 def test_a_reused_refresh_token_is_recorded_against_its_owner(app, client, citizen):
     """The revocation says why, and the audit trail names whose login was replayed."""
     pair = phone_login(app, client, PHUC)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import jwt as pyjwt
 import pytest
@@ -304,6 +305,27 @@ def test_bad_authorization_requests_are_redirected_errors(client, overrides, err
 
 
 @pytest.mark.parametrize(
+    ("overrides", "description"),
+    [
+        (
+            {"code_challenge": None, "code_challenge_method": None},
+            "PKCE is required: send 'code_challenge'.",
+        ),
+        (
+            {"code_challenge_method": "plain", "code_challenge": "v" * 50},
+            "'code_challenge_method' must be 'S256'.",
+        ),
+    ],
+)
+def test_a_client_is_told_what_pkce_needs(client, overrides, description):
+    response = client.get(
+        "/vneid/authorize", query_string=_authorize_params(**overrides)
+    )
+    query = parse_qs(urlsplit(response.headers["Location"]).query)
+    assert query["error_description"] == [description]
+
+
+@pytest.mark.parametrize(
     "overrides",
     [
         {"redirect_uri": "http://localhost/callback/evil"},
@@ -386,6 +408,35 @@ def test_replayed_code_is_refused_and_kills_its_tokens(app, client):
         auth=("congdan-app", rp.client_secret),
     )
     assert _token_error(refreshed) == "invalid_grant"
+    # The replay revoked the family; the refresh then met a revoked token.
+    assert _family_revocations() == [
+        "authorization code replayed",
+        "refresh token reused",
+    ]
+    [replayed] = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "vneid.code.replayed")
+    ).all()
+    assert replayed.outcome == "failure"
+    assert replayed.client_id == "congdan-app"
+    assert replayed.actor_id == db.session.scalar(
+        sa.select(Citizen.id).where(Citizen.national_id == PHUC)
+    )
+
+
+def test_redeeming_one_code_leaves_another_outstanding_code_redeemable(app):
+    """The code is claimed by its own row: a claim of every unused code would
+    leave the other login's code refused as a replay."""
+    rp, first_request, first = _code_for(app)
+    _, second_request, second = _code_for(app, rp=rp, national_id=AN)
+    rp.fetch_token(
+        "http://localhost/vneid/token", code=first, code_verifier=first_request.verifier
+    )
+    token = rp.fetch_token(
+        "http://localhost/vneid/token",
+        code=second,
+        code_verifier=second_request.verifier,
+    )
+    assert token["access_token"]
 
 
 def test_expired_code_is_invalid_grant(app):
