@@ -10,6 +10,7 @@ import jwt as pyjwt
 import pytest
 import sqlalchemy as sa
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
+from authlib.oidc.core.util import create_half_hash
 from joserfc.jwk import KeySet
 
 from app.audit import AuditEvent
@@ -709,3 +710,98 @@ def test_create_client_command_refuses_unsafe_metadata(app):
     )
     assert result.exit_code != 0
     assert "redirect URI" in result.output
+
+
+# What mutants of the provider's grants showed untested -------------------------
+
+
+def test_an_id_token_names_its_party_and_binds_its_access_token(app, client):
+    token, _, _ = complete_flow(app, national_id=PHUC)
+    jwks = client.get("/vneid/jwks").get_json()
+    claims = verify_with_pyjwt(token["id_token"], "congdan-app", jwks)
+    header = pyjwt.get_unverified_header(token["id_token"])
+    assert header["typ"] == "JWT"
+    assert claims["azp"] == "congdan-app"
+    assert (
+        claims["at_hash"]
+        == create_half_hash(token["access_token"], header["alg"]).decode()
+    )
+
+
+def test_a_client_stored_with_an_unsupported_algorithm_gets_rs256(app, client):
+    """Registration refuses other algorithms; a row that holds one anyway (an
+    older registration) is answered in RS256, never in what it names."""
+    client_id = unique_client_id()
+    _, secret = register_client(client_id, ["https://partner.example/cb"])
+    db.session.execute(
+        sa.update(OAuthClient)
+        .where(OAuthClient.client_id == client_id)
+        .values(id_token_signed_response_alg="PS512")
+    )
+    db.session.commit()
+    partner = relying_party(app, client_id, secret, "https://partner.example/cb")
+    token, _, _ = complete_flow(app, rp=partner, national_id=PHUC)
+    assert pyjwt.get_unverified_header(token["id_token"])["alg"] == "RS256"
+
+
+def test_a_nonce_is_single_use_per_client_only(app):
+    """A nonce one client already used is refused to that client (a replayed
+    authentication), and free for another."""
+    rp, first, _ = _code_for(app)
+    again = authorization_request(rp)
+    reused = again.url.replace(again.nonce, first.nonce)
+    answer = browser(app).get(reused)
+    assert answer.status_code in (302, 400)
+    refused = answer.headers.get("Location", "") + answer.text
+    assert "invalid_request" in refused
+
+    client_id = unique_client_id()
+    _, secret = register_client(client_id, ["https://partner.example/cb"])
+    db.session.commit()
+    partner = relying_party(app, client_id, secret, "https://partner.example/cb")
+    theirs = authorization_request(partner)
+    allowed = theirs.url.replace(theirs.nonce, first.nonce)
+    params = redirect_params(sign_in(browser(app), allowed, PHUC))
+    assert "code" in params
+
+
+def test_a_token_request_without_its_verifier_is_told_so(app):
+    rp, _, code = _code_for(app)
+    answer = rp.post(
+        "http://localhost/vneid/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": BROWSER_CALLBACK,
+        },
+        auth=("congdan-app", rp.client_secret),
+    )
+    assert answer.json()["error_description"] == "Missing 'code_verifier'."
+
+
+@pytest.mark.parametrize(
+    ("redirect_uri", "description"),
+    [
+        (None, "Missing 'redirect_uri' in request."),
+        (
+            "https://attacker.example/cb",
+            "The 'redirect_uri' is not registered for this client.",
+        ),
+    ],
+)
+def test_an_unverifiable_redirect_is_explained_on_the_page(
+    client, redirect_uri, description
+):
+    response = client.get(
+        "/vneid/authorize", query_string=_authorize_params(redirect_uri=redirect_uri)
+    )
+    assert response.status_code == 400
+    assert description in response.get_data(as_text=True).replace("&#39;", "'")
+
+
+def test_a_request_without_the_openid_scope_is_told_so(client):
+    response = client.get(
+        "/vneid/authorize", query_string=_authorize_params(scope="profile")
+    )
+    query = parse_qs(urlsplit(response.headers["Location"]).query)
+    assert query["error_description"] == ["The 'openid' scope is required."]
