@@ -129,24 +129,26 @@ def test_a_python_client_generates_cleanly_and_talks_to_a_live_server(
                 )
                 assert an is not None
                 bearer = token_headers(an)["Authorization"].removeprefix("Bearer ")
-            client = client_module.AuthenticatedClient(
+            # The client closes its connections before the server stops.
+            with client_module.AuthenticatedClient(
                 base_url=server.url, token=bearer
-            )
+            ) as client:
+                me = get_me.sync_detailed(client=client)
+                assert me.status_code == 200
+                assert me.parsed.profile.full_name == "Nguyễn Văn An"
 
-            me = get_me.sync_detailed(client=client)
-            assert me.status_code == 200
-            assert me.parsed.profile.full_name == "Nguyễn Văn An"
+                first = organisations.sync(client=client, limit=2)
+                assert len(first.items) == 2
+                second = organisations.sync(
+                    client=client, limit=2, cursor=first.next_cursor
+                )
+                assert {o.id for o in first.items}.isdisjoint(
+                    {o.id for o in second.items}
+                )
 
-            first = organisations.sync(client=client, limit=2)
-            assert len(first.items) == 2
-            second = organisations.sync(
-                client=client, limit=2, cursor=first.next_cursor
-            )
-            assert {o.id for o in first.items}.isdisjoint({o.id for o in second.items})
-
-            refused = totp.sync_detailed(client=client)
-            assert refused.status_code == 409
-            assert refused.parsed.type_.endswith("/totp-already-enrolled")
+                refused = totp.sync_detailed(client=client)
+                assert refused.status_code == 409
+                assert refused.parsed.type_.endswith("/totp-already-enrolled")
     finally:
         sys.path.remove(str(tmp_path))
         for name in [m for m in sys.modules if m.startswith("congdan_client")]:
