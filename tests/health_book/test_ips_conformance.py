@@ -46,6 +46,18 @@ def resources(bundle, kind):
     ]
 
 
+def export_allergies(client, parties, subject):
+    """The clinic may export the subject's allergies, and nothing else."""
+    grant(
+        client,
+        parties,
+        subject.id,
+        categories=["allergies"],
+        data_from="2000-01-01",
+        access_mode="store",
+    )
+
+
 def open_window(client, parties, citizen, subject):
     doctor = parties._headers(
         citizen(CUC),
@@ -85,14 +97,7 @@ def test_a_consented_export_without_identity_masks_the_patient_and_conforms(
     client, parties, citizen
 ):
     an = citizen(AN)
-    grant(
-        client,
-        parties,
-        an.id,
-        categories=["allergies"],
-        data_from="2000-01-01",
-        access_mode="store",
-    )
+    export_allergies(client, parties, an)
     bundle = client.get(book(an.id, "/fhir"), headers=parties.clinic()).get_json()
     assert_conforms(bundle)
     [patient] = resources(bundle, "Patient")
@@ -234,14 +239,7 @@ def test_a_view_only_identity_consent_does_not_put_identity_in_an_export(
     log said the identity was exported under a consent that allowed viewing."""
     an = citizen(AN)
     grant(client, parties, an.id, categories=["identity_basic"], data_from="2000-01-01")
-    grant(
-        client,
-        parties,
-        an.id,
-        categories=["allergies"],
-        data_from="2000-01-01",
-        access_mode="store",
-    )
+    export_allergies(client, parties, an)
     response = client.get(book(an.id, "/fhir"), headers=parties.clinic())
     assert response.status_code == 200
     bundle = response.get_json()
@@ -261,14 +259,7 @@ def test_a_view_only_identity_consent_does_not_put_identity_in_an_export(
 def test_a_masked_patient_cannot_be_linked_across_exports(client, parties, citizen):
     """The masked Patient's id is the document's own, not the citizen's."""
     an = citizen(AN)
-    grant(
-        client,
-        parties,
-        an.id,
-        categories=["allergies"],
-        data_from="2000-01-01",
-        access_mode="store",
-    )
+    export_allergies(client, parties, an)
     ids = set()
     for _ in range(2):
         bundle = client.get(book(an.id, "/fhir"), headers=parties.clinic()).get_json()

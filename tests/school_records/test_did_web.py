@@ -92,9 +92,17 @@ def test_a_withdrawn_key_asserts_nothing_and_only_schools_have_did_documents(
 def test_a_credential_issued_before_did_web_still_verifies(
     client, citizen, school, organisation
 ):
-    """Issued by the school's URL with a bare thumbprint ``kid``, as before."""
-    demo_transcript(citizen)
-    registered = organisation(SCHOOL)
+    old = issued_before_did_web(citizen, school, organisation(SCHOOL))
+    assert "#" not in header(old)["kid"]
+    assert "iss" not in payload(old)
+    report = post(client, old)
+    assert report["verified"] is True, report
+
+
+def issued_before_did_web(citizen, school, registered) -> str:
+    """The demo transcript as a credential was issued before did:web: the
+    school's URL as issuer, a bare thumbprint ``kid``, no ``iss``."""
+    transcript = demo_transcript(citizen)
     row = db.session.scalar(
         db.select(SchoolKey).where(
             SchoolKey.school_id == school.id,
@@ -103,23 +111,14 @@ def test_a_credential_issued_before_did_web_still_verifies(
         )
     )
     url = credentials.issuer_id(school.id)
-    transcript = db.session.scalar(
-        db.select(Transcript).where(Transcript.school_id == school.id)
-    )
     proof = payload(transcript.credential)["homeroomProof"]
-    old = minted(
+    teacher_kid = proof["verificationMethod"].rpartition("#")[2]
+    return minted(
         school.id,
         row,
         issuer={"id": url, "name": registered.name, "code": registered.code},
-        homeroomProof={
-            **proof,
-            "verificationMethod": f"{url}/jwks#{proof['verificationMethod'].rpartition('#')[2]}",
-        },
+        homeroomProof={**proof, "verificationMethod": f"{url}/jwks#{teacher_kid}"},
     )
-    assert header(old)["kid"] == row.kid
-    assert "iss" not in payload(old)
-    report = post(client, old)
-    assert report["verified"] is True, report
 
 
 def _self_signed(directory: Path) -> tuple[Path, Path]:
@@ -220,26 +219,8 @@ def test_an_old_credential_verifies_offline_against_lists_signed_since(
     """Attack (2026-12-06): status lists are signed with a DID URL kid since; a
     credential naming the school's URL then failed STATUS_LIST_SIGNATURE_ERROR
     offline (online it passed)."""
-    transcript = demo_transcript(citizen)
-    registered = organisation(SCHOOL)
-    row = db.session.scalar(
-        db.select(SchoolKey).where(
-            SchoolKey.school_id == school.id,
-            SchoolKey.holder_id.is_(None),
-            SchoolKey.retired_at.is_(None),
-        )
-    )
+    old = issued_before_did_web(citizen, school, organisation(SCHOOL))
     url = credentials.issuer_id(school.id)
-    proof = payload(transcript.credential)["homeroomProof"]
-    old = minted(
-        school.id,
-        row,
-        issuer={"id": url, "name": registered.name, "code": registered.code},
-        homeroomProof={
-            **proof,
-            "verificationMethod": f"{url}/jwks#{proof['verificationMethod'].rpartition('#')[2]}",
-        },
-    )
     claims = payload(old)
     offline = verification.CachedResolver(
         jwks={url: jwks_of(client, url)},
