@@ -13,6 +13,7 @@ and not allowed in XML, which Open311 clients read).
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Final
 
@@ -21,6 +22,15 @@ from app.i18n import add_validation_messages
 #: Cc control, Cf format (bidi controls, zero-width characters, soft hyphen…),
 #: Cs surrogate, Zl and Zp line and paragraph separators.
 _INVISIBLE: Final = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+#: Unicode's noncharacters: U+FDD0 to U+FDEF and the last two code points of every
+#: plane (searched in C: request bodies carry long strings, a credential among them).
+_NONCHARACTER: Final = re.compile(
+    "[\ufdd0-\ufdef"
+    + "".join(
+        chr(plane << 16 | 0xFFFE) + chr(plane << 16 | 0xFFFF) for plane in range(17)
+    )
+    + "]"
+)
 #: What multi-line text (comments, reasons, summaries) may contain besides.
 _LAYOUT: Final = frozenset("\t\n\r")
 
@@ -41,20 +51,17 @@ def invisible_character(value: str, *, multiline: bool = False) -> str | None:
     :param multiline: tabs and line breaks are allowed (and only then).
     """
     if value.isprintable():  # fast path: no Cc, Cf, Cs, Zl or Zp at all...
+        if value.isascii():  # (a credential, a token, most codes)
+            return None
         # ...but noncharacters are Cn, which isprintable() lets through.
-        return next((char for char in value if _is_noncharacter(char)), None)
+        found = _NONCHARACTER.search(value)
+        return found.group() if found else None
     for char in value:
         if multiline and char in _LAYOUT:
             continue
-        if unicodedata.category(char) in _INVISIBLE or _is_noncharacter(char):
+        if unicodedata.category(char) in _INVISIBLE or _NONCHARACTER.match(char):
             return char
     return None
-
-
-def _is_noncharacter(char: str) -> bool:
-    """U+FDD0 to U+FDEF, and the last two code points of every plane."""
-    point = ord(char)
-    return 0xFDD0 <= point <= 0xFDEF or (point & 0xFFFE) == 0xFFFE
 
 
 def describe(char: str) -> str:
