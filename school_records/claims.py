@@ -122,12 +122,6 @@ def local_kid(issuer: str, kid: str) -> str:
     return kid
 
 
-def origin(url: str) -> str:
-    """``scheme://host[:port]`` of a URL."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
 class StrictInteger(fields.Integer):
     """A JSON integer (never ``"20"``, ``20.0`` or ``true``)."""
 
