@@ -5,6 +5,9 @@
   the caller would get every row.
 * JSON bodies come from the bounded parse of :mod:`app.json_body`.
 * A multipart body (uploads) holds only the parts its schema declares.
+* An answer is dumped from the session's flushed state: a row the view just added
+  has its defaults (a history line's time, say) before it is serialised, whether
+  or not a query in between happened to autoflush.
 * A JSON body the OpenAPI document declares required (flask-smorest's default,
   ``required=True``) must be there: webargs would otherwise load a missing body as
   ``{}``, and an all-optional schema would let an empty POST act. A body that is
@@ -24,6 +27,7 @@ from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
 
 from app.errors import Problem, ValidationFailed
+from app.extensions import db
 from app.i18n import add_validation_messages
 
 BODY_REQUIRED_ERROR: Final = "A request body is required."
@@ -104,5 +108,22 @@ class Blueprint(flask_smorest.Blueprint):  # type: ignore[misc]
                 return parsed(*args, **view_kwargs)
 
             return checked
+
+        return decorator
+
+    def response(
+        self, status_code: int, schema: Any = None, **kwargs: Any
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Document and dump the view's answer, once the session is flushed."""
+        dump = super().response(status_code, schema, **kwargs)
+
+        def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+            @wraps(view)
+            def flushed(*args: Any, **view_kwargs: Any) -> Any:
+                answer = view(*args, **view_kwargs)
+                db.session.flush()
+                return answer
+
+            return dump(flushed)  # type: ignore[no-any-return]
 
         return decorator

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from app.extensions import db
 from service_requests import workflow
 from service_requests.models import DossierStatus as S
 from service_requests.workflow import TRANSITIONS, Party
@@ -218,3 +219,17 @@ def test_every_move_is_announced_to_the_applicant(shop):
         "/api/v1/notifications", headers={**shop.as_citizen(), "Accept-Language": "en"}
     ).get_json()["items"][0]["text"]
     assert "Processing" in english
+
+
+def test_a_moves_answer_shows_the_new_history_line_as_it_is_kept(shop):
+    """Found by the OpenAPI examples' schema check: the answer was dumped before the
+    event's row was written, so its ``at`` (a default set on insert) came back null
+    whenever nothing in between made the session flush."""
+    dossier = shop.submit()["id"]
+    with db.session.no_autoflush:  # as when every lookup of the move hits a cache
+        moved = shop.move(dossier, 2)
+    assert moved.status_code == 200
+    line = moved.get_json()["history"][-1]
+    assert line["action"] == "receive"
+    assert line["at"] is not None
+    assert shop.read(dossier).get_json()["history"][-1] == line
