@@ -30,7 +30,14 @@ class Health(MethodView):
     @blp.response(200, HealthSchema)
     @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
     def get(self) -> dict[str, str]:
-        """Check that the service can query its database."""
+        """Check that the service can query its database.
+
+        Public readiness probe for load balancers. Runs ``SELECT 1`` and answers
+        ``{"status": "ok", "database": "ok"}``; when the query fails, 503
+        ``database-unavailable`` (a problem) with ``Retry-After: 5``, and the
+        failure is logged by its exception class only. ``/livez`` is the probe
+        that does not touch the database.
+        """
         try:
             db.session.execute(sa.text("SELECT 1")).scalar_one()
         except SQLAlchemyError as exc:
@@ -45,4 +52,11 @@ class Health(MethodView):
     responses={200: {"description": "The process is up"}},
 )
 def livez() -> Response:
+    """Tell that the process answers (touches nothing; the benchmark floor).
+
+    Public liveness probe: answers ``ok`` as ``text/plain`` without touching the
+    database or any other service, so it stays 200 while ``/healthz`` says 503.
+    ``make bench`` uses it as the framework floor: the cost of a request that does
+    nothing.
+    """
     return Response("ok\n", mimetype="text/plain")

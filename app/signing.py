@@ -54,6 +54,14 @@ def sign(claims: dict[str, Any], typ: str) -> str:
     },
 )
 def jwks() -> Response:
+    """Read the public keys that verify documents the API signs (JWKS).
+
+    Public. The API's ES256 keys that sign consent artefacts (compact JWS naming
+    their key by ``kid``): the active key and every key retired less than 400
+    days ago, so an artefact stays verifiable as long as it is valid. Public key
+    members only; ``Cache-Control: public, max-age=300``. School transcripts are
+    signed with each school's own keys, published under ``/api/v1/schools``.
+    """
     response = jsonify(store().published_jwks())
     response.headers["Cache-Control"] = "public, max-age=300"
     return response

@@ -40,7 +40,16 @@ class EmergencyAccessOpen(MethodView):
     @blp.alt_response(403, response="FORBIDDEN")
     @blp.doc(security=BEARER)
     def post(self, data: dict[str, str], citizen_id: uuid.UUID) -> EmergencyAccess:
-        """Open a 30-minute emergency window on a patient's summary (a doctor; logged, notified)."""
+        """Open a 30-minute emergency window on a patient's summary (a doctor; logged, notified).
+
+        Only a doctor acting for a clinic (403 otherwise), with a level-2 login in the
+        last 5 minutes (else 401 with a step-up challenge) and a reason of 10 to 500
+        characters. For 30 minutes the window lets that doctor alone (not their
+        colleagues) read this patient's emergency summary. Opening it is written to the
+        patient's access log and the audit trail, notifies the patient (or the
+        guardians of a child under 14) and enters the clinic's review queue. 404 for an
+        unknown citizen. Not idempotent: a retry opens another window.
+        """
         actor = current_actor()
         return emergency.open_window(
             actor, resolve_subject(actor, citizen_id), data["reason"]
@@ -54,7 +63,12 @@ class EmergencyAccesses(MethodView):
     @blp.response(200, page_schema(EmergencyAccessSchema))
     @blp.doc(security=BEARER)
     def get(self, args: dict[str, Any]) -> Page[EmergencyAccess]:
-        """List my clinic's emergency accesses for review, newest first."""
+        """List my clinic's emergency accesses for review, newest first.
+
+        Doctors and administrators (``org_admin``) acting for a clinic (403 otherwise)
+        see the windows its doctors opened. ``unreviewed=true`` keeps only those not
+        yet reviewed. Ordered by opening time, paged with ``cursor``/``limit``.
+        """
         return emergency.list_for_review(
             current_actor(), unreviewed=args.pop("unreviewed"), **args
         )
@@ -68,5 +82,12 @@ class EmergencyReview(MethodView):
     @blp.alt_response(403, response="FORBIDDEN")
     @blp.doc(security=BEARER)
     def post(self, data: dict[str, str], access_id: uuid.UUID) -> EmergencyAccess:
-        """Record the review of an emergency access (by someone other than its doctor)."""
+        """Record the review of an emergency access (by someone other than its doctor).
+
+        A doctor or administrator (``org_admin``) acting for the same clinic who did
+        not open the window: 403 for other roles and for the doctor who opened it, 404
+        for another clinic's window or an unknown id. Stores the note with the reviewer
+        and the time, and writes an audit record. Reviewing again replaces the earlier
+        review.
+        """
         return emergency.review(current_actor(), access_id, data["note"])

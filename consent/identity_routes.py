@@ -35,7 +35,16 @@ class CitizenById(MethodView):
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.doc(security=BEARER)
     def get(self, args: dict[str, str], citizen_id: uuid.UUID) -> dict[str, Any]:
-        """Read a citizen's identity data: mine, my child's, or under consent (logged)."""
+        """Read a citizen's identity data: mine, my child's, or under consent (logged).
+
+        ``view=basic`` is name, birth date and sex; ``view=full`` adds national id,
+        address and phone and needs the separate ``identity_full`` category. The
+        citizen reads their own (not logged); a guardian of a child under 14, or staff
+        under a live consent naming their organisation and the category, may read
+        another's. Every decision on another's data, permit or deny, is logged in the
+        citizen's access log. 404 for an unknown citizen; 403 ``consent-required``;
+        429 with ``Retry-After`` when the consent's frequency limit is used up.
+        """
         citizen = services.get_citizen(citizen_id)
         full = args["view"] == "full"
         category = Category.IDENTITY_FULL if full else Category.IDENTITY_BASIC

@@ -68,6 +68,17 @@ def _records_view(
             )
         )
         def get(self, args: dict[str, Any], subject: str | uuid.UUID) -> Page[Any]:
+            """List one category's records, newest first, as the caller may see them.
+
+            Readers: the citizen (``me``), a guardian of a child under 14, or staff
+            under a live consent naming their organisation and this category; every
+            read or refusal of anyone but the citizen is logged in their access log.
+            Only current versions show; under a consent only its data period, never
+            hidden records, and sensitive ones only if it names them; ``from``/``to``
+            outside that period is 403. Otherwise 403 ``consent-required``, or 429
+            with ``Retry-After`` once the consent's frequency limit is used up. Paged
+            with ``cursor``/``limit``.
+            """
             actor = current_actor()
             citizen = resolve_subject(actor, subject)
             return services.list_records(actor, citizen, category, **args)
@@ -84,6 +95,14 @@ def _records_view(
             )
         )
         def post(self, data: dict[str, Any], subject: str | uuid.UUID) -> Any:
+            """Record one entry of this category (a doctor or nurse of a clinic).
+
+            Only a doctor or nurse acting for a clinic (403 otherwise); no consent is
+            needed, and writing gives no right to read the book. The record names the
+            clinic and its author. The server also marks a condition or encounter
+            ``sensitive`` when its diagnosis code is a sensitive one. 404 for an unknown
+            citizen. Honours ``Idempotency-Key``.
+            """
             actor = current_actor()
             return services.add_record(
                 actor, resolve_subject(actor, subject), model, data
@@ -114,6 +133,15 @@ def _corrections_view(
         def post(
             self, data: dict[str, Any], subject: str | uuid.UUID, record_id: uuid.UUID
         ) -> Any:
+            """Correct one record: a new version supersedes it.
+
+            Only a doctor or nurse acting for the clinic that wrote the record (403 for
+            other roles; 404 for another clinic's record or an unknown id). The old
+            version stays in the history, marked superseded; the new one carries
+            ``correction_reason`` and stays hidden if the old one was. 409
+            ``record-superseded`` when the record was already corrected: correct its
+            current version. Honours ``Idempotency-Key``.
+            """
             actor = current_actor()
             citizen = resolve_subject(actor, subject)
             reason = data.pop("correction_reason")
@@ -141,6 +169,14 @@ def _history_view(
             )
         )
         def get(self, subject: str | uuid.UUID, record_id: uuid.UUID) -> list[Any]:
+            """Read every version of one record, oldest first.
+
+            Decided and logged like a list of this category: the citizen, a guardian of
+            a child under 14, or staff under a consent naming it (else 403, or 429 when
+            its frequency limit is used up). Versions the caller may not see (outside
+            the consent's period, sensitive, hidden) are left out; 404 when the record
+            is unknown or the version asked for, or the current one, is not visible.
+            """
             actor = current_actor()
             return services.record_history(
                 actor, resolve_subject(actor, subject), category, record_id
@@ -168,6 +204,14 @@ def _visibility_view(
             )
         )
         def post(self, subject: str | uuid.UUID, record_id: uuid.UUID) -> Any:
+            """Hide one record from everyone but the citizen, or show it again.
+
+            Only the citizen, or a guardian of a child under 14, not acting for an
+            organisation (403 otherwise; 404 for an unknown record). Every version of
+            the record changes together, so a correction cannot resurface it. Hidden
+            records still show to the citizen and guardian, and to no one else, whatever
+            consent or emergency access they hold.
+            """
             actor = current_actor()
             return services.set_hidden(
                 actor, resolve_subject(actor, subject), model, record_id, hidden
@@ -206,7 +250,15 @@ class Summary(MethodView):
     @blp.alt_response(403, response="FORBIDDEN")
     @blp.doc(security=BEARER)
     def get(self, subject: str | uuid.UUID) -> dict[str, Any] | Response:
-        """Read the health book at a glance (only the categories I may read)."""
+        """Read the health book at a glance (only the categories I may read).
+
+        Each section holds a category's 5 latest current records, with ``more`` when
+        there are others; ``profile`` comes with the observations category. The
+        citizen's own summary is not logged and is rebuilt only when the book changes.
+        For anyone else each category is decided and logged on its own: refused ones
+        are left out, and only when none is readable is the read refused (403, or 429
+        when a consent's frequency limit is the reason).
+        """
         actor = current_actor()
         citizen = resolve_subject(actor, subject)
         if own_summary.is_own(actor, citizen):
@@ -221,7 +273,13 @@ class Profile(MethodView):
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.doc(security=BEARER)
     def get(self, subject: str | uuid.UUID) -> HealthProfile:
-        """Read the profile: blood group, height, weight, BHYT card (as observations)."""
+        """Read the profile: blood group, height, weight, BHYT card (as observations).
+
+        Decided and logged as a read of ``observations``: the citizen, a guardian of a
+        child under 14, or staff under a consent naming it (else 403, or 429 when its
+        frequency limit is used up). 404 when there is no current profile the caller
+        may see: none yet, or one dated outside the consent's period.
+        """
         actor = current_actor()
         current = services.profile(actor, resolve_subject(actor, subject))
         if current is None:
@@ -234,7 +292,13 @@ class Profile(MethodView):
     @blp.response(201, schemas.ProfileSchema)
     @blp.doc(security=BEARER)
     def post(self, data: dict[str, Any], subject: str | uuid.UUID) -> HealthProfile:
-        """Record a new profile version (a clinic); the previous one is kept."""
+        """Record a new profile version (a clinic); the previous one is kept.
+
+        Only a doctor or nurse acting for a clinic (403 otherwise); no consent is
+        needed. The new version supersedes the current one, which is kept, marked
+        superseded. The BHYT card number is normalised to 10 digits. 404 for an unknown
+        citizen. Honours ``Idempotency-Key``.
+        """
         actor = current_actor()
         record: HealthProfile = services.add_record(
             actor, resolve_subject(actor, subject), HealthProfile, data
@@ -260,6 +324,15 @@ _FHIR_BUNDLE = {
 )
 @auth_required
 def patient_summary(subject: str | uuid.UUID) -> Response:
+    """Export the book as a FHIR R4 International Patient Summary (document Bundle).
+
+    Sent as ``application/fhir+json`` with ``Cache-Control: private, no-store``. The
+    citizen and a guardian of a child under 14 get every section. Staff need a consent
+    in ``store`` mode: a category refused or only viewable becomes a section marked
+    ``withheld``, and only when none may be exported is the export refused (403, e.g.
+    reason ``view-only``). Name and birth date are masked unless ``identity_basic``
+    may be exported too. Every export by someone else is logged in the access log.
+    """
     actor = current_actor()
     bundle = fhir.patient_summary(actor, resolve_subject(actor, subject))
     return _fhir_response(bundle)
@@ -271,8 +344,9 @@ def patient_summary(subject: str | uuid.UUID) -> Response:
     summary="Read the emergency summary as a FHIR R4 International Patient Summary.",
     description="Who may read it: as the JSON emergency summary (the citizen, a "
     "guardian, a consent for emergency_summary, or a doctor inside an emergency-"
-    "access window). Sections: active problems, allergies, current medications, "
-    "immunizations.",
+    "access window), except that a view-only consent is refused (403, reason "
+    "``view-only``): a document is an export. Sections: active problems, allergies, "
+    "current medications, immunizations.",
     responses=_FHIR_BUNDLE,
 )
 @auth_required
@@ -296,6 +370,14 @@ class EmergencySummary(MethodView):
     @blp.alt_response(403, response="FORBIDDEN")
     @blp.doc(security=BEARER)
     def get(self, subject: str | uuid.UUID) -> dict[str, Any]:
-        """Read the emergency summary (also inside an emergency-access window)."""
+        """Read the emergency summary (also inside an emergency-access window).
+
+        Readers: the citizen, a guardian of a child under 14, staff under a consent
+        naming ``emergency_summary``, or the doctor who opened an emergency-access
+        window on this patient, until it closes (not their colleagues). Sensitive
+        records are included; hidden ones show only to the citizen and guardian. Every
+        read by someone else is logged in the access log; 403 ``consent-required``
+        otherwise, or 429 when a consent's frequency limit is used up.
+        """
         actor = current_actor()
         return views.emergency_summary(actor, resolve_subject(actor, subject))

@@ -31,7 +31,15 @@ class Notifications(MethodView):
     @blp.response(200, NotificationPageSchema)
     @blp.doc(security=BEARER)
     def get(self, args: dict[str, Any]) -> inbox.InboxPage:
-        """List my notifications (my organisation's when acting for one)."""
+        """List my notifications (my organisation's when acting for one).
+
+        A citizen's token reads their own inbox, which also gets the notices about
+        their children under 14; a token acting for an organisation reads the
+        organisation's inbox, shared by all its staff. ``unread=true`` keeps only
+        unread ones; ``unread`` in the answer counts the whole inbox. ``text`` is in
+        the request's language (``Accept-Language``: Vietnamese by default, or
+        English). Newest first, paged with ``cursor``/``limit``.
+        """
         return inbox.page_for(current_actor(), unread_only=args.pop("unread"), **args)
 
 
@@ -42,5 +50,10 @@ class ReadNotification(MethodView):
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.doc(security=BEARER)
     def post(self, notification_id: uuid.UUID) -> Any:
-        """Mark a notification read."""
+        """Mark a notification read.
+
+        Only a notification in the caller's inbox (the organisation's when acting for
+        one); any other id is 404. Marking it again keeps the first ``read_at``. An
+        organisation's notification is marked read for all its staff at once.
+        """
         return inbox.mark_read(current_actor(), notification_id)

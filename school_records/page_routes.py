@@ -54,6 +54,15 @@ _PAGE_TEXT = {
     },
 )
 def verify_page() -> Response:
+    """Open the transcript verifier (web page, Vietnamese or English).
+
+    Public, no token. In ``?lang=vi`` or ``?lang=en``, else the language
+    ``Accept-Language`` asks for. The page sends a pasted or uploaded credential to
+    ``POST /api/v1/transcripts/verify`` and shows the checks and what the school
+    signed; opened from a PDF's QR code (``?t=`` transcript id, ``&d=`` digest) it
+    verifies that transcript at once. Served with ``Content-Language`` and a strict
+    ``Content-Security-Policy`` (scripts only with this response's nonce).
+    """
     requested = request.args.get("lang", "")
     lang = (
         requested if requested in i18n.SUPPORTED_LANGUAGES else i18n.current_language()
@@ -86,6 +95,14 @@ def verify_page() -> Response:
     },
 )
 def hocba_context() -> Response:
+    """Read the JSON-LD context of HocBaSoCredential.
+
+    Public, no token; the same document for every caller. A protected JSON-LD 1.1
+    context that maps ``HocBaSoCredential``, ``HocBaSo`` and every other term of a
+    transcript credential to this URL plus ``#``, with ``homeroomProof`` and
+    ``principalSignature`` as ``@json`` values. The credentials this service issues
+    name it in their ``@context``.
+    """
     vocab = f"{current_app.config['BASE_URL']}/contexts/hocba/v1#"
     response = jsonify(
         {

@@ -40,7 +40,13 @@ class SchoolLevelsById(MethodView):
     @blp.response(200, SchoolLevelsSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, school_id: uuid.UUID) -> SchoolLevels:
-        """Read the grades a school is registered to teach (public)."""
+        """Read the grades a school is registered to teach (public).
+
+        No token needed. Gives ``first_grade`` to ``last_grade``, as the education
+        department registered them (``flask schools set-levels``); classes and
+        transcript drafts of any other grade are refused. 404 when no grades are
+        registered for that id.
+        """
         levels = register.levels_of(school_id)
         if levels is None:
             raise NotFound()
@@ -57,7 +63,14 @@ class SchoolClasses(MethodView):
     @blp.alt_response(409, response="CONFLICT")
     @blp.doc(security=BEARER)
     def post(self, data: dict[str, Any], school_id: uuid.UUID) -> SchoolClass:
-        """Open a class for a school year, with its homeroom teacher (the principal)."""
+        """Open a class for a school year, with its homeroom teacher (the principal).
+
+        Only the principal acting for the school (403 otherwise, teachers included).
+        The grade must be one the school teaches and ``homeroom_teacher_id`` a current
+        teacher of the school (422 naming the field). 409 ``class-exists`` when the
+        school already has a class of that name that school year. Written to the
+        audit log; ``Idempotency-Key`` makes a retry replay the first answer.
+        """
         return register.create_class(current_actor(), school_id, data)
 
     @auth_required
@@ -66,7 +79,13 @@ class SchoolClasses(MethodView):
     @blp.alt_response(403, response="FORBIDDEN")
     @blp.doc(security=BEARER)
     def get(self, args: dict[str, Any], school_id: uuid.UUID) -> Page[SchoolClass]:
-        """List the school's classes, optionally of one school year (its staff)."""
+        """List the school's classes, optionally of one school year (its staff).
+
+        For a teacher or the principal acting for the school (403 otherwise).
+        ``school_year`` (e.g. ``2025-2026``) keeps that year's classes only. Newest
+        first, a page of ``limit`` at a time (``cursor`` from the previous page's
+        ``next_cursor``, which is null on the last page).
+        """
         return register.list_classes(
             current_actor(), school_id, args.pop("school_year"), **args
         )
@@ -83,7 +102,13 @@ class SchoolClassById(MethodView):
     def put(
         self, data: dict[str, Any], school_id: uuid.UUID, class_id: uuid.UUID
     ) -> SchoolClass:
-        """Hand the class to another homeroom teacher (the principal)."""
+        """Hand the class to another homeroom teacher (the principal).
+
+        Only the principal acting for the school (403 otherwise). 404 for a class of
+        another school; 422 unless ``homeroom_teacher_id`` is a current teacher of the
+        school. The new homeroom teacher signs the class's drafts from now on; the
+        change is written to the audit log.
+        """
         return register.update_class(current_actor(), school_id, class_id, data)
 
 
@@ -101,7 +126,16 @@ class ClassEnrolments(MethodView):
         self, data: dict[str, Any], school_id: uuid.UUID, class_id: uuid.UUID
     ) -> Enrolment:
         """Enrol a pupil by national id, full name and birth date, which must all match
-        the register (the principal, or the class's homeroom teacher)."""
+        the register (the principal, or the class's homeroom teacher).
+
+        Others get 403; 404 for a class of another school. The name is compared
+        ignoring case and extra spaces. Any mismatch, or a pupil enrolled at another
+        school that year, is the same 422 on ``national_id``; guesses are counted per
+        national id and per member of staff (5 free, then 429 ``enrolment-throttled``
+        with ``Retry-After``) and audited. 422 on ``birth_date`` when the age does not
+        fit the grade; 409 ``pupil-already-enrolled`` when enrolled here that year.
+        ``Idempotency-Key`` makes a retry replay the first answer.
+        """
         return enrolment.enrol(current_actor(), school_id, class_id, data)
 
     @auth_required
@@ -113,7 +147,13 @@ class ClassEnrolments(MethodView):
     def get(
         self, args: dict[str, Any], school_id: uuid.UUID, class_id: uuid.UUID
     ) -> Page[Enrolment]:
-        """List the class's pupils, withdrawn ones marked (the school's staff)."""
+        """List the class's pupils, withdrawn ones marked (the school's staff).
+
+        For any teacher or the principal acting for the school (403 otherwise); 404
+        for a class of another school. A withdrawn pupil has ``withdrawn_at`` and
+        ``withdrawal_reason``. Newest enrolment first, a page of ``limit`` at a time
+        (``cursor`` from the previous page's ``next_cursor``).
+        """
         return enrolment.list_enrolments(current_actor(), school_id, class_id, **args)
 
 
@@ -129,7 +169,14 @@ class WithdrawEnrolment(MethodView):
     def post(
         self, data: dict[str, str], school_id: uuid.UUID, enrolment_id: uuid.UUID
     ) -> Enrolment:
-        """Withdraw a pupil from a class, with a reason (the principal)."""
+        """Withdraw a pupil from a class, with a reason (the principal).
+
+        Only the principal acting for the school (403 otherwise); 404 for an
+        enrolment of another school; 409 ``enrolment-withdrawn`` if already
+        withdrawn. Transcripts already published stay in force, but no new one is
+        drafted or signed for the pupil in that class. The withdrawal and its
+        ``reason`` are written to the audit log.
+        """
         return enrolment.withdraw(
             current_actor(), school_id, enrolment_id, data["reason"]
         )

@@ -71,7 +71,17 @@ class SchoolTranscripts(MethodView):
     @blp.alt_response(409, response="CONFLICT")
     @blp.doc(security=BEARER)
     def post(self, data: dict[str, Any], school_id: uuid.UUID) -> Transcript:
-        """Draft a pupil's transcript (a teacher or the principal of the school)."""
+        """Draft a pupil's transcript (a teacher or the principal of the school).
+
+        The caller acts for the school (``act-as``) as a teacher or its principal;
+        anyone else gets 403. The pupil must be enrolled, not withdrawn, in that class
+        and grade here that school year, and the school must teach the grade (422; the
+        ``pupil_id`` message is the same whoever the pupil is). ``content`` is checked
+        against Circular 22 or 27 by grade, contradictions included (422 naming the
+        field). 409 ``transcript-exists`` (with ``transcript_id``) if the pupil already
+        has a transcript for that year here that is not revoked. ``Idempotency-Key``
+        makes a retry replay the first answer.
+        """
         return drafting.create_draft(current_actor(), school_id, data)
 
     @auth_required
@@ -79,7 +89,13 @@ class SchoolTranscripts(MethodView):
     @blp.response(200, page_schema(TranscriptSchema))
     @blp.doc(security=BEARER)
     def get(self, args: dict[str, Any], school_id: uuid.UUID) -> Page[Transcript]:
-        """List the school's transcripts (its staff)."""
+        """List the school's transcripts (its staff).
+
+        For a teacher or the principal acting for the school (403 otherwise). Lists
+        transcripts in every state, drafts included, or only those with ``status``;
+        newest first, a page of ``limit`` at a time (``cursor`` from the previous
+        page's ``next_cursor``, which is null on the last page).
+        """
         return transcripts.list_for_school(
             current_actor(), school_id, args.pop("status"), **args
         )
@@ -144,6 +160,15 @@ def school_did_document(school_id: uuid.UUID) -> Response:
     responses={**_JWT, 404: {"$ref": "#/components/responses/NOT_FOUND"}},
 )
 def status_list(list_id: uuid.UUID) -> Response:
+    """Read a school's status list (a signed BitstringStatusListCredential).
+
+    Public, no token: the list a credential's ``credentialStatus`` names. A set bit
+    means the transcript at that (random) position is revoked or suspended, as the
+    list's ``statusPurpose`` says. Signed with the school's active key; cacheable
+    for five minutes (``Cache-Control: public, max-age=300``, the list's ``ttl``),
+    and the server serves one signature again for up to a minute while the bits and
+    the key are unchanged. 404 for an unknown list.
+    """
     found = db.session.get(StatusList, list_id)
     if found is None:
         raise NotFound()
@@ -163,7 +188,16 @@ class TranscriptById(MethodView):
     @blp.doc(security=BEARER)
     def get(self, transcript_id: uuid.UUID) -> tuple[Transcript, dict[str, str]]:
         """Read a transcript (its school's staff; once issued, the pupil, guardian or
-        consented org). Its ``ETag`` names this version: a signature names it back."""
+        consented org). Its ``ETag`` names this version: a signature names it back.
+
+        A teacher or the principal acting for its school reads it in any state. Anyone
+        else sees it only once published or revoked: the pupil, a guardian of a pupil
+        under 14, or an organisation under a consent covering ``transcripts`` whose
+        data period includes it; a guardian's or an organisation's read is written to
+        the pupil's access log. A draft, or a transcript outside the consent's period,
+        is 404; no basis is 403 ``consent-required``. Send the ``ETag`` as ``If-Match``
+        to ``POST /transcripts/{id}/sign``.
+        """
         transcript = transcripts.readable(current_actor(), transcript_id)
         return transcript, {"ETag": quote_etag(signing.version_tag(transcript))}
 
@@ -173,7 +207,16 @@ class TranscriptById(MethodView):
     @blp.alt_response(409, response="CONFLICT")
     @blp.doc(security=BEARER)
     def put(self, data: dict[str, Any], transcript_id: uuid.UUID) -> Transcript:
-        """Edit a draft (signed transcripts are frozen)."""
+        """Edit a draft (signed transcripts are frozen).
+
+        For a teacher or the principal acting for the transcript's school (403
+        otherwise). ``content`` replaces the whole content and is checked as when
+        drafting (422); ``class_name``, if given, must be a class of that grade the
+        pupil is enrolled in that year (422). Only a ``draft`` changes: after the
+        homeroom teacher's signature it is 409 ``transcript-state-conflict`` (with
+        ``current_status``). An edit changes the ``ETag``, so a signature of an earlier
+        read is refused (412).
+        """
         return drafting.update_draft(current_actor(), transcript_id, data)
 
 
@@ -186,6 +229,17 @@ def _with_reason(name: str, summary: str, call: Any) -> None:
         @blp.alt_response(409, response="CONFLICT")
         @blp.doc(security=BEARER, summary=f"{summary} Needs a recent level-2 login.")
         def post(self, data: dict[str, str], transcript_id: uuid.UUID) -> Transcript:
+            """Revoke, suspend or reinstate a published transcript (the principal).
+
+            Only the principal acting for the transcript's school (403 otherwise),
+            with a level-2 login at most five minutes old (else 401 with a step-up
+            challenge). Revoking or suspending sets the transcript's bit in the
+            school's revocation or suspension status list, which verifiers check;
+            lifting a suspension clears it. A revocation is final. ``reason`` is kept
+            as ``revocation_reason`` or ``suspension_reason``; lifting clears the
+            latter. 409 ``transcript-state-conflict`` unless the transcript is
+            published and, to suspend or lift, not already in that state.
+            """
             transcript: Transcript = call(
                 current_actor(), transcript_id, data["reason"]
             )
@@ -250,7 +304,17 @@ class Corrections(MethodView):
     @blp.alt_response(409, response="CONFLICT")
     @blp.doc(security=BEARER)
     def post(self, transcript_id: uuid.UUID) -> Transcript:
-        """Start a correction: a new draft that replaces this transcript once published."""
+        """Start a correction: a new draft that replaces this transcript once published.
+
+        For a teacher or the principal acting for the transcript's school (403
+        otherwise), of a ``published`` transcript only, suspended or not (else 409
+        ``transcript-state-conflict``). The draft copies the year, grade, class and
+        content, and names the original in ``replaces_id``; the original stays in
+        force until the correction is published, then is revoked as ``superseded``.
+        The pupil must still be enrolled in that class (422). 409
+        ``transcript-exists`` (with ``transcript_id``) while another correction of it
+        is under way.
+        """
         return drafting.start_correction(current_actor(), transcript_id)
 
 
@@ -261,7 +325,17 @@ class TranscriptCredential(MethodView):
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.doc(security=BEARER)
     def get(self, transcript_id: uuid.UUID) -> transcripts.ExportedCredential:
-        """Download the transcript as a verifiable credential (vc+jwt); logged."""
+        """Download the transcript as a verifiable credential (vc+jwt); logged.
+
+        For whoever may read the transcript (``GET /transcripts/{id}``), as an export:
+        an organisation's consent must allow exports (a view-only one is 403
+        ``consent-required``, reason ``view-only``). Each download is written to the
+        audit log (``transcript.exported``) and, for a guardian or a consented
+        organisation, to the pupil's access log. Gives the JWT, its SHA-256
+        ``digest`` and the ``verify_url`` its QR code opens. 404 until published; a
+        revoked transcript's credential is still given, and fails the verifier's
+        status check.
+        """
         return transcripts.export_credential(current_actor(), transcript_id)
 
 
@@ -280,6 +354,15 @@ class TranscriptCredential(MethodView):
 )
 @auth_required
 def transcript_pdf(transcript_id: uuid.UUID) -> Response:
+    """Download the transcript as a PDF whose QR code opens the verifier; logged.
+
+    The same callers, refusals and logging as ``GET /transcripts/{id}/credential``
+    (the audit record's ``kind`` is ``pdf``). The PDF, in Vietnamese, prints the
+    transcript and a QR code of the verify page's URL with the transcript id and
+    the credential's SHA-256, so whoever holds the paper can check it. Sent as the
+    attachment ``hoc-ba-{school_year}.pdf`` with ``Cache-Control: private,
+    no-store``.
+    """
     transcript, _ = transcripts.exported(current_actor(), transcript_id, "pdf")
     response = Response(pdf.render(transcript), mimetype="application/pdf")
     response.headers["Content-Disposition"] = (
@@ -297,7 +380,16 @@ class CitizenTranscripts(MethodView):
     @blp.alt_response(403, response="FORBIDDEN")
     @blp.doc(security=BEARER)
     def get(self, args: dict[str, Any], subject: str | uuid.UUID) -> Page[Transcript]:
-        """List a pupil's issued transcripts: mine, my child's, or under consent."""
+        """List a pupil's issued transcripts: mine, my child's, or under consent.
+
+        ``subject`` is a citizen id or ``me`` (404 for an unknown citizen). For the
+        pupil, a guardian of a pupil under 14, or an organisation under a consent
+        covering ``transcripts`` (then only those inside its data period; a school's
+        own staff need one too); anyone else gets 403 ``consent-required``. Every
+        read or refusal but the pupil's own is written to the pupil's access log.
+        Published and revoked transcripts only, newest first, paged with ``cursor``
+        and ``limit``.
+        """
         actor = current_actor()
         return transcripts.list_for_pupil(
             actor, resolve_subject(actor, subject), **args

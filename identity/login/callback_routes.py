@@ -31,6 +31,15 @@ _CALLBACK_PAGE = """<!doctype html><html lang="vi"><meta charset="utf-8">
     },
 )
 def callback() -> Response:
+    """Show the code and state VNeID sent back (for browsers and the README walk-through).
+
+    Public HTML page, the ``redirect_uri`` of a login done in a browser. It shows
+    ``code`` and ``state``, or VNeID's ``error`` and ``error_description``, and
+    redeems nothing: finish the login by POSTing them with the PKCE verifier to
+    ``/api/v1/auth/vneid``. Sent with ``Cache-Control: no-store`` and
+    ``Referrer-Policy: no-referrer``, so the code is neither kept nor leaked. A
+    query parameter given twice is 422.
+    """
     html = render_template_string(
         _CALLBACK_PAGE,
         code=request.args.get("code", ""),

@@ -70,7 +70,12 @@ class LoginStart(MethodView):
         """Start a VNeID login: get the URL to open in the system browser.
 
         The phone makes a PKCE verifier, keeps it, and sends its S256
-        ``code_challenge``; it sends the verifier itself to finish the login.
+        ``code_challenge``; it sends the verifier itself to finish the login. No
+        token is needed. ``redirect_uri`` must be the app's registered URI or this
+        server's ``/callback``, else 422. The API keeps the challenge and a nonce
+        for ten minutes under ``state``, and passes ``acr_values``, ``max_age`` and
+        ``prompt`` on to VNeID (``urn:vneid:loa:2`` for a step-up). 502
+        ``identity-provider-unavailable`` when VNeID cannot be reached.
         """
         if data["redirect_uri"] not in relying_party.allowed_redirect_uris():
             raise ValidationFailed(errors={"redirect_uri": [REDIRECT_NOT_ALLOWED]})
@@ -91,7 +96,16 @@ class LoginFinish(MethodView):
     @blp.alt_response(403, response="FORBIDDEN")
     @blp.alt_response(502, response="BAD_GATEWAY")
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
-        """Finish a VNeID login with the code, state and the phone's PKCE verifier."""
+        """Finish a VNeID login with the code, state and the phone's PKCE verifier.
+
+        No token is needed. The verifier is checked before ``state`` is spent: a
+        wrong one is 400 ``code-verifier-mismatch`` and leaves the login usable. A
+        state works once, within ten minutes (else 400 ``login-state-invalid``), and
+        is spent even if the code then fails. A first login links the VNeID subject
+        to the register entry with the same national id. 400 ``login-failed``: code
+        or ID token refused; 403 ``account-not-linkable``: not in the register; 502:
+        VNeID unreachable. Success opens a new token family and is audited.
+        """
         login_state = relying_party.consume_state(data["state"], data["code_verifier"])
         # The state's single use holds whatever follows, and the provider (in-process
         # in development) redeems the code in a transaction of its own.
@@ -115,7 +129,15 @@ class Refresh(MethodView):
     @blp.response(200, TokenPairSchema)
     @blp.alt_response(401, response="UNAUTHORIZED")
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
-        """Exchange a refresh token for a new pair (a reused one revokes them all)."""
+        """Exchange a refresh token for a new pair (a reused one revokes them all).
+
+        No bearer token: the refresh token is the credential, and each works once.
+        Presenting a used one is 401 ``refresh-token-reused`` and revokes the whole
+        login (every access, acting and refresh token of its family), so the
+        citizen must log in again. The new access token keeps the login's ``acr``
+        and ``auth_time``: refreshing does not renew a step-up. 401
+        ``invalid-token`` for a malformed, expired, revoked or non-refresh token.
+        """
         return tokens.rotate(data["refresh_token"])
 
 
@@ -127,8 +149,12 @@ class Logout(MethodView):
     def post(self) -> None:
         """Revoke this login: every token of its family stops working at once.
 
-        The VNeID session of the login ends too (RP-initiated logout with the
-        login's ID token), which revokes its grants at VNeID.
+        Any signed-in citizen, with any token of the login (an ``act-as`` token
+        too); the answer is 204. The VNeID session of the login ends too
+        (RP-initiated logout with the login's ID token), which revokes its grants
+        at VNeID. That call is made once the revocation is committed: if VNeID
+        cannot be reached, the API's tokens stay revoked and the failure is
+        audited.
         """
         actor = current_actor()
         if actor.family_id is None:
@@ -170,9 +196,14 @@ class BackchannelLogout(MethodView):
     def post(self, data: dict[str, Any]) -> Response:
         """VNeID tells the API a login ended: revoke the API's tokens of it.
 
-        The logout token is verified as OpenID Connect Back-Channel Logout 1.0
-        §2.6 requires; every token family of the provider session it names (or of
-        its subject) is revoked.
+        Called by VNeID, not by the app: no bearer token, a form-encoded
+        ``logout_token``. The logout token is verified as OpenID Connect
+        Back-Channel Logout 1.0 §2.6 requires, and its ``jti`` works once; every
+        token family of the provider session it names (or of its subject) is
+        revoked. A missing or refused token is 400 with an OAuth error body
+        (``invalid_request``), not a problem; success is an empty 200, both
+        ``no-store`` and audited. An empty or over-long token is still a 422
+        problem, and 502 when VNeID's keys cannot be read.
         """
         try:
             if not data["logout_token"]:
@@ -213,7 +244,15 @@ class ActAs(MethodView):
     @blp.alt_response(403, response="FORBIDDEN")
     @blp.doc(security=BEARER)
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
-        """Get an access token acting for an organisation where I hold a role."""
+        """Get an access token acting for an organisation where I hold a role.
+
+        Any signed-in citizen. They need an active role in ``org_id`` (of ``role``,
+        if sent), else 403 ``membership-required``; holding several there without
+        sending ``role`` is 422 ``role-ambiguous``, which lists them. The answer is
+        an access token only, no refresh token: it names ``org`` and ``role``,
+        keeps the login's ``acr`` and ``auth_time``, and belongs to the login's
+        family, so logging out revokes it. Call again when it expires. Audited.
+        """
         actor = current_actor()
         memberships = services.active_memberships(
             actor.citizen_id, data["org_id"], data["role"]
@@ -240,7 +279,15 @@ class TotpEnrolment(MethodView):
     @blp.alt_response(409, response="CONFLICT")
     @blp.doc(security=BEARER)
     def post(self) -> totp.Enrolment:
-        """Start adding an authenticator app (TOTP) to my account."""
+        """Start adding an authenticator app (TOTP) to my account.
+
+        Any signed-in citizen, for their own account. Returns a new 160-bit secret,
+        its ``otpauth://`` URI and a QR code (SVG); nothing is in force until
+        confirmed, and starting again replaces an unconfirmed secret. 409
+        ``totp-already-enrolled`` once an app is confirmed. The app becomes the
+        second factor of the VNeID login, which a level-2 account needs to reach
+        ``urn:vneid:loa:2``.
+        """
         citizen = services.get_citizen(current_actor().citizen_id)
         try:
             enrolment = totp.begin_enrolment(citizen.id, citizen.full_name)
@@ -256,7 +303,15 @@ class TotpConfirm(MethodView):
     @blp.response(200, RecoveryCodesSchema)
     @blp.doc(security=BEARER)
     def post(self, data: dict[str, Any]) -> totp.RecoveryCodes:
-        """Confirm the authenticator app with its first code; get recovery codes."""
+        """Confirm the authenticator app with its first code; get recovery codes.
+
+        Any signed-in citizen who started an enrolment. The six-digit code is
+        accepted one 30-second step either side of now, and a step once used is
+        not accepted again. Returns ten single-use recovery codes, shown only this
+        once (kept as hashes), each usable instead of a code at the VNeID login.
+        422 ``totp-code-rejected`` when the code is wrong or reused, nothing is
+        pending, or the app is already confirmed.
+        """
         codes = totp.confirm_enrolment(current_actor().citizen_id, data["code"])
         if codes is None:
             raise TotpCodeRejected()
@@ -269,5 +324,13 @@ class Me(MethodView):
     @blp.response(200, MeSchema)
     @blp.doc(security=BEARER)
     def get(self) -> services.Me:
-        """Read who I am: profile, roles, the children I act for, my acting role."""
+        """Read who I am: profile, roles, the children I act for, my acting role.
+
+        Any signed-in citizen, with a personal or an ``act-as`` token.
+        ``memberships`` holds only active roles and ``children`` every child under
+        14 the caller acts for (not paged; ``/citizens/me/dependants`` pages them).
+        ``acting`` names the token's organisation and role (both null on a
+        personal token) and ``acr`` the login's assurance level, so the app can
+        tell whether a step-up login is needed.
+        """
         return services.who_am_i(current_actor())

@@ -52,6 +52,14 @@ _OAUTH_ERRORS = {
 @blp.response(200, ProviderMetadataSchema, description="JSON document")
 @blp.doc(summary="Read the provider's metadata (OIDC Discovery, RFC 8414).")
 def openid_configuration() -> tuple[ProviderMetadata, int, dict[str, str]]:
+    """Read the provider's metadata (OIDC Discovery, RFC 8414).
+
+    Public, for relying parties. Names the endpoints under the issuer
+    ``{BASE_URL}/vneid`` and only what the provider enforces: the code flow with
+    PKCE S256, pairwise subjects, RS256 or ES256 ID tokens, ``acr_values`` and
+    back-channel logout. ``Cache-Control: public, max-age=3600``. The provider's
+    endpoints answer errors in the OAuth 2.0 / OpenID shape, not as problems.
+    """
     return provider_metadata(), 200, {"Cache-Control": "public, max-age=3600"}
 
 
@@ -72,12 +80,27 @@ metadata_blp = Blueprint(
     "(RFC 8414 path insertion; the same document as OpenID discovery)."
 )
 def oauth_authorization_server() -> tuple[ProviderMetadata, int, dict[str, str]]:
+    """Read the provider's metadata as an OAuth 2.0 authorization server (RFC 8414 path insertion; the same document as OpenID discovery).
+
+    Public. The same document as ``/vneid/.well-known/openid-configuration``, at
+    the place RFC 8414 §3.1 gives the metadata of an issuer with a path, for
+    OAuth 2.0 client libraries that look there. ``Cache-Control: public,
+    max-age=3600``.
+    """
     return provider_metadata(), 200, {"Cache-Control": "public, max-age=3600"}
 
 
 @blp.route("/jwks", methods=["GET"])
 @blp.doc(summary="Read the public keys that sign ID tokens (JWKS).", responses=_JSON_OK)
 def jwks() -> Response:
+    """Read the public keys that sign ID tokens (JWKS).
+
+    Public. The provider's RS256 and ES256 keys, each named by its RFC 7638
+    thumbprint as ``kid``: the active ones and those retired within the last
+    hour (an ID token's lifetime), so tokens signed before ``flask vneid
+    rotate-keys`` still verify. They sign logout tokens too. ``Cache-Control:
+    public, max-age=300``.
+    """
     response = jsonify(keys.published_jwks())
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
@@ -107,6 +130,17 @@ def jwks() -> Response:
     },
 )
 def authorize() -> Response:
+    """Sign in, verify the second factor and consent, then redirect with a code.
+
+    For the citizen's browser. Requires ``response_type=code``, an exactly
+    registered ``redirect_uri``, the ``openid`` scope, a ``nonce`` and a PKCE
+    S256 ``code_challenge``; honours ``prompt``, ``max_age`` and ``acr_values``.
+    The pages ask for national id and password, the authenticator code if one is
+    enrolled, then consent (remembered a year per client). Form POSTs need the
+    page's CSRF token. Errors go back to the client as ``error``, ``state`` and
+    ``iss``, or as an HTML page when the redirect cannot be verified; never as
+    problem JSON. A code works once, for 60 seconds.
+    """
     return authorize_flow.handle_authorize()
 
 
@@ -123,6 +157,16 @@ def _protocol(endpoint_response: Response) -> Response:
     responses={**_JSON_OK, **_OAUTH_ERRORS},
 )
 def token() -> Response:
+    """Exchange a code or refresh token for tokens.
+
+    For relying parties, form-encoded. Confidential clients authenticate with
+    ``client_secret_basic`` or ``client_secret_post``, public ones send only
+    ``client_id``; a code needs its ``code_verifier``. Returns an opaque access
+    token (10 minutes), a rotating refresh token (30 days) and, for a code, an ID
+    token. A replayed code or reused refresh token is ``invalid_grant`` and
+    revokes every token descended from it. Errors keep the RFC 6749 §5.2 JSON
+    body (401 ``invalid_client``), not problem JSON; ``no-store``.
+    """
     return _protocol(authorization.create_token_response())
 
 
@@ -135,6 +179,15 @@ def token() -> Response:
     },
 )
 def userinfo() -> Response:
+    """Read the claims the citizen consented to release.
+
+    For relying parties, with the provider's access token as ``Authorization:
+    Bearer`` (GET or POST). Returns the client's pairwise ``sub`` and only the
+    claims the citizen consented to for that client (declined or empty ones are
+    left out), as JSON. A missing, unknown, expired or revoked token is 401 with
+    an RFC 6750 ``WWW-Authenticate`` challenge and an OAuth error body, not
+    problem JSON; ``no-store``.
+    """
     return _protocol(authorization.create_endpoint_response("userinfo"))
 
 
@@ -145,6 +198,15 @@ def userinfo() -> Response:
     responses={**_JSON_OK, **_OAUTH_ERRORS},
 )
 def revoke() -> Response:
+    """Revoke a token and its family (RFC 7009).
+
+    For relying parties, form-encoded ``token`` (optional ``token_type_hint``),
+    with the client's own authentication (a public client sends ``client_id``).
+    Revoking the access or the refresh token revokes every token of that
+    authorization's rotation family. An unknown token still answers 200 ``{}``;
+    another client's token is 400 ``invalid_grant``. Errors keep the OAuth 2.0
+    JSON body, not problem JSON; ``no-store``.
+    """
     return _protocol(authorization.create_endpoint_response("revocation"))
 
 
@@ -155,6 +217,15 @@ def revoke() -> Response:
     responses={**_JSON_OK, **_OAUTH_ERRORS},
 )
 def introspect() -> Response:
+    """Describe a token to the client it was issued to (RFC 7662).
+
+    Confidential clients only (``client_secret_basic`` or ``client_secret_post``,
+    else 401 ``invalid_client``), form-encoded ``token``. An active token of the
+    caller's own gets ``active``, ``client_id``, the pairwise ``sub``, ``scope``,
+    ``acr``, ``auth_time`` and its times; an expired, revoked, used, unknown or
+    another client's token is just ``{"active": false}``. Errors keep the OAuth
+    2.0 JSON body, not problem JSON; ``no-store``.
+    """
     return _protocol(authorization.create_endpoint_response("introspection"))
 
 
@@ -174,6 +245,16 @@ def introspect() -> Response:
     },
 )
 def logout() -> Response:
+    """End the provider session and revoke its tokens (RP-initiated logout).
+
+    For the citizen's browser, sent by a relying party. A valid ``id_token_hint``
+    ends that session at once; without one a confirmation page comes first (POST
+    with its CSRF token). Ending revokes every token issued from the session,
+    signs this browser out and tells clients by back-channel logout. Then 302 to
+    a registered ``post_logout_redirect_uri`` (with ``state``) when a valid hint
+    names its client, else a signed-out page. An invalid hint is a 400 HTML page,
+    not problem JSON.
+    """
     try:
         end_request = authorization.validate_endpoint_request("end_session")
     except OAuth2Error as error:
