@@ -9,7 +9,7 @@ WORKERS ?= 2
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export FLASK_APP := wsgi
 
-.PHONY: run install install-dev fonts browser judges test test-fast test-sqlite test-postgres lint fmt migration bench soak mutate clean
+.PHONY: run install install-dev fonts browser judges test test-fast test-sqlite test-postgres lint fmt examples migration bench soak mutate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -109,6 +109,16 @@ lint: install-dev
 fmt: install-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+## The examples of /openapi.json, recorded from the fast suite's real answers
+## (tools/record_openapi_examples.py), then judged: run after changing what an
+## endpoint answers.
+EXAMPLE_TESTS := tests/test_openapi.py::test_every_request_and_success_has_a_recorded_example \
+	tests/test_openapi.py::test_every_example_is_valid_against_its_schema
+examples: install-dev fonts judges
+	env -u TEST_DATABASE_URL $(BIN)/python -m pytest -m "not slow" -p no:schemathesis \
+		-p tools.record_openapi_examples -q $(addprefix --deselect ,$(EXAMPLE_TESTS))
+	env -u TEST_DATABASE_URL $(BIN)/pytest -q $(EXAMPLE_TESTS)
 
 ## make migration m="what changed"
 migration: install-dev

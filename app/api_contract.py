@@ -6,6 +6,7 @@ name: changing one breaks their code), tags are the names people read, in the
 order they meet them, and the headers every call may carry or receive are said
 once here and referenced everywhere (``Accept-Language``, ``X-Request-ID``,
 ``Content-Language``, ``WWW-Authenticate``, ``Retry-After``, ``Idempotent-Replayed``).
+Bodies carry examples recorded from the test suite's real answers (``api_examples``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any, Final
 
 from apispec import APISpec, BasePlugin
 
-from app import api_glossary
+from app import api_examples, api_glossary
 
 #: ``METHOD /path`` -> operationId. Stable: a generated client names its methods so.
 #: A domain plugged in later names its own in ``@blp.doc(operationId=...)``.
@@ -315,6 +316,24 @@ class ContractPlugin(BasePlugin):
                 if replayable:
                     names.append("Idempotent-Replayed")
                 response.setdefault("headers", {}).update(header_refs(*names))
+            _add_examples(key, operation)
+
+
+def _add_examples(key: str, operation: dict[str, Any]) -> None:
+    """Give the operation's bodies their recorded examples (``api_examples``)."""
+    body = operation.get("requestBody")
+    if isinstance(body, dict) and "$ref" not in body:
+        for media_type, media in body.get("content", {}).items():
+            asked = api_examples.request_body(key, media_type)
+            if asked is not None:
+                media.setdefault("example", asked)
+    for status, response in operation.get("responses", {}).items():
+        if not isinstance(response, dict) or "$ref" in response:
+            continue
+        for media_type, media in response.get("content", {}).items():
+            answered = api_examples.answer(key, str(status), media_type)
+            if answered is not None:
+                media.setdefault("example", answered)
 
 
 def ordered_tags(spec: APISpec) -> None:

@@ -24,7 +24,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.wrappers import Response as BaseResponse
 
-from app import api_contract, i18n
+from app import api_contract, api_examples, i18n
 from app.http_errors import PROBLEM_MIMETYPE as PROBLEM_MIMETYPE
 from app.http_errors import problem_type_base, slug_for
 
@@ -354,6 +354,9 @@ class ProblemApi(Api):  # type: ignore[misc]
                     "Content-Language",
                     *api_contract.ERROR_HEADERS.get(status.name, ()),
                 )
+                example = api_examples.problem(status)
+                if example is not None:
+                    response["example"] = example
             prepare_response(response, self.spec, content_type)
             self.spec.components.response(status.name, response, lazy=True)
         response = {
@@ -361,5 +364,8 @@ class ProblemApi(Api):  # type: ignore[misc]
             "schema": self.ERROR_SCHEMA,
             "headers": api_contract.header_refs("X-Request-ID", "Content-Language"),
         }
+        example = api_examples.problem(http.HTTPStatus.NOT_FOUND)
+        if example is not None:
+            response["example"] = example
         prepare_response(response, self.spec, PROBLEM_MIMETYPE)
         self.spec.components.response("DEFAULT_ERROR", response, lazy=True)

@@ -33,6 +33,7 @@ from app.extensions import db
 from app.fields import Code, Text
 from app.idempotency import idempotent
 from service_requests import deadlines, georeport, policies, submission
+from service_requests import georeport_docs as docs
 from service_requests.models import Dossier, DossierStatus, Procedure
 from service_requests.texts import STATUS_NAMES
 
@@ -56,22 +57,15 @@ OPEN: Final = frozenset(
 )
 _ATTRIBUTE = re.compile(r"^attribute\[([A-Za-z0-9_]+)\](\[\])?$")
 _FORMAT = "<any(json, xml):wire>"
-_BODY = {
-    "application/json": {"schema": {"type": "array", "items": {}}},
-    "text/xml": {"schema": {"type": "string"}},
-}
-_LIST: dict[int | str, Any] = {
-    200: {"description": "Open311 list (JSON or XML)", "content": _BODY}
-}
+_SERVICES: Final = docs.listing("Open311 services (JSON or XML)", docs.SERVICE)
+_REQUESTS: Final = docs.listing(
+    "Open311 service requests (JSON or XML)", docs.SERVICE_REQUEST
+)
 _ERRORS: dict[int | str, Any] = {
-    status: {"description": f"GeoReport errors ({phrase})", "content": _BODY}
-    for status, phrase in (
-        (400, "a field is missing or wrong"),
-        (401, "no valid bearer token"),
-        (403, "api_key not valid"),
-        (404, "not found, or unknown jurisdiction_id"),
-        ("default", "any other error: [{code, description}], never RFC 9457"),
-    )
+    400: docs.errors("GeoReport errors: a field is missing or wrong"),
+    401: docs.errors("GeoReport errors: the bearer token is not valid"),
+    404: docs.errors("GeoReport errors: not found, or unknown jurisdiction_id"),
+    "default": docs.errors("Any other error: [{code, description}], never RFC 9457"),
 }
 DATE_ERROR: Final = "Not a valid datetime."
 LOCATION_ERROR: Final = (
@@ -196,9 +190,23 @@ def _request(dossier: Dossier, *, public: bool) -> dict[str, Any]:
 @blp.route(f"/services.{_FORMAT}")
 @blp.doc(
     summary="List the procedures as Open311 services.",
-    responses={**_LIST, "default": _ERRORS["default"]},
+    responses={
+        200: _SERVICES,
+        400: _ERRORS[400],
+        404: _ERRORS[404],
+        "default": _ERRORS["default"],
+    },
 )
 def services_list(wire: str) -> Response:
+    """List the procedures as Open311 services.
+
+    Public: no token needed. Every procedure, by code, as a service of ``type``
+    ``batch`` (``metadata`` is true when it has form fields); names, descriptions
+    and ``group`` are English with ``Accept-Language: en``, else Vietnamese. JSON or
+    XML by the path's extension, errors too, as GeoReport's ``[{code,
+    description}]``. ``jurisdiction_id``, if given, must be one served (404); with
+    several served it is required (400).
+    """
     services = [_service(p) for p in submission.list_procedures()]
     return georeport.reply("services", services)
 
@@ -207,12 +215,24 @@ def services_list(wire: str) -> Response:
 @blp.doc(
     summary="A procedure's form fields as Open311 attributes.",
     responses={
-        200: {"description": "Open311 service definition", "content": _BODY},
+        200: {
+            "description": "Open311 service definition (JSON or XML)",
+            "content": docs.body(docs.SERVICE_DEFINITION),
+        },
         404: _ERRORS[404],
         "default": _ERRORS["default"],
     },
 )
 def service_definition(code: str, wire: str) -> Response:
+    """A procedure's form fields as Open311 attributes.
+
+    Public: no token needed. Each form field is an attribute, in ``order`` from 1,
+    its choices as ``values``; names follow ``Accept-Language`` (``en``, else
+    Vietnamese). The procedure's documents are not listed: filing here attaches
+    only identity data from the register. JSON or XML by the path's extension.
+    404, as a GeoReport error, when no procedure has this code or
+    ``jurisdiction_id`` is not one served.
+    """
     procedure = submission.get_procedure(code)
     definition = {
         "service_code": procedure.code,
@@ -296,9 +316,20 @@ def _listed(statement: sa.Select[Any], *, public: bool) -> list[Dossier]:
     summary="List requests: with a token, the caller's (an officer's: the "
     "agency's) in full; without one, every request with no personal data.",
     security=[{}, *BEARER],
-    responses={**_LIST, **_ERRORS},
+    responses={200: _REQUESTS, **_ERRORS},
 )
 def requests_list(wire: str) -> Response:
+    """List requests: with a token, the caller's (an officer's: the
+    agency's) in full; without one, every request with no personal data.
+
+    A citizen's own token lists their requests, an agency officer's (acting for it)
+    the agency's, with location and the latest note of the history. No token, or
+    staff of another organisation (a clinic, a school), gets every request without
+    those; an invalid token is 401. Filters: ``service_request_id`` and ``service_code``
+    (comma-separated), ``start_date`` and ``end_date`` (ISO 8601; neither given,
+    the last 90 days), ``status`` (``open`` or ``closed``); any other parameter is
+    400. Newest first, at most 1000.
+    """
     visible = _visible(optional_actor())
     public = visible is None
     statement = sa.select(Dossier) if visible is None else visible
@@ -352,13 +383,28 @@ def _attributes(source: dict[str, list[str]]) -> dict[str, Any]:
         "content": {"application/x-www-form-urlencoded": {"schema": {"type": "object"}}}
     },
     responses={
-        201: {"description": "The new request's id and notice", "content": _BODY},
+        201: docs.listing("The new request's id and notice", docs.CREATED),
         **_ERRORS,
+        403: docs.errors(
+            "GeoReport errors: api_key missing or not valid, or the token acts "
+            "for an organisation"
+        ),
     },
 )
 @idempotent
 @auth_required
 def requests_file(wire: str) -> Response:
+    """File a request: api_key, service_code, a location (lat and long,
+    address_string or address_id) and attribute[code]=value.
+
+    A citizen's own token (401 without; 403 when acting for an organisation) and,
+    in the form body, the ``api_key`` of a registered application (403 if missing,
+    unknown or revoked). ``attribute[code][]`` repeats for a list field. It files a
+    dossier at status 1, as ``POST /api/v1/dossiers`` does, attaching only identity
+    data from the register: a procedure requiring another document is refused.
+    Field errors are 400. 201 gives ``service_request_id`` (the receipt code) and
+    ``service_notice`` (the due date). ``Idempotency-Key`` is honoured.
+    """
     if georeport.application(request.form.get("api_key")) is None:
         raise Open311Refused()
     try:
@@ -411,9 +457,18 @@ def requests_file(wire: str) -> Response:
     summary="One request by its receipt code: in full to its applicant and agency, "
     "without personal data to anyone else.",
     security=[{}, *BEARER],
-    responses={**_LIST, **_ERRORS},
+    responses={200: _REQUESTS, **_ERRORS},
 )
 def request_one(receipt_code: str, wire: str) -> Response:
+    """One request by its receipt code: in full to its applicant and agency,
+    without personal data to anyone else.
+
+    Anyone may ask. The applicant (their own token) and officers of the handling
+    agency acting for it also get the location and the latest note of the history;
+    anyone else, with or without a token, gets the request without them. Not limited to
+    the last 90 days. A one-item list, in JSON or XML by the path's extension. 404,
+    as a GeoReport error, when no dossier has this receipt code.
+    """
     visible = _visible(optional_actor())
     dossier: Dossier | None = (
         db.session.scalar(visible.where(Dossier.receipt_code == receipt_code))

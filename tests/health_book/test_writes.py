@@ -202,3 +202,23 @@ def test_each_category_round_trips(client, parties, citizen):
             headers=parties.clinic(),
         ).get_json()["items"]
         assert [r["id"] for r in listed] == [written.get_json()["id"]]
+        # Every category's generated routes keep versions and hide alike.
+        first = written.get_json()["id"]
+        corrected = client.post(
+            book(an.id, f"{path}/{first}/corrections"),
+            json=body | {"correction_reason": "Sửa lỗi nhập"},
+            headers=parties.clinic(),
+        )
+        assert corrected.status_code == 201, corrected.get_json()
+        second = corrected.get_json()["id"]
+        assert corrected.get_json()["supersedes_id"] == first
+        history = client.get(
+            book("me", f"{path}/{first}/history"), headers=parties.as_citizen(AN)
+        ).get_json()
+        assert [version["id"] for version in history] == [first, second]
+        for action, hidden in (("hide", True), ("unhide", False)):
+            answer = client.post(
+                book("me", f"{path}/{second}/{action}"), headers=parties.as_citizen(AN)
+            )
+            assert answer.status_code == 200, answer.get_json()
+            assert answer.get_json()["hidden"] is hidden

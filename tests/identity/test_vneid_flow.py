@@ -116,6 +116,12 @@ def test_full_code_flow_with_totp_and_consent(app, client, citizen):
         "gender": "male",
         "national_id": AN,
     }
+    # OpenID Connect Core §5.3.1: userinfo answers POST as well as GET.
+    posted = client.post(
+        "/vneid/userinfo", headers={"Authorization": f"Bearer {token['access_token']}"}
+    )
+    assert posted.status_code == 200
+    assert posted.get_json() == info
 
 
 def test_authorization_response_carries_state_and_iss(app):

@@ -311,3 +311,44 @@ def test_a_class_of_another_school_is_not_found(client, school, citizen, auth_he
         404,
         "not-found",
     )
+
+
+def test_the_principal_enrols_a_pupil_and_hands_the_class_to_another_teacher(
+    client, school, citizen, organisation
+):
+    binh = citizen(BINH)
+    opened = open_class(client, school, citizen).get_json()
+    enrolled = client.post(
+        enrolments_url(school, opened["id"]),
+        json=papers(binh),
+        headers=school.principal(),
+    )
+    assert enrolled.status_code == 201, enrolled.get_json()
+    assert (enrolled.get_json()["pupil_id"], enrolled.get_json()["school_year"]) == (
+        str(binh.id),
+        "2026-2027",
+    )
+    listed = client.get(
+        enrolments_url(school, opened["id"]), headers=school.teacher()
+    ).get_json()["items"]
+    assert [p["pupil_name"] for p in listed] == ["Nguyễn Thị Bình"]
+
+    colleague = factories.staff(organisation(SCHOOL), Role.TEACHER)
+    handed = client.put(
+        f"{classes_url(school)}/{opened['id']}",
+        json={"homeroom_teacher_id": str(colleague.id)},
+        headers=school.principal(),
+    )
+    assert handed.status_code == 200, handed.get_json()
+    assert handed.get_json()["homeroom_teacher_id"] == str(colleague.id)
+    assert handed.get_json()["homeroom_teacher_name"] == colleague.full_name
+    by_teacher = client.put(
+        f"{classes_url(school)}/{opened['id']}",
+        json={"homeroom_teacher_id": str(citizen(DUNG).id)},
+        headers=school.teacher(),
+    )
+    assert_problem(by_teacher, 403, "forbidden")
+    kept = client.get(
+        classes_url(school) + "?school_year=2026-2027", headers=school.teacher()
+    ).get_json()["items"]
+    assert [c["homeroom_teacher_id"] for c in kept] == [str(colleague.id)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import uuid
 
 import pytest
@@ -338,3 +340,29 @@ def test_one_live_transcript_per_pupil_year_and_school(client, school, citizen):
         headers=school.teacher(),
     )
     assert_problem(again, 409, "transcript-exists")
+
+
+def test_the_school_lists_its_transcripts_and_the_context_defines_their_types(
+    client, school, citizen, auth_headers
+):
+    transcript = demo_transcript(citizen)
+    url = f"/api/v1/schools/{school.id}/transcripts"
+    listed = client.get(url, headers=school.teacher())
+    assert listed.status_code == 200
+    assert [t["id"] for t in listed.get_json()["items"]] == [str(transcript.id)]
+    drafts = client.get(url, query_string={"status": "draft"}, headers=school.teacher())
+    assert drafts.get_json()["items"] == []
+    assert_problem(client.get(url, headers=auth_headers(citizen(AN))), 403, "forbidden")
+
+    credential = client.get(
+        f"/api/v1/transcripts/{transcript.id}/credential",
+        headers=auth_headers(citizen(AN)),
+    ).get_json()["credential"]
+    claims = json.loads(base64.urlsafe_b64decode(credential.split(".")[1] + "=="))
+    context = client.get("/contexts/hocba/v1")
+    assert context.mimetype == "application/ld+json"
+    assert context.request.url.removesuffix("/") in [
+        c.removesuffix("/") for c in claims["@context"] if isinstance(c, str)
+    ]
+    terms = context.get_json()["@context"]
+    assert set(claims["type"]) - {"VerifiableCredential"} <= set(terms)

@@ -1,0 +1,145 @@
+"""Record the OpenAPI document's examples from the test suite's own requests.
+
+A pytest plugin (``make examples``: the fast suite on SQLite with ``-p
+tools.record_openapi_examples``). Every request a test makes through Flask is
+seen when it finishes; the first answer of each operation and status, and the
+body that asked for it when the answer was a success, become that operation's
+examples, and the first problem of each status the example of the shared error
+response. They are written to ``app/openapi_examples.json``, which
+``app.api_examples`` puts into ``/openapi.json``.
+
+Examples are real answers of the demo population (the suite seeds DESIGN.md's
+synthetic people), shortened so the document stays readable: lists keep their
+first two items and long strings (tokens, signatures) their head and tail.
+``tests/test_openapi.py`` checks each against its documented schema, so an example
+that no longer matches its body fails the suite; record them again then.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any, Final
+
+import pytest
+from flask import Response, current_app, request, request_finished
+
+#: Where ``app.api_examples`` reads them.
+TARGET: Final = Path(__file__).resolve().parent.parent / "app" / "openapi_examples.json"
+_RULE_VARIABLE: Final = re.compile(r"<(?:[^<:]+:)?([^<>]+)>")
+_KEEP_ITEMS: Final = 2
+_KEEP_CHARS: Final = 120
+#: Bodies that are not JSON are kept as text when they are text and short.
+_TEXT_TYPES: Final = ("text/xml", "application/xml", "application/vc+jwt", "text/plain")
+_MAX_TEXT: Final = 4000
+#: Fields whose values are credentials, even a test's: never in the examples (tokens
+#: are cut short enough to be useless).
+_SECRET_FIELDS: Final = frozenset(
+    {"api_key", "client_secret", "otpauth_uri", "password", "recovery_code",
+     "recovery_codes", "secret"}
+)  # fmt: skip
+
+_operations: dict[str, dict[str, Any]] = {}
+_problems: dict[str, Any] = {}
+
+
+def _shorten(value: Any) -> Any:
+    """``value`` with lists cut to their first items and long strings elided."""
+    if isinstance(value, dict):
+        return {
+            key: _withheld(item) if key in _SECRET_FIELDS else _shorten(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_shorten(item) for item in value[:_KEEP_ITEMS]]
+    if isinstance(value, str) and len(value) > _KEEP_CHARS:
+        return f"{value[:60]}…{value[-20:]}"
+    return value
+
+
+def _withheld(value: Any) -> Any:
+    return ["…"] if isinstance(value, list) else "…"
+
+
+def _body(mimetype: str, data: bytes, parsed: Any) -> Any | None:
+    """The example of one body, or None when it is not worth showing."""
+    if parsed is not None:
+        return _shorten(parsed)
+    if mimetype in _TEXT_TYPES and len(data) <= _MAX_TEXT:
+        try:
+            return data.decode()
+        except UnicodeDecodeError:
+            return None
+    return None
+
+
+def _request_body() -> Any | None:
+    """The body of the request being answered, as its example (files by name)."""
+    if request.mimetype == "application/json":
+        asked = request.get_json(silent=True)
+        return None if asked is None else _shorten(asked)
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        fields: dict[str, Any] = _shorten(request.form.to_dict())
+        fields.update({name: part.filename for name, part in request.files.items()})
+        return fields or None
+    return None
+
+
+def _record(sender: Any, response: Response, **_: Any) -> None:
+    """Keep the first answer of each operation, status and media type.
+
+    Connected to Flask's ``request_finished``: it runs inside the request.
+    """
+    if request.url_rule is None or response.direct_passthrough:
+        return
+    documented = current_app.extensions["flask-smorest"]["blp_name_to_api"]
+    if request.blueprint not in documented:
+        return  # the docs themselves, or a route a test added
+    path = _RULE_VARIABLE.sub(r"{\1}", request.url_rule.rule)
+    operation = _operations.setdefault(f"{request.method} {path}", {})
+    if response.status_code < 300:
+        asked = _request_body()
+        if asked is not None:
+            operation.setdefault("requests", {}).setdefault(request.mimetype, asked)
+    media_type = response.mimetype or ""
+    answers = operation.setdefault("responses", {}).setdefault(
+        str(response.status_code), {}
+    )
+    if media_type in answers:
+        return
+    answer = _body(
+        media_type,
+        response.get_data(),
+        response.get_json(silent=True) if response.is_json else None,
+    )
+    if answer is None:
+        return
+    answers[media_type] = answer
+    if media_type == "application/problem+json":
+        _problems.setdefault(str(response.status_code), answer)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Listen to every Flask application the tests make."""
+    request_finished.connect(_record)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Write what was recorded, in a stable order (only after a green run)."""
+    request_finished.disconnect(_record)
+    if exitstatus != 0:
+        return
+    for operation in _operations.values():
+        operation["responses"] = {
+            status: dict(sorted(answers.items()))
+            for status, answers in sorted(operation.get("responses", {}).items())
+            if answers
+        }
+    document = {
+        "operations": {key: _operations[key] for key in sorted(_operations)},
+        "problems": dict(sorted(_problems.items())),
+    }
+    TARGET.write_text(
+        json.dumps(document, ensure_ascii=False, indent=1, sort_keys=False) + "\n"
+    )
