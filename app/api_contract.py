@@ -266,6 +266,7 @@ class ContractPlugin(BasePlugin):
     def init_spec(self, spec: APISpec) -> None:
         """Declare the shared headers once, as components."""
         super().init_spec(spec)
+        self.spec = spec
         for name, header in HEADERS.items():
             spec.components.header(name, header)
 
@@ -316,7 +317,45 @@ class ContractPlugin(BasePlugin):
                 if replayable:
                     names.append("Idempotent-Replayed")
                 response.setdefault("headers", {}).update(header_refs(*names))
+            _add_common_refusals(self.spec, path or "", operation)
             _add_examples(key, operation)
+
+
+#: Paths whose errors keep their own standard's shape (GeoReport, OAuth 2.0): their
+#: routes document their refusals themselves.
+_OWN_ERROR_DIALECTS: Final = ("/open311/", "/vneid", "/.well-known/oauth-authorization")
+
+
+def _add_common_refusals(spec: APISpec, path: str, operation: dict[str, Any]) -> None:
+    """Document the refusals every operation of its kind can answer, so a generated
+    client has a type for each: a token's (401, 403), a body's (400 malformed, 415
+    not JSON, 422 invalid), an id's in the path (404), a query's (422)."""
+    if path.startswith(_OWN_ERROR_DIALECTS):
+        return
+    responses = operation.setdefault("responses", {})
+    documented = {str(status) for status in responses}
+
+    def refuse(status: int, name: str) -> None:
+        if str(status) not in documented:
+            responses[status] = spec.components.get_ref("response", name)
+            documented.add(str(status))
+
+    if any("bearerAuth" in scheme for scheme in operation.get("security", [])):
+        refuse(401, "UNAUTHORIZED")
+        refuse(403, "FORBIDDEN")
+    body = operation.get("requestBody")
+    if body:
+        refuse(400, "BAD_REQUEST")
+        refuse(422, "UNPROCESSABLE_ENTITY")
+        if "application/json" in body.get("content", {}):
+            refuse(415, "UNSUPPORTED_MEDIA_TYPE")
+    if "{" in path:
+        refuse(404, "NOT_FOUND")
+    if any(
+        isinstance(parameter, dict) and parameter.get("in") == "query"
+        for parameter in operation.get("parameters", [])
+    ):
+        refuse(422, "UNPROCESSABLE_ENTITY")
 
 
 def _add_examples(key: str, operation: dict[str, Any]) -> None:

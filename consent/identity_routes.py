@@ -33,6 +33,7 @@ class CitizenById(MethodView):
     @blp.response(200, CitizenIdentitySchema)
     @blp.alt_response(403, response="FORBIDDEN")
     @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(429, response="TOO_MANY_REQUESTS")
     @blp.doc(security=BEARER)
     def get(self, args: dict[str, str], citizen_id: uuid.UUID) -> dict[str, Any]:
         """Read a citizen's identity data: mine, my child's, or under consent (logged).

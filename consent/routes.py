@@ -43,6 +43,7 @@ class ConsentRequests(MethodView):
     @blp.arguments(ConsentRequestCreateSchema)
     @blp.response(201, ConsentRequestSchema)
     @blp.alt_response(403, response="FORBIDDEN")
+    @blp.alt_response(429, response="TOO_MANY_REQUESTS")
     @blp.doc(security=BEARER)
     def post(self, data: dict[str, Any]) -> ConsentRequest:
         """Ask a citizen for access to their data (staff acting for an organisation).

@@ -61,6 +61,7 @@ def _records_view(
         @blp.arguments(schemas.RecordQueryArgsSchema, location="query")
         @blp.response(200, page_schema(schema))
         @blp.alt_response(403, response="FORBIDDEN")
+        @blp.alt_response(429, response="TOO_MANY_REQUESTS")
         @blp.doc(
             **_doc(
                 f"list{title}",
@@ -162,6 +163,7 @@ def _history_view(
         @auth_required
         @blp.response(200, schema(many=True))
         @blp.alt_response(404, response="NOT_FOUND")
+        @blp.alt_response(429, response="TOO_MANY_REQUESTS")
         @blp.doc(
             **_doc(
                 f"read{title}History",
@@ -248,6 +250,7 @@ class Summary(MethodView):
     @auth_required
     @blp.response(200, schemas.SummarySchema)
     @blp.alt_response(403, response="FORBIDDEN")
+    @blp.alt_response(429, response="TOO_MANY_REQUESTS")
     @blp.doc(security=BEARER)
     def get(self, subject: str | uuid.UUID) -> dict[str, Any] | Response:
         """Read the health book at a glance (only the categories I may read).
@@ -271,6 +274,7 @@ class Profile(MethodView):
     @auth_required
     @blp.response(200, schemas.ProfileSchema)
     @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(429, response="TOO_MANY_REQUESTS")
     @blp.doc(security=BEARER)
     def get(self, subject: str | uuid.UUID) -> HealthProfile:
         """Read the profile: blood group, height, weight, BHYT card (as observations).
@@ -313,6 +317,7 @@ _FHIR_BUNDLE = {
         "content": {"application/fhir+json": {"schema": {"type": "object"}}},
     },
     403: {"$ref": "#/components/responses/FORBIDDEN"},
+    429: {"$ref": "#/components/responses/TOO_MANY_REQUESTS"},
 }
 
 
@@ -368,6 +373,7 @@ class EmergencySummary(MethodView):
     @auth_required
     @blp.response(200, schemas.EmergencySummarySchema)
     @blp.alt_response(403, response="FORBIDDEN")
+    @blp.alt_response(429, response="TOO_MANY_REQUESTS")
     @blp.doc(security=BEARER)
     def get(self, subject: str | uuid.UUID) -> dict[str, Any]:
         """Read the emergency summary (also inside an emergency-access window).

@@ -50,7 +50,8 @@ _PAGE_TEXT = {
         200: {
             "description": "HTML page",
             "content": {"text/html": {"schema": {"type": "string"}}},
-        }
+        },
+        422: {"$ref": "#/components/responses/UNPROCESSABLE_ENTITY"},
     },
 )
 def verify_page() -> Response:

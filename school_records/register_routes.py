@@ -121,6 +121,7 @@ class ClassEnrolments(MethodView):
     @blp.alt_response(403, response="FORBIDDEN")
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(409, response="CONFLICT")
+    @blp.alt_response(429, response="TOO_MANY_REQUESTS")
     @blp.doc(security=BEARER)
     def post(
         self, data: dict[str, Any], school_id: uuid.UUID, class_id: uuid.UUID

@@ -407,6 +407,7 @@ class Verify(MethodView):
     @read_only
     @blp.arguments(VerifyRequestSchema)
     @blp.response(200, VerificationSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(429, response="TOO_MANY_REQUESTS")
     def post(self, data: dict[str, Any]) -> report.Verification:
         """Verify a transcript credential (anyone): cryptographic, status, trust, semantic.

@@ -339,7 +339,11 @@ def dossier_document(dossier_id: uuid.UUID, document_id: uuid.UUID) -> Response:
 @blp.doc(
     security=BEARER,
     summary="Download the receipt and appointment slip (Mẫu 01) of a received dossier.",
-    responses={**_PDF, 404: {"$ref": "#/components/responses/NOT_FOUND"}},
+    responses={
+        **_PDF,
+        404: {"$ref": "#/components/responses/NOT_FOUND"},
+        409: {"$ref": "#/components/responses/CONFLICT"},
+    },
 )
 @auth_required
 def dossier_receipt(dossier_id: uuid.UUID) -> Response:

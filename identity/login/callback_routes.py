@@ -27,7 +27,8 @@ _CALLBACK_PAGE = """<!doctype html><html lang="vi"><meta charset="utf-8">
         200: {
             "description": "HTML page",
             "content": {"text/html": {"schema": {"type": "string"}}},
-        }
+        },
+        422: {"$ref": "#/components/responses/UNPROCESSABLE_ENTITY"},
     },
 )
 def callback() -> Response:
