@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from app import audit
 from app.auth import Actor
 from app.db import utcnow
-from app.errors import Forbidden, NotFound
+from app.errors import Conflict, Forbidden, NotFound
 from app.extensions import db
 from app.pagination import Page, paginate
 from consent import events
@@ -95,14 +95,23 @@ def list_for_review(
     )
 
 
+class AlreadyReviewed(Conflict):
+    """A review is final: a second one would replace who judged the access."""
+
+    slug = "emergency-access-reviewed"
+
+
 def review(actor: Actor, access_id: uuid.UUID, note: str) -> EmergencyAccess:
-    """Record the clinic's review of one emergency access, by someone else."""
+    """Record the clinic's review of one emergency access, by someone else, once."""
     _require_clinic_role(actor, REVIEWERS)
-    access = db.session.get(EmergencyAccess, access_id)
+    # Locked: two reviewers at once must not both find it unreviewed.
+    access = db.session.get(EmergencyAccess, access_id, with_for_update=True)
     if access is None or access.org_id != actor.org_id:
         raise NotFound()
     if access.actor_id == actor.citizen_id:
         raise Forbidden()  # four eyes: nobody reviews their own break-glass
+    if access.reviewed_at is not None:
+        raise AlreadyReviewed()
     access.reviewed_at = utcnow()
     access.reviewed_by = actor.citizen_id
     access.review_note = note

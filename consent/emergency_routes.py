@@ -80,6 +80,7 @@ class EmergencyReview(MethodView):
     @blp.arguments(ReviewSchema)
     @blp.response(200, EmergencyAccessSchema)
     @blp.alt_response(403, response="FORBIDDEN")
+    @blp.alt_response(409, response="CONFLICT")
     @blp.doc(security=BEARER)
     def post(self, data: dict[str, str], access_id: uuid.UUID) -> EmergencyAccess:
         """Record the review of an emergency access (by someone other than its doctor).
@@ -87,7 +88,7 @@ class EmergencyReview(MethodView):
         A doctor or administrator (``org_admin``) acting for the same clinic who did
         not open the window: 403 for other roles and for the doctor who opened it, 404
         for another clinic's window or an unknown id. Stores the note with the reviewer
-        and the time, and writes an audit record. Reviewing again replaces the earlier
-        review.
+        and the time, and writes an audit record. A review is final: 409
+        ``emergency-access-reviewed`` for a second one.
         """
         return emergency.review(current_actor(), access_id, data["note"])

@@ -37,6 +37,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Thao tác không thực hiện được ở trạng thái hiện tại; không có gì thay đổi.",
         "This cannot be done in the current state; nothing was changed.",
     ),
+    "emergency-access-reviewed.title": (
+        "Đã được xem xét",
+        "Already reviewed",
+    ),
+    "emergency-access-reviewed.detail": (
+        "Lần truy cập khẩn cấp này đã được xem xét; kết luận không thay đổi.",
+        "This emergency access has been reviewed already; the review stands.",
+    ),
     "record-superseded.title": (
         "Bản ghi đã được đính chính",
         "Record already corrected",

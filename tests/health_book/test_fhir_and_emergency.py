@@ -310,6 +310,34 @@ def test_emergency_accesses_are_listed_for_review_by_someone_else(
     )
 
 
+
+def test_a_review_is_final(client, parties, citizen, auth_headers):
+    """Found by a reviewer reading the code: a second review silently replaced the
+    first reviewer, note and time on the record (only the audit kept both)."""
+    window = open_window(client, parties, citizen, citizen(AN).id).get_json()
+    clinic = parties.organisation(CLINIC)
+    first, second = (factories.staff(clinic, Role.ORG_ADMIN) for _ in range(2))
+    url = f"/api/v1/emergency-accesses/{window['id']}/review"
+    reviewed = client.post(
+        url,
+        json={"note": "Đã xác minh: cấp cứu thật"},
+        headers=auth_headers(first, org=clinic, role="org_admin"),
+    )
+    assert reviewed.status_code == 200
+    again = client.post(
+        url,
+        json={"note": "Xem lại"},
+        headers=auth_headers(second, org=clinic, role="org_admin"),
+    )
+    assert_problem(again, 409, "emergency-access-reviewed")
+    kept = client.get(
+        "/api/v1/emergency-accesses", headers=parties.clinic()
+    ).get_json()["items"]
+    assert [(w["reviewed_by"], w["review_note"]) for w in kept] == [
+        (str(first.id), "Đã xác minh: cấp cứu thật")
+    ]
+
+
 def test_a_window_opened_for_one_patient_opens_no_other(client, parties, citizen):
     """Cúc's window on An does not open Hải's emergency summary to her."""
     an, hai = citizen(AN), citizen(HAI)
