@@ -154,6 +154,6 @@ def set_suspended(
         "transcript.suspended" if suspended else "transcript.unsuspended",
         "success",
         actor_id=actor.citizen_id,
-        details={"transcript": str(transcript.id)},
+        details={"transcript": str(transcript.id), "reason": reason},
     )
     return transcript

@@ -7,8 +7,10 @@ import json
 import uuid
 
 import pytest
+import sqlalchemy as sa
 from joserfc import jws
 
+from app.audit import AuditEvent
 from app.db import utcnow
 from app.extensions import db
 from school_records import credentials, keys, verification
@@ -107,6 +109,18 @@ def test_revoked_and_suspended_report_and_unsuspend_restores(client, citizen, sc
         headers=school.principal(),
     )
     assert failures(verify(client, token)) == {("status", "CREDENTIAL_REVOKED")}
+    # Each act keeps its reason where an auditor reads it (unsuspending kept none).
+    reasons = db.session.execute(
+        sa.select(AuditEvent.action, AuditEvent.details)
+        .where(AuditEvent.action.like("transcript.%"))
+        .where(AuditEvent.action != "transcript.exported")
+        .order_by(AuditEvent.id)
+    ).all()
+    assert [(action, details["reason"]) for action, details in reasons[-3:]] == [
+        ("transcript.suspended", "Đang xác minh"),
+        ("transcript.unsuspended", "Đã xác minh"),
+        ("transcript.revoked", "Cấp nhầm"),
+    ]
 
 
 def test_an_unregistered_issuer_fails_only_trust(client, citizen, organisation):
