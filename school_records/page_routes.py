@@ -4,6 +4,7 @@ context its credentials name. The page calls ``POST /api/v1/transcripts/verify``
 from __future__ import annotations
 
 import secrets
+from urllib.parse import urlencode
 
 from flask import Response, current_app, jsonify, render_template, request
 
@@ -74,6 +75,10 @@ def verify_page() -> Response:
         t=_PAGE_TEXT[lang],
         lang=lang,
         other="en" if lang == "vi" else "vi",
+        # The switch keeps what the page was opened with (a QR code's t and d).
+        switch_query=urlencode(
+            {**request.args.to_dict(), "lang": "en" if lang == "vi" else "vi"}
+        ),
         nonce=nonce,
     )
     response = Response(html, mimetype="text/html")

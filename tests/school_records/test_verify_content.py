@@ -3,8 +3,11 @@ a forger wrote (review issue 11, finding 5)."""
 
 from __future__ import annotations
 
+import html
 import io
 import json
+import re
+from urllib.parse import parse_qs
 
 from joserfc import jwt
 from joserfc.jwk import ECKey
@@ -153,3 +156,18 @@ def test_the_pdf_says_how_to_verify_and_compare(client, citizen, school):
     assert "Quét mã QR" in text
     assert "so sánh từng điểm" in text
     assert "đã bị sửa" in text
+
+
+def test_the_verify_pages_language_switch_keeps_the_transcript_it_was_opened_for(
+    client,
+):
+    """Found by a reviewer: the switch linked to ``?lang=en`` alone, so a page opened
+    from a QR code (``?t=…&d=…``) lost the transcript on changing language."""
+    page = client.get("/verify?t=abc&d=0123&lang=vi").get_data(as_text=True)
+    switch = re.search(r'<a href="\?([^"]+)" hreflang="en">', page)
+    assert switch is not None
+    assert parse_qs(html.unescape(switch.group(1))) == {
+        "t": ["abc"],
+        "d": ["0123"],
+        "lang": ["en"],
+    }
