@@ -62,7 +62,7 @@ ORGANISATIONS: Final = (
     },
 )
 
-_AN_ADDRESS: Final = (
+AN_ADDRESS: Final = (
     "Số 12 đường Bạch Đằng, phường Phú Cường, TP. Thủ Dầu Một, Bình Dương"
 )
 
@@ -120,7 +120,7 @@ def _citizen(
     if existing is not None:
         return existing
     address = (
-        _AN_ADDRESS
+        AN_ADDRESS
         if number in (AN_NATIONAL_ID, BINH_NATIONAL_ID)
         else ("Phường Phú Cường, TP. Thủ Dầu Một, Bình Dương")
     )
@@ -155,7 +155,7 @@ def _household(head: Citizen, child: Citizen) -> None:
         sa.select(Household).where(Household.code == HOUSEHOLD_CODE)
     )
     if household is None:
-        household = Household(code=HOUSEHOLD_CODE, address=_AN_ADDRESS)
+        household = Household(code=HOUSEHOLD_CODE, address=AN_ADDRESS)
         household.members = [
             HouseholdMember(citizen=head, role=HouseholdRole.HEAD),
             HouseholdMember(citizen=child, role=HouseholdRole.CHILD),

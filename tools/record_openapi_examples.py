@@ -8,9 +8,11 @@ examples, and the first problem of each status the example of the shared error
 response. They are written to ``app/openapi_examples.json``, which
 ``app.api_examples`` puts into ``/openapi.json``.
 
-Examples are real answers of the demo population (the suite seeds DESIGN.md's
-synthetic people), shortened so the document stays readable: lists keep their
-first two items and long strings (tokens, signatures) their head and tail.
+Examples are real answers, made anonymous and short: the demo population's names,
+national ids, phones and address become placeholders of the same shape ("Nguyễn
+Văn A"), receipt codes get a fixed day (the public document must not show what the
+authorization matrix calls another's data), lists keep their first two items and
+long strings (tokens, signatures) their head and tail.
 ``tests/test_openapi.py`` checks each against its documented schema, so an example
 that no longer matches its body fails the suite; record them again then.
 """
@@ -24,6 +26,8 @@ from typing import Any, Final
 
 import pytest
 from flask import Response, current_app, request, request_finished
+
+from identity import demo
 
 #: Where ``app.api_examples`` reads them.
 TARGET: Final = Path(__file__).resolve().parent.parent / "app" / "openapi_examples.json"
@@ -40,6 +44,28 @@ _SECRET_FIELDS: Final = frozenset(
      "recovery_codes", "secret"}
 )  # fmt: skip
 
+_RECEIPT_DAY: Final = re.compile(r"(\d{3}\.\d{2}\.\d{2}\.[A-Z0-9.]+)-\d{6}-(\d{5})")
+
+
+def _placeholders() -> tuple[dict[str, str], dict[str, str]]:
+    """(substring -> placeholder, whole value -> placeholder) for the demo's people."""
+    within: dict[str, str] = {}
+    whole: dict[str, str] = {}
+    for national_id, name, _born, _sex, phone, *_ in demo.CITIZENS:
+        *family, given = name.split()
+        initial = given[0].upper() if given[0] != "Đ" else "D"
+        within[name] = " ".join([*family, initial])
+        whole[given] = initial  # a FHIR name's given part, on its own
+        within[national_id] = "000000" + national_id[-6:]
+        if phone:
+            within[phone[1:]] = "900000" + phone[-3:]
+    within[demo.AN_ADDRESS] = (
+        "Số 1 đường Mẫu, phường Phú Cường, TP. Thủ Dầu Một, Bình Dương"
+    )
+    return within, whole
+
+
+_WITHIN, _WHOLE = _placeholders()
 _operations: dict[str, dict[str, Any]] = {}
 _problems: dict[str, Any] = {}
 
@@ -53,9 +79,21 @@ def _shorten(value: Any) -> Any:
         }
     if isinstance(value, list):
         return [_shorten(item) for item in value[:_KEEP_ITEMS]]
-    if isinstance(value, str) and len(value) > _KEEP_CHARS:
-        return f"{value[:60]}…{value[-20:]}"
+    if isinstance(value, str):
+        value = _anonymous(value)
+        if len(value) > _KEEP_CHARS:
+            return f"{value[:60]}…{value[-20:]}"
     return value
+
+
+def _anonymous(text: str) -> str:
+    """``text`` with the demo's people replaced by placeholders of the same shape."""
+    if text in _WHOLE:
+        return _WHOLE[text]
+    for real, placeholder in _WITHIN.items():
+        if real in text:
+            text = text.replace(real, placeholder)
+    return _RECEIPT_DAY.sub(r"\1-250101-\2", text)
 
 
 def _withheld(value: Any) -> Any:
@@ -68,7 +106,7 @@ def _body(mimetype: str, data: bytes, parsed: Any) -> Any | None:
         return _shorten(parsed)
     if mimetype in _TEXT_TYPES and len(data) <= _MAX_TEXT:
         try:
-            return data.decode()
+            return _anonymous(data.decode())
         except UnicodeDecodeError:
             return None
     return None
