@@ -15,6 +15,7 @@ def init_app(app: Flask, api: Any) -> None:
     # every route of the package.
     from app.deployment import add_loader
     from app.domains import add_demo_seeder, add_texts
+    from app.errors import add_problem_dialect
     from identity import models, totp  # noqa: F401 - their tables
     from identity.deployment import load_organisations
     from identity.login import callback_routes
@@ -43,6 +44,11 @@ def init_app(app: Flask, api: Any) -> None:
         vneid_routes.metadata_blp,
     ):
         api.register_blueprint(blueprint)
+    add_problem_dialect(
+        app,
+        "/api/v1/auth/vneid/backchannel-logout",
+        login_routes.backchannel_refusal,
+    )
     app.cli.add_command(vneid_cli)
     add_loader(app, load_organisations)
     add_demo_seeder(app, "identity.demo:seed_register")

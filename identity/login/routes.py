@@ -66,6 +66,7 @@ class TotpCodeRejected(Problem):
 class LoginStart(MethodView):
     @blp.arguments(LoginStartSchema)
     @blp.response(200, LoginStartedSchema)
+    @blp.alt_response(502, response="BAD_GATEWAY")
     def post(self, data: dict[str, Any]) -> relying_party.LoginStarted:
         """Start a VNeID login: get the URL to open in the system browser.
 
@@ -202,8 +203,9 @@ class BackchannelLogout(MethodView):
         token family of the provider session it names (or of its subject) is
         revoked. A missing or refused token is 400 with an OAuth error body
         (``invalid_request``), not a problem; success is an empty 200, both
-        ``no-store`` and audited. An empty or over-long token is still a 422
-        problem, and 502 when VNeID's keys cannot be read.
+        ``no-store`` and audited. Anything else wrong with the request (an empty
+        or over-long token, another field, a body that is not a form) is the same
+        400; when VNeID's keys cannot be read, 502 with ``server_error``.
         """
         try:
             if not data["logout_token"]:
@@ -226,14 +228,31 @@ class BackchannelLogout(MethodView):
         return _backchannel_answer(200)
 
 
-def _backchannel_answer(status: int, description: str | None = None) -> Response:
+def _backchannel_answer(
+    status: int, description: str | None = None, error: str = "invalid_request"
+) -> Response:
     body: dict[str, str] = {}
     if description is not None:
-        body = {"error": "invalid_request", "error_description": description}
+        body = {"error": error, "error_description": description}
     response = jsonify(body) if body else Response(status=status)
     response.status_code = status
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def backchannel_refusal(status: int, problem: dict[str, Any]) -> Response:
+    """Any refusal of a back-channel logout request in the spec's shape (§2.8): what
+    is wrong with the request is a 400 ``invalid_request``, never a problem (the
+    provider is the only caller, and it reads OAuth errors)."""
+    fields = problem.get("errors") or {}
+    description = "; ".join(
+        f"{field}: {message}"
+        for field, messages in fields.items()
+        for message in messages
+    ) or str(problem.get("detail") or problem["title"])
+    if status >= 500:
+        return _backchannel_answer(status, description, "server_error")
+    return _backchannel_answer(400, description)
 
 
 @blp.route("/auth/act-as")

@@ -300,6 +300,19 @@ def test_forged_replayed_and_malformed_logout_tokens_are_refused(app, client):
         assert response.status_code == 400, reason
         _refused(response)
     _refused(client.post(BACKCHANNEL, data={}))
+    # Whatever is wrong with the request itself is the spec's 400 as well (§2.8),
+    # never a problem: an empty or over-long token, a field it does not define, JSON.
+    for body in (
+        {"logout_token": ""},
+        {"logout_token": "x" * 9000},
+        {"logout_token": "a.b.c", "extra": "1"},
+    ):
+        response = client.post(BACKCHANNEL, data=body)
+        assert response.status_code == 400, body
+        _refused(response)
+    as_json = client.post(BACKCHANNEL, json={"logout_token": "a.b.c"})
+    assert as_json.status_code == 400
+    _refused(as_json)
     _api_login_is_alive(client, pair)
 
     once = _logout_token({"sid": sid})
