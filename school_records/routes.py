@@ -101,6 +101,15 @@ class SchoolTranscripts(MethodView):
         )
 
 
+def _school(school_id: uuid.UUID) -> Organisation:
+    """The school of a public key document (deregistered ones too: their keys still
+    verify what they signed), or 404."""
+    school = db.session.get(Organisation, school_id)
+    if school is None or school.kind is not OrganisationKind.SCHOOL:
+        raise NotFound()
+    return school
+
+
 @blp.route("/schools/<uuid:school_id>/jwks")
 @blp.doc(
     summary="Read the school's public keys (issuer and teachers).",
@@ -118,10 +127,17 @@ class SchoolTranscripts(MethodView):
         200: {
             "description": "JWKS",
             "content": {"application/json": {"schema": {"type": "object"}}},
-        }
+        },
+        404: {"$ref": "#/components/responses/NOT_FOUND"},
     },
 )
 def school_jwks(school_id: uuid.UUID) -> Response:
+    """Read the school's public keys (issuer and teachers).
+
+    Public, no token; ``Cache-Control: public, max-age=300``. 404 when the id is
+    not a registered school's.
+    """
+    _school(school_id)
     response = jsonify(keys.school_jwks(school_id))
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
@@ -143,9 +159,7 @@ def school_jwks(school_id: uuid.UUID) -> Response:
     },
 )
 def school_did_document(school_id: uuid.UUID) -> Response:
-    school = db.session.get(Organisation, school_id)
-    if school is None or school.kind is not OrganisationKind.SCHOOL:
-        raise NotFound()
+    _school(school_id)
     document = keys.did_document(
         school_id, credentials.issuer_did(school_id), credentials.issuer_id(school_id)
     )

@@ -25,7 +25,8 @@ from school_records.models import SchoolKey, Transcript
 from school_records.report import Report, signed_content
 from school_records.resolver import DatabaseResolver
 from tests.conftest import LiveServer
-from tests.demo_ids import SCHOOL
+from tests.demo_ids import CLINIC, SCHOOL
+from tests.problems import assert_problem
 from tests.school_records.helpers import demo_transcript
 from tests.school_records.test_workflow import publish
 from tests.service_requests.test_concurrency import together
@@ -305,3 +306,14 @@ def test_rotate_keys_for_every_school_and_refuses_an_unknown_code(app, school):
     )
     assert unknown.exit_code != 0
     assert "00000000" in unknown.output
+
+
+def test_only_a_school_has_keys_to_publish(client, organisation):
+    """Found by a reviewer: any id answered an empty JWKS (200, cached five
+    minutes), where the DID document of the same id is 404."""
+    for not_a_school in (uuid.uuid4(), organisation(CLINIC).id):
+        for document in ("jwks", "did.json"):
+            response = client.get(f"/api/v1/schools/{not_a_school}/{document}")
+            assert_problem(response, 404, "not-found")
+    school = organisation(SCHOOL).id
+    assert client.get(f"/api/v1/schools/{school}/jwks").get_json()["keys"]
