@@ -74,6 +74,8 @@ LOCATION_ERROR: Final = (
 COORDINATES_ERROR: Final = "Give lat and long together."
 ONE_JURISDICTION_ERROR: Final = "Name one jurisdiction."
 STATUS_ERROR: Final = "Must be open or closed."
+TOO_MANY_IDS_ERROR: Final = "At most 100 ids."
+_MAX_IDS: Final = 100
 #: The query parameters GeoReport defines for listing requests; any other is a
 #: mistake (a misspelt filter would otherwise return every request).
 _LIST_PARAMETERS: Final = frozenset(
@@ -291,7 +293,12 @@ def _listed(statement: sa.Select[Any], *, public: bool) -> list[Dossier]:
     )
     ids = request.args.get("service_request_id")
     if ids:
-        statement = statement.where(Dossier.receipt_code.in_(ids.split(",")[:100]))
+        wanted = ids.split(",")
+        if len(wanted) > _MAX_IDS:  # refused, not cut: the caller would miss some
+            raise ValidationFailed(
+                errors={"query.service_request_id": [TOO_MANY_IDS_ERROR]}
+            )
+        statement = statement.where(Dossier.receipt_code.in_(wanted))
     code = request.args.get("service_code")
     if code:
         statement = statement.join(Procedure).where(Procedure.code.in_(code.split(",")))
@@ -325,8 +332,8 @@ def requests_list(wire: str) -> Response:
     A citizen's own token lists their requests, an agency officer's (acting for it)
     the agency's, with location and the latest note of the history. No token, or
     staff of another organisation (a clinic, a school), gets every request without
-    those; an invalid token is 401. Filters: ``service_request_id`` and ``service_code``
-    (comma-separated), ``start_date`` and ``end_date`` (ISO 8601; neither given,
+    those; an invalid token is 401. Filters: ``service_request_id`` (at most 100)
+    and ``service_code`` (comma-separated), ``start_date`` and ``end_date`` (ISO 8601; neither given,
     the last 90 days), ``status`` (``open`` or ``closed``); any other parameter is
     400. Newest first, at most 1000.
     """

@@ -100,6 +100,7 @@ VALIDATION_MESSAGES: dict[str, str] = {
     "Give lat and long together.": "Hãy ghi lat và long cùng nhau.",
     "Name one jurisdiction.": "Chỉ ghi một jurisdiction_id.",
     "Must be open or closed.": "Phải là open hoặc closed.",
+    "At most 100 ids.": "Tối đa 100 mã.",
     "No procedure of the catalogue has this code.": (
         "Không có thủ tục nào trong danh mục có mã này."
     ),

@@ -215,7 +215,12 @@ def test_a_noncharacter_is_refused_so_no_xml_feed_breaks(geo, shop):
 
 
 def test_open311_filters_are_checked_not_ignored(geo, shop):
-    for query in ({"status": "foo"}, {"stauts": "open"}):
+    too_many = ",".join(f"000.00.00.H00-250101-{n:05}" for n in range(101))
+    for query in (
+        {"status": "foo"},
+        {"stauts": "open"},
+        {"service_request_id": too_many},
+    ):
         with pytest.raises(GeoReportError) as refused:
             geo.requests(shop.as_citizen(HAI), **query)
         assert refused.value.status == 400
