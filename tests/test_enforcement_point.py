@@ -76,6 +76,12 @@ AUTHOR_OR_CUSTODIAN: dict[tuple[str, tuple[str, ...]], str] = {
         "POST /api/v1/schools/<uuid:school_id>/enrolments/<uuid:enrolment_id>/withdraw",
         _SCHOOL,
     ): ("the school withdraws a pupil from its own register"),
+    ("GET /openapi.json", ()): (
+        "the API's description, a file of the repository read by no query: its "
+        "examples are the demo's synthetic records, recorded with every person made "
+        "anonymous (tools/record_openapi_examples.py; the authorization matrix "
+        "checks no name or national id is in it)"
+    ),
     ("POST /api/v1/transcripts/verify", tuple(OTHERS)): (
         "the verifier shows what the presented credential itself says; it reads "
         "no record of the pupil's"
