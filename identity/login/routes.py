@@ -241,9 +241,9 @@ def _backchannel_answer(
 
 
 def backchannel_refusal(status: int, problem: dict[str, Any]) -> Response:
-    """Any refusal of a back-channel logout request in the spec's shape (§2.8): what
-    is wrong with the request is a 400 ``invalid_request``, never a problem (the
-    provider is the only caller, and it reads OAuth errors)."""
+    """Any refusal of a back-channel logout request in the spec's shape (§2.8): an
+    OAuth error body, never a problem (the provider is the only caller, and it reads
+    OAuth errors); a request whose body is wrong is a 400 ``invalid_request``."""
     fields = problem.get("errors") or {}
     description = "; ".join(
         f"{field}: {message}"
@@ -252,7 +252,8 @@ def backchannel_refusal(status: int, problem: dict[str, Any]) -> Response:
     ) or str(problem.get("detail") or problem["title"])
     if status >= 500:
         return _backchannel_answer(status, description, "server_error")
-    return _backchannel_answer(400, description)
+    # A body that fails validation is the spec's 400; a wrong method stays 405.
+    return _backchannel_answer(400 if status == 422 else status, description)
 
 
 @blp.route("/auth/act-as")
