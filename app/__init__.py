@@ -76,6 +76,7 @@ def _trust_proxies(app: Flask) -> None:
 
 def _register_extensions(app: Flask) -> ProblemApi:
     from app.auth import init_auth
+    from app.docs_assets import init_docs_assets
     from app.json_body import init_json_body
     from app.request_id import init_request_id
     from app.request_text import init_request_text
@@ -97,6 +98,7 @@ def _register_extensions(app: Flask) -> ProblemApi:
     )
     app.url_map.converters["subject"] = SubjectConverter
     api = ProblemApi(app, spec_kwargs=api_contract.spec_options(app.config))
+    init_docs_assets(app)
     api.register_converter(SubjectConverter, SubjectConverter.openapi_schema)
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}

@@ -47,7 +47,8 @@ OPENAPI: dict[str, Any] = {
     "OPENAPI_URL_PREFIX": "/",
     "OPENAPI_JSON_PATH": "openapi.json",
     "OPENAPI_SWAGGER_UI_PATH": "/docs",
-    "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+    # Served by the application from swagger-ui-bundle (app/docs_assets.py).
+    "OPENAPI_SWAGGER_UI_URL": "/docs/assets/",
 }
 
 

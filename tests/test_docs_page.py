@@ -1,0 +1,48 @@
+"""``/docs`` in Chromium with the internet cut off: Swagger UI comes from the app."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from playwright.sync_api import Route, sync_playwright
+
+from tests.conftest import CHROMIUM_ARGS
+
+#: Left out of `make test-fast`: drives Chromium.
+pytestmark = pytest.mark.slow
+
+
+def test_the_docs_page_renders_every_operation_without_the_internet(live_server):
+    """Found by a new user: /docs was blank offline (Swagger UI from a CDN, at an
+    unpinned version, with no integrity check)."""
+    executable = shutil.which("chromium")
+    assert executable, "Debian's chromium is required: apt-get install chromium"
+    elsewhere: list[str] = []
+
+    def only_this_server(route: Route) -> None:
+        if route.request.url.startswith(live_server.url):
+            route.continue_()
+        else:
+            elsewhere.append(route.request.url)
+            route.abort()
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            page = browser.new_page(viewport={"width": 390, "height": 844})
+            errors: list[str] = []
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.route("**/*", only_this_server)
+            page.goto(f"{live_server.url}/docs")
+            page.wait_for_selector(".opblock-summary", timeout=20_000)
+            operations = page.locator(".opblock-summary").count()
+            titles = page.locator(".opblock-tag").all_inner_texts()
+        finally:
+            browser.close()
+    assert elsewhere == []
+    assert errors == []
+    assert operations >= 100
+    assert any("Health book" in title for title in titles)
