@@ -293,12 +293,12 @@ def _listed(statement: sa.Select[Any], *, public: bool) -> list[Dossier]:
     )
     ids = request.args.get("service_request_id")
     if ids:
-        wanted = ids.split(",")
-        if len(wanted) > _MAX_IDS:  # refused, not cut: the caller would miss some
+        receipts = ids.split(",")
+        if len(receipts) > _MAX_IDS:  # refused, not cut: the caller would miss some
             raise ValidationFailed(
                 errors={"query.service_request_id": [TOO_MANY_IDS_ERROR]}
             )
-        statement = statement.where(Dossier.receipt_code.in_(wanted))
+        statement = statement.where(Dossier.receipt_code.in_(receipts))
     code = request.args.get("service_code")
     if code:
         statement = statement.join(Procedure).where(Procedure.code.in_(code.split(",")))
