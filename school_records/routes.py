@@ -4,11 +4,12 @@ status lists, and the public verifier. Its web page is in
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from typing import Any
 
-from flask import Response, current_app, jsonify
+from flask import Response, current_app
 from flask.views import MethodView
 from werkzeug.http import quote_etag
 
@@ -19,6 +20,7 @@ from app.etag import require_match
 from app.extensions import db, limiter
 from app.idempotency import idempotent
 from app.pagination import Page, PageArgsSchema, page_schema
+from app.public_cache import public_json
 from app.unit_of_work import read_only
 from identity.models import Organisation, OrganisationKind
 from identity.services import resolve_subject
@@ -134,13 +136,17 @@ def _school(school_id: uuid.UUID) -> Organisation:
 def school_jwks(school_id: uuid.UUID) -> Response:
     """Read the school's public keys (issuer and teachers).
 
-    Public, no token; ``Cache-Control: public, max-age=300``. 404 when the id is
-    not a registered school's.
+    Public, no token. Each worker keeps the answer ``PUBLIC_CACHE_SECONDS`` (30 s
+    by default) and sends that ``max-age``: a new or withdrawn key shows within it
+    (this service's own verifier reads the keys' lives from the database each
+    time). 404 when the id is not a registered school's.
     """
+    return public_json(functools.partial(_published_keys, school_id))
+
+
+def _published_keys(school_id: uuid.UUID) -> dict[str, Any]:
     _school(school_id)
-    response = jsonify(keys.school_jwks(school_id))
-    response.headers["Cache-Control"] = "public, max-age=300"
-    return response
+    return keys.school_jwks(school_id)
 
 
 @blp.route("/schools/<uuid:school_id>/did.json")

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from service_requests.models import Procedure
+from tests.demo_ids import CLINIC, SCHOOL
 
 
 def test_the_catalogue_is_sent_again_for_its_time_then_anew(app, client, monkeypatch):
@@ -48,3 +49,17 @@ def test_a_kept_answer_is_sent_as_any_other_json_answer(app, client, monkeypatch
         )
         + "\n"
     )
+
+
+def test_a_schools_keys_are_kept_like_any_public_answer(
+    app, client, monkeypatch, organisation
+):
+    monkeypatch.setitem(app.config, "PUBLIC_CACHE_SECONDS", 30)
+    url = f"/api/v1/schools/{organisation(SCHOOL).id}/jwks"
+    first = client.get(url)
+    assert first.headers["Cache-Control"] == "public, max-age=30"
+    assert first.get_json()["keys"]
+    assert client.get(url).get_data() == first.get_data()
+    stranger = f"/api/v1/schools/{organisation(CLINIC).id}/jwks"
+    for _ in range(2):  # a refusal is never kept
+        assert client.get(stranger).status_code == 404
