@@ -272,7 +272,7 @@ def status_list_credential(status_list: StatusList) -> str:
     again for :data:`REUSE_SIGNED_LIST_SECONDS` as long as the list's bits and the
     school's active key are the ones it was signed with.
     """
-    active = keys.active_school_key(status_list.school_id)
+    active = keys.current_school_key(status_list.school_id)
     reuse = (
         (status_list.id, active.kid, hashlib.sha256(status_list.bits).digest())
         if active is not None

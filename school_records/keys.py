@@ -55,9 +55,16 @@ def _active(school_id: uuid.UUID, holder_id: uuid.UUID | None) -> SchoolKey | No
     )
 
 
-def active_school_key(school_id: uuid.UUID) -> SchoolKey | None:
-    """The school's own active key, if it has one, held as a signature holds it."""
-    return _active(school_id, None)
+def current_school_key(school_id: uuid.UUID) -> SchoolKey | None:
+    """The school's own active key, if it has one, read without holding it.
+
+    Enough to tell whether what was signed with it may be served again; whoever
+    signs takes it through :func:`signing_key`, which holds it. (Holding it here,
+    FOR SHARE, made every read of a status list a writing transaction on
+    PostgreSQL: a row lock takes a transaction id, and its commit waits for the
+    log's flush.)
+    """
+    return db.session.scalar(_active_query(school_id, None))
 
 
 def private_key(row: SchoolKey) -> ECKey:

@@ -310,7 +310,6 @@ def test_emergency_accesses_are_listed_for_review_by_someone_else(
     )
 
 
-
 def test_a_review_is_final(client, parties, citizen, auth_headers):
     """Found by a reviewer reading the code: a second review silently replaced the
     first reviewer, note and time on the record (only the audit kept both)."""
