@@ -342,3 +342,49 @@ def test_serving_a_signed_status_list_again_holds_no_key(client, citizen):
         sa.event.remove(db.session, "do_orm_execute", note)
     assert again.get_data() == first.get_data()
     assert locking == []
+
+
+def _with_status_lists(client, school, token, forge) -> set[str | None]:
+    """Verify ``token`` offline with each of its status lists replaced by
+    ``forge(fetched list, its claims)``: the problems found."""
+    issuer = credentials.issuer_id(school.id)
+    jwks = client.get(f"/api/v1/schools/{school.id}/jwks").get_json()
+    lists = {}
+    for entry in payload(token)["credentialStatus"]:
+        url = entry["statusListCredential"]
+        fetched = client.get(url.removeprefix("http://localhost")).get_data(True)
+        lists[url] = forge(fetched, payload(fetched))
+    offline = verification.CachedResolver(
+        jwks={issuer: jwks}, lists=lists, registry={issuer}
+    )
+    return problems(verification.verify(token, offline))
+
+
+def test_a_status_list_is_judged_by_its_own_signature_and_address(
+    client, citizen, school
+):
+    """Mutation testing found these untested: a list whose signature fails under the
+    key its header names, one that is not a JWT, and one moved to another address."""
+    token = demo_transcript(citizen).credential
+    row, school_key = credentials.signing_key(school.id)
+    stranger = ECKey.generate_key("P-256")
+    header = {"alg": "ES256", "kid": row.kid, "typ": "vc+jwt"}
+
+    def under_the_schools_kid(_: str, listed: dict[str, Any]) -> str:
+        return jwt.encode(header, listed, stranger)
+
+    def not_a_jwt(_: str, __: dict[str, Any]) -> str:
+        return "not-a-jwt"
+
+    def moved(_: str, listed: dict[str, Any]) -> str:
+        return jwt.encode(header, {**listed, "id": f"{listed['id']}-x"}, school_key)
+
+    assert _with_status_lists(client, school, token, under_the_schools_kid) == {
+        "STATUS_LIST_SIGNATURE_ERROR"
+    }
+    assert _with_status_lists(client, school, token, not_a_jwt) == {
+        "STATUS_LIST_MALFORMED"
+    }
+    assert _with_status_lists(client, school, token, moved) == {"STATUS_LIST_MALFORMED"}
+    as_fetched = _with_status_lists(client, school, token, lambda fetched, _: fetched)
+    assert as_fetched == set()
