@@ -10,9 +10,15 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from service_requests import forms
+
 
 def _text(description: str, *, nullable: bool = False) -> dict[str, Any]:
     return {"type": "string", "nullable": nullable, "description": description}
+
+
+def _number(description: str) -> dict[str, Any]:
+    return {"type": "number", "nullable": True, "description": description}
 
 
 def _items(item: dict[str, Any]) -> dict[str, Any]:
@@ -65,14 +71,7 @@ ATTRIBUTE: Final = {
         "code": _text("Sent as attribute[code]."),
         "datatype": {
             "type": "string",
-            "enum": [
-                "string",
-                "number",
-                "datetime",
-                "text",
-                "singlevaluelist",
-                "multivaluelist",
-            ],
+            "enum": list(forms.DATATYPES),  # a form field's types are GeoReport's
             "description": "GeoReport's type of the field.",
         },
         "required": {"type": "boolean", "description": "Whether it must be sent."},
@@ -108,12 +107,8 @@ SERVICE_REQUEST: Final = {
         "address": _text("Where, as given when filed.", nullable=True),
         "address_id": _text("An address id, as given.", nullable=True),
         "zipcode": _text("The postcode, as given.", nullable=True),
-        "lat": {"type": "number", "nullable": True, "description": "WGS84 latitude."},
-        "long": {
-            "type": "number",
-            "nullable": True,
-            "description": "WGS84 longitude.",
-        },
+        "lat": _number("WGS84 latitude."),
+        "long": _number("WGS84 longitude."),
         "media_url": _text("A picture's URL, as given.", nullable=True),
     },
 }
