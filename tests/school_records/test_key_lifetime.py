@@ -140,7 +140,8 @@ def test_a_retired_key_cannot_sign_at_its_retirement_instant_without_iat(
         iat=int(old.retired_at.timestamp()),
     )
     assert post(client, stamped)["verified"] is True
-    withdraw(app, old.kid, old.created_at)
+    withdrawn = withdraw(app, old.kid, old.created_at)
+    assert withdrawn.exit_code == 0, withdrawn.output
     assert failures(post(client, stamped)) == {("cryptographic", "KEY_WITHDRAWN")}
 
 
