@@ -174,14 +174,16 @@ def problem_response(
 ProblemDialect = Callable[[int, dict[str, Any]], Response]
 
 
-def add_problem_dialect(app: Flask, prefix: str, render: ProblemDialect) -> None:
-    """Answer errors under the path ``prefix`` with ``render`` instead of RFC 9457.
+def add_problem_dialect(app: Flask, where: str, render: ProblemDialect) -> None:
+    """Answer errors at ``where`` with ``render`` instead of RFC 9457.
 
     For a facade whose standard defines its own error body (Open311's list of
-    codes and descriptions): every error of the application under that path,
-    raised anywhere (routing, validation, authorization), takes that shape.
+    codes and descriptions): every error of the application there, raised anywhere
+    (routing, validation, authorization), takes that shape. ``where`` ending in
+    ``/`` is every path below it; otherwise it is that one path (a neighbour such
+    as ``…-logoutX`` keeps RFC 9457).
     """
-    app.extensions.setdefault("problem_dialects", {})[prefix] = render
+    app.extensions.setdefault("problem_dialects", {})[where] = render
 
 
 def _dialect_for(path: str) -> ProblemDialect | None:
@@ -189,7 +191,11 @@ def _dialect_for(path: str) -> ProblemDialect | None:
         "problem_dialects", {}
     )
     return next(
-        (render for prefix, render in dialects.items() if path.startswith(prefix)),
+        (
+            render
+            for where, render in dialects.items()
+            if path == where or (where.endswith("/") and path.startswith(where))
+        ),
         None,
     )
 

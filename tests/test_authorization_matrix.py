@@ -398,7 +398,7 @@ MATRIX: dict[str, Rule] = {
 #: Not about anyone's data; covered where they are built.
 OUTSIDE = {
     "GET /static/<path:filename>": "Flask's static files (none are served)",
-    "GET /docs/assets/<path:filename>": "Swagger UI's own script and style (a package)",
+    "GET /docs/assets/<string:filename>": "Swagger UI's own script and style (a package)",
     "GET /callback": "the app's OAuth callback page: echoes code and state (tests/identity)",
     **dict.fromkeys(
         (

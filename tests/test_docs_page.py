@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import Route, sync_playwright
 
 from tests.conftest import CHROMIUM_ARGS
+from tests.problems import assert_problem
 
 #: Left out of `make test-fast`: drives Chromium.
 pytestmark = pytest.mark.slow
@@ -46,3 +47,17 @@ def test_the_docs_page_renders_every_operation_without_the_internet(live_server)
     assert errors == []
     assert operations >= 100
     assert any("Health book" in title for title in titles)
+
+
+def test_only_the_files_the_docs_page_loads_are_served(client):
+    """Found by an attack: the whole package was served, its stock page included
+    (which loads the Petstore from the internet into this origin)."""
+    for name in (
+        "swagger-ui-bundle.js",
+        "swagger-ui-standalone-preset.js",
+        "swagger-ui.css",
+    ):
+        with client.get(f"/docs/assets/{name}") as served:  # closes the file
+            assert served.status_code == 200
+    for name in ("index.html", "swagger-initializer.js", "swagger-ui.js.map", "../x"):
+        assert_problem(client.get(f"/docs/assets/{name}"), 404, "not-found")

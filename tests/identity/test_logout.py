@@ -313,6 +313,9 @@ def test_forged_replayed_and_malformed_logout_tokens_are_refused(app, client):
     as_json = client.post(BACKCHANNEL, json={"logout_token": "a.b.c"})
     assert as_json.status_code == 400
     _refused(as_json)
+    # Only that path speaks OAuth: its neighbours are the API's, with problems.
+    for neighbour in (f"{BACKCHANNEL}X", f"{BACKCHANNEL}/x"):
+        assert_problem(client.post(neighbour, data={}), 404, "not-found")
     _api_login_is_alive(client, pair)
 
     once = _logout_token({"sid": sid})
