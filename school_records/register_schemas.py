@@ -96,7 +96,7 @@ class EnrolmentCreateSchema(ma.Schema):
     national_id = Code(
         required=True,
         validate=validate.Regexp(r"^[0-9]{12}$"),
-        metadata={"example": "074215001234"},
+        metadata={"example": "000000000000"},
     )
     full_name = Text(
         required=True,

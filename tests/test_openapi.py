@@ -279,3 +279,18 @@ def test_every_status_the_suite_was_answered_is_documented(client):
         ]
     # The mock provider's authorize page answers a malformed query as the API does.
     assert undocumented == ["GET /vneid/authorize 422"]
+
+
+def test_the_examples_hold_no_ones_national_id_or_birthday(client):
+    """A national id spells its holder's province, birth year and sex: none is kept,
+    not even in part, and birth dates keep only their year (attack on the recorded
+    examples, which kept the serial beside the real birth date)."""
+    document = json.dumps(client.get("/openapi.json").get_json(), ensure_ascii=False)
+    twelve_digits = set(re.findall(r"(?<![0-9a-f])\d{12}(?![0-9a-f])", document))
+    assert twelve_digits
+    assert all(n.startswith("0000000000") for n in twelve_digits)
+    birthdays = re.findall(
+        r'"(?:birth_date|birthDate)": "(\d{4}-\d{2}-\d{2})"', document
+    )
+    assert birthdays
+    assert all(day.endswith("-01-01") for day in birthdays)

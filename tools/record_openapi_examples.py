@@ -8,11 +8,14 @@ examples, and the first problem of each status the example of the shared error
 response. They are written to ``app/openapi_examples.json``, which
 ``app.api_examples`` puts into ``/openapi.json``.
 
-Examples are real answers, made anonymous and short: the demo population's names,
-national ids, phones and address become placeholders of the same shape ("Nguyễn
-Văn A"), receipt codes get a fixed day (the public document must not show what the
-authorization matrix calls another's data), lists keep their first two items and
-long strings (tokens, signatures) their head and tail.
+Examples are real answers, made anonymous and short: a person's name, national id,
+phone and address become placeholders of the same shape ("Nguyễn Văn A",
+"000000000000") wherever a field names them, and so do the demo population's
+wherever they appear in text; birth dates keep only their year (a national id
+spells out its holder's birth year and sex, so no part of one is kept); receipt
+codes get a fixed day. The public document must show nothing the authorization
+matrix calls another's data. Lists keep their first two items and long strings
+(tokens, signatures) their head and tail.
 ``tests/test_openapi.py`` checks each against its documented schema, so an example
 that no longer matches its body fails the suite; record them again then.
 """
@@ -47,21 +50,38 @@ _SECRET_FIELDS: Final = frozenset(
 _RECEIPT_DAY: Final = re.compile(r"(\d{3}\.\d{2}\.\d{2}\.[A-Z0-9.]+)-\d{6}-(\d{5})")
 
 
+#: Fields that hold a person's name, wherever they are.
+_NAME_FIELDS: Final = frozenset(
+    {"full_name", "pupil_name", "homeroom_teacher_name", "teacher_name",
+     "principal_name", "patient_name"}
+)  # fmt: skip
+#: Dates of a person's life: only the year is kept.
+_DATE_FIELDS: Final = frozenset({"birth_date", "birthDate", "guardianship_ends_on"})
+#: A body with one of these is a person's: its ``address`` is theirs.
+_PERSON_FIELDS: Final = frozenset({"national_id", "birth_date", "full_name"})
+_NAME: Final = "Nguyễn Văn A"
+_NATIONAL_ID: Final = "000000000000"
+_PHONE: Final = "+84900000000"
+_ADDRESS: Final = "Số 1 đường Mẫu, phường Phú Cường, TP. Thủ Dầu Một, Bình Dương"
+_YEAR: Final = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
 def _placeholders() -> tuple[dict[str, str], dict[str, str]]:
     """(substring -> placeholder, whole value -> placeholder) for the demo's people."""
     within: dict[str, str] = {}
     whole: dict[str, str] = {}
-    for national_id, name, _born, _sex, phone, *_ in demo.CITIZENS:
+    for index, (national_id, name, born, _sex, phone, *_) in enumerate(
+        demo.CITIZENS, start=1
+    ):
         *family, given = name.split()
         initial = given[0].upper() if given[0] != "Đ" else "D"
         within[name] = " ".join([*family, initial])
         whole[given] = initial  # a FHIR name's given part, on its own
-        within[national_id] = "000000" + national_id[-6:]
+        within[national_id] = f"{index:012d}"
+        within[born.isoformat()] = f"{born.year}-01-01"
         if phone:
-            within[phone[1:]] = "900000" + phone[-3:]
-    within[demo.AN_ADDRESS] = (
-        "Số 1 đường Mẫu, phường Phú Cường, TP. Thủ Dầu Một, Bình Dương"
-    )
+            within[phone[1:]] = f"9000000{index:02d}"
+    within[demo.AN_ADDRESS] = _ADDRESS
     return within, whole
 
 
@@ -73,10 +93,8 @@ _problems: dict[str, Any] = {}
 def _shorten(value: Any) -> Any:
     """``value`` with lists cut to their first items and long strings elided."""
     if isinstance(value, dict):
-        return {
-            key: _withheld(item) if key in _SECRET_FIELDS else _shorten(item)
-            for key, item in value.items()
-        }
+        person = not _PERSON_FIELDS.isdisjoint(value)
+        return {key: _field(key, item, person) for key, item in value.items()}
     if isinstance(value, list):
         return [_shorten(item) for item in value[:_KEEP_ITEMS]]
     if isinstance(value, str):
@@ -84,6 +102,24 @@ def _shorten(value: Any) -> Any:
         if len(value) > _KEEP_CHARS:
             return f"{value[:60]}…{value[-20:]}"
     return value
+
+
+def _field(key: str, value: Any, person: bool) -> Any:
+    """One field of a body, made anonymous by what its name says it holds."""
+    if key in _SECRET_FIELDS:
+        return _withheld(value)
+    if isinstance(value, str):
+        if key in _NAME_FIELDS:
+            return _NAME
+        if key == "national_id":
+            return _NATIONAL_ID
+        if key == "phone":
+            return _PHONE
+        if key in _DATE_FIELDS and _YEAR.match(value):
+            return f"{value[:4]}-01-01"
+        if key == "address" and person:
+            return _ADDRESS
+    return _shorten(value)
 
 
 def _anonymous(text: str) -> str:
