@@ -307,3 +307,61 @@ def test_a_transcript_verified_again_gives_the_same_answer(client, citizen):
     first, again = verify(client, malformed), verify(client, malformed)
     assert failures(first) == {("cryptographic", "MALFORMED_VALUE")}
     assert again == first
+
+
+def _homeroom_check(transcript, change) -> tuple[str, str | None]:
+    """The homeroom proof's check once ``change(credential)`` has altered it, the
+    whole credential signed again by the school itself (so only that check fails)."""
+    credential = credentials.build_credential(transcript, "Lê Văn Dũng")
+    row, key = credentials.signing_key(
+        transcript.school_id, transcript.homeroom_teacher_id
+    )
+    credential["homeroomProof"]["jws"] = jws.serialize_compact(
+        {"alg": "ES256", "kid": row.kid, "typ": "hocba-homeroom+jws"},
+        credentials.canonical(credential["credentialSubject"]),
+        key,
+    )
+    change(credential)
+    token = credentials.sign_credential(transcript.school_id, credential)
+    report = verification.verify(token, DatabaseResolver())
+    [check] = [c for c in report.checks if c.id == "cryptographic.homeroom_proof"]
+    return check.status, check.problem
+
+
+def test_each_way_a_homeroom_proof_can_fail_is_named(citizen):
+    """Mutation testing found these refusals untested by their exact check."""
+    transcript = demo_transcript(citizen)
+    school_row, school_key = credentials.signing_key(transcript.school_id)
+
+    def unreadable(credential):  # a compact JWS whose header is not one
+        credential["homeroomProof"]["jws"] = "eyJ4IjoxfQ.e30.AAAA"
+
+    def naming_another_key(credential):
+        proof = credential["homeroomProof"]
+        proof["verificationMethod"] = proof["verificationMethod"] + "-other"
+
+    def by_the_school_not_the_teacher(credential):
+        proof = credential["homeroomProof"]
+        proof["jws"] = jws.serialize_compact(
+            {"alg": "ES256", "kid": school_row.kid, "typ": "hocba-homeroom+jws"},
+            credentials.canonical(credential["credentialSubject"]),
+            school_key,
+        )
+        proof["verificationMethod"] = (
+            proof["verificationMethod"].rpartition("#")[0] + "#" + school_row.kid
+        )
+
+    def of_another_subject(credential):  # the subject changed after the proof
+        credential["credentialSubject"]["learning_result"]["year"] = "Chưa đạt"
+
+    assert _homeroom_check(transcript, lambda c: None) == ("success", None)
+    for change in (
+        unreadable,
+        naming_another_key,
+        by_the_school_not_the_teacher,
+        of_another_subject,
+    ):
+        assert _homeroom_check(transcript, change) == (
+            "failure",
+            "INVALID_SIGNATURE",
+        ), change.__name__
