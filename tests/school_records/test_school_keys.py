@@ -346,18 +346,26 @@ def test_serving_a_signed_status_list_again_holds_no_key(client, citizen):
 
 def _with_status_lists(client, school, token, forge) -> set[str | None]:
     """Verify ``token`` offline with each of its status lists replaced by
-    ``forge(fetched list, its claims)``: the problems found."""
+    ``forge(fetched list, its claims)`` (None: not found): the problems found."""
+    return {problem for _, problem in _failed_checks(client, school, token, forge)}
+
+
+def _failed_checks(client, school, token, forge) -> set[tuple[str, str | None]]:
+    """As :func:`_with_status_lists`, naming each failed check."""
     issuer = credentials.issuer_id(school.id)
     jwks = client.get(f"/api/v1/schools/{school.id}/jwks").get_json()
     lists = {}
     for entry in payload(token)["credentialStatus"]:
         url = entry["statusListCredential"]
         fetched = client.get(url.removeprefix("http://localhost")).get_data(True)
-        lists[url] = forge(fetched, payload(fetched))
+        forged = forge(fetched, payload(fetched))
+        if forged is not None:
+            lists[url] = forged
     offline = verification.CachedResolver(
         jwks={issuer: jwks}, lists=lists, registry={issuer}
     )
-    return problems(verification.verify(token, offline))
+    report = verification.verify(token, offline)
+    return {(c.id, c.problem) for c in report.checks if c.status == "failure"}
 
 
 def test_a_status_list_is_judged_by_its_own_signature_and_address(
@@ -388,3 +396,24 @@ def test_a_status_list_is_judged_by_its_own_signature_and_address(
     assert _with_status_lists(client, school, token, moved) == {"STATUS_LIST_MALFORMED"}
     as_fetched = _with_status_lists(client, school, token, lambda fetched, _: fetched)
     assert as_fetched == set()
+
+
+def test_a_status_list_not_found_or_of_another_issuer_fails_its_own_check(
+    client, citizen, school
+):
+    token = demo_transcript(citizen).credential
+    row, school_key = credentials.signing_key(school.id)
+    header = {"alg": "ES256", "kid": row.kid, "typ": "vc+jwt"}
+
+    def of_another_issuer(_: str, listed: dict[str, Any]) -> str:
+        another = credentials.issuer_did(uuid.uuid4())  # another school's DID
+        forged = {**listed, "issuer": another, "iss": another}
+        return jwt.encode(header, forged, school_key)
+
+    purposes = ("status.revocation", "status.suspension")
+    assert _failed_checks(client, school, token, lambda _, __: None) == {
+        (check, "STATUS_LIST_NOT_FOUND") for check in purposes
+    }
+    assert _failed_checks(client, school, token, of_another_issuer) == {
+        (check, "STATUS_LIST_ISSUER_MISMATCH") for check in purposes
+    }
