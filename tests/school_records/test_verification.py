@@ -135,12 +135,8 @@ def test_an_unregistered_issuer_fails_only_trust(client, citizen, organisation):
     assert signature["status"] == "success"
 
 
-def test_inconsistent_grades_fail_the_semantic_phase(app, citizen):
-    transcript = demo_transcript(citizen)
-    credential = credentials.build_credential(transcript, "Lê Văn Dũng")
-    credential["credentialSubject"]["learning_result"]["year"] = "Chưa đạt"
-    # Signed by the teacher and the school themselves, so only the grade
-    # arithmetic can catch it.
+def _proved_by_the_homeroom_teacher(transcript, credential) -> None:
+    """Sign ``credential``'s subject as it now is with the homeroom teacher's key."""
     row, key = credentials.signing_key(
         transcript.school_id, transcript.homeroom_teacher_id
     )
@@ -149,6 +145,15 @@ def test_inconsistent_grades_fail_the_semantic_phase(app, citizen):
         credentials.canonical(credential["credentialSubject"]),
         key,
     )
+
+
+def test_inconsistent_grades_fail_the_semantic_phase(app, citizen):
+    transcript = demo_transcript(citizen)
+    credential = credentials.build_credential(transcript, "Lê Văn Dũng")
+    credential["credentialSubject"]["learning_result"]["year"] = "Chưa đạt"
+    # Signed by the teacher and the school themselves, so only the grade
+    # arithmetic can catch it.
+    _proved_by_the_homeroom_teacher(transcript, credential)
     token = credentials.sign_credential(transcript.school_id, credential)
     report = verification.verify(token, DatabaseResolver())
     problems = {c.problem for c in report.checks if c.status == "failure"}
@@ -313,14 +318,7 @@ def _homeroom_check(transcript, change) -> tuple[str, str | None]:
     """The homeroom proof's check once ``change(credential)`` has altered it, the
     whole credential signed again by the school itself (so only that check fails)."""
     credential = credentials.build_credential(transcript, "Lê Văn Dũng")
-    row, key = credentials.signing_key(
-        transcript.school_id, transcript.homeroom_teacher_id
-    )
-    credential["homeroomProof"]["jws"] = jws.serialize_compact(
-        {"alg": "ES256", "kid": row.kid, "typ": "hocba-homeroom+jws"},
-        credentials.canonical(credential["credentialSubject"]),
-        key,
-    )
+    _proved_by_the_homeroom_teacher(transcript, credential)
     change(credential)
     token = credentials.sign_credential(transcript.school_id, credential)
     report = verification.verify(token, DatabaseResolver())
