@@ -1,23 +1,34 @@
-"""The browser's landing page of the login: shows the code and state VNeID sent."""
+"""The browser's landing page of the login: what VNeID answered, in plain words."""
 
 from __future__ import annotations
 
-from flask import Response, render_template_string, request
+from urllib.parse import urlencode
 
+from flask import Response, render_template, request
+
+from app import i18n
 from app.blueprint import Blueprint
+from identity.login import texts  # noqa: F401 - registers the page texts
 
 callback_blp = Blueprint(
-    "callback", __name__, description="Browser landing page of the login."
+    "callback",
+    __name__,
+    template_folder="templates",
+    description="Browser landing page of the login.",
 )
 
-_CALLBACK_PAGE = """<!doctype html><html lang="vi"><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>CongDan</title><body style="font-family:system-ui;max-width:40rem;margin:2rem auto">
-<h1>CongDan</h1>
-{% if error %}<p>VNeID: <strong>{{ error }}</strong> {{ description }}</p>
-{% else %}<p>Mã đăng nhập / authorization code:</p>
-<pre id="code">{{ code }}</pre><p>state:</p><pre id="state">{{ state }}</pre>
-<p>POST /api/v1/auth/vneid {"code": "…", "state": "…", "code_verifier": "…"}</p>{% endif %}</body></html>"""
+#: VNeID's error codes (OAuth 2.0, OIDC Core 3.1.2.6) grouped by what the person
+#: should do next; any other code reads as a failed sign-in.
+_ERROR_MESSAGES = {
+    "access_denied": "callback.access_denied",
+    "unmet_authentication_requirements": "callback.level",
+    "login_required": "callback.again",
+    "consent_required": "callback.again",
+    "interaction_required": "callback.again",
+    "account_selection_required": "callback.again",
+    "temporarily_unavailable": "callback.busy",
+    "server_error": "callback.busy",
+}
 
 
 @callback_blp.route("/callback")
@@ -34,21 +45,46 @@ _CALLBACK_PAGE = """<!doctype html><html lang="vi"><meta charset="utf-8">
 def callback() -> Response:
     """Show the code and state VNeID sent back (for browsers and the README walk-through).
 
-    Public HTML page, the ``redirect_uri`` of a login done in a browser. It shows
-    ``code`` and ``state``, or VNeID's ``error`` and ``error_description``, and
-    redeems nothing: finish the login by POSTing them with the PKCE verifier to
+    Public HTML page, the ``redirect_uri`` of a login done in a browser, in the
+    language ``?lang=`` (``vi`` or ``en``) or ``Accept-Language`` asks for. It says
+    in plain words what happened and what to do next: signed in, cancelled or
+    declined (``access_denied``), a level 2 account needed, sign in again, VNeID
+    busy, or failed (VNeID's ``error`` and ``error_description`` kept under
+    technical details). After a sign-in it shows ``code`` and ``state`` for app
+    developers and redeems nothing: finish the login by POSTing them with the PKCE verifier to
     ``/api/v1/auth/vneid``. Sent with ``Cache-Control: no-store`` and
     ``Referrer-Policy: no-referrer``, so the code is neither kept nor leaked. A
     query parameter given twice is 422.
     """
-    html = render_template_string(
-        _CALLBACK_PAGE,
+    requested = request.args.get("lang", "")
+    lang = (
+        requested if requested in i18n.SUPPORTED_LANGUAGES else i18n.current_language()
+    )
+
+    def t(key: str) -> str:
+        return i18n.translate(key, lang)
+
+    error = request.args.get("error")
+    messages = (
+        _ERROR_MESSAGES.get(error, "callback.failed") if error else "callback.signed_in"
+    )
+    switch = {**request.args.to_dict(), "lang": "en" if lang == "vi" else "vi"}
+    html = render_template(
+        "login/callback.html",
+        t=t,
+        lang=lang,
+        brand=t("callback.brand"),
+        switch_url=f"?{urlencode(switch)}",
+        switch_label=t("callback.switch"),
+        title=t(f"{messages}.title"),
+        detail=t(f"{messages}.detail"),
         code=request.args.get("code", ""),
         state=request.args.get("state", ""),
-        error=request.args.get("error"),
+        error=error,
         description=request.args.get("error_description", ""),
     )
     response = Response(html, mimetype="text/html")
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Content-Language"] = lang
     return response

@@ -81,6 +81,66 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Mã không đúng, đã dùng, hoặc chưa bắt đầu đăng ký.",
         "The code is wrong or already used, or no enrolment is pending.",
     ),
+    "callback.brand": ("CongDan", "CongDan"),
+    "callback.switch": ("English", "Tiếng Việt"),
+    "callback.signed_in.title": ("Đã đăng nhập tại VNeID", "Signed in at VNeID"),
+    "callback.signed_in.detail": (
+        "Ứng dụng CongDan sẽ tự hoàn tất việc đăng nhập. Nếu trang này vẫn mở, hãy "
+        "quay lại ứng dụng.",
+        "The CongDan app finishes the sign-in by itself. If this page stays open, "
+        "return to the app.",
+    ),
+    "callback.developers": ("Cho nhà phát triển ứng dụng", "For app developers"),
+    "callback.redeem": (
+        "Gửi mã này cùng state và code_verifier của ứng dụng tới POST "
+        "/api/v1/auth/vneid trong 60 giây; mã chỉ dùng được một lần.",
+        "POST this code with the state and the app's code_verifier to "
+        "/api/v1/auth/vneid within 60 s; the code works once.",
+    ),
+    "callback.technical": ("Thông tin kỹ thuật", "Technical details"),
+    "callback.access_denied.title": ("Bạn chưa đăng nhập", "You did not sign in"),
+    "callback.access_denied.detail": (
+        "Bạn đã hủy đăng nhập hoặc từ chối chia sẻ thông tin, nên không có thông "
+        "tin nào được gửi cho CongDan. Khi muốn dùng CongDan, hãy quay lại ứng dụng "
+        "và đăng nhập lại.",
+        "You cancelled the sign-in or declined to share your information, so "
+        "nothing was sent to CongDan. When you want to use CongDan, return to the "
+        "app and sign in again.",
+    ),
+    "callback.level.title": (
+        "Cần tài khoản định danh điện tử mức 2",
+        "A level 2 electronic identity account is needed",
+    ),
+    "callback.level.detail": (
+        "Việc này cần tài khoản định danh điện tử mức 2: đã xác thực trực tiếp tại "
+        "Công an cấp xã bằng căn cước gắn chíp, và đăng nhập bằng mật khẩu cùng mã "
+        "xác thực hai bước. Khi tài khoản đạt mức 2, hãy quay lại ứng dụng và đăng "
+        "nhập lại.",
+        "This needs a level 2 electronic identity account: verified in person at "
+        "the commune police with a chip-based identity card, and signed in with a "
+        "password and a two-step verification code. Once the account is at level "
+        "2, return to the app and sign in again.",
+    ),
+    "callback.again.title": ("Cần đăng nhập lại", "Please sign in again"),
+    "callback.again.detail": (
+        "VNeID cần bạn đăng nhập hoặc xác nhận lại. Hãy quay lại ứng dụng và đăng "
+        "nhập lại.",
+        "VNeID needs you to sign in or confirm again. Return to the app and sign "
+        "in again.",
+    ),
+    "callback.busy.title": ("VNeID đang bận", "VNeID is busy"),
+    "callback.busy.detail": (
+        "VNeID tạm thời không xử lý được đăng nhập. Hãy thử lại sau ít phút.",
+        "VNeID cannot complete sign-ins at the moment. Try again in a few minutes.",
+    ),
+    "callback.failed.title": ("Đăng nhập không thành công", "Sign-in failed"),
+    "callback.failed.detail": (
+        "VNeID không hoàn tất việc đăng nhập. Hãy quay lại ứng dụng và thử lại; nếu "
+        "lỗi vẫn xảy ra, hãy báo cho bộ phận hỗ trợ kèm thông tin kỹ thuật dưới đây.",
+        "VNeID did not complete the sign-in. Return to the app and try again; if it "
+        "happens again, tell the help desk and give them the technical details "
+        "below.",
+    ),
 }
 
 VALIDATION_MESSAGES: dict[str, str] = {

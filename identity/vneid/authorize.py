@@ -28,6 +28,7 @@ from flask import (
 from app import audit, i18n
 from app.db import utcnow
 from app.extensions import db
+from identity import totp
 from identity.vneid import texts  # noqa: F401 - registers the page texts
 from identity.vneid.claims import (
     ACR_VALUES,
@@ -181,6 +182,8 @@ def _signed_in(
     if login is None:
         if "none" in asked.prompts:
             return error_redirect(asked.grant, LoginRequiredError())
+        if request.method == "POST" and request.form.get("cancel") == "yes":
+            return _cancelled(asked.grant)
         outcome = login_step(asked.grant, flow)
         if isinstance(outcome, Response):
             return outcome
@@ -193,8 +196,48 @@ def _signed_in(
             client_id=client_id_of(asked.grant),
             details={"reason": "acr"},
         )
-        return error_redirect(asked.grant, UnmetAuthenticationRequirementsError())
+        return _unmet_level_page(
+            asked.grant,
+            login,
+            error_redirect(asked.grant, UnmetAuthenticationRequirementsError()),
+        )
     return login
+
+
+def _cancelled(grant: Any) -> Response:
+    """The person cancelled the sign-in: the app hears ``access_denied``."""
+    state().pop("pending", None)
+    audit.record(
+        "vneid.authorize",
+        "denied",
+        client_id=client_id_of(grant),
+        details={"reason": "cancelled"},
+    )
+    return error_redirect(grant, AccessDeniedError())
+
+
+def _unmet_level_page(grant: Any, login: LoginSession, redirect: Response) -> Response:
+    """Why this account cannot sign in to the app, how to get there, and the way back.
+
+    The error still reaches the app (OIDC's ``unmet_authentication_requirements``)
+    through the page's "return to the app" link, once the person has read it.
+    """
+    language = page_language()
+    client = grant.request.client.name
+    steps = []
+    if login.citizen.loa < 2:
+        steps.append(i18n.translate("vneid.level2.verify_in_person", language))
+    if not totp.has_totp(login.citizen_id):
+        steps.append(i18n.translate("vneid.level2.second_factor", language))
+    steps.append(i18n.translate("vneid.level2.then", language))
+    return render_message(
+        "vneid.level2.title",
+        i18n.translate("vneid.level2.message", language, client=client),
+        403,
+        is_error=True,
+        steps=steps,
+        return_url=redirect.headers["Location"],
+    )
 
 
 def _consented(
@@ -231,6 +274,7 @@ def handle_authorize() -> Response:
             i18n.translate("vneid.error.csrf", page_language()),
             400,
             is_error=True,
+            retry_url=request.full_path,
         )
     login = current_login_session()
     asked = _validated(login)

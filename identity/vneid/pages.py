@@ -49,9 +49,9 @@ def page_language() -> str:
     return i18n.current_language()
 
 
-def _switch_url(lang: str) -> str | None:
-    if request.method != "GET":
-        return None
+def _switch_url(lang: str) -> str:
+    """The same page in the other language: a GET of this URL, which (after a
+    POST too) shows the step the flow is at, since its progress is in the session."""
     args = request.args.to_dict()
     args["ui_locales"] = "en" if lang == "vi" else "vi"
     return f"{request.path}?{urlencode(args)}"
@@ -159,12 +159,15 @@ def error_response(error: OAuth2Error) -> Response:
     """Redirect the error to the client when its redirect URI was verified; else a page."""
     if error.redirect_uri:
         return _with_issuer(authorization.handle_error_response(None, error))
-    detail = error.get_error_description() or error.error
+    # The person reads what happened and what to do; the library's words are for
+    # the app's developers, behind "technical details".
+    description = error.get_error_description()
     return render_message(
         "vneid.error.title",
-        i18n.translate("vneid.error.bad_request", page_language(), detail=detail),
+        i18n.translate("vneid.error.bad_request", page_language()),
         400,
         is_error=True,
+        detail=f"{error.error}: {description}" if description else error.error,
     )
 
 

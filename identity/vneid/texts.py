@@ -51,14 +51,55 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "vneid.consent.confirm": ("Đồng ý", "Allow"),
     "vneid.consent.deny": ("Từ chối", "Deny"),
+    "vneid.cancel": ("Hủy", "Cancel"),
+    "vneid.return_to_app": ("Quay lại ứng dụng", "Return to the app"),
+    "vneid.retry": ("Bắt đầu lại", "Start again"),
     "vneid.error.title": ("Không thể tiếp tục", "Cannot continue"),
     "vneid.error.bad_request": (
-        "Yêu cầu đăng nhập không hợp lệ: {detail}",
-        "The sign-in request is invalid: {detail}",
+        "Ứng dụng đã gửi một yêu cầu đăng nhập mà VNeID không thể xử lý, nên bạn "
+        "chưa đăng nhập. Hãy đóng trang này, quay lại ứng dụng và đăng nhập lại; "
+        "nếu lỗi vẫn xảy ra, hãy báo cho đơn vị cung cấp ứng dụng.",
+        "The app sent a sign-in request VNeID cannot handle, so you are not signed "
+        "in. Close this page, return to the app and sign in again; if it happens "
+        "again, tell whoever provides the app.",
+    ),
+    "vneid.error.technical": (
+        "Thông tin kỹ thuật (cho đơn vị cung cấp ứng dụng)",
+        "Technical details (for whoever provides the app)",
     ),
     "vneid.error.csrf": (
-        "Phiên làm việc đã hết hạn. Vui lòng thử lại.",
-        "Your session expired. Please try again.",
+        "Trang đăng nhập đã mở quá lâu hoặc đã mở ở thẻ khác, nên VNeID không nhận "
+        "thông tin vừa gửi. Hãy bắt đầu lại.",
+        "The sign-in page was open too long or was opened in another tab, so VNeID "
+        "did not accept what you sent. Please start again.",
+    ),
+    "vneid.level2.title": (
+        "Cần tài khoản định danh điện tử mức 2",
+        "A level 2 electronic identity account is needed",
+    ),
+    "vneid.level2.message": (
+        "{client} chỉ cho phép đăng nhập bằng tài khoản định danh điện tử mức 2. "
+        "Bạn chưa được đăng nhập vào {client}.",
+        "{client} accepts only a level 2 electronic identity account. You are not "
+        "signed in to {client}.",
+    ),
+    "vneid.level2.verify_in_person": (
+        "Tài khoản của bạn đang ở mức 1. Mang căn cước (gắn chíp) đến Công an cấp xã "
+        "nơi cư trú hoặc nơi làm thủ tục căn cước để được xác thực trực tiếp và nâng "
+        "lên mức 2.",
+        "Your account is at level 1. Take your chip-based identity card to the "
+        "commune police or the office where identity cards are issued to be "
+        "verified in person and raised to level 2.",
+    ),
+    "vneid.level2.second_factor": (
+        "Bật xác thực hai bước (mã từ ứng dụng xác thực) cho tài khoản, rồi đăng "
+        "nhập lại: mức 2 cần cả mật khẩu và mã xác thực.",
+        "Turn on two-step verification (codes from an authenticator app) for the "
+        "account, then sign in again: level 2 needs both the password and a code.",
+    ),
+    "vneid.level2.then": (
+        "Sau đó, quay lại ứng dụng và đăng nhập lại.",
+        "Then return to the app and sign in again.",
     ),
     "vneid.logout.title": ("Đăng xuất", "Sign out"),
     "vneid.logout.confirm": (

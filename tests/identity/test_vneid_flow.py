@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 import time
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -174,10 +176,23 @@ def test_login_without_second_factor_is_level_one(app, client):
 
 
 def test_level_one_account_cannot_obtain_level_two(app):
+    """Found by a new user: a level-1 account was bounced to the app with a bare
+    ``unmet_authentication_requirements``. It now reads why and how to reach level
+    2, and its "return to the app" link carries that error (and no code)."""
     rp = relying_party(app)
     request = authorization_request(rp, acr_values="urn:vneid:loa:2")
-    params = redirect_params(sign_in(browser(app), request.url, HAI))
+    page = sign_in(browser(app), request.url, HAI)
+    assert page.status_code == 403
+    assert page.headers["Content-Language"] == "vi"
+    assert "Cần tài khoản định danh điện tử mức 2" in page.text
+    assert "Công an cấp xã" in page.text  # Hải is level 1: verified in person first
+    link = re.search(r'href="([^"]+)" id="return"', page.text)
+    assert link, page.text
+    back = html.unescape(link.group(1))
+    assert back.startswith(BROWSER_CALLBACK)
+    params = {k: v[0] for k, v in parse_qs(urlsplit(back).query).items()}
     assert params["error"] == "unmet_authentication_requirements"
+    assert params["state"] == request.state
     assert "code" not in params
 
 
@@ -242,7 +257,7 @@ def test_form_without_csrf_token_is_refused(app):
         request.url, data={"step": "password", "national_id": AN, "password": "x"}
     )
     assert response.status_code == 400
-    assert "Phiên làm việc đã hết hạn" in response.text
+    assert "Hãy bắt đầu lại" in response.text
 
 
 def test_login_page_speaks_english_on_request(app):
