@@ -20,26 +20,36 @@ page_blp = Blueprint(
 
 _PAGE_TEXT = {
     "vi": {
-        "title": "Xác thực học bạ số", "intro": "Dán học bạ số (JWT) hoặc tải tệp lên để kiểm tra chữ ký, trạng thái, nơi cấp và điểm số.",
-        "paste": "Học bạ số (JWT)", "upload": "hoặc chọn tệp", "verify": "Xác thực", "valid": "✔ Hợp lệ", "invalid": "✘ Không hợp lệ",
-        "phase": "Giai đoạn", "check": "Kiểm tra", "result": "Kết quả", "switch": "English",
-        "phases": {"cryptographic": "Chữ ký", "status": "Trạng thái", "trust": "Nơi cấp", "semantic": "Điểm số"},
+        "brand": "CongDan", "title": "Xác thực học bạ số", "paste_heading": "Kiểm tra một học bạ số",
+        "check_another": "Kiểm tra học bạ khác",
+        "intro": "Dán học bạ số (JWT) hoặc tải tệp lên để kiểm tra chữ ký, trạng thái, nơi cấp và điểm số.",
+        "paste": "Học bạ số (JWT)", "upload": "hoặc chọn tệp", "verify": "Xác thực", "checking": "Đang kiểm tra…",
+        "valid": "✔ Học bạ hợp lệ", "invalid": "✘ Học bạ không hợp lệ",
+        "valid_detail": "Học bạ do nhà trường ký, còn hiệu lực, và điểm số khớp với kết quả.",
+        "replaced": "Nhà trường đã thay học bạ này bằng một bản đính chính.", "see_current": "Xem học bạ hiện hành",
+        "checks": "Các bước kiểm tra", "passed": "Đạt", "failed": "Không đạt", "skipped": "Chưa kiểm tra",
+        "technical": "Mã kỹ thuật (cho nhà phát triển)", "switch": "English",
         "signed": "Nội dung nhà trường đã ký", "compare": "Hãy so sánh từng điểm trên bản giấy với bảng này; bất kỳ khác biệt nào nghĩa là bản giấy đã bị sửa.",
-        "not_in_force": "Học bạ này không còn hiệu lực (xem các kiểm tra bên dưới).", "subject": "Môn học", "s1": "Học kỳ I", "s2": "Học kỳ II", "year": "Cả năm",
+        "not_in_force": "Học bạ này không còn hiệu lực.", "subject": "Môn học", "s1": "Học kỳ I", "s2": "Học kỳ II", "s1_short": "HK I", "s2_short": "HK II", "year": "Cả năm",
         "conduct": "Rèn luyện", "learning": "Học tập", "absences": "Nghỉ học (có phép / không phép)", "promotion": "Xét lên lớp", "award": "Danh hiệu",
-        "signers": "Người ký", "homeroom_teacher": "Giáo viên chủ nhiệm", "principal": "Hiệu trưởng", "issued": "Ngày cấp", "pupil": "Học sinh", "school": "Trường",
-        "class": "Lớp", "school_year": "Năm học", "regular": "TX", "midterm": "GK", "final": "CK",
+        "homeroom_teacher": "Giáo viên chủ nhiệm", "principal": "Hiệu trưởng", "issued": "Ngày cấp", "pupil": "Học sinh", "school": "Trường",
+        "class": "Lớp", "grade": "Khối", "school_year": "Năm học", "regular": "TX", "midterm": "GK", "final": "CK",
     },
     "en": {
-        "title": "Verify a digital transcript", "intro": "Paste a digital transcript (JWT) or upload its file to check its signatures, status, issuer and grades.",
-        "paste": "Digital transcript (JWT)", "upload": "or choose a file", "verify": "Verify", "valid": "✔ Valid", "invalid": "✘ Not valid",
-        "phase": "Phase", "check": "Check", "result": "Result", "switch": "Tiếng Việt",
-        "phases": {"cryptographic": "Signatures", "status": "Status", "trust": "Issuer", "semantic": "Grades"},
+        "brand": "CongDan", "title": "Verify a digital transcript", "paste_heading": "Check a digital transcript",
+        "check_another": "Check another transcript",
+        "intro": "Paste a digital transcript (JWT) or upload its file to check its signatures, status, issuer and grades.",
+        "paste": "Digital transcript (JWT)", "upload": "or choose a file", "verify": "Verify", "checking": "Checking…",
+        "valid": "✔ Valid transcript", "invalid": "✘ Not a valid transcript",
+        "valid_detail": "Signed by the school, in force, and its grades add up to its results.",
+        "replaced": "The school replaced this transcript with a correction.", "see_current": "See the transcript in force",
+        "checks": "Checks", "passed": "Passed", "failed": "Failed", "skipped": "Not checked",
+        "technical": "Technical codes (for developers)", "switch": "Tiếng Việt",
         "signed": "What the school signed", "compare": "Compare every grade on the paper with this table; any difference means the paper was altered.",
-        "not_in_force": "This transcript is no longer in force (see the checks below).", "subject": "Subject", "s1": "Semester I", "s2": "Semester II", "year": "Year",
+        "not_in_force": "This transcript is no longer in force.", "subject": "Subject", "s1": "Semester I", "s2": "Semester II", "s1_short": "Sem. I", "s2_short": "Sem. II", "year": "Year",
         "conduct": "Conduct", "learning": "Learning result", "absences": "Days absent (excused / unexcused)", "promotion": "Promotion", "award": "Award",
-        "signers": "Signed by", "homeroom_teacher": "Homeroom teacher", "principal": "Principal", "issued": "Issued", "pupil": "Pupil", "school": "School",
-        "class": "Class", "school_year": "School year", "regular": "regular", "midterm": "mid-term", "final": "final",
+        "homeroom_teacher": "Homeroom teacher", "principal": "Principal", "issued": "Issued", "pupil": "Pupil", "school": "School",
+        "class": "Class", "grade": "Grade", "school_year": "School year", "regular": "regular", "midterm": "mid-term", "final": "final",
     },
 }  # fmt: skip
 
@@ -74,16 +84,17 @@ def verify_page() -> Response:
         "verify.html",
         t=_PAGE_TEXT[lang],
         lang=lang,
-        other="en" if lang == "vi" else "vi",
+        brand=_PAGE_TEXT[lang]["brand"],
         # The switch keeps what the page was opened with (a QR code's t and d).
-        switch_query=urlencode(
-            {**request.args.to_dict(), "lang": "en" if lang == "vi" else "vi"}
-        ),
+        switch_url="?"
+        + urlencode({**request.args.to_dict(), "lang": "en" if lang == "vi" else "vi"}),
+        switch_label=_PAGE_TEXT[lang]["switch"],
+        from_qr=bool(request.args.get("t") and request.args.get("d")),
         nonce=nonce,
     )
     response = Response(html, mimetype="text/html")
     response.headers["Content-Security-Policy"] = (
-        f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'unsafe-inline'; connect-src 'self'; "
+        f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'unsafe-inline'; connect-src 'self'; img-src data:; "
         "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
     )
     response.headers["Content-Language"] = lang

@@ -3,6 +3,7 @@ what the school signed, shown only when the report says the credential is authen
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +28,11 @@ class Check:
     status: str  # success | failure | skipped
     problem: str | None = None
     detail: Any = None
+
+    @property
+    def name(self) -> str:
+        """What the check looks at, in plain words of the caller's language."""
+        return i18n.translate(f"verification.name.{self.id}")
 
     @property
     def message(self) -> str:
@@ -121,10 +127,16 @@ class Verification:
     #: Who, which school, which year; like ``signed_content``, only when authentic.
     summary: dict[str, Any] | None
     signed_content: dict[str, Any] | None
+    #: The correction now in force, when this transcript was revoked for it.
+    replaced_by: dict[str, str] | None = None
 
 
-def answer(report: Report) -> Verification:
-    """The report as the API gives it: its checks, and what was signed if authentic."""
+def answer(
+    report: Report, replacement: Callable[[str], dict[str, str] | None] | None = None
+) -> Verification:
+    """The report as the API gives it: its checks, what was signed if authentic,
+    and, for an authentic transcript revoked by a correction, where the correction
+    is (``replacement`` looks it up by the credential's id)."""
     signed = signed_content(report)
     summary = (
         {
@@ -136,4 +148,10 @@ def answer(report: Report) -> Verification:
         if signed
         else None
     )
-    return Verification(report.verified, report.checks, summary, signed)
+    revoked = any(check.problem == "CREDENTIAL_REVOKED" for check in report.checks)
+    replaced_by = (
+        replacement(signed["credential_id"])
+        if signed is not None and revoked and replacement is not None
+        else None
+    )
+    return Verification(report.verified, report.checks, summary, signed, replaced_by)

@@ -441,4 +441,7 @@ class Verify(MethodView):
             token = transcripts.printed_credential(
                 data["transcript_id"], data["digest"]
             )
-        return report.answer(verification.verify(token, DatabaseResolver()))
+        return report.answer(
+            verification.verify(token, DatabaseResolver()),
+            transcripts.correction_in_force,
+        )

@@ -122,6 +122,10 @@ class CheckSchema(ma.Schema):
         metadata={"description": "cryptographic | status | trust | semantic"},
     )
     id = fields.String(required=True)
+    name = fields.String(
+        required=True,
+        metadata={"description": "What the check looks at, in the caller's language"},
+    )
     status = fields.String(
         required=True, metadata={"description": "success | failure | skipped"}
     )
@@ -248,6 +252,15 @@ class SignedTranscriptSchema(ma.Schema):
     signers = fields.List(fields.Nested(SignerSchema))
 
 
+class ReplacementSchema(ma.Schema):
+    """The correction that replaced a revoked transcript."""
+
+    transcript_id = fields.UUID(required=True)
+    verify_url = fields.Url(
+        required=True, metadata={"description": "The verify page opened on it"}
+    )
+
+
 class VerificationSchema(ma.Schema):
     """The phased verification report.
 
@@ -268,5 +281,13 @@ class VerificationSchema(ma.Schema):
         allow_none=True,
         metadata={
             "description": "Every signed grade, result and signer; null unless authentic"
+        },
+    )
+    replaced_by = fields.Nested(
+        ReplacementSchema,
+        allow_none=True,
+        metadata={
+            "description": "The correction in force, when an authentic transcript "
+            "was revoked because a correction replaced it"
         },
     )

@@ -85,6 +85,31 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
 }
 
+#: What each check of the verifier looks at, named for a reader (``name``).
+MESSAGES |= {
+    "verification.name.cryptographic.parse": ("Đọc học bạ", "Reading the transcript"),
+    "verification.name.cryptographic.signature": (
+        "Chữ ký của nhà trường",
+        "The school's signature",
+    ),
+    "verification.name.cryptographic.claims": (
+        "Nội dung học bạ",
+        "The transcript's content",
+    ),
+    "verification.name.cryptographic.key_validity": (
+        "Khóa ký của nhà trường",
+        "The school's signing key",
+    ),
+    "verification.name.cryptographic.homeroom_proof": (
+        "Chữ ký của giáo viên chủ nhiệm",
+        "The homeroom teacher's signature",
+    ),
+    "verification.name.status.revocation": ("Thu hồi", "Revocation"),
+    "verification.name.status.suspension": ("Tạm đình chỉ", "Suspension"),
+    "verification.name.trust.issuer_registered": ("Nơi cấp", "Issuer"),
+    "verification.name.semantic.grades": ("Điểm số và kết quả", "Grades and results"),
+}
+
 #: What each check of the verifier says: ``verification.<check id>`` when it passed,
 #: ``verification.<PROBLEM>`` when it failed.
 MESSAGES |= {

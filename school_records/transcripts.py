@@ -198,3 +198,29 @@ def printed_credential(transcript_id: uuid.UUID, digest: str) -> str:
     ):
         raise NotFound()
     return stored.credential
+
+
+def correction_in_force(credential_id: str) -> dict[str, str] | None:
+    """The published correction that replaced the transcript of ``credential_id``
+    (``urn:uuid:<transcript id>``), as its id and the verify page's link to it.
+
+    Asked only for a credential whose signatures held, so its holder already has
+    what the school signed for that pupil and year; the link names the correction
+    by id and digest like the QR code printed on it.
+    """
+    prefix = "urn:uuid:"
+    if not credential_id.startswith(prefix):
+        return None
+    try:
+        replaced_id = uuid.UUID(credential_id.removeprefix(prefix))
+    except ValueError:
+        return None
+    current = db.session.scalar(
+        sa.select(Transcript).where(
+            Transcript.replaces_id == replaced_id,
+            Transcript.status == TranscriptStatus.PUBLISHED,
+        )
+    )
+    if current is None:
+        return None
+    return {"transcript_id": str(current.id), "verify_url": pdf.verify_url(current)}

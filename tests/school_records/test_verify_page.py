@@ -1,90 +1,155 @@
-"""The public verifier page in Chromium: paste a transcript, or open a printed QR link."""
+"""The public verifier page in Chromium, on a phone and a desktop (issue 16): the
+answer first and in plain words, every state a transcript can be in (valid,
+tampered, superseded by a correction, suspended, revoked), opened from a printed
+QR link or pasted. Each view is judged by ``tests.browser.check_page``."""
 
 from __future__ import annotations
 
-import shutil
+import uuid
 
+import httpx2 as httpx
 import pytest
 import sqlalchemy as sa
-from playwright.sync_api import sync_playwright
 
 from app.extensions import db
 from school_records.models import Transcript
 from school_records.pdf import verify_url
-from tests.conftest import CHROMIUM_ARGS
+from tests.browser import Viewer, check_page, chromium, open_viewer
+from tests.conftest import live_headers
+from tests.demo_ids import DUNG, EM, SCHOOL
 from tests.school_records.test_verification import tampered
 
 #: Left out of `make test-fast`: drives Chromium.
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.real_sessions]
 
 
-@pytest.mark.real_sessions
-def test_pasted_transcript_and_qr_link_verify_in_chromium(live_server):
-    executable = shutil.which("chromium")
-    assert executable, "Debian's chromium is required: apt-get install chromium"
-    with live_server.app.app_context():
-        transcript = db.session.scalar(sa.select(Transcript))
-        token, qr_link = transcript.credential, verify_url(transcript)
-        crafted = tampered(token, lambda c: c.update(credentialStatus=["x"]))
-        subjects = transcript.content["subjects"]
+def _open_qr(viewer: Viewer, link: str, lang: str) -> None:
+    viewer.page.goto(f"{link}&lang={lang}")
+    viewer.page.wait_for_selector("#checks-section:not([hidden])")
+
+
+def _verdict(viewer: Viewer) -> str:
+    return viewer.page.locator("#verdict").inner_text()
+
+
+def _correct(base: str, server, transcript_id: str) -> str:
+    """Publish a correction of the transcript through the API, as its school does."""
+    teacher = live_headers(server, DUNG, SCHOOL, "teacher")
+    principal = live_headers(server, EM, SCHOOL, "principal")
+    with httpx.Client(base_url=base, timeout=30) as api:
+        draft = api.post(
+            f"/api/v1/transcripts/{transcript_id}/corrections", headers=teacher
+        ).json()
+        body = {"content": draft["content"] | {"homeroom_comment": "Đã đính chính."}}
+        url = f"/api/v1/transcripts/{draft['id']}"
+        assert api.put(url, json=body, headers=teacher).status_code == 200
+        for headers in (teacher, principal):
+            etag = api.get(url, headers=headers).headers["ETag"]
+            signed = api.post(f"{url}/sign", headers=headers | {"If-Match": etag})
+            assert signed.status_code == 200, signed.text
+    return str(draft["id"])
+
+
+def _principal_acts(server, transcript_id: str, action: str, reason: str) -> None:
+    principal = live_headers(server, EM, SCHOOL, "principal")
+    done = httpx.post(
+        f"{server.url}/api/v1/transcripts/{transcript_id}/{action}",
+        json={"reason": reason},
+        headers=principal,
+        timeout=30,
+    )
+    assert done.status_code == 200, done.text
+
+
+def _qr_link(server, transcript_id: str) -> str:
+    with server.app.app_context():
+        link = verify_url(db.session.get(Transcript, uuid.UUID(transcript_id)))
         db.session.remove()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=executable, headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            page = browser.new_page()
-            page.goto(f"{live_server.url}/verify?lang=en")
-            assert page.locator("h1").inner_text() == "Verify a digital transcript"
-            page.fill("#credential", token)
-            page.click("#verify")
-            page.wait_for_selector("#checks:not([hidden])")
-            assert page.locator("#verdict").inner_text() == "✔ Valid"
-            phases = page.locator("#checks tbody tr td:first-child").all_inner_texts()
-            assert {"Signatures", "Status", "Issuer", "Grades"} <= set(phases)
-            assert "Nguyễn Thị Bình" in page.locator("#summary").inner_text()
-            assert (
-                "any difference means the paper was altered"
-                in page.locator("#compare").inner_text()
+    return link
+
+
+def test_every_state_of_a_transcript_reads_plainly_on_a_phone_and_a_desktop(
+    live_server,
+):
+    base = live_server.url
+    with live_server.app.app_context():
+        original = db.session.scalar(sa.select(Transcript))
+        original_id, token = str(original.id), original.credential
+        subjects = original.content["subjects"]
+        db.session.remove()
+    original_link = _qr_link(live_server, original_id)
+    forged = tampered(token, lambda c: c.update(credentialStatus=["x"]))
+
+    with chromium() as browser:
+        viewers = [open_viewer(browser, "phone"), open_viewer(browser, "desktop")]
+
+        # Valid, opened from the printed QR code: verified at once, no paste box.
+        for viewer in viewers:
+            _open_qr(viewer, original_link, "vi")
+            page = viewer.page
+            assert _verdict(viewer) == "✔ Học bạ hợp lệ"
+            assert page.locator("#paste").get_attribute("open") is None
+            assert page.locator("#credential").is_hidden()
+            # The answer comes before everything it is about.
+            order = page.evaluate(
+                "['result', 'content', 'checks-section', 'paste'].map("
+                "(id) => document.getElementById(id).getBoundingClientRect().top)"
             )
-            rows = page.locator("#grades tbody tr")
-            assert rows.count() == len(subjects)
-            first = rows.nth(0).all_inner_texts()[0]
-            assert subjects[0]["name"] in first
-            assert str(subjects[0]["semester1"]["average"]) in first
-            assert str(subjects[0]["year_average"]) in first
+            assert order == sorted(order)
+            checks = page.locator("#checks").inner_text()
+            assert "Chữ ký của giáo viên chủ nhiệm" in checks
+            assert "cryptographic" not in checks
+            assert "CREDENTIAL" not in checks
+            first = page.locator("#grades tbody tr").nth(0).inner_text()
+            average = subjects[0]["semester1"]["average"]
+            assert f"{average:.1f}".replace(".", ",") in first
             assert "Phạm Thị Em" in page.locator("#facts").inner_text()
+            check_page(viewer, "verify-valid")
 
-            page.fill("#credential", token[:-6] + "AAAAAA")
+        # Pasted and tampered: not valid, nothing the forger wrote is shown.
+        for viewer in viewers:
+            page = viewer.page
+            page.goto(f"{base}/verify?lang=en")
+            assert page.locator("#paste").get_attribute("open") is not None
+            page.fill("#credential", forged)
             page.click("#verify")
-            page.wait_for_selector(
-                "#verdict.bad"
-            )  # selector waits: the page's CSP forbids eval
-            assert page.locator("#verdict").inner_text() == "✘ Not valid"
-            assert page.locator("#content").is_hidden()
-            assert "Nguyễn Thị Bình" not in page.locator("body").inner_text()
-
-            # A credential crafted to crash the verifier (issue 12): a clean answer.
-            page.fill("#credential", crafted)
-            page.click("#verify")
-            page.wait_for_selector("#checks:not([hidden]) td.bad")
-            assert page.locator("#verdict").inner_text() == "✘ Not valid"
-            checks = page.locator("#checks tbody").inner_text()
-            assert "INVALID_SIGNATURE" in checks
-            assert "the transcript was altered or not signed by this school" in checks
-            assert "Not checked: an earlier check failed." in checks
-
-            phone = browser.new_page(
-                locale="vi-VN", viewport={"width": 390, "height": 844}
-            )  # a phone scanning the PDF's QR code
-            phone.goto(qr_link)
-            phone.wait_for_selector("#checks:not([hidden])")
-            assert phone.locator("#verdict").inner_text() == "✔ Hợp lệ"
-            assert "bất kỳ khác biệt nào nghĩa là bản giấy đã bị sửa" in (
-                phone.locator("#compare").inner_text()
+            page.wait_for_selector("#result.bad")
+            assert _verdict(viewer) == "✘ Not a valid transcript"
+            assert "altered or not signed by this school" in (
+                page.locator("#reason").inner_text()
             )
-            assert phone.locator("#grades tbody tr").count() == len(subjects)
-            width = phone.evaluate("document.documentElement.scrollWidth")
-            assert width <= 390, f"the page scrolls sideways on a phone ({width}px)"
-        finally:
-            browser.close()
+            assert page.locator("#content").is_hidden()
+            assert "INVALID_SIGNATURE" not in page.locator("#checks").inner_text()
+            assert "Not checked" in page.locator("#checks").inner_text()
+            check_page(viewer, "verify-tampered")
+
+        # Superseded: the school published a correction.
+        correction_id = _correct(base, live_server, original_id)
+        for viewer in viewers:
+            _open_qr(viewer, original_link, "vi")
+            page = viewer.page
+            assert _verdict(viewer) == "✘ Học bạ không hợp lệ"
+            assert "đã bị thu hồi" in page.locator("#reason").inner_text()
+            assert "bản đính chính" in page.locator("#replaced").inner_text()
+            check_page(viewer, "verify-superseded")
+            page.click("#current")
+            page.wait_for_selector("#result.ok")
+            assert correction_id in page.url
+            assert _verdict(viewer) == "✔ Học bạ hợp lệ"
+
+        # Suspended, then revoked (not replaced).
+        correction_link = _qr_link(live_server, correction_id)
+        _principal_acts(live_server, correction_id, "suspend", "Đang xác minh")
+        for viewer in viewers:
+            _open_qr(viewer, correction_link, "en")
+            assert _verdict(viewer) == "✘ Not a valid transcript"
+            assert "suspended" in viewer.page.locator("#reason").inner_text()
+            check_page(viewer, "verify-suspended")
+        _principal_acts(live_server, correction_id, "unsuspend", "Đã xác minh")
+        _principal_acts(live_server, correction_id, "revoke", "Cấp nhầm")
+        for viewer in viewers:
+            _open_qr(viewer, correction_link, "vi")
+            page = viewer.page
+            assert "đã bị thu hồi" in page.locator("#reason").inner_text()
+            assert page.locator("#replaced").is_hidden()
+            check_page(viewer, "verify-revoked")

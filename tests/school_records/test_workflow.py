@@ -13,6 +13,7 @@ from app.audit import AuditEvent
 from app.extensions import db
 from identity.models import Organisation, Role
 from notifications.models import Notification
+from school_records.models import Transcript
 from tests import factories
 from tests.demo_ids import AN, BINH, CLINIC, CUC, DUNG, HAI
 from tests.problems import assert_problem
@@ -232,6 +233,12 @@ def test_only_the_principal_revokes_and_suspends(client, school, citizen):
     )
     assert revoked.get_json()["status"] == "revoked"
     assert revoked.get_json()["revocation_reason"] == "Cấp nhầm"
+    report = client.post(
+        "/api/v1/transcripts/verify", json={"credential": transcript.credential}
+    ).get_json()
+    assert report["replaced_by"] is None  # revoked, and nothing replaces it
+    named = {check["id"]: check["name"] for check in report["checks"]}
+    assert named["status.revocation"] == "Thu hồi"
 
 
 def test_a_correction_replaces_and_supersedes_the_original(client, school, citizen):
@@ -264,6 +271,21 @@ def test_a_correction_replaces_and_supersedes_the_original(client, school, citiz
     ).get_json()
     assert old["status"] == "revoked"
     assert old["revocation_reason"] == "superseded"
+
+    # Whoever holds the old transcript learns that it was replaced, and where the
+    # correction is (issue 16: the verify page links the one in force).
+    report = client.post(
+        "/api/v1/transcripts/verify", json={"credential": original.credential}
+    ).get_json()
+    assert report["verified"] is False
+    assert report["replaced_by"]["transcript_id"] == correction["id"]
+    assert f"/verify?t={correction['id']}&d=" in report["replaced_by"]["verify_url"]
+    published = db.session.get(Transcript, uuid.UUID(correction["id"]))
+    current = client.post(
+        "/api/v1/transcripts/verify", json={"credential": published.credential}
+    ).get_json()
+    assert current["verified"] is True
+    assert current["replaced_by"] is None
 
 
 def test_signed_transcripts_are_frozen(client, school, citizen):

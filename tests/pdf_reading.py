@@ -1,0 +1,36 @@
+"""Read a printed document as a person would: its text (pypdf), and the QR code
+on its first page rendered to an image (pypdfium2 renders, zxing-cpp decodes)."""
+
+from __future__ import annotations
+
+import io
+
+import pypdfium2
+import zxingcpp
+from pypdf import PdfReader
+
+
+def pdf_text(document: bytes) -> str:
+    """The text of every page, in reading order."""
+    return "\n".join(
+        page.extract_text() for page in PdfReader(io.BytesIO(document)).pages
+    )
+
+
+def pdf_qr_codes(document: bytes, page: int = 0, scale: float = 3) -> list[str]:
+    """What the QR codes printed on ``page`` say, read off a rendering of it."""
+    pdf = pypdfium2.PdfDocument(document)
+    try:
+        image = pdf[page].render(scale=scale).to_pil()
+    finally:
+        pdf.close()
+    return [found.text for found in zxingcpp.read_barcodes(image) if found.valid]
+
+
+def render_page(document: bytes, path: str, page: int = 0, scale: float = 2) -> None:
+    """Save ``page`` as a PNG (for the README's pictures)."""
+    pdf = pypdfium2.PdfDocument(document)
+    try:
+        pdf[page].render(scale=scale).to_pil().save(path)
+    finally:
+        pdf.close()
