@@ -18,6 +18,7 @@ def init_app(app: Flask, api: Any) -> None:
         open311,
         routes,
         texts,
+        track_routes,
     )
     from service_requests.catalogue import load_catalogue
     from service_requests.cli import (
@@ -28,7 +29,7 @@ def init_app(app: Flask, api: Any) -> None:
     from service_requests.uploads import purge_unattached
 
     add_texts(texts.MESSAGES, texts.VALIDATION_MESSAGES)
-    for blueprint in (routes.blp, open311.blp):
+    for blueprint in (routes.blp, open311.blp, track_routes.page_blp):
         api.register_blueprint(blueprint)
     app.cli.add_command(seed_dossiers_command)
     app.cli.add_command(count_stats_command)

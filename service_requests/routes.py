@@ -350,9 +350,12 @@ def dossier_receipt(dossier_id: uuid.UUID) -> Response:
     """Download the receipt and appointment slip (Mẫu 01) of a received dossier.
 
     The dossier's applicant, or an officer of the handling agency acting for it;
-    anyone else 404. A PDF in Vietnamese with a QR code of the receipt code, the
-    documents and the date the result is due, named ``<receipt_code>.pdf`` and
-    never cached. 409 (``dossier-not-received``, with ``current_status``) while
+    anyone else 404. A PDF in Vietnamese laid out as Mẫu 01 (Circular
+    01/2018/TT-VPCP): the national header, the receipt code, the applicant, the
+    documents and where each came from, the fee, when it was received and when the
+    result is due, the receiving officer, and a QR code that opens the dossier's
+    public tracking page (``/track``). Named ``<receipt_code>.pdf`` and never
+    cached. 409 (``dossier-not-received``, with ``current_status``) while
     the agency has not received the dossier.
     """
     dossier = dossiers.received(current_actor(), dossier_id)
