@@ -25,9 +25,10 @@ from app.auth import Actor
 from app.db import utcnow
 from app.errors import Forbidden
 from app.extensions import db
-from service_requests import policies, stats_months, stats_rollup
+from service_requests import policies, stats_dashboard, stats_months, stats_rollup
 from service_requests.models import DossierStatus, OnlineLevel, Procedure
 from service_requests.ratings import RATING_INDICES
+from service_requests.stats_dashboard import Unit
 from service_requests.stats_units import Shown, show
 
 
@@ -60,11 +61,15 @@ def compute(
     date_from: date | None,
     date_to: date | None,
     agency_id: uuid.UUID | None,
+    interval: str = "month",
 ) -> dict[str, Any]:
     """Figures for the period's closed months (whole Vietnam months), as they closed.
 
     ``published_to`` is the last day of the last closed month: the figures cover
-    the period up to it, and the months after it are not published yet.
+    the period up to it, and the months after it are not published yet. The
+    dashboard's figures (:mod:`service_requests.stats_dashboard`) come with them:
+    the series by ``interval``, each agency's line, and, for the whole province
+    only (no ``agency_id``), consent and transcript activity.
     """
     _require_reader(actor, agency_id)
     start, end = _period(date_from, date_to)
@@ -77,6 +82,7 @@ def compute(
         "published_to": published_to,
         "agency_id": agency_id,
         "min_cell": k,
+        "interval": interval,
     }
     if start is not None and start > covered:
         return {**heading, **_unpublished(catalogue)}
@@ -85,31 +91,62 @@ def compute(
     for procedure in catalogue:
         codes_of[procedure.agency_id].add(procedure.code)
     shown = [
-        show(counted, codes_of[agency] | set(counted.procedures), online, k)
-        for (agency, _month), counted in sorted(
+        (unit, show(counted, codes_of[unit[0]] | set(counted.procedures), online, k))
+        for unit, counted in sorted(
             stats_rollup.units(start, covered, agency_id).items(),
             key=lambda item: (str(item[0][0]), item[0][1]),
         )
     ]
-    return {**heading, **_answer(shown, catalogue)}
+    report = disclosure.Report()
+    answer = _answer([unit for _key, unit in shown], catalogue, report)
+    first = start or _first_month_shown(shown, covered)
+    months = stats_dashboard.months_between(first, covered)
+    answer["statuses"] = stats_dashboard.named_statuses(answer["by_status"])
+    answer["by_agency"] = stats_dashboard.by_agency(shown, report)
+    answer["series"] = stats_dashboard.series(shown, interval, first, covered, report)
+    answer["activity"] = (
+        stats_dashboard.activity(months, k, report)
+        if agency_id is None
+        else dict.fromkeys(stats_dashboard.ACTIVITY)
+    )
+    return {
+        **heading,
+        **answer,
+        "suppressed": report.suppressed,
+        "partial": report.partial,
+    }
+
+
+def _first_month_shown(shown: list[tuple[Unit, Shown]], covered: date) -> date:
+    """Where an open-ended period starts: the first month any unit counts."""
+    months = [month for (_agency, month), _unit in shown]
+    return stats_months.first_day(min(months)) if months else covered.replace(day=1)
 
 
 def _unpublished(catalogue: list[Procedure]) -> dict[str, Any]:
     """Every figure of a period none of whose months has closed yet: none."""
-    nothing = _answer([], catalogue)
+    nothing = _answer([], catalogue, disclosure.Report())
+    by_status = dict.fromkeys(nothing["by_status"])
     return {
         **dict.fromkeys(nothing),
-        "by_status": dict.fromkeys(nothing["by_status"]),
+        "by_status": by_status,
+        "statuses": stats_dashboard.named_statuses(by_status),
         "by_procedure": [
             {**line, "dossiers": None} for line in nothing["by_procedure"]
         ],
+        "by_agency": [],
+        "series": [],
+        "activity": dict.fromkeys(stats_dashboard.ACTIVITY),
         "suppressed": [],
         "partial": [],
     }
 
 
-def _answer(units: list[Shown], catalogue: list[Procedure]) -> dict[str, Any]:
-    """Add up what each agency's month shows; note what is hidden or partial."""
+def _answer(
+    units: list[Shown], catalogue: list[Procedure], report: disclosure.Report
+) -> dict[str, Any]:
+    """Add up what each agency's month shows; note in ``report`` what is hidden
+    or partial."""
     tallies: dict[str, disclosure.Tally] = defaultdict(disclosure.Tally)
     ratios: dict[str, disclosure.Ratio] = defaultdict(disclosure.Ratio)
     for unit in units:
@@ -117,7 +154,6 @@ def _answer(units: list[Shown], catalogue: list[Procedure]) -> dict[str, Any]:
             tallies[path].add(value)
         for path, (numerator, denominator, visible) in unit.ratios.items():
             ratios[path].add(numerator, denominator, visible)
-    report = disclosure.Report()
     figures: dict[str, Any] = {
         "dossiers": report.count("dossiers", tallies["dossiers"]),
         "by_status": {
@@ -155,4 +191,4 @@ def _answer(units: list[Shown], catalogue: list[Procedure]) -> dict[str, Any]:
     figures["average_scores"] = (
         averages if any(value is not None for value in averages.values()) else None
     )
-    return {**figures, "suppressed": report.suppressed, "partial": report.partial}
+    return figures

@@ -191,6 +191,7 @@ def _count_dossiers(
         status, requests = _at(history[row.id], close)
         unit.statuses[status] += 1
         unit.procedures[row.code] += 1
+        unit.days[calendar.local(row.submitted_at).day] += 1
         unit.reused += row.id in reused and reused[row.id] < close
         if status in FINISHED and row.finished_at is not None:
             unit.on_time += bool(row.on_time)

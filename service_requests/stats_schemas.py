@@ -9,6 +9,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from app.fields import Uuid, WholeNumber
+from service_requests.stats_dashboard import INTERVALS
 
 PERIOD_ERROR = "The period must not end before it starts."
 #: Bounds of the statistics period: wide enough for any dossier, narrow enough that
@@ -37,6 +38,13 @@ class StatsArgsSchema(ma.Schema):
         metadata={"description": "Widened to the last day of its month"},
     )
     agency_id = Uuid(load_default=None)
+    interval = fields.String(
+        load_default="month",
+        validate=validate.OneOf(INTERVALS),
+        metadata={
+            "description": "Points of ``series``: day, week (from Monday) or month"
+        },
+    )
 
     @ma.validates_schema
     def _ordered(self, data: dict[str, Any], **_kwargs: Any) -> None:
@@ -55,6 +63,55 @@ class ProcedureCountSchema(ma.Schema):
     name = fields.String()
     name_en = fields.String()
     dossiers = WholeNumber(allow_none=True)
+
+
+class StatusCountSchema(ma.Schema):
+    """How many dossiers of the period are in one status, named."""
+
+    code = WholeNumber(metadata={"description": "1–10, the national status list"})
+    name = fields.String()
+    name_en = fields.String()
+    dossiers = WholeNumber(allow_none=True)
+
+
+class AgencyFiguresSchema(ma.Schema):
+    """One agency's figures over the period."""
+
+    agency_id = fields.UUID()
+    name = fields.String()
+    name_en = fields.String()
+    dossiers = WholeNumber(allow_none=True)
+    finished = WholeNumber(allow_none=True)
+    overdue_open = WholeNumber(allow_none=True)
+    on_time_rate = fields.Float(allow_none=True)
+
+
+class SeriesPointSchema(ma.Schema):
+    """Dossiers filed in one day, week or month."""
+
+    start = fields.Date(metadata={"description": "First day of the point's interval"})
+    dossiers = WholeNumber(allow_none=True)
+
+
+class ActivitySchema(ma.Schema):
+    """Consent and transcript activity of the whole province (null per agency)."""
+
+    requests = WholeNumber(
+        allow_none=True, metadata={"description": "Consent requests made"}
+    )
+    approvals = WholeNumber(
+        allow_none=True, metadata={"description": "Consents granted"}
+    )
+    revocations = WholeNumber(
+        allow_none=True, metadata={"description": "Consents revoked"}
+    )
+    emergency_accesses = WholeNumber(
+        allow_none=True, metadata={"description": "Emergency accesses opened"}
+    )
+    transcripts_issued = WholeNumber(
+        allow_none=True,
+        metadata={"description": "Transcripts published, corrections included"},
+    )
 
 
 class PeriodSchema(ma.Schema):
@@ -83,13 +140,27 @@ class StatsSchema(ma.Schema):
     )
     agency_id = fields.UUID(allow_none=True)
     min_cell = WholeNumber()
+    interval = fields.String(metadata={"description": "day, week or month"})
     dossiers = WholeNumber(allow_none=True)
     by_status = fields.Dict(
         keys=fields.String(),
         values=WholeNumber(allow_none=True),
         metadata={"description": "1–10"},
     )
+    statuses = fields.List(
+        fields.Nested(StatusCountSchema),
+        metadata={"description": "``by_status`` with the statuses' national names"},
+    )
     by_procedure = fields.List(fields.Nested(ProcedureCountSchema))
+    by_agency = fields.List(
+        fields.Nested(AgencyFiguresSchema),
+        metadata={"description": "Each agency's figures over the period"},
+    )
+    series = fields.List(
+        fields.Nested(SeriesPointSchema),
+        metadata={"description": "Dossiers filed per ``interval`` over the period"},
+    )
+    activity = fields.Nested(ActivitySchema)
     finished = WholeNumber(allow_none=True)
     on_time = WholeNumber(allow_none=True)
     on_time_rate = fields.Float(allow_none=True)

@@ -58,6 +58,8 @@ class Counted:
     #: Ratings given in the month, and each index's sum over them.
     rated: int = 0
     score_totals: Counter[str] = field(default_factory=Counter)
+    #: Dossiers filed on each day of the month (1–31), for the dashboard's series.
+    days: Counter[int] = field(default_factory=Counter)
 
     def add_processing(self, working_days: int) -> None:
         """Count one dossier whose processing ended, in ``working_days``."""
@@ -86,6 +88,7 @@ class Counted:
             "processing_days": self.processing_days,
             "rated": self.rated,
             "score_totals": dict(self.score_totals),
+            "days": {str(day): n for day, n in self.days.items()},
         }
 
     @classmethod
@@ -101,6 +104,7 @@ class Counted:
             processing_days=kept["processing_days"],
             rated=kept["rated"],
             score_totals=Counter(kept["score_totals"]),
+            days=Counter({int(day): n for day, n in kept["days"].items()}),
         )
 
 
@@ -112,9 +116,11 @@ class Shown:
     counts: dict[str, int | None]
     #: path -> (numerator, denominator, whether the unit may show it).
     ratios: dict[str, tuple[float, int, bool]]
+    #: Day of the month -> dossiers filed that day, or None (protected together).
+    days: dict[int, int | None] = field(default_factory=dict)
 
 
-def _hidden(procedures: set[str]) -> Shown:
+def _hidden(counted: Counted, procedures: set[str]) -> Shown:
     paths = [
         "dossiers",
         *(f"by_status.{int(status)}" for status in DossierStatus),
@@ -124,6 +130,7 @@ def _hidden(procedures: set[str]) -> Shown:
     return Shown(
         counts=dict.fromkeys(paths),
         ratios=dict.fromkeys(RATIOS, (0.0, 0, False)),
+        days=dict.fromkeys(counted.days),
     )
 
 
@@ -156,7 +163,7 @@ def _show_dossiers(
 ) -> Shown:
     total = counted.total
     if shown_total(total, k) is None:
-        return _hidden(procedures)
+        return _hidden(counted, procedures)
     statuses = protect(
         {int(status): counted.statuses[int(status)] for status in DossierStatus}, k
     )
@@ -192,4 +199,6 @@ def _show_dossiers(
             "overdue_open": _split(counted.late_open, total, k),
         },
         ratios=ratios,
+        # The days partition the month's dossiers: protected like the statuses.
+        days=protect(dict(counted.days), k),
     )

@@ -1,0 +1,29 @@
+"""statistics count the days of a month, for the operations centre's series
+
+Revision ID: 9e63f4ab2c15
+Revises: 8d52e3fa1b04
+Create Date: 2026-12-06 18:00:00
+
+A kept month now holds how many dossiers were filed on each of its days. The
+months kept before lack them: they are forgotten here and counted again on the
+next read (or by ``flask count-stats``). Counting reads only the append-only
+history as it stood at each month's close, so every figure they showed is counted
+the same again.
+"""
+
+from alembic import op
+
+revision = "9e63f4ab2c15"
+down_revision = "8d52e3fa1b04"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.execute("DELETE FROM stats_month_units")
+    op.execute("DELETE FROM stats_counted_months")
+
+
+def downgrade():
+    # The recounted months carry one key more; older code ignores it.
+    pass

@@ -1,0 +1,97 @@
+"""What the operations centre's dashboard reads from ``/api/v1/stats`` (issue 16):
+named statuses, each agency's line, a series by day, week or month, and consent
+and transcript activity — each small figure hidden as the rest are."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from tests.demo_ids import POLICE, WARD
+from tests.problems import assert_problem
+from tests.service_requests.test_stats import at_police, at_ward, stats
+
+MARCH = {"from": "2025-03-01", "to": "2025-03-31"}
+
+
+def _ward_march(shop, clock) -> None:
+    """Five dossiers at the ward on 10 March, five more on the 11th, and one at
+    the police on the 12th (a month of one: hidden)."""
+    for day in (date(2025, 3, 10), date(2025, 3, 11)):
+        for _ in range(5):
+            at_ward(shop, clock, [2, 4], day=day)
+    at_police(shop, clock, [2], day=date(2025, 3, 12))
+
+
+def test_the_statuses_come_with_their_national_names(shop, clock):
+    _ward_march(shop, clock)
+    answer = stats(shop, **MARCH)
+    named = {line["code"]: line for line in answer["statuses"]}
+    assert [line["code"] for line in answer["statuses"]] == list(range(1, 11))
+    assert named[4]["name"] == "Đang xử lý"
+    assert named[4]["name_en"] == "Processing"
+    assert named[4]["dossiers"] == answer["by_status"]["4"] == 10
+
+
+def test_the_daily_series_shows_big_days_and_hides_a_lone_one(shop, clock):
+    _ward_march(shop, clock)
+    answer = stats(shop, **MARCH, interval="day")
+    assert answer["interval"] == "day"
+    points = {point["start"]: point["dossiers"] for point in answer["series"]}
+    assert len(points) == 31  # every day of the month is a point, empty ones too
+    assert points["2025-03-10"] == points["2025-03-11"] == 5
+    assert points["2025-03-01"] == 0
+    # The police's one dossier of March is hidden with its whole month.
+    assert points["2025-03-12"] is None
+    assert "series.2025-03-12" in answer["suppressed"]
+
+
+def test_weeks_start_on_monday_and_months_add_up(shop, clock):
+    _ward_march(shop, clock)
+    weeks = stats(shop, **MARCH, interval="week")["series"]
+    assert [point["start"] for point in weeks][:2] == ["2025-02-24", "2025-03-03"]
+    by_start = {point["start"]: point["dossiers"] for point in weeks}
+    assert by_start["2025-03-10"] == 10  # the police's day is left out, and said so
+    month = stats(shop, **MARCH, interval="month")
+    assert month["series"] == [{"start": "2025-03-01", "dossiers": 10}]
+    assert "series.2025-03-01" in month["partial"]
+
+
+def test_each_agency_has_its_line_and_a_small_one_is_hidden(shop, organisation, clock):
+    _ward_march(shop, clock)
+    lines = {line["agency_id"]: line for line in stats(shop, **MARCH)["by_agency"]}
+    ward, police = (
+        lines[str(organisation(WARD).id)],
+        lines[str(organisation(POLICE).id)],
+    )
+    # Three working days to handle them: still open at the close, so overdue.
+    assert (ward["dossiers"], ward["finished"], ward["overdue_open"]) == (10, 0, 10)
+    assert ward["name"] == organisation(WARD).name
+    assert police["dossiers"] is None
+
+
+def test_consent_and_transcript_activity_is_for_the_province_only(
+    shop, organisation, clock
+):
+    _ward_march(shop, clock)
+    province = stats(shop, **MARCH)["activity"]
+    assert set(province) == {
+        "requests",
+        "approvals",
+        "revocations",
+        "emergency_accesses",
+        "transcripts_issued",
+    }
+    # Nothing of the kind happened in March 2025: zero is shown, not hidden.
+    assert set(province.values()) == {0}
+    one_agency = stats(shop, **MARCH, agency_id=str(organisation(WARD).id))
+    assert set(one_agency["activity"].values()) == {None}
+
+
+@pytest.mark.parametrize("interval", ["hour", "", "DAY"])
+def test_an_unknown_interval_is_refused(shop, interval):
+    response = shop.client.get(
+        "/api/v1/stats", query_string={"interval": interval}, headers=shop.analyst()
+    )
+    assert_problem(response, 422, "validation-failed")
