@@ -180,17 +180,21 @@ def _congdan_app() -> None:
     """
     config = current_app.config
     backchannel = f"{config['BASE_URL']}/api/v1/auth/vneid/backchannel-logout"
+    callback = f"{config['BASE_URL']}/callback"
+    dashboard = f"{config['BASE_URL']}/ioc"
     existing = clients.query_client(config["VNEID_CLIENT_ID"])
     if existing is not None:
         # Registered before back-channel logout existed: add it once.
         if existing.backchannel_logout_uri is None:
             existing.backchannel_logout_uri = backchannel
             existing.backchannel_logout_session_required = True
+        # Registered before the operations dashboard existed: add its page once.
+        if dashboard not in existing.redirect_uris:
+            existing.redirect_uris = [*existing.redirect_uris, dashboard]
         return
-    callback = f"{config['BASE_URL']}/callback"
     clients.register_client(
         config["VNEID_CLIENT_ID"],
-        [config["API_APP_REDIRECT_URI"], callback],
+        [config["API_APP_REDIRECT_URI"], callback, dashboard],
         name="CongDan",
         scope="openid profile phone address national_id",
         secret=config["VNEID_CLIENT_SECRET"],

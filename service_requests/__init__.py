@@ -14,6 +14,7 @@ def init_app(app: Flask, api: Any) -> None:
     from app.deployment import add_loader
     from app.domains import add_demo_seeder, add_housekeeping, add_texts
     from service_requests import (
+        ioc_routes,
         models,  # noqa: F401 - its tables
         open311,
         routes,
@@ -29,7 +30,12 @@ def init_app(app: Flask, api: Any) -> None:
     from service_requests.uploads import purge_unattached
 
     add_texts(texts.MESSAGES, texts.VALIDATION_MESSAGES)
-    for blueprint in (routes.blp, open311.blp, track_routes.page_blp):
+    for blueprint in (
+        routes.blp,
+        open311.blp,
+        track_routes.page_blp,
+        ioc_routes.page_blp,
+    ):
         api.register_blueprint(blueprint)
     app.cli.add_command(seed_dossiers_command)
     app.cli.add_command(count_stats_command)

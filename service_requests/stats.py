@@ -90,12 +90,13 @@ def compute(
     codes_of: dict[uuid.UUID, set[str]] = defaultdict(set)
     for procedure in catalogue:
         codes_of[procedure.agency_id].add(procedure.code)
+    counted_units = sorted(
+        stats_rollup.units(start, covered, agency_id).items(),
+        key=lambda item: (str(item[0][0]), item[0][1]),
+    )
     shown = [
         (unit, show(counted, codes_of[unit[0]] | set(counted.procedures), online, k))
-        for unit, counted in sorted(
-            stats_rollup.units(start, covered, agency_id).items(),
-            key=lambda item: (str(item[0][0]), item[0][1]),
-        )
+        for unit, counted in counted_units
     ]
     report = disclosure.Report()
     answer = _answer([unit for _key, unit in shown], catalogue, report)
@@ -103,7 +104,19 @@ def compute(
     months = stats_dashboard.months_between(first, covered)
     answer["statuses"] = stats_dashboard.named_statuses(answer["by_status"])
     answer["by_agency"] = stats_dashboard.by_agency(shown, report)
-    answer["series"] = stats_dashboard.series(shown, interval, first, covered, report)
+    answer["series"] = stats_dashboard.series(
+        [
+            (unit, counted, protected)
+            for (unit, counted), (_unit, protected) in zip(
+                counted_units, shown, strict=True
+            )
+        ],
+        interval,
+        first,
+        covered,
+        k,
+        report,
+    )
     answer["activity"] = (
         stats_dashboard.activity(months, k, report)
         if agency_id is None

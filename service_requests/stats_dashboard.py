@@ -21,7 +21,7 @@ from identity.models import Organisation
 from school_records import stats as transcript_stats
 from service_requests import stats_months
 from service_requests.models import DossierStatus
-from service_requests.stats_units import Month, Shown
+from service_requests.stats_units import Counted, Month, Shown
 from service_requests.texts import STATUS_NAMES
 
 INTERVALS: Final = ("day", "week", "month")
@@ -90,23 +90,38 @@ def _bucket(day: date, interval: str) -> date:
 
 
 def series(
-    units: Iterable[tuple[Unit, Shown]],
+    units: Iterable[tuple[Unit, Counted, Shown]],
     interval: str,
     start: date,
     end: date,
+    k: int,
     report: disclosure.Report,
 ) -> list[dict[str, Any]]:
-    """Dossiers filed per day, week or month from ``start`` to ``end``: each
-    point adds up the days its units show (a hidden day is left out, and the
-    point is then listed as partial; as hidden, if none of its days shows)."""
+    """Dossiers filed per day, week or month from ``start`` to ``end``.
+
+    A month's point is its units' totals, the figure ``dossiers`` already shows.
+    A day's is its units' days, each unit's days protected as one partition of
+    its total (like its statuses). A week's adds up the days its units show:
+    protecting weeks apart would let a shown week, less its shown days, give away
+    a hidden day. A point is listed as partial (or hidden) when some (or all) of
+    its parts are hidden.
+    """
     tallies: dict[date, disclosure.Tally] = defaultdict(disclosure.Tally)
     day = start
     while day <= end:
         tallies[_bucket(day, interval)]  # every point is named, even when empty
         day += timedelta(days=1)
-    for (_agency, month), shown in units:
-        for number, value in shown.days.items():
-            tallies[_bucket(date(month[0], month[1], number), interval)].add(value)
+    for (_agency, month), counted, shown in units:
+        if interval == "month":
+            tallies[date(month[0], month[1], 1)].add(shown.counts["dossiers"])
+            continue
+        days = (
+            disclosure.protect(dict(counted.days), k)
+            if shown.counts["dossiers"] is not None
+            else dict.fromkeys(counted.days)
+        )
+        for number, filed in days.items():
+            tallies[_bucket(date(month[0], month[1], number), interval)].add(filed)
     return [
         {
             "start": point,

@@ -116,11 +116,9 @@ class Shown:
     counts: dict[str, int | None]
     #: path -> (numerator, denominator, whether the unit may show it).
     ratios: dict[str, tuple[float, int, bool]]
-    #: Day of the month -> dossiers filed that day, or None (protected together).
-    days: dict[int, int | None] = field(default_factory=dict)
 
 
-def _hidden(counted: Counted, procedures: set[str]) -> Shown:
+def _hidden(procedures: set[str]) -> Shown:
     paths = [
         "dossiers",
         *(f"by_status.{int(status)}" for status in DossierStatus),
@@ -130,7 +128,6 @@ def _hidden(counted: Counted, procedures: set[str]) -> Shown:
     return Shown(
         counts=dict.fromkeys(paths),
         ratios=dict.fromkeys(RATIOS, (0.0, 0, False)),
-        days=dict.fromkeys(counted.days),
     )
 
 
@@ -163,7 +160,7 @@ def _show_dossiers(
 ) -> Shown:
     total = counted.total
     if shown_total(total, k) is None:
-        return _hidden(counted, procedures)
+        return _hidden(procedures)
     statuses = protect(
         {int(status): counted.statuses[int(status)] for status in DossierStatus}, k
     )
@@ -199,6 +196,4 @@ def _show_dossiers(
             "overdue_open": _split(counted.late_open, total, k),
         },
         ratios=ratios,
-        # The days partition the month's dossiers: protected like the statuses.
-        days=protect(dict(counted.days), k),
     )

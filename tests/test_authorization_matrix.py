@@ -400,6 +400,7 @@ OUTSIDE = {
     "GET /static/<path:filename>": "Flask's static files (none are served)",
     "GET /docs/assets/<string:filename>": "Swagger UI's own script and style (a package)",
     "GET /callback": "the app's OAuth callback page: echoes code and state (tests/identity)",
+    "GET /ioc": "the dashboard's page: no data of its own; /api/v1/stats is in MATRIX",
     "GET /track": "a dossier's status for whoever holds its receipt's key, nothing "
     "personal (tests/service_requests/test_receipt_and_tracking.py)",
     **dict.fromkeys(

@@ -82,9 +82,12 @@ class VerifiedLogin:
 
 def allowed_redirect_uris() -> list[str]:
     """Where the phone (or a browser) may receive the code."""
+    base = current_app.config["BASE_URL"]
+    # The phone's app link, the browser landing page, the operations dashboard.
     return [
         current_app.config["API_APP_REDIRECT_URI"],
-        f"{current_app.config['BASE_URL']}/callback",
+        f"{base}/callback",
+        f"{base}/ioc",
     ]
 
 

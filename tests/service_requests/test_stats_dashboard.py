@@ -95,3 +95,49 @@ def test_an_unknown_interval_is_refused(shop, interval):
         "/api/v1/stats", query_string={"interval": interval}, headers=shop.analyst()
     )
     assert_problem(response, 422, "validation-failed")
+
+
+def test_a_week_never_gives_away_a_day_the_daily_series_hides(shop, clock):
+    """A week protected on its own would show 11 here: less the days shown (5),
+    the hidden days (the lone Wednesday and its cover) would be 6, and less the
+    cover, the one dossier of Wednesday. Weeks add up only the days shown."""
+    for day in (date(2025, 3, 10), date(2025, 3, 11)):
+        for _ in range(5):
+            at_ward(shop, clock, [2], day=day)
+    at_ward(shop, clock, [2], day=date(2025, 3, 12))
+    days = {
+        p["start"]: p["dossiers"]
+        for p in stats(shop, **MARCH, interval="day")["series"]
+    }
+    shown = [days[d] for d in ("2025-03-10", "2025-03-11", "2025-03-12")]
+    assert sorted(shown, key=str) == [5, None, None]  # Wednesday, and one cover
+    weeks = stats(shop, **MARCH, interval="week")
+    week = {p["start"]: p["dossiers"] for p in weeks["series"]}["2025-03-10"]
+    assert week == 5
+    assert "series.2025-03-10" in weeks["partial"]
+    month = stats(shop, **MARCH, interval="month")["series"]
+    assert month == [{"start": "2025-03-01", "dossiers": 11}]  # the month's total
+
+
+def test_the_dashboard_page_may_receive_a_login_and_nothing_near_it_may(client, app):
+    challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+    base = app.config["BASE_URL"]
+    for redirect, status in (
+        (f"{base}/ioc", 200),
+        (f"{base}/ioc/x", 422),
+        (f"{base}/iocx", 422),
+    ):
+        started = client.post(
+            "/api/v1/auth/vneid/start",
+            json={
+                "redirect_uri": redirect,
+                "code_challenge": challenge,
+                "code_challenge_method": "S256",
+            },
+        )
+        assert started.status_code == status, (redirect, started.get_json())
+    page = client.get("/ioc?lang=en")
+    assert page.status_code == 200
+    assert "script-src 'nonce-" in page.headers["Content-Security-Policy"]
+    assert "connect-src 'self'" in page.headers["Content-Security-Policy"]
+    assert "Sign in with VNeID" in page.get_data(as_text=True)
