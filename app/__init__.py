@@ -76,6 +76,7 @@ def _trust_proxies(app: Flask) -> None:
 
 def _register_extensions(app: Flask) -> ProblemApi:
     from app.auth import init_auth
+    from app.cors import init_cors
     from app.docs_assets import init_docs_assets
     from app.json_body import init_json_body
     from app.request_id import init_request_id
@@ -87,6 +88,7 @@ def _register_extensions(app: Flask) -> ProblemApi:
     init_json_body(app)  # after the request id: its problems carry it
     init_request_text(app)
     init_security_headers(app)
+    init_cors(app)
     db.init_app(app)
     unit_of_work.init_app(app)
     migrate.init_app(

@@ -259,6 +259,7 @@ BY_NAME: Final = {
     "jws": "The artefact signed by the server (compact JWS).",
     "access_hours": "How many hours the consent from this code lasts.",
     "qr_svg": "The code as a QR image (SVG).",
+    "qr_png": "The same QR image as a PNG data: URI (base64), for apps that draw bitmaps.",
     "org_name": "The organisation's name.",
     "basis": "What allowed it: self, guardian, consent or emergency.",
     "artefact_id": "The consent it relied on, if any.",

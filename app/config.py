@@ -127,6 +127,13 @@ def _limits() -> dict[str, Any]:
         "UPLOAD_RATE_LIMIT": "60/hour",
         "MAX_CONTENT_LENGTH": _env_int("MAX_CONTENT_LENGTH", 12 * 1024 * 1024),
         "IDEMPOTENCY_TTL": timedelta(hours=24),
+        # Web apps on these origins may call the API from a browser (app/cors.py);
+        # none by default: the phone app and servers need no CORS.
+        "CORS_ORIGINS": [
+            origin.strip()
+            for origin in os.environ.get("CORS_ORIGINS", "").split(",")
+            if origin.strip()
+        ],
     }
 
 

@@ -15,10 +15,10 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-import qrcode
-import qrcode.image.svg
 from flask import current_app
 from fpdf import FPDF
+
+from app import qr
 
 NATION = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
@@ -39,8 +39,7 @@ def new_document() -> FPDF:
 
 def place_qr(pdf: FPDF, text: str, *, x: float, y: float, size: float) -> None:
     """Draw a QR code of ``text`` (vector) at ``x``, ``y``, ``size`` mm wide."""
-    svg = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage).to_string()
-    pdf.image(io.BytesIO(svg), x=x, y=y, w=size)
+    pdf.image(io.BytesIO(qr.svg(text).encode()), x=x, y=y, w=size)
 
 
 def decimal_vi(value: object, places: int = 1) -> str:

@@ -185,6 +185,7 @@ class ShareCodeSchema(ma.Schema):
     expires_at = fields.DateTime(attribute="share_code.expires_at")
     categories = fields.List(fields.String(), attribute="share_code.categories")
     qr_svg = fields.String(required=True)
+    qr_png = fields.String(required=True)
 
 
 class AccessEventSchema(ma.Schema):

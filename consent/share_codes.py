@@ -17,11 +17,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import NoReturn
 
-import qrcode
-import qrcode.image.svg
 import sqlalchemy as sa
 
-from app import audit, throttle
+from app import audit, qr, throttle
 from app.auth import Actor
 from app.db import utcnow
 from app.errors import Forbidden, NotFound, Problem
@@ -67,6 +65,7 @@ class IssuedCode:
     code: str
     share_code: ShareCode
     qr_svg: str
+    qr_png: str
 
 
 def _digest(code: str) -> str:
@@ -107,8 +106,12 @@ def create(
         actor_id=actor.citizen_id,
         details={"share_code": str(share_code.id)},
     )
-    svg = qrcode.make(code, image_factory=qrcode.image.svg.SvgPathImage).to_string()
-    return IssuedCode(code=code, share_code=share_code, qr_svg=svg.decode())
+    return IssuedCode(
+        code=code,
+        share_code=share_code,
+        qr_svg=qr.svg(code),
+        qr_png=qr.png_data_uri(code),
+    )
 
 
 def _refuse(

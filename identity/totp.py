@@ -19,12 +19,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import pyotp
-import qrcode
-import qrcode.image.svg
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app import crypto
+from app import crypto, qr
 from app.audit import keyed_hash
 from app.db import Base, utcnow
 from app.extensions import db
@@ -73,6 +71,7 @@ class Enrolment:
     secret: str
     otpauth_uri: str
     qr_svg: str
+    qr_png: str
 
 
 class AlreadyEnrolledError(Exception):
@@ -113,8 +112,12 @@ def begin_enrolment(citizen_id: uuid.UUID, account_name: str) -> Enrolment:
     secret = base64.b32encode(secrets.token_bytes(SECRET_BITS // 8)).decode()
     install_secret(citizen_id, secret, confirmed=False)
     uri = pyotp.TOTP(secret).provisioning_uri(name=account_name, issuer_name=ISSUER)
-    svg = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage).to_string()
-    return Enrolment(secret=secret, otpauth_uri=uri, qr_svg=svg.decode())
+    return Enrolment(
+        secret=secret,
+        otpauth_uri=uri,
+        qr_svg=qr.svg(uri),
+        qr_png=qr.png_data_uri(uri),
+    )
 
 
 @dataclass(frozen=True)

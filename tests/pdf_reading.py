@@ -34,3 +34,14 @@ def render_page(document: bytes, path: str, page: int = 0, scale: float = 2) -> 
         pdf[page].render(scale=scale).to_pil().save(path)
     finally:
         pdf.close()
+
+
+def png_qr_codes(data_uri: str) -> list[str]:
+    """What the QR codes of a PNG ``data:`` URI say."""
+    import base64
+
+    from PIL import Image
+
+    assert data_uri.startswith("data:image/png;base64,")
+    image = Image.open(io.BytesIO(base64.b64decode(data_uri.split(",", 1)[1])))
+    return [found.text for found in zxingcpp.read_barcodes(image) if found.valid]

@@ -133,6 +133,7 @@ class TotpEnrolmentSchema(ma.Schema):
     secret = fields.String(required=True)
     otpauth_uri = fields.String(required=True)
     qr_svg = fields.String(required=True, metadata={"description": "SVG image"})
+    qr_png = fields.String(required=True)
 
 
 class TotpCodeSchema(ma.Schema):

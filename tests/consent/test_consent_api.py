@@ -12,6 +12,7 @@ from app.extensions import db
 from consent.models import ConsentRequest
 from tests.consent.helpers import ask, events, grant, request_body
 from tests.demo_ids import AN, BINH, CLINIC, CUC, GIANG, HAI, OPS, PHUC, WARD
+from tests.pdf_reading import png_qr_codes
 from tests.problems import assert_problem
 
 
@@ -227,6 +228,7 @@ def test_share_code_is_redeemed_once_into_an_artefact(client, parties, citizen):
     code = created.get_json()["code"]
     assert len(code) == 8
     assert created.get_json()["qr_svg"].startswith("<svg")
+    assert png_qr_codes(created.get_json()["qr_png"]) == [code]
 
     redeemed = client.post(
         f"/api/v1/share-codes/{code}/redeem", headers=parties.clinic()

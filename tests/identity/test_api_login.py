@@ -32,6 +32,7 @@ from tests.identity.oidc import (
     redirect_params,
     sign_in,
 )
+from tests.pdf_reading import png_qr_codes
 from tests.problems import assert_problem
 
 
@@ -423,6 +424,8 @@ def test_totp_enrolment_confirmation_and_login(app, client, citizen, auth_header
     body = started.get_json()
     assert body["otpauth_uri"].startswith("otpauth://totp/VNeID:")
     assert body["qr_svg"].startswith("<svg")
+    # Apps that draw bitmaps get the same code as a PNG (issue 16).
+    assert png_qr_codes(body["qr_png"]) == [body["otpauth_uri"]]
     assert len(base64.b32decode(body["secret"])) * 8 == 160
 
     wrong = client.post(

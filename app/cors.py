@@ -1,0 +1,67 @@
+"""Cross-origin calls from the web apps a deployment names (flask-cors).
+
+Off unless ``CORS_ORIGINS`` lists origins (``https://dichvucong.example.vn``, …;
+exact origins, no wildcard). Then a browser on one of them may call ``/api/`` and
+``/open311/``: the answer names that origin, preflights say which methods and
+request headers are allowed (the bearer token, idempotency and version headers),
+and the headers a client reads are exposed. No cookie is ever sent across
+origins (``supports_credentials`` stays off): the API's tokens are bearer
+headers, and the provider's session cookie is for its own pages.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from flask import Flask, Response, request
+from flask_cors import CORS
+
+#: The paths a web app calls.
+PREFIXES: Final = ("/api/", "/open311/")
+
+ALLOWED_HEADERS: Final = [
+    "Accept-Language",
+    "Authorization",
+    "Content-Type",
+    "Idempotency-Key",
+    "If-Match",
+    "If-None-Match",
+    "X-Request-ID",
+]
+EXPOSED_HEADERS: Final = [
+    "Content-Language",
+    "ETag",
+    "Idempotent-Replayed",
+    "Link",
+    "Location",
+    "Retry-After",
+    "WWW-Authenticate",
+    "X-Request-Id",
+]
+
+
+def init_cors(app: Flask) -> None:
+    """Answer cross-origin requests from ``CORS_ORIGINS``, if it names any."""
+    origins = list(app.config.get("CORS_ORIGINS") or [])
+    if "*" in origins:
+        raise ValueError("CORS_ORIGINS lists exact origins, not '*'")
+    if not origins:
+        return
+    CORS(
+        app,
+        resources={f"{prefix}*": {} for prefix in PREFIXES},
+        origins=origins,
+        allow_headers=ALLOWED_HEADERS,
+        expose_headers=EXPOSED_HEADERS,
+        methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        supports_credentials=False,
+        max_age=600,
+    )
+
+    @app.after_request
+    def _varies_by_origin(response: Response) -> Response:
+        # flask-cors says so only when several origins are named; but one origin
+        # is answered differently from none, and a cache must keep them apart.
+        if request.path.startswith(PREFIXES):
+            response.vary.add("Origin")
+        return response
