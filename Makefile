@@ -9,7 +9,7 @@ WORKERS ?= 2
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export FLASK_APP := wsgi
 
-.PHONY: run install install-dev fonts browser judges test test-fast test-sqlite test-postgres lint fmt examples migration bench soak mutate clean
+.PHONY: run install install-dev fonts browser judges test test-fast test-sqlite test-postgres lint fmt examples screenshots migration bench soak mutate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -119,6 +119,16 @@ examples: install-dev fonts judges
 	env -u TEST_DATABASE_URL $(BIN)/python -m pytest -m "not slow" -p no:schemathesis \
 		-p tools.record_openapi_examples -q $(addprefix --deselect ,$(EXAMPLE_TESTS))
 	env -u TEST_DATABASE_URL $(BIN)/pytest -q $(EXAMPLE_TESTS)
+
+## The README's pictures: every page a person sees (phone and desktop) and the
+## printed documents, saved by the tests that judge them into docs/screenshots/.
+SCREENSHOT_TESTS := tests/identity/test_vneid_pages_in_chromium.py \
+	tests/school_records/test_verify_page.py tests/school_records/test_transcript_pdf.py \
+	tests/service_requests/test_receipt_and_tracking.py tests/service_requests/test_track_page_in_chromium.py \
+	tests/service_requests/test_ioc_page.py tests/test_docs_page.py
+screenshots: install-dev fonts browser judges
+	rm -rf docs/screenshots
+	env -u TEST_DATABASE_URL CONGDAN_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q -p no:schemathesis $(SCREENSHOT_TESTS)
 
 ## make migration m="what changed"
 migration: install-dev

@@ -78,6 +78,7 @@ def _register_extensions(app: Flask) -> ProblemApi:
     from app.auth import init_auth
     from app.cors import init_cors
     from app.docs_assets import init_docs_assets
+    from app.favicon import init_favicon
     from app.json_body import init_json_body
     from app.request_id import init_request_id
     from app.request_text import init_request_text
@@ -101,6 +102,7 @@ def _register_extensions(app: Flask) -> ProblemApi:
     app.url_map.converters["subject"] = SubjectConverter
     api = ProblemApi(app, spec_kwargs=api_contract.spec_options(app.config))
     init_docs_assets(app)
+    init_favicon(app)
     api.register_converter(SubjectConverter, SubjectConverter.openapi_schema)
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}

@@ -115,7 +115,7 @@ def ioc_page() -> Response:
     response.headers["Content-Language"] = lang
     response.headers["Content-Security-Policy"] = (
         f"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'unsafe-inline'; "
-        "connect-src 'self'; img-src data:; frame-ancestors 'none'; base-uri 'none'; "
+        "connect-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
         "form-action 'self'"
     )
     return response

@@ -8,7 +8,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from app.fields import Uuid, WholeNumber
+from app.fields import Code, Uuid, WholeNumber
 from service_requests.stats_dashboard import INTERVALS
 
 PERIOD_ERROR = "The period must not end before it starts."
@@ -38,7 +38,7 @@ class StatsArgsSchema(ma.Schema):
         metadata={"description": "Widened to the last day of its month"},
     )
     agency_id = Uuid(load_default=None)
-    interval = fields.String(
+    interval = Code(
         load_default="month",
         validate=validate.OneOf(INTERVALS),
         metadata={

@@ -88,7 +88,7 @@ def track_page() -> Response:
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["Content-Language"] = lang
     response.headers["Content-Security-Policy"] = (
-        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
         "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
     )
     return response

@@ -5,7 +5,7 @@ is looked at on a phone (390×844) and on a desktop, and judged the same way.
 error, and has no serious or critical accessibility violation by axe-core (the npm
 package in ``tests/judges``, injected into the page). With ``CONGDAN_SCREENSHOTS``
 set to a folder (``make screenshots``), it also saves each page there as
-``<name>-<viewport>.png`` for the README.
+``<name>-<viewport>.jpg`` for the README (``make screenshots``).
 """
 
 from __future__ import annotations
@@ -77,7 +77,10 @@ def open_viewer(browser: Browser, viewport: str, locale: str = "vi-VN") -> Viewe
             message.text.startswith("Failed to load resource")
         )
         if not own_status:
-            viewer.console_errors.append(message.text)
+            where = message.location.get("url", "")
+            viewer.console_errors.append(
+                f"{message.text} ({where})" if where else message.text
+            )
 
     viewer.page.on("console", on_console)
     viewer.page.on("pageerror", lambda error: viewer.console_errors.append(str(error)))
@@ -100,7 +103,7 @@ def accessibility_violations(page: Page) -> list[dict[str, object]]:
     return [v for v in found if v["impact"] in ("serious", "critical")]
 
 
-def check_page(viewer: Viewer, name: str) -> None:
+def check_page(viewer: Viewer, name: str, *, full_page: bool = True) -> None:
     """Judge the page now shown: no sideways scroll, no console error, axe clean."""
     page = viewer.page
     page.wait_for_load_state("load")
@@ -115,5 +118,8 @@ def check_page(viewer: Viewer, name: str) -> None:
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
         page.screenshot(
-            path=str(Path(folder) / f"{name}-{viewer.viewport}.png"), full_page=True
+            path=str(Path(folder) / f"{name}-{viewer.viewport}.jpg"),
+            full_page=full_page,
+            type="jpeg",
+            quality=70,
         )

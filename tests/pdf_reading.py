@@ -27,11 +27,11 @@ def pdf_qr_codes(document: bytes, page: int = 0, scale: float = 3) -> list[str]:
     return [found.text for found in zxingcpp.read_barcodes(image) if found.valid]
 
 
-def render_page(document: bytes, path: str, page: int = 0, scale: float = 2) -> None:
-    """Save ``page`` as a PNG (for the README's pictures)."""
+def render_page(document: bytes, path: str, page: int = 0, scale: float = 1.5) -> None:
+    """Save ``page`` as an image (for the README's pictures; JPEG for ``.jpg``)."""
     pdf = pypdfium2.PdfDocument(document)
     try:
-        pdf[page].render(scale=scale).to_pil().save(path)
+        pdf[page].render(scale=scale).to_pil().convert("RGB").save(path, quality=80)
     finally:
         pdf.close()
 

@@ -399,6 +399,7 @@ MATRIX: dict[str, Rule] = {
 OUTSIDE = {
     "GET /static/<path:filename>": "Flask's static files (none are served)",
     "GET /docs/assets/<string:filename>": "Swagger UI's own script and style (a package)",
+    "GET /favicon.ico": "the site's icon, drawn by the app",
     "GET /callback": "the app's OAuth callback page: echoes code and state (tests/identity)",
     "GET /ioc": "the dashboard's page: no data of its own; /api/v1/stats is in MATRIX",
     "GET /track": "a dossier's status for whoever holds its receipt's key, nothing "

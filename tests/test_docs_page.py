@@ -61,3 +61,17 @@ def test_only_the_files_the_docs_page_loads_are_served(client):
             assert served.status_code == 200
     for name in ("index.html", "swagger-initializer.js", "swagger-ui.js.map", "../x"):
         assert_problem(client.get(f"/docs/assets/{name}"), 404, "not-found")
+
+
+def test_the_docs_page_reads_well_on_a_phone_and_a_desktop(live_server):
+    """Issue 16: every page judged alike (no sideways scroll, no console error,
+    axe-core clean), /docs included."""
+    from tests.browser import check_page, chromium, open_viewer
+
+    with chromium() as browser:
+        for viewport in ("phone", "desktop"):
+            viewer = open_viewer(browser, viewport)
+            viewer.page.goto(f"{live_server.url}/docs")
+            viewer.page.wait_for_selector(".opblock-summary", timeout=20_000)
+            check_page(viewer, "docs", full_page=False)
+            viewer.page.context.close()

@@ -24,7 +24,7 @@ def _printed(client, citizen, auth_headers) -> tuple[bytes, object]:
     folder = os.environ.get("CONGDAN_SCREENSHOTS")
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
-        render_page(response.data, str(Path(folder) / "transcript-pdf.png"))
+        render_page(response.data, str(Path(folder) / "transcript-pdf.jpg"))
     return response.data, transcript
 
 

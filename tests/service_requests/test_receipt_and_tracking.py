@@ -27,7 +27,7 @@ def _received_receipt(shop) -> tuple[str, bytes]:
     folder = os.environ.get("CONGDAN_SCREENSHOTS")
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
-        render_page(slip.data, str(Path(folder) / "receipt-pdf.png"))
+        render_page(slip.data, str(Path(folder) / "receipt-pdf.jpg"))
     return dossier, slip.data
 
 
