@@ -118,6 +118,10 @@ def test_the_refusals_read_well_on_a_phone_and_a_desktop(live_server):
             page.click("button[name=cancel]")
             page.wait_for_url(f"{base}/callback*")
             assert page.locator("h1").inner_text() == "Bạn chưa đăng nhập"
+            check_page(viewer, "callback-declined")
+            page.goto(f"{base}/callback?code=abc&state=xyz")
+            assert page.locator("#code").inner_text() == "abc"
+            check_page(viewer, "callback-signed-in")
 
             # A request the provider cannot verify: explained, in English here.
             page.goto(
