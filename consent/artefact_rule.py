@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -42,6 +43,8 @@ def _per_request(key: tuple[Any, ...], compute: Callable[[], T]) -> T:
 
 
 _MEMO = "congdan.policy_memo"
+#: The memo's name for an organisation's artefacts about a subject (any fixed name).
+_ARTEFACTS = "artefacts"  # pragma: no mutate
 
 
 _WINDOWS = {
@@ -63,7 +66,8 @@ def _frequency_wait(artefact: ConsentArtefact, at: datetime) -> int | None:
     # serialises writers anyway and ignores FOR UPDATE).
     db.session.execute(
         sa.select(ConsentArtefact.id)
-        .where(ConsentArtefact.id == artefact.id)
+        # no mutate: SQLite, where mutants run, takes no row lock at all.
+        .where(ConsentArtefact.id == artefact.id)  # pragma: no mutate
         .with_for_update()
     )
     window = _WINDOWS[artefact.frequency_unit]
@@ -71,7 +75,9 @@ def _frequency_wait(artefact: ConsentArtefact, at: datetime) -> int | None:
         sa.select(AccessEvent.request_id, sa.func.min(AccessEvent.at))
         .where(
             AccessEvent.artefact_id == artefact.id,
-            AccessEvent.outcome == "permit",
+            # no mutate: only a permit names its artefact, so this holds anyway;
+            # it says what is counted.
+            AccessEvent.outcome == "permit",  # pragma: no mutate
             AccessEvent.at > at - window,
         )
         .group_by(AccessEvent.request_id)
@@ -93,30 +99,39 @@ def _inside(period: Period, artefact: ConsentArtefact) -> bool:
     )
 
 
-def _artefact_check(
+@dataclass(frozen=True)
+class _Refusal:
+    """Why one artefact does not permit the read (and, when used up, until when)."""
+
+    reason: str
+    retry_after: int | None = None
+
+
+def _refusal(
     artefact: ConsentArtefact,
     category: Category,
     at: datetime,
     action: str,
     period: Period | None,
-) -> Decision:
+) -> _Refusal | None:
+    """Why ``artefact`` does not permit this read, or ``None`` if it does."""
     if artefact.status == ArtefactStatus.REVOKED:
-        return Decision(Effect.DENY, reason="artefact-revoked")
+        return _Refusal("artefact-revoked")
     if not artefact.is_live(at):
-        return Decision(Effect.DENY, reason="artefact-expired")
+        return _Refusal("artefact-expired")
     if category.value not in artefact.categories:
-        return Decision(Effect.DENY, reason="category-not-granted")
+        return _Refusal("category-not-granted")
     purpose = PURPOSES.get(artefact.purpose)
     if purpose is None or category not in purpose.categories:
-        return Decision(Effect.DENY, reason="purpose-mismatch")
+        return _Refusal("purpose-mismatch")
     if action == "export" and artefact.access_mode != AccessMode.STORE:
-        return Decision(Effect.DENY, reason="view-only")
+        return _Refusal("view-only")
     if period is not None and not _inside(period, artefact):
-        return Decision(Effect.DENY, reason="period-outside")
+        return _Refusal("period-outside")
     wait = _frequency_wait(artefact, at)
     if wait is not None:
-        return Decision(Effect.DENY, reason="frequency-exceeded", retry_after=wait)
-    return Decision(Effect.PERMIT, Basis.ARTEFACT, artefact)
+        return _Refusal("frequency-exceeded", retry_after=wait)
+    return None
 
 
 def artefact_rule(
@@ -137,18 +152,22 @@ def artefact_rule(
         )
         .order_by(ConsentArtefact.created_at.desc())
     )
-    artefacts = _per_request(
-        ("artefacts", actor.org_id, subject_id),
-        lambda: list(db.session.scalars(statement)),
-    )
-    refusals = [_artefact_check(a, category, at, action, period) for a in artefacts]
-    permits = [d for d in refusals if d.allowed]
-    if permits:
-        return permits[0]
-    throttled = [d for d in refusals if d.reason == "frequency-exceeded"]
-    if throttled:
-        return throttled[0]
+    # One memo entry per organisation and subject: a request may read several.
+    key = (_ARTEFACTS, actor.org_id, subject_id)
+    artefacts = _per_request(key, lambda: list(db.session.scalars(statement)))
+    refusals: list[_Refusal] = []
+    for artefact in artefacts:
+        refusal = _refusal(artefact, category, at, action, period)
+        if refusal is None:
+            return Decision(Effect.PERMIT, Basis.ARTEFACT, artefact)
+        refusals.append(refusal)
+    for refusal in refusals:
+        if refusal.reason == "frequency-exceeded":
+            # Used up, not missing: a veto that says when to come back.
+            return Decision(
+                Effect.DENY, reason=refusal.reason, retry_after=refusal.retry_after
+            )
     # No artefact applies: the organisation simply has no basis (not a veto).
-    return Decision(
-        Effect.NOT_APPLICABLE, reason=refusals[0].reason if refusals else "no-artefact"
+    return replace(
+        NOT_APPLICABLE, reason=refusals[0].reason if refusals else "no-artefact"
     )

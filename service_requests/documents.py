@@ -107,7 +107,9 @@ def reused_data(source: DocumentSource, reference_id: uuid.UUID) -> Reused | Non
 
 def _may_hand_over(actor: Actor, source: DocumentSource, reused: Reused) -> bool:
     """The citizen themself, or a guardian of a child under 14."""
-    decision = policies.decide(actor, reused.subject_id, CATEGORY[source])
+    decision = policies.decide(
+        actor, reused.subject_id, CATEGORY[source], action="read"
+    )
     return decision.allowed and decision.basis in (Basis.SELF, Basis.GUARDIAN)
 
 

@@ -248,7 +248,11 @@ def test_10_period_is_inclusive_and_nothing_outside_is_allowed(
         citizen_id=clinic.id, org_id=parties.organisation(CLINIC).id, role="doctor"
     )
     inside = policies.decide(
-        actor, an.id, Category.ALLERGIES, period=(date(2024, 1, 1), date(2024, 12, 31))
+        actor,
+        an.id,
+        Category.ALLERGIES,
+        period=(date(2024, 1, 1), date(2024, 12, 31)),
+        action="read",
     )
     assert inside.allowed
     assert inside.data_period == (date(2024, 1, 1), date(2024, 12, 31))
@@ -305,7 +309,7 @@ def test_14_view_only_artefact_refuses_export(client, parties, citizen):
         org_id=parties.organisation(CLINIC).id,
         role="doctor",
     )
-    assert policies.decide(actor, an.id, Category.ALLERGIES).allowed
+    assert policies.decide(actor, an.id, Category.ALLERGIES, action="read").allowed
     with pytest.raises(policies.ConsentRequired), unit_of_work.transaction():
         policies.authorize_read(actor, an.id, Category.ALLERGIES, action="export")
     assert events(an.id)[-1].reason == "view-only"
@@ -373,7 +377,7 @@ def test_15_purpose_bounds_categories_even_in_a_forged_artefact(
     actor = Actor(
         citizen_id=citizen(DUNG).id, org_id=organisation(SCHOOL).id, role="teacher"
     )
-    decision = policies.decide(actor, an.id, Category.CONDITIONS)
+    decision = policies.decide(actor, an.id, Category.CONDITIONS, action="read")
     assert not decision.allowed
     assert decision.reason == "purpose-mismatch"
 

@@ -60,7 +60,7 @@ def test_a_period_touching_either_end_of_the_consent_is_inside(
 ):
     _allergies_artefact(client, parties, citizen)
     decision = policies.decide(
-        clinic_actor, citizen(AN).id, Category.ALLERGIES, period=period
+        clinic_actor, citizen(AN).id, Category.ALLERGIES, period=period, action="read"
     )
     assert decision.allowed, decision.reason
 
@@ -74,6 +74,7 @@ def test_a_period_ending_after_the_consent_is_refused(
         citizen(AN).id,
         Category.ALLERGIES,
         period=(date(2024, 6, 1), date(2025, 1, 1)),
+        action="read",
     )
     assert (decision.allowed, decision.reason) == (False, "period-outside")
 
@@ -106,7 +107,9 @@ def test_a_use_exactly_one_window_ago_no_longer_counts(
     now = utcnow()
     _used(artefact, clinic_actor, citizen(AN).id, now - timedelta(hours=1))
 
-    decision = policies.decide(clinic_actor, citizen(AN).id, Category.ALLERGIES, at=now)
+    decision = policies.decide(
+        clinic_actor, citizen(AN).id, Category.ALLERGIES, at=now, action="read"
+    )
     assert decision.allowed, decision.reason
 
 
@@ -126,7 +129,9 @@ def test_retry_after_is_the_time_until_the_oldest_use_leaves_the_window(
     now = utcnow()
     _used(artefact, clinic_actor, citizen(AN).id, now - used_ago)
 
-    decision = policies.decide(clinic_actor, citizen(AN).id, Category.ALLERGIES, at=now)
+    decision = policies.decide(
+        clinic_actor, citizen(AN).id, Category.ALLERGIES, at=now, action="read"
+    )
     assert (decision.reason, decision.retry_after) == (
         "frequency-exceeded",
         retry_after,
@@ -143,7 +148,9 @@ def test_uses_of_another_consent_do_not_count_against_this_one(
         client, parties, citizen, frequency_limit=1, frequency_unit="hour"
     )
 
-    decision = policies.decide(clinic_actor, citizen(AN).id, Category.ALLERGIES)
+    decision = policies.decide(
+        clinic_actor, citizen(AN).id, Category.ALLERGIES, action="read"
+    )
     assert decision.allowed, decision.reason
 
 
@@ -221,7 +228,9 @@ def test_a_stored_limit_without_its_unit_limits_nothing(
     )
     _used(artefact, clinic_actor, citizen(AN).id, utcnow())
 
-    decision = policies.decide(clinic_actor, citizen(AN).id, Category.ALLERGIES)
+    decision = policies.decide(
+        clinic_actor, citizen(AN).id, Category.ALLERGIES, action="read"
+    )
     assert decision.allowed, decision.reason
 
 
@@ -257,7 +266,7 @@ def test_of_two_consents_that_both_permit_the_newest_decides(
     grant(client, parties, an, data_from="2020-01-01", data_to="2024-12-31")
     newest = grant(client, parties, an, data_from="2023-01-01", data_to="2023-12-31")
 
-    decision = policies.decide(clinic_actor, an, Category.IDENTITY_BASIC)
+    decision = policies.decide(clinic_actor, an, Category.IDENTITY_BASIC, action="read")
     assert decision.artefact is not None
     assert str(decision.artefact.id) == newest["id"]
     assert decision.data_period == (date(2023, 1, 1), date(2023, 12, 31))
@@ -281,11 +290,15 @@ def test_an_emergency_window_permits_only_from_its_opening_until_it_expires(
     db.session.flush()
     summary = Category.EMERGENCY_SUMMARY
 
-    assert policies.decide(clinic_actor, an, summary, at=opened).allowed
-    before = policies.decide(clinic_actor, an, summary, at=opened - timedelta(1))
+    assert policies.decide(clinic_actor, an, summary, at=opened, action="read").allowed
+    before = policies.decide(
+        clinic_actor, an, summary, at=opened - timedelta(1), action="read"
+    )
     assert not before.allowed
     closing = opened + timedelta(minutes=30)  # its expires_at: closed from then on
-    assert not policies.decide(clinic_actor, an, summary, at=closing).allowed
+    assert not policies.decide(
+        clinic_actor, an, summary, at=closing, action="read"
+    ).allowed
 
 
 def test_a_consent_to_one_citizen_opens_no_other(client, parties, citizen):
