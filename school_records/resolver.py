@@ -120,11 +120,15 @@ class DatabaseResolver:
 
     def issuer_key(self, issuer: str, kid: str) -> dict[str, Any] | None:
         school_id = _id_after("schools", issuer)
-        return keys.published_key(school_id, kid) if school_id else None
+        if school_id is None:
+            return None
+        return keys.published_key(school_id, kid)
 
     def status_list(self, url: str) -> StatusListContent | None:
         list_id = _id_after("status-lists", url)
-        found = db.session.get(StatusList, list_id) if list_id else None
+        if list_id is None:
+            return None
+        found = db.session.get(StatusList, list_id)
         if found is None:
             return None
         return StatusListContent(
@@ -133,7 +137,9 @@ class DatabaseResolver:
 
     def is_registered(self, issuer: str) -> bool:
         school_id = _id_after("schools", issuer)
-        school = db.session.get(Organisation, school_id) if school_id else None
+        if school_id is None:
+            return False
+        school = db.session.get(Organisation, school_id)
         return (
             school is not None
             and school.kind == OrganisationKind.SCHOOL
