@@ -7,10 +7,13 @@ its own:
 
 * a count of 1 to k - 1 is hidden (``None``), and so is its total;
 * within a partition whose total is shown, more cells are hidden, smallest first,
-  until the hidden ones together hold at least k (complementary suppression), so
-  the total minus the shown cells reveals only a sum over k people or more; when
-  that cannot be reached the whole partition is hidden, zeros included, or the
-  zeros would point at the one cell holding everybody;
+  until the hidden ones together leave room (complementary suppression): the
+  total minus the shown cells gives their sum, and a shown zero tells that every
+  hidden cell holds at least 1, so each hidden cell could hold anything from 1 to
+  that sum less one for each other hidden cell — which must reach k. (Hiding
+  cells until they merely *sum* to k let four hidden days summing to 4 read as
+  one dossier a day.) When that cannot be reached the whole partition is hidden,
+  zeros included, or the zeros would point at the cells holding everybody;
 * a figure derived from cells (a sum, a rate, a mean) is shown only when every
   cell it needs is, and a mean needs at least k values.
 
@@ -60,22 +63,28 @@ def last_closed_month(now: datetime, zone: tzinfo) -> tuple[int, int]:
 
 
 def hidden_cells(cells: Mapping[K, int], k: int) -> frozenset[K]:
-    """The cells of a partition to hide: the small ones and their complements."""
+    """The cells of a partition to hide: the small ones and their complements,
+    until no hidden cell can be pinned below k (its largest possible value, the
+    hidden sum less 1 for each other hidden cell, is at least k)."""
     hidden = {key for key, count in cells.items() if 0 < count < k}
     if not hidden:
         return frozenset()
     held = sum(cells[key] for key in hidden)
+
+    def room() -> int:
+        return held - (len(hidden) - 1)
+
     candidates = sorted(
         (count, str(key), key)
         for key, count in cells.items()
         if count > 0 and key not in hidden
     )
     for count, _name, key in candidates:
-        if held >= k:
+        if room() >= k:
             break
         hidden.add(key)
         held += count
-    return frozenset(hidden) if held >= k else frozenset(cells)
+    return frozenset(hidden) if room() >= k else frozenset(cells)
 
 
 def protect(cells: Mapping[K, int], k: int) -> dict[K, int | None]:

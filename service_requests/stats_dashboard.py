@@ -115,10 +115,13 @@ def series(
         if interval == "month":
             tallies[date(month[0], month[1], 1)].add(shown.counts["dossiers"])
             continue
+        # Every day of the month is a cell, empty ones too: a hidden unit hides
+        # them all (hiding only the days with filings would name them).
+        month_days = range(1, stats_months.last_day(month).day + 1)
         days = (
-            disclosure.protect(dict(counted.days), k)
+            disclosure.protect({day: counted.days[day] for day in month_days}, k)
             if shown.counts["dossiers"] is not None
-            else dict.fromkeys(counted.days)
+            else dict.fromkeys(month_days)
         )
         for number, filed in days.items():
             tallies[_bucket(date(month[0], month[1], number), interval)].add(filed)

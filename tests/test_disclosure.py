@@ -21,7 +21,27 @@ def test_a_small_cell_is_hidden_with_its_smallest_complement():
 def test_complements_are_added_until_the_hidden_cells_hold_k():
     cells = {"a": 1, "b": 2, "c": 1, "d": 50}
     assert disclosure.hidden_cells(cells, 5) == {"a", "b", "c", "d"}
-    assert disclosure.hidden_cells({"a": 2, "b": 3, "c": 40}, 5) == {"a", "b"}
+
+
+def test_no_hidden_cell_can_be_pinned_under_k_by_the_shown_zeros():
+    """Issue 16's attacker: four hidden days summing to 4 beside shown zeros are
+    one dossier each. Hidden cells hold at least 1 each (zeros are shown), so each
+    may hold up to the hidden sum less one per other hidden cell: that must be k."""
+    days = {1: 1, 2: 1, 3: 1, 4: 1, 5: 6, 6: 0, 7: 0}
+    hidden = disclosure.hidden_cells(days, 5)
+    held = sum(days[day] for day in hidden)
+    assert held - (len(hidden) - 1) >= 5
+    assert hidden == {1, 2, 3, 4, 5}
+    # Summing to 5 is not enough when the two hidden cells could only be 1–4.
+    assert disclosure.hidden_cells({"a": 2, "b": 3, "c": 40}, 5) == {"a", "b", "c"}
+    # Where no complement leaves room, everything is hidden, zeros included.
+    assert disclosure.hidden_cells({"a": 1, "b": 1, "c": 1, "d": 1, "e": 0}, 5) == {
+        "a",
+        "b",
+        "c",
+        "d",
+        "e",
+    }
 
 
 def test_a_group_smaller_than_k_hides_everything_zeros_included():

@@ -42,9 +42,13 @@ def test_the_daily_series_shows_big_days_and_hides_a_lone_one(shop, clock):
     assert len(points) == 31  # every day of the month is a point, empty ones too
     assert points["2025-03-10"] == points["2025-03-11"] == 5
     assert points["2025-03-01"] == 0
-    # The police's one dossier of March is hidden with its whole month.
-    assert points["2025-03-12"] is None
-    assert "series.2025-03-12" in answer["suppressed"]
+    # The police's one dossier of March is hidden with every day of its month,
+    # empty ones too: each day shows the ward's figure only, and says so. (Hiding
+    # only the 12th would name the day of the police's dossier.)
+    assert points["2025-03-12"] == 0
+    assert {f"series.2025-03-{day:02d}" for day in range(1, 32)} <= set(
+        answer["partial"]
+    )
 
 
 def test_weeks_start_on_monday_and_months_add_up(shop, clock):
@@ -141,3 +145,15 @@ def test_the_dashboard_page_may_receive_a_login_and_nothing_near_it_may(client, 
     assert "script-src 'nonce-" in page.headers["Content-Security-Policy"]
     assert "connect-src 'self'" in page.headers["Content-Security-Policy"]
     assert "Sign in with VNeID" in page.get_data(as_text=True)
+
+
+def test_eight_lone_days_are_not_read_as_one_dossier_each(shop, organisation, clock):
+    """Issue 16's attacker, exactly: a month of 8 dossiers on 8 days showed its
+    total and hid the 8 days; the other days read 0, so each hidden day held one.
+    Now no hidden day can be pinned under k, so the whole month's days hide."""
+    for day in range(3, 11):
+        at_ward(shop, clock, [2], day=date(2025, 3, day))
+    ward = str(organisation(WARD).id)
+    answer = stats(shop, **MARCH, agency_id=ward, interval="day")
+    assert answer["dossiers"] == 8
+    assert {point["dossiers"] for point in answer["series"]} == {None}
