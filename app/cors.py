@@ -11,7 +11,9 @@ headers, and the provider's session cookie is for its own pages.
 
 from __future__ import annotations
 
+import re
 from typing import Final
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, request
 from flask_cors import CORS
@@ -40,16 +42,35 @@ EXPOSED_HEADERS: Final = [
 ]
 
 
+def exact_origin(origin: str) -> re.Pattern[str]:
+    """``origin`` (``scheme://host[:port]``, nothing more) as a pattern that matches
+    it alone: flask-cors reads a string with regex characters as a prefix regex,
+    so ``https://*.example.vn`` would let ``https://a.example.vn.evil.example`` in.
+
+    :raise ValueError: not an http(s) origin.
+    """
+    parts = urlsplit(origin)
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or f"{parts.scheme}://{parts.netloc}" != origin
+        or not all(char.isalnum() or char in ".-:[]" for char in parts.netloc)
+    ):
+        raise ValueError(
+            f"CORS_ORIGINS lists exact origins (https://host[:port]), not {origin!r}"
+        )
+    return re.compile(re.escape(origin) + r"\Z")
+
+
 def init_cors(app: Flask) -> None:
     """Answer cross-origin requests from ``CORS_ORIGINS``, if it names any."""
-    origins = list(app.config.get("CORS_ORIGINS") or [])
-    if "*" in origins:
-        raise ValueError("CORS_ORIGINS lists exact origins, not '*'")
+    origins = [exact_origin(origin) for origin in app.config.get("CORS_ORIGINS") or []]
     if not origins:
         return
     CORS(
         app,
-        resources={f"{prefix}*": {} for prefix in PREFIXES},
+        # Anchored by flask-cors's re.match; "/api/*" would also match "/apix".
+        resources={f"{re.escape(prefix)}.*": {} for prefix in PREFIXES},
         origins=origins,
         allow_headers=ALLOWED_HEADERS,
         expose_headers=EXPOSED_HEADERS,

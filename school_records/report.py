@@ -132,11 +132,12 @@ class Verification:
 
 
 def answer(
-    report: Report, replacement: Callable[[str], dict[str, str] | None] | None = None
+    report: Report,
+    replacement: Callable[[str, str], dict[str, str] | None] | None = None,
 ) -> Verification:
     """The report as the API gives it: its checks, what was signed if authentic,
     and, for an authentic transcript revoked by a correction, where the correction
-    is (``replacement`` looks it up by the credential's id)."""
+    is (``replacement`` looks it up by the credential's id and its issuer)."""
     signed = signed_content(report)
     summary = (
         {
@@ -150,7 +151,7 @@ def answer(
     )
     revoked = any(check.problem == "CREDENTIAL_REVOKED" for check in report.checks)
     replaced_by = (
-        replacement(signed["credential_id"])
+        replacement(signed["credential_id"], signed["school"]["id"])
         if signed is not None and revoked and replacement is not None
         else None
     )

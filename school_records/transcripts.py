@@ -23,7 +23,7 @@ from app.pagination import Page, paginate
 from consent import policies
 from consent.vocabulary import Category
 from identity.models import Citizen
-from school_records import pdf, register
+from school_records import claims, credentials, pdf, register
 from school_records.models import SchoolClass, Transcript, TranscriptStatus
 from school_records.policies import STAFF, is_staff_of, require_staff
 
@@ -200,13 +200,15 @@ def printed_credential(transcript_id: uuid.UUID, digest: str) -> str:
     return stored.credential
 
 
-def correction_in_force(credential_id: str) -> dict[str, str] | None:
+def correction_in_force(credential_id: str, issuer: str) -> dict[str, str] | None:
     """The published correction that replaced the transcript of ``credential_id``
-    (``urn:uuid:<transcript id>``), as its id and the verify page's link to it.
+    (``urn:uuid:<transcript id>``), as its id and the verify page's link to it —
+    only if ``issuer``, the school that signed the credential, issued it.
 
     Asked only for a credential whose signatures held, so its holder already has
     what the school signed for that pupil and year; the link names the correction
-    by id and digest like the QR code printed on it.
+    by id and digest like the QR code printed on it. Another school's credential
+    naming this transcript's id (it signs what it likes) is told nothing.
     """
     prefix = "urn:uuid:"
     if not credential_id.startswith(prefix):
@@ -221,6 +223,8 @@ def correction_in_force(credential_id: str) -> dict[str, str] | None:
             Transcript.status == TranscriptStatus.PUBLISHED,
         )
     )
-    if current is None:
+    if current is None or not claims.same_issuer(
+        credentials.issuer_id(current.school_id), issuer
+    ):
         return None
     return {"transcript_id": str(current.id), "verify_url": pdf.verify_url(current)}

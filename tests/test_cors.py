@@ -62,6 +62,32 @@ def test_another_origin_and_the_providers_pages_get_no_cors(cors_client):
     assert "Access-Control-Allow-Origin" not in login_page.headers
 
 
-def test_a_wildcard_is_refused_at_start(database_url):
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "*",
+        "https://*.binhduong.gov.vn",
+        "https://a.vn/",
+        "https://a.vn/path",
+        "ftp://a.vn",
+        "a.vn",
+        "https://(a|b).vn",
+    ],
+)
+def test_anything_but_an_exact_origin_is_refused_at_start(database_url, origin):
+    """Issue 16's attack review: flask-cors reads a pattern into an origin, and
+    'https://*.binhduong.gov.vn' let https://ebinhduong.gov.vn.attacker.example in."""
     with pytest.raises(ValueError, match="exact origins"):
-        make_app(database_url, CORS_ORIGINS=["*"])
+        make_app(database_url, CORS_ORIGINS=[origin])
+
+
+def test_an_origin_that_only_begins_like_a_named_one_is_not_allowed(cors_client):
+    for origin in (
+        WEB_APP + ".attacker.example",
+        WEB_APP + ":8443",
+        "http://dichvucong.binhduong.gov.vn",
+    ):
+        answer = cors_client.get("/api/v1/procedures", headers={"Origin": origin})
+        assert "Access-Control-Allow-Origin" not in answer.headers, origin
+    outside = cors_client.get("/apix", headers={"Origin": WEB_APP})
+    assert "Access-Control-Allow-Origin" not in outside.headers

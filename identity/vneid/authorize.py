@@ -196,11 +196,10 @@ def _signed_in(
             client_id=client_id_of(asked.grant),
             details={"reason": "acr"},
         )
-        return _unmet_level_page(
-            asked.grant,
-            login,
-            error_redirect(asked.grant, UnmetAuthenticationRequirementsError()),
-        )
+        redirect = error_redirect(asked.grant, UnmetAuthenticationRequirementsError())
+        if "none" in asked.prompts:
+            return redirect  # prompt=none: no page may be shown, only the answer
+        return _unmet_level_page(asked.grant, login, redirect)
     return login
 
 

@@ -122,3 +122,19 @@ def test_every_provider_page_keeps_the_language_switch(app):
     english = browser(app).get(target)
     assert english.headers["Content-Language"] == "en"
     assert "Sign in" in english.text
+
+
+def test_prompt_none_gets_the_level_answer_without_a_page(app):
+    """prompt=none forbids any page (OIDC Core 3.1.2.1): a level-1 session asked
+    for level 2 silently is answered by redirect, not by the explanation page."""
+    rp = relying_party(app)
+    b = browser(app)
+    first = authorization_request(rp)
+    page = b.get(first.url)
+    submit(
+        b, first.url, page, step="password", national_id=PHUC, password=DEMO_PASSWORD
+    )
+    silent = authorization_request(rp, acr_values="urn:vneid:loa:2", prompt="none")
+    params = redirect_params(b.get(silent.url))
+    assert params["error"] == "unmet_authentication_requirements"
+    assert params["state"] == silent.state

@@ -13,6 +13,8 @@ from app.audit import AuditEvent
 from app.extensions import db
 from identity.models import Organisation, Role
 from notifications.models import Notification
+from school_records import transcripts
+from school_records.credentials import issuer_id
 from school_records.models import Transcript
 from tests import factories
 from tests.demo_ids import AN, BINH, CLINIC, CUC, DUNG, HAI
@@ -280,6 +282,12 @@ def test_a_correction_replaces_and_supersedes_the_original(client, school, citiz
     assert report["verified"] is False
     assert report["replaced_by"]["transcript_id"] == correction["id"]
     assert f"/verify?t={correction['id']}&d=" in report["replaced_by"]["verify_url"]
+    # Another school signing a credential that names this transcript's id learns
+    # nothing of the correction (issue 16's attack review).
+    other_school = factories.school()
+    named = f"urn:uuid:{original.id}"
+    assert transcripts.correction_in_force(named, issuer_id(other_school.id)) is None
+    assert transcripts.correction_in_force(named, issuer_id(school.id)) is not None
     published = db.session.get(Transcript, uuid.UUID(correction["id"]))
     current = client.post(
         "/api/v1/transcripts/verify", json={"credential": published.credential}

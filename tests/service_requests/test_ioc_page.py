@@ -9,6 +9,7 @@ import csv
 import io
 from pathlib import Path
 
+import httpx2 as httpx
 import pytest
 
 from app.extensions import db
@@ -81,6 +82,20 @@ def test_the_analyst_reads_the_dashboard_on_a_phone_and_a_desktop(live_server):
             rows = list(csv.reader(io.StringIO(saved)))
             assert rows[0] == ["Bắt đầu", "Hồ sơ"]
             assert rows[1][0] == "29/12/2025"
+
+            # Signing out ends the login itself (issue 16's attacker: the token
+            # and the VNeID session outlived the button on a shared screen).
+            token = page.evaluate("sessionStorage.getItem('ioc.token')")
+            with page.expect_response("**/api/v1/auth/logout") as ended:
+                page.click("#logout")
+            assert ended.value.status == 204
+            assert page.locator("#signin").is_visible()
+            stale = httpx.get(
+                f"{base}/api/v1/stats", headers={"Authorization": f"Bearer {token}"}
+            )
+            assert stale.status_code == 401
+            page.click("#login")
+            page.wait_for_selector("#national_id")  # a password again, no session
             page.context.close()
 
 
