@@ -17,12 +17,16 @@ from app.unit_of_work import transaction
 @click.option("--seed", default=1, show_default=True, help="Same seed, same data.")
 def seed_dossiers_command(count: int, seed: int) -> None:
     """Add synthetic dossiers with their histories, filed by existing citizens (load tests)."""
-    from service_requests.synthetic import seed_dossiers
+    from service_requests.synthetic import AlreadySeededError, seed_dossiers
 
     started = time.monotonic()
     try:
         with transaction():
             written = seed_dossiers(count, seed)
+    except AlreadySeededError as error:
+        # Run again, it changes nothing, like seed-demo.
+        click.echo(f"{error}: nothing to do.")
+        return
     except ValueError as error:
         raise click.ClickException(str(error)) from error
     click.echo(

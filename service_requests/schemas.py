@@ -15,7 +15,7 @@ from app.date_fields import Date
 from app.db import utcnow
 from app.fields import Code, FreeForm, QueryFlag, Text, Uuid, WholeNumber
 from app.pagination import PageArgsSchema
-from service_requests import deadlines, policies, uploads
+from service_requests import deadlines, policies, tracking, uploads
 from service_requests.models import (
     Delivery,
     DocumentSource,
@@ -266,6 +266,14 @@ class DossierSchema(ma.Schema):
 
     id = fields.UUID()
     receipt_code = fields.String()
+    tracking_url = fields.Function(
+        tracking.tracking_url,
+        metadata={
+            "type": "string",
+            "description": "The public tracking page its receipt's QR code opens "
+            "(status and dates, nothing personal): to share with whoever follows it",
+        },
+    )
     procedure_code = fields.String(attribute="procedure.code")
     procedure_name = fields.String(attribute="procedure.name")
     procedure_name_en = fields.String(attribute="procedure.name_en")

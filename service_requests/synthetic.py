@@ -30,16 +30,22 @@ OPEN_SHARE: Final = 0.08
 LATE_SHARE: Final = 0.06
 
 
+class AlreadySeededError(ValueError):
+    """This seed's dossiers are in the database already."""
+
+
 def seed_dossiers(count: int, seed: int) -> int:
     """Write ``count`` synthetic dossiers and their histories; return how many.
 
-    :raise ValueError: no citizens or procedures to file them, or this seed's
-        dossiers are already in the database.
+    :raise AlreadySeededError: this seed's dossiers are in the database already.
+    :raise ValueError: no citizens or procedures to file them.
     """
     if db.session.scalar(
         sa.select(Dossier.id).where(Dossier.receipt_code == _code(seed, 0))
     ):
-        raise ValueError(f"the dossiers of seed {seed} are already in this database")
+        raise AlreadySeededError(
+            f"The dossiers of seed {seed} are already in this database"
+        )
     procedures = list(db.session.execute(sa.select(Procedure.id, Procedure.agency_id)))
     applicants = list(
         db.session.scalars(sa.select(Citizen.id).order_by(Citizen.id).limit(200_000))

@@ -58,6 +58,9 @@ def test_the_receipts_qr_opens_its_tracking_page_which_shows_nothing_personal(
     dossier_id, document = _received_receipt(shop)
     dossier = db.session.get(Dossier, uuid.UUID(dossier_id))
     [link] = pdf_qr_codes(document)
+    # The same link is in the dossier, for an app to share without the paper.
+    read = shop.client.get(f"/api/v1/dossiers/{dossier_id}", headers=shop.as_citizen())
+    assert read.get_json()["tracking_url"] == link
     parts = urlsplit(link)
     assert parts.path == "/track"
     query = parse_qs(parts.query)
