@@ -12,7 +12,9 @@ Two kinds of text are translated here:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Final
+from urllib.parse import urlencode
 
 from flask import has_request_context, request
 from werkzeug.datastructures import LanguageAccept
@@ -256,6 +258,21 @@ def current_language() -> str:
     if not has_request_context():
         return DEFAULT_LANGUAGE
     return best_language(request.accept_languages)
+
+
+def page_language() -> str:
+    """A page's language: ``?lang=vi|en`` when given, else ``Accept-Language``."""
+    requested = request.args.get("lang", "")
+    return requested if requested in SUPPORTED_LANGUAGES else current_language()
+
+
+def switch_query(lang: str, keep: Iterable[str] | None = None) -> str:
+    """``?…`` of this page in the other language, keeping the query's other
+    parameters (``keep`` names them, else all of them)."""
+    args = {
+        key: value for key, value in request.args.items() if keep is None or key in keep
+    }
+    return "?" + urlencode({**args, "lang": "en" if lang == "vi" else "vi"})
 
 
 def language_for(accept_language: str | None) -> str:

@@ -4,7 +4,6 @@ context its credentials name. The page calls ``POST /api/v1/transcripts/verify``
 from __future__ import annotations
 
 import secrets
-from urllib.parse import urlencode
 
 from flask import Response, current_app, jsonify, render_template, request
 
@@ -75,10 +74,7 @@ def verify_page() -> Response:
     verifies that transcript at once. Served with ``Content-Language`` and a strict
     ``Content-Security-Policy`` (scripts only with this response's nonce).
     """
-    requested = request.args.get("lang", "")
-    lang = (
-        requested if requested in i18n.SUPPORTED_LANGUAGES else i18n.current_language()
-    )
+    lang = i18n.page_language()
     nonce = secrets.token_urlsafe(16)
     html = render_template(
         "verify.html",
@@ -86,8 +82,7 @@ def verify_page() -> Response:
         lang=lang,
         brand=_PAGE_TEXT[lang]["brand"],
         # The switch keeps what the page was opened with (a QR code's t and d).
-        switch_url="?"
-        + urlencode({**request.args.to_dict(), "lang": "en" if lang == "vi" else "vi"}),
+        switch_url=i18n.switch_query(lang),
         switch_label=_PAGE_TEXT[lang]["switch"],
         from_qr=bool(request.args.get("t") and request.args.get("d")),
         nonce=nonce,

@@ -132,8 +132,11 @@ def _year(subject: dict[str, Any]) -> str:
     return str(subject.get("year_result") or subject.get("year_level") or "")
 
 
-def _grades(pdf: FPDF, subjects: list[dict[str, Any]]) -> None:
-    """One row per subject: each semester's and the year's mark or result."""
+def _semester_table(
+    pdf: FPDF, first: str, rows: list[tuple[str, str, str, str]]
+) -> None:
+    """A table of rows by both semesters and the year, ``first`` naming its rows;
+    long names wrap in their cell."""
     pdf.set_font("body", "", 9.5)
     with pdf.table(
         col_widths=(84, 32, 32, 32),
@@ -142,17 +145,24 @@ def _grades(pdf: FPDF, subjects: list[dict[str, Any]]) -> None:
         headings_style=_HEADING_STYLE,
         padding=(0.9, 1.5),
     ) as table:
-        table.row(("Môn học và hoạt động giáo dục", "Học kỳ I", "Học kỳ II", "Cả năm"))
-        for subject in subjects:
-            table.row(
-                (
-                    subject["name"],
-                    _mark(subject.get("semester1")),
-                    _mark(subject.get("semester2")),
-                    _year(subject),
-                )
-            )
+        table.row((first, "Học kỳ I", "Học kỳ II", "Cả năm"))
+        for row in rows:
+            table.row(row)
     pdf.ln(2)
+
+
+def _grades(pdf: FPDF, subjects: list[dict[str, Any]]) -> None:
+    """One row per subject: each semester's and the year's mark or result."""
+    rows = [
+        (
+            subject["name"],
+            _mark(subject.get("semester1")),
+            _mark(subject.get("semester2")),
+            _year(subject),
+        )
+        for subject in subjects
+    ]
+    _semester_table(pdf, "Môn học và hoạt động giáo dục", rows)
 
 
 def _results(pdf: FPDF, content: dict[str, Any]) -> None:
@@ -170,20 +180,8 @@ def _results(pdf: FPDF, content: dict[str, Any]) -> None:
     for group, key in (("Phẩm chất", "qualities"), ("Năng lực", "competences")):
         for name, level in (content.get(key) or {}).items():
             rows.append((f"{group}: {name}", "", "", str(level)))
-    if not rows:
-        return
-    pdf.set_font("body", "", 9.5)
-    with pdf.table(
-        col_widths=(84, 32, 32, 32),
-        text_align=("LEFT", "CENTER", "CENTER", "CENTER"),
-        line_height=4.6,
-        headings_style=_HEADING_STYLE,
-        padding=(0.9, 1.5),
-    ) as table:
-        table.row(("Kết quả", "Học kỳ I", "Học kỳ II", "Cả năm"))
-        for row in rows:
-            table.row(row)
-    pdf.ln(2)
+    if rows:
+        _semester_table(pdf, "Kết quả", rows)
 
 
 def _remarks(pdf: FPDF, content: dict[str, Any]) -> None:

@@ -9,9 +9,8 @@ operations centre. The API refuses everyone else, and the page then says so.
 from __future__ import annotations
 
 import secrets
-from urllib.parse import urlencode
 
-from flask import Response, current_app, render_template, request
+from flask import Response, current_app, render_template
 
 from app import i18n
 from app.blueprint import Blueprint
@@ -91,19 +90,16 @@ def ioc_page() -> Response:
     ``?lang=vi|en``, else ``Accept-Language``. Scripts run only with this
     response's nonce; the page connects only to this server.
     """
-    requested = request.args.get("lang", "")
-    lang = (
-        requested if requested in i18n.SUPPORTED_LANGUAGES else i18n.current_language()
-    )
+    lang = i18n.page_language()
     text = _PAGE_TEXT[lang]
     nonce = secrets.token_urlsafe(16)
-    kept = {key: value for key, value in request.args.items() if key == "lang"}
     html = render_template(
         "ioc.html",
         t=text,
         lang=lang,
         brand=text["brand"],
-        switch_url="?" + urlencode({**kept, "lang": "en" if lang == "vi" else "vi"}),
+        # Only the language: a code and state VNeID sent are not carried along.
+        switch_url=i18n.switch_query(lang, keep=()),
         switch_label=text["switch"],
         redirect_uri=f"{current_app.config['BASE_URL']}/ioc",
         nonce=nonce,

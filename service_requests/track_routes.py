@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from flask import Response, render_template, request
 
 from app import i18n
@@ -61,10 +59,7 @@ def track_page() -> Response:
     the documents or an officer's notes. An unknown code and a wrong key are the
     same 404 page. ``?lang=vi|en``, else ``Accept-Language``. Never cached.
     """
-    requested = request.args.get("lang", "")
-    lang = (
-        requested if requested in i18n.SUPPORTED_LANGUAGES else i18n.current_language()
-    )
+    lang = i18n.page_language()
     try:
         tracked = tracking.find(
             request.args.get("c", ""), request.args.get("k", ""), lang
@@ -78,8 +73,7 @@ def track_page() -> Response:
         t=text,
         lang=lang,
         brand=text["brand"],
-        switch_url="?"
-        + urlencode({**request.args.to_dict(), "lang": "en" if lang == "vi" else "vi"}),
+        switch_url=i18n.switch_query(lang),
         switch_label=text["switch"],
         tracked=tracked,
     )

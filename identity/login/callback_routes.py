@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from flask import Response, render_template, request
 
 from app import i18n
@@ -56,10 +54,7 @@ def callback() -> Response:
     ``Referrer-Policy: no-referrer``, so the code is neither kept nor leaked. A
     query parameter given twice is 422.
     """
-    requested = request.args.get("lang", "")
-    lang = (
-        requested if requested in i18n.SUPPORTED_LANGUAGES else i18n.current_language()
-    )
+    lang = i18n.page_language()
 
     def t(key: str) -> str:
         return i18n.translate(key, lang)
@@ -68,13 +63,12 @@ def callback() -> Response:
     messages = (
         _ERROR_MESSAGES.get(error, "callback.failed") if error else "callback.signed_in"
     )
-    switch = {**request.args.to_dict(), "lang": "en" if lang == "vi" else "vi"}
     html = render_template(
         "login/callback.html",
         t=t,
         lang=lang,
         brand=t("callback.brand"),
-        switch_url=f"?{urlencode(switch)}",
+        switch_url=i18n.switch_query(lang),
         switch_label=t("callback.switch"),
         title=t(f"{messages}.title"),
         detail=t(f"{messages}.detail"),
