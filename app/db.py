@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 import sqlite3
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -117,6 +118,39 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> N
     # last commits, which is right for the embedded development database.
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def spans_select(
+    column: Any, boundaries: Sequence[datetime], *where: sa.ColumnElement[bool]
+) -> sa.Select[Any]:
+    """``(span, count)`` of the rows whose ``column`` lies in each span
+    ``[boundaries[i], boundaries[i+1])``, counted by the database (for
+    :func:`count_spans`)."""
+    span = sa.case(
+        *((column < bound, index) for index, bound in enumerate(boundaries[1:])),
+    )
+    return (
+        sa.select(span.label("span"), sa.func.count().label("rows"))
+        .where(column >= boundaries[0], column < boundaries[-1], *where)
+        .group_by(span)
+    )
+
+
+def count_spans(selects: dict[str, sa.Select[Any]], spans: int) -> dict[str, list[int]]:
+    """Run several :func:`spans_select` in one query (``UNION ALL``): per name,
+    the count of each of ``spans`` spans. No row comes back but the counts."""
+    from app.extensions import db  # the session; app.extensions imports this module
+
+    counts = {name: [0] * spans for name in selects}
+    if not selects or not spans:
+        return counts
+    named = [
+        sa.select(sa.literal(name).label("name"), select.subquery())
+        for name, select in selects.items()
+    ]
+    for name, span, rows in db.session.execute(sa.union_all(*named)):
+        counts[name][span] = rows
+    return counts
 
 
 def insert_for(dialect_name: str) -> Any:

@@ -1,14 +1,15 @@
-"""When consent happened, for the operations centre's aggregates: moments only,
-never who asked, who answered or about whom."""
+"""How much consent activity there was, for the operations centre's aggregates:
+counts per span of time only, never who asked, who answered or about whom."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import orm
 
-from app.extensions import db
+from app.db import spans_select
 from consent.models import (
     ArtefactStatus,
     ConsentRequest,
@@ -20,26 +21,18 @@ from consent.models import (
 KINDS = ("requests", "approvals", "revocations", "emergency_accesses")
 
 
-def activity_times(start: datetime, end: datetime) -> dict[str, list[datetime]]:
-    """The moment of each consent event from ``start`` up to ``end``, by kind:
-    requests made, consents granted, consents revoked, emergency accesses opened."""
-
-    def moments(
-        column: orm.InstrumentedAttribute[datetime], *where: sa.ColumnElement[bool]
-    ) -> list[datetime]:
-        return list(
-            db.session.scalars(
-                sa.select(column).where(column >= start, column < end, *where)
-            )
-        )
-
+def activity_selects(boundaries: Sequence[datetime]) -> dict[str, sa.Select[Any]]:
+    """Per kind, the count of consent events in each span between ``boundaries``
+    (``app.db.count_spans`` runs them): requests made, consents granted, consents
+    revoked, emergency accesses opened."""
+    changes = ConsentStatusChange.at
     return {
-        "requests": moments(ConsentRequest.created_at),
-        "approvals": moments(
-            ConsentStatusChange.at, ConsentStatusChange.status == ArtefactStatus.GRANTED
+        "requests": spans_select(ConsentRequest.created_at, boundaries),
+        "approvals": spans_select(
+            changes, boundaries, ConsentStatusChange.status == ArtefactStatus.GRANTED
         ),
-        "revocations": moments(
-            ConsentStatusChange.at, ConsentStatusChange.status == ArtefactStatus.REVOKED
+        "revocations": spans_select(
+            changes, boundaries, ConsentStatusChange.status == ArtefactStatus.REVOKED
         ),
-        "emergency_accesses": moments(EmergencyAccess.opened_at),
+        "emergency_accesses": spans_select(EmergencyAccess.opened_at, boundaries),
     }

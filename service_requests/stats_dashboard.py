@@ -9,12 +9,13 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any, Final
 
 import sqlalchemy as sa
 
 from app import disclosure
+from app.db import count_spans
 from app.extensions import db
 from consent import stats as consent_stats
 from identity.models import Organisation
@@ -134,13 +135,6 @@ def series(
     ]
 
 
-def _per_month(moments: Iterable[datetime]) -> dict[Month, int]:
-    months: dict[Month, int] = defaultdict(int)
-    for moment in moments:
-        months[stats_months.month_of(moment)] += 1
-    return months
-
-
 def activity(
     months: list[Month], k: int, report: disclosure.Report
 ) -> dict[str, int | None]:
@@ -148,16 +142,18 @@ def activity(
     each month's figure shown only if it is about no fewer than ``k`` events."""
     if not months:
         return dict.fromkeys(ACTIVITY)
-    start = stats_months.start_of(stats_months.first_day(months[0]))
-    end = stats_months.close_of(months[-1])
-    moments = consent_stats.activity_times(start, end)
-    moments["transcripts_issued"] = transcript_stats.issue_times(start, end)
+    boundaries = [
+        *(stats_months.start_of(stats_months.first_day(month)) for month in months),
+        stats_months.close_of(months[-1]),
+    ]
+    selects = consent_stats.activity_selects(boundaries)
+    selects["transcripts_issued"] = transcript_stats.issue_select(boundaries)
+    per_month = count_spans(selects, len(months))
     figures: dict[str, int | None] = {}
-    for kind, times in moments.items():
-        counted = _per_month(times)
+    for kind, counts in per_month.items():
         tally = disclosure.Tally()
-        for month in months:
-            tally.add(disclosure.shown_total(counted.get(month, 0), k))
+        for count in counts:
+            tally.add(disclosure.shown_total(count, k))
         figures[kind] = report.count(f"activity.{kind}", tally)
     return figures
 

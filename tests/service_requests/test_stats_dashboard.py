@@ -157,3 +157,30 @@ def test_eight_lone_days_are_not_read_as_one_dossier_each(shop, organisation, cl
     answer = stats(shop, **MARCH, agency_id=ward, interval="day")
     assert answer["dossiers"] == 8
     assert {point["dossiers"] for point in answer["series"]} == {None}
+
+
+def test_consent_activity_counts_a_closed_month_and_hides_a_small_figure(shop, clock):
+    """Five consents asked and granted in March are shown; one revoked is not."""
+    from identity.models import Role
+    from tests import factories
+    from tests.service_requests.test_stats import nine
+
+    clinic = factories.clinic()
+    doctor = factories.staff(clinic, Role.DOCTOR)
+    with clock.on(nine(date(2025, 3, 12))):
+        people = [factories.citizen() for _ in range(5)]
+        granted = [
+            factories.consent(person, grantee=clinic, asked_by=doctor)
+            for person in people
+        ]
+        revoked = shop.client.post(
+            f"/api/v1/consents/{granted[0].id}/revoke",
+            json={"reason": "Đã khám xong"},
+            headers=shop._headers(people[0]),
+        )
+        assert revoked.status_code == 200, revoked.get_json()
+    activity = stats(shop, **MARCH)["activity"]
+    assert (activity["requests"], activity["approvals"]) == (5, 5)
+    assert activity["revocations"] is None  # one, in a month: hidden
+    april = stats(shop, **{"from": "2025-04-01", "to": "2025-04-30"})["activity"]
+    assert april["requests"] == 0
