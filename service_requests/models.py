@@ -331,6 +331,9 @@ class CountedMonth(Base):
     year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     month: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     counted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The province's consent and transcript activity in the month, by kind (the
+    #: operations centre's dashboard): counts of moments that never change.
+    activity: Mapped[dict[str, int]] = mapped_column(sa.JSON, default=dict)
 
 
 class MonthUnit(Base):

@@ -15,19 +15,17 @@ from typing import Any, Final
 import sqlalchemy as sa
 
 from app import disclosure
-from app.db import count_spans
 from app.extensions import db
-from consent import stats as consent_stats
+from consent.stats import KINDS
 from identity.models import Organisation
-from school_records import stats as transcript_stats
-from service_requests import stats_months
+from service_requests import stats_months, stats_rollup
 from service_requests.models import DossierStatus
 from service_requests.stats_units import Counted, Month, Shown
 from service_requests.texts import STATUS_NAMES
 
 INTERVALS: Final = ("day", "week", "month")
 #: The activity figures: consent's, then the transcripts issued.
-ACTIVITY: Final = (*consent_stats.KINDS, "transcripts_issued")
+ACTIVITY: Final = (*KINDS, "transcripts_issued")
 Unit = tuple[uuid.UUID, Month]
 
 
@@ -138,22 +136,15 @@ def series(
 def activity(
     months: list[Month], k: int, report: disclosure.Report
 ) -> dict[str, int | None]:
-    """Consent activity and transcripts issued in the period's closed months,
-    each month's figure shown only if it is about no fewer than ``k`` events."""
-    if not months:
-        return dict.fromkeys(ACTIVITY)
-    boundaries = [
-        *(stats_months.start_of(stats_months.first_day(month)) for month in months),
-        stats_months.close_of(months[-1]),
-    ]
-    selects = consent_stats.activity_selects(boundaries)
-    selects["transcripts_issued"] = transcript_stats.issue_select(boundaries)
-    per_month = count_spans(selects, len(months))
+    """Consent activity and transcripts issued in the period's closed months (kept
+    with each month's rollup), each month's figure shown only if it is about no
+    fewer than ``k`` events."""
+    kept = stats_rollup.activity(months)
     figures: dict[str, int | None] = {}
-    for kind, counts in per_month.items():
+    for kind in ACTIVITY:
         tally = disclosure.Tally()
-        for count in counts:
-            tally.add(disclosure.shown_total(count, k))
+        for month in months:
+            tally.add(disclosure.shown_total(kept.get(month, {}).get(kind, 0), k))
         figures[kind] = report.count(f"activity.{kind}", tally)
     return figures
 

@@ -18,9 +18,11 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from app.db import insert_for, utcnow
+from app.db import count_spans, insert_for, utcnow
 from app.extensions import db
 from app.unit_of_work import begin_writing
+from consent import stats as consent_stats
+from school_records import stats as transcript_stats
 from service_requests import stats_months
 from service_requests.models import CountedMonth, Dossier, MonthUnit
 from service_requests.stats_months import Unit
@@ -122,7 +124,37 @@ def _count_the_uncounted(months: list[Month]) -> int:
             )
         db.session.execute(
             insert(CountedMonth)
-            .values(year=year, month=number, counted_at=utcnow())
+            .values(
+                year=year,
+                month=number,
+                counted_at=utcnow(),
+                activity=_activity_of(month),
+            )
             .on_conflict_do_nothing()
         )
     return len(uncounted)
+
+
+def _activity_of(month: Month) -> dict[str, int]:
+    """The province's consent and transcript activity in ``month`` (as at its close:
+    each is a moment that never changes)."""
+    boundaries = [
+        stats_months.start_of(stats_months.first_day(month)),
+        stats_months.close_of(month),
+    ]
+    selects = consent_stats.activity_selects(boundaries)
+    selects["transcripts_issued"] = transcript_stats.issue_select(boundaries)
+    return {kind: counts[0] for kind, counts in count_spans(selects, 1).items()}
+
+
+def activity(months: list[Month]) -> dict[Month, dict[str, int]]:
+    """Each month's kept activity (counting the months not counted yet)."""
+    if not months:
+        return {}
+    _count_the_uncounted(months)
+    rows = db.session.execute(
+        sa.select(CountedMonth.year, CountedMonth.month, CountedMonth.activity).where(
+            *_within(CountedMonth, months)
+        )
+    )
+    return {(row.year, row.month): row.activity for row in rows}
