@@ -43,6 +43,7 @@ OPERATION_IDS: Final = {
     "GET /vneid/jwks": "getVneidJwks",
     "GET /vneid/authorize": "openVneidAuthorization",
     "POST /vneid/authorize": "submitVneidAuthorization",
+    "POST /vneid/par": "pushVneidAuthorizationRequest",
     "POST /vneid/token": "requestVneidToken",
     "GET /vneid/userinfo": "getVneidUserinfo",
     "POST /vneid/userinfo": "postVneidUserinfo",

@@ -384,9 +384,28 @@ BY_NAME: Final = {
     "acr_values_supported": "The assurance levels.",
     "prompt_values_supported": "The prompt values understood.",
     "ui_locales_supported": "vi and en.",
-    "claims_parameter_supported": "false: the claims parameter is not supported.",
+    "claims_parameter_supported": "true: the claims parameter (OIDC Core 5.5) "
+    "asks for single claims in the ID token or userinfo, and for verified_claims.",
     "request_parameter_supported": "false: request objects are not supported.",
-    "request_uri_parameter_supported": "false: request_uri is not supported.",
+    "request_uri_parameter_supported": "false: a request_uri is only that of a "
+    "pushed request (RFC 9126), never fetched.",
+    "pushed_authorization_request_endpoint": "Where clients push authorization "
+    "requests (RFC 9126).",
+    "require_pushed_authorization_requests": "false for the provider as a whole: "
+    "it is required per client (FAPI clients must push).",
+    "dpop_signing_alg_values_supported": "The algorithms DPoP proofs may be "
+    "signed with (RFC 9449).",
+    "token_endpoint_auth_signing_alg_values_supported": "The algorithms of "
+    "private_key_jwt client assertions.",
+    "verified_claims_supported": "true: verified_claims (OpenID Connect for "
+    "Identity Assurance) for clients allowed them.",
+    "trust_frameworks_supported": "The trust frameworks verified claims are "
+    "checked under.",
+    "evidence_supported": "The kinds of evidence of a verification.",
+    "documents_supported": "The identity documents checked.",
+    "documents_check_methods_supported": "How documents are checked (chip "
+    "signature, fingerprints, in person).",
+    "claims_in_verified_claims_supported": "The claims that can be verified.",
     "authorization_response_iss_parameter_supported": "true: the redirect "
     "carries iss (RFC 9207).",
     "name": "Its name.",

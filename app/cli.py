@@ -6,7 +6,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from app import audit, idempotency
+from app import audit, idempotency, single_use
 from app.domains import housekeeping
 from app.unit_of_work import transaction
 
@@ -24,9 +24,13 @@ def seed_demo_command() -> None:
 @click.command("purge-expired")
 def purge_expired_command() -> None:
     """Delete what has outlived its use: idempotency records older than 24 hours,
-    and each domain's own (unattached uploads…)."""
+    replay marks of proofs and assertions that would be refused anyway, and each
+    domain's own (unattached uploads…)."""
     with transaction():
-        done = [f"{idempotency.purge_expired()} expired idempotency records"]
+        done = [
+            f"{idempotency.purge_expired()} expired idempotency records",
+            f"{single_use.purge()} expired replay marks",
+        ]
         done += [task() for task in housekeeping(current_app)]
     click.echo("Deleted " + ", ".join(done) + ".")
 

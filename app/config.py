@@ -39,6 +39,17 @@ def _env_int(name: str, default: int) -> int:
         raise ConfigurationError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def _flag(name: str, default: bool) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if raw == "":
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigurationError(f"{name} must be true or false, got {raw!r}")
+
+
 #: The OpenAPI document and its interactive page (flask-smorest).
 OPENAPI: dict[str, Any] = {
     "API_TITLE": "CongDan API",
@@ -146,6 +157,8 @@ def _logins_and_tokens(instance_path: str) -> dict[str, Any]:
         "VNEID_ISSUER": os.environ.get("VNEID_ISSUER") or None,
         "VNEID_CLIENT_ID": os.environ.get("VNEID_CLIENT_ID", "congdan-app"),
         "VNEID_CLIENT_SECRET": os.environ.get("VNEID_CLIENT_SECRET") or None,
+        # RFC 9449 §8: the provider asks every DPoP proof for its current nonce.
+        "VNEID_DPOP_NONCE_REQUIRED": _flag("VNEID_DPOP_NONCE_REQUIRED", True),
         "API_APP_REDIRECT_URI": "vn.congdan.app:/callback",
         "JWT_ACCESS_TOKEN_EXPIRES": timedelta(minutes=15),
         "JWT_REFRESH_TOKEN_EXPIRES": timedelta(days=30),

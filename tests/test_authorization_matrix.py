@@ -429,13 +429,14 @@ OUTSIDE = {
             "GET /vneid/jwks",
             "GET /vneid/logout",
             "POST /vneid/logout",
+            "POST /vneid/par",
             "POST /vneid/revoke",
             "POST /vneid/token",
             "GET /vneid/userinfo",
             "POST /vneid/userinfo",
         ),
         "the OpenID provider's protocol endpoints, with client authentication "
-        "(tests/identity/vneid)",
+        "(tests/identity/vneid, test_pushed_requests, test_dpop_provider)",
     ),
 }
 

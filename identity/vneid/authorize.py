@@ -29,12 +29,13 @@ from app import audit, i18n
 from app.db import utcnow
 from app.extensions import db
 from identity import totp
-from identity.vneid import texts  # noqa: F401 - registers the page texts
-from identity.vneid.claims import (
-    ACR_VALUES,
-    CLAIM_LABELS,
-    claims_for_scope,
+from identity.vneid import (
+    claims_request,
+    pushed,
+    texts,  # noqa: F401 - registers the page texts
 )
+from identity.vneid.claims import ACR_VALUES, claims_for_scope
+from identity.vneid.claims_request import ClaimsRequest
 from identity.vneid.login import client_id_of, login_needed, login_step
 from identity.vneid.models import ClaimConsent, LoginSession
 from identity.vneid.pages import (
@@ -82,20 +83,26 @@ def latest_consent(citizen_id: uuid.UUID, client_id: str) -> ClaimConsent | None
     )
 
 
-def _consent_page(grant: Any, requested: list[str]) -> Response:
+def _consent_page(
+    grant: Any, requested: list[str], essential: frozenset[str]
+) -> Response:
     index = 0 if page_language() == "vi" else 1
     return render_page(
         "consent.html",
-        claims=[(claim, CLAIM_LABELS[claim][index]) for claim in requested],
+        claims=[
+            (claim, claims_request.label(claim, index), claim in essential)
+            for claim in requested
+        ],
         client_name=grant.request.client.name,
         action=request.full_path,
     )
 
 
 def _record_consent(
-    login: LoginSession, client_id: str, requested: list[str]
+    login: LoginSession, client_id: str, requested: list[str], essential: frozenset[str]
 ) -> ClaimConsent:
-    excluded = set(request.form.getlist("exclude"))
+    # What the client marked essential is released or the request cancelled.
+    excluded = set(request.form.getlist("exclude")) - essential
     consent = ClaimConsent(
         citizen_id=login.citizen_id,
         client_id=client_id,
@@ -142,6 +149,8 @@ class _Asked:
     max_age: int | None
     #: The requested ACRs this provider knows, in the client's order.
     acr_values: list[str]
+    #: What the ``claims`` parameter asked for (OIDC Core §5.5).
+    claims: ClaimsRequest
 
 
 def _validated(login: LoginSession | None) -> _Asked | Response:
@@ -157,6 +166,7 @@ def _validated(login: LoginSession | None) -> _Asked | Response:
         return error_redirect(grant, RequestNotSupportedError())
     try:
         max_age = _parse_max_age(grant)
+        asked_claims = claims_request.parse(data.get("claims"))
     except OAuth2Error as error:
         return error_redirect(grant, error)
     return _Asked(
@@ -166,6 +176,7 @@ def _validated(login: LoginSession | None) -> _Asked | Response:
         acr_values=[
             acr for acr in data.get("acr_values", "").split() if acr in ACR_VALUES
         ],
+        claims=asked_claims,
     )
 
 
@@ -253,14 +264,15 @@ def _consented(
         return consent
     if "none" in asked.prompts:
         return error_redirect(asked.grant, ConsentRequiredError())
+    essential = asked.claims.essential
     if request.method != "POST" or request.form.get("step") != "consent":
-        return _consent_page(asked.grant, requested)
+        return _consent_page(asked.grant, requested, essential)
     if request.form.get("confirm") != "yes":
         audit.record(
             "vneid.consent", "denied", actor_id=login.citizen_id, client_id=client_id
         )
         return error_redirect(asked.grant, AccessDeniedError())
-    consent = _record_consent(login, client_id, requested)
+    consent = _record_consent(login, client_id, requested, essential)
     remember("consented", flow)
     return consent
 
@@ -283,17 +295,32 @@ def handle_authorize() -> Response:
     signed_in = _signed_in(asked, login, flow)
     if isinstance(signed_in, Response):
         return signed_in
-    requested = claims_for_scope(asked.grant.request.scope)
+    for_userinfo = list(
+        dict.fromkeys(
+            [*claims_for_scope(asked.grant.request.scope), *asked.claims.userinfo]
+        )
+    )
+    requested = list(dict.fromkeys([*for_userinfo, *asked.claims.consent_names]))
     consent = _consented(asked, signed_in, flow, requested)
     if isinstance(consent, Response):
         return consent
-    released = [
-        claim for claim in requested if consent is not None and claim in consent.claims
-    ]
-    asked.grant.request.vneid_context = {"session": signed_in, "claims": released}
+    consented = list(consent.claims) if consent is not None else []
+    released = [claim for claim in for_userinfo if claim in consented]
+    id_token_claims, userinfo_claims = claims_request.released(
+        asked.claims,
+        consented,
+        may_verify=asked.grant.request.client.verified_claims_allowed,
+    )
+    asked.grant.request.vneid_context = {
+        "session": signed_in,
+        "claims": released,
+        "id_token_claims": id_token_claims,
+        "userinfo_claims": userinfo_claims,
+    }
     response: Response = authorization.create_authorization_response(
         grant=asked.grant, grant_user=signed_in.citizen
     )
+    pushed.complete(asked.grant.request)
     audit.record(
         "vneid.authorize",
         "success",

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import click
 from flask.cli import AppGroup
 
 from app import audit, throttle
 from app.unit_of_work import transaction
 from identity.vneid import keys
-from identity.vneid.clients import InvalidClientMetadataError, register_client
+from identity.vneid.clients import (
+    AUTH_METHODS,
+    InvalidClientMetadataError,
+    register_client,
+)
 from identity.vneid.login import LOGIN_ACTION, account_key
 
 vneid_cli = AppGroup("vneid", help="Manage the mock VNeID provider.")
@@ -33,12 +40,30 @@ def rotate_keys_command() -> None:
 )
 @click.option("--name")
 @click.option("--public", is_flag=True, help="No secret: PKCE only (phones, SPAs).")
+@click.option(
+    "--auth",
+    "auth_method",
+    type=click.Choice(AUTH_METHODS),
+    help="How the client authenticates; private_key_jwt registers a FAPI 2.0 "
+    "client (pushed requests, DPoP-bound tokens, ES256 ID tokens).",
+)
+@click.option(
+    "--jwks",
+    "jwks_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The client's public JWK set (a JSON file), for private_key_jwt.",
+)
+@click.option("--jwks-uri", help="Where the client publishes its JWK set, instead.")
+@click.option(
+    "--verified-claims",
+    is_flag=True,
+    help="Allow the client to ask for verified_claims (identity assurance).",
+)
 @click.option("--scope", default="openid profile", show_default=True)
 @click.option(
     "--alg",
     type=click.Choice(keys.SUPPORTED_ALGORITHMS),
-    default="RS256",
-    show_default=True,
+    help="ID token algorithm [default: RS256; ES256 for private_key_jwt]",
 )
 def create_client_command(
     client_id: str,
@@ -47,10 +72,18 @@ def create_client_command(
     backchannel_logout_uri: str | None,
     name: str | None,
     public: bool,
+    auth_method: str | None,
+    jwks_file: Path | None,
+    jwks_uri: str | None,
+    verified_claims: bool,
     scope: str,
-    alg: str,
+    alg: str | None,
 ) -> None:
-    """Register a relying party and print its secret once."""
+    """Register a relying party and print its secret once (if it has one)."""
+    try:
+        jwks = json.loads(jwks_file.read_text()) if jwks_file else None
+    except ValueError as error:
+        raise click.UsageError(f"--jwks is not JSON: {error}") from error
     try:
         with transaction():
             client, secret = register_client(
@@ -58,6 +91,10 @@ def create_client_command(
                 list(redirect_uris),
                 name=name,
                 public=public,
+                auth_method=auth_method,
+                jwks=jwks,
+                jwks_uri=jwks_uri,
+                verified_claims_allowed=verified_claims,
                 scope=scope,
                 alg=alg,
                 post_logout_redirect_uris=list(logout_uris),
@@ -67,6 +104,7 @@ def create_client_command(
     except InvalidClientMetadataError as error:
         raise click.UsageError(str(error)) from error
     click.echo(f"client_id: {client.client_id}")
+    click.echo(f"token_endpoint_auth_method: {client.token_endpoint_auth_method}")
     if secret:
         click.echo(f"client_secret: {secret}")
         click.echo(

@@ -12,7 +12,6 @@ from authlib.integrations.flask_oauth2 import (
     current_token,
 )
 from authlib.oauth2.rfc6749 import InvalidRequestError
-from authlib.oauth2.rfc6750 import BearerTokenValidator
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 from authlib.oidc.core import UserInfoEndpoint
@@ -23,6 +22,7 @@ from app.extensions import db
 from identity.models import Citizen
 from identity.vneid import keys
 from identity.vneid.claims import claim_values, pairwise_subject
+from identity.vneid.claims_request import verified_claims
 from identity.vneid.issuance import (
     CLIENT_AUTH_METHODS,
     end_login_session,
@@ -36,17 +36,6 @@ from identity.vneid.models import (
 )
 
 
-class AccessTokenValidator(BearerTokenValidator):
-    """Validate the provider's own opaque access tokens (for userinfo)."""
-
-    def authenticate_token(self, token_string: str) -> ProviderToken | None:
-        return db.session.scalar(
-            sa.select(ProviderToken).where(
-                ProviderToken.access_digest == digest(token_string)
-            )
-        )
-
-
 class UserInfo(UserInfoEndpoint):
     """Userinfo releases only the claims the citizen consented to for this client."""
 
@@ -55,8 +44,12 @@ class UserInfo(UserInfoEndpoint):
 
     def generate_user_info(self, user: Citizen, scope: str) -> dict[str, Any]:
         token: ProviderToken = current_token
-        info = {"sub": pairwise_subject(token.client_id, user)}
+        info: dict[str, Any] = {"sub": pairwise_subject(token.client_id, user)}
         info.update(claim_values(user, list(token.claims)))
+        asked = token.userinfo_claims or {}
+        verified = verified_claims(user, asked.get("verified_claims", []))
+        if verified is not None:
+            info["verified_claims"] = verified
         return info
 
 
@@ -117,6 +110,7 @@ class Introspection(IntrospectionEndpoint):
     CLIENT_AUTH_METHODS: ClassVar[list[str]] = [
         "client_secret_basic",
         "client_secret_post",
+        "private_key_jwt",
     ]
 
     def query_token(self, token_string: str, token_type_hint: str | None) -> Any:
@@ -127,10 +121,13 @@ class Introspection(IntrospectionEndpoint):
 
     def introspect_token(self, token: Any) -> dict[str, Any]:
         row = token.row if isinstance(token, _RefreshTokenView) else token
-        return {
+        is_refresh = isinstance(token, _RefreshTokenView)
+        description = {
             "active": True,
             "token_type": "refresh_token"
-            if isinstance(token, _RefreshTokenView)
+            if is_refresh
+            else "DPoP"
+            if row.dpop_jkt
             else "Bearer",
             "client_id": row.client_id,
             "sub": pairwise_subject(row.client_id, row.citizen),
@@ -146,6 +143,10 @@ class Introspection(IntrospectionEndpoint):
             "acr": row.acr,
             "auth_time": int(row.auth_time.timestamp()),
         }
+        if row.dpop_jkt and not is_refresh:
+            # RFC 9449 §6.2: the resource server checks proofs against this key.
+            description["cnf"] = {"jkt": row.dpop_jkt}
+        return description
 
 
 class EndSession(EndSessionEndpoint):

@@ -21,8 +21,9 @@ from app import audit
 from app.db import utcnow
 from app.extensions import db
 from identity.models import Citizen
-from identity.vneid import keys
-from identity.vneid.claims import pairwise_subject
+from identity.vneid import keys, sender
+from identity.vneid.claims import claim_values, pairwise_subject
+from identity.vneid.claims_request import verified_claims
 from identity.vneid.issuance import CLIENT_AUTH_METHODS, issuer, revoke_family
 from identity.vneid.models import (
     AuthorizationCode,
@@ -62,6 +63,11 @@ class CodeGrant(AuthorizationCodeGrant):
 
     TOKEN_ENDPOINT_AUTH_METHODS = CLIENT_AUTH_METHODS
 
+    def validate_token_request(self) -> None:
+        # The DPoP proof first: a request told to retry with a nonce spends nothing.
+        self.request.dpop_jkt = sender.proof_key("/token")
+        super().validate_token_request()
+
     @staticmethod
     def validate_authorization_redirect_uri(request: Any, client: OAuthClient) -> str:
         redirect_uri = request.payload.redirect_uri
@@ -95,6 +101,9 @@ class CodeGrant(AuthorizationCodeGrant):
                 code_challenge=data["code_challenge"],
                 code_challenge_method=data["code_challenge_method"],
                 claims=context["claims"],
+                id_token_claims=context["id_token_claims"],
+                userinfo_claims=context["userinfo_claims"],
+                dpop_jkt=data.get("dpop_jkt"),
                 auth_time=context["session"].auth_time,
                 acr=context["session"].acr,
                 amr=context["session"].amr,
@@ -112,6 +121,7 @@ class CodeGrant(AuthorizationCodeGrant):
         )
         if row is None or row.client_id != client.client_id:
             return None
+        sender.require_proof_if_bound(client, self.request.dpop_jkt)
         claimed = db.session.execute(
             sa.update(AuthorizationCode)
             .where(AuthorizationCode.id == row.id, AuthorizationCode.used_at.is_(None))
@@ -134,6 +144,7 @@ class CodeGrant(AuthorizationCodeGrant):
             return None
         if row.is_expired():
             return None
+        sender.check_code_binding(row.dpop_jkt, self.request.dpop_jkt)
         return row
 
     def delete_authorization_code(self, authorization_code: AuthorizationCode) -> None:
@@ -152,6 +163,10 @@ class RotatingRefreshGrant(RefreshTokenGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = CLIENT_AUTH_METHODS
     INCLUDE_NEW_REFRESH_TOKEN = True
 
+    def validate_token_request(self) -> None:
+        self.request.dpop_jkt = sender.proof_key("/token")
+        super().validate_token_request()
+
     def authenticate_refresh_token(self, refresh_token: str) -> ProviderToken | None:
         row = db.session.scalar(
             sa.select(ProviderToken).where(
@@ -165,6 +180,11 @@ class RotatingRefreshGrant(RefreshTokenGrant):
             return None
         if row.refresh_expires_at is None or utcnow() >= row.refresh_expires_at:
             return None
+        client: OAuthClient = self.request.client
+        if row.client_id != client.client_id:
+            return None
+        sender.require_proof_if_bound(client, self.request.dpop_jkt)
+        sender.check_refresh_binding(row, client, self.request.dpop_jkt)
         claimed = db.session.execute(
             sa.update(ProviderToken)
             .where(ProviderToken.id == row.id, ProviderToken.refresh_used_at.is_(None))
@@ -225,7 +245,13 @@ class VneidOpenIDCode(OpenIDCode):
         at_hash = create_half_hash(token["access_token"], alg)
         if at_hash is not None:
             claims["at_hash"] = at_hash.decode()
-        # User claims are released by userinfo, per consent, not in the ID token.
+        # Scope claims are released by userinfo; only what the ``claims`` parameter
+        # asked into the ID token, and the citizen consented to, is put here.
+        asked = code.id_token_claims or {}
+        claims.update(claim_values(request.user, asked.get("claims", [])))
+        verified = verified_claims(request.user, asked.get("verified_claims", []))
+        if verified is not None:
+            claims["verified_claims"] = verified
         # Signing with our own key: the list of algorithms allowed only matters when
         # a header comes from outside.
         header = {"alg": alg, "kid": key.kid, "typ": "JWT"}

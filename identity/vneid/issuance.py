@@ -28,7 +28,12 @@ ACCESS_TOKEN_LIFETIME = 600
 
 REFRESH_TOKEN_LIFETIME = timedelta(days=30)
 
-CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+CLIENT_AUTH_METHODS = [
+    "client_secret_basic",
+    "client_secret_post",
+    "private_key_jwt",
+    "none",
+]
 
 
 def issuer() -> str:
@@ -50,13 +55,29 @@ def revoke_family(family_id: uuid.UUID, reason: str) -> None:
     )
 
 
+def find_access_token(token_string: str) -> ProviderToken | None:
+    """The provider token whose access token this is, if any."""
+    return db.session.scalar(
+        sa.select(ProviderToken).where(
+            ProviderToken.access_digest == digest(token_string)
+        )
+    )
+
+
 def save_token(token: dict[str, Any], request: Any) -> None:
-    """Store a freshly issued token by digest, in the family of what it came from."""
+    """Store a freshly issued token by digest, in the family of what it came from.
+
+    A token requested with a DPoP proof is bound to its key and says so in its
+    ``token_type`` (RFC 9449 §5).
+    """
     code: AuthorizationCode | None = getattr(request, "authorization_code", None)
     parent: ProviderToken | None = getattr(request, "refresh_token", None)
     source = code or parent
     if source is None:  # pragma: no cover - only these two grants issue tokens
         raise RuntimeError("token issued outside the code and refresh grants")
+    jkt: str | None = getattr(request, "dpop_jkt", None)
+    if jkt is not None:
+        token["token_type"] = "DPoP"  # noqa: S105 - RFC 9449 token type
     refresh = token.get("refresh_token")
     db.session.add(
         ProviderToken(
@@ -66,6 +87,8 @@ def save_token(token: dict[str, Any], request: Any) -> None:
             citizen_id=request.user.id,
             scope=token["scope"],
             claims=list(source.claims),
+            userinfo_claims=dict(source.userinfo_claims or {}),
+            dpop_jkt=jkt,
             family_id=parent.family_id if parent else uuid.uuid4(),
             code_id=code.id if code else parent.code_id if parent else None,
             session_id=code.session_id

@@ -21,6 +21,11 @@ from app.db import Base, utcnow
 from app.extensions import db
 from identity.models import Citizen
 
+#: RFC 7591 ``token_endpoint_auth_method`` values a client is registered with.
+SECRET_AUTH = "client_secret_basic"  # noqa: S105 - a method's name, not a secret
+KEY_AUTH = "private_key_jwt"
+NO_AUTH = "none"
+
 
 def digest(secret: str) -> str:
     """SHA-256 of a high-entropy secret (a code, a token, a client secret)."""
@@ -48,12 +53,26 @@ class OAuthClient(Base):
     #: logout token when a session of this client's user ends.
     backchannel_logout_uri: Mapped[str | None] = mapped_column(sa.String(500))
     backchannel_logout_session_required: Mapped[bool] = mapped_column(default=False)
+    #: How the client authenticates (RFC 7591): ``client_secret_basic`` (either
+    #: secret method), ``private_key_jwt`` (RFC 7523) or ``none`` (public).
+    token_endpoint_auth_method: Mapped[str] = mapped_column(
+        sa.String(40), default=SECRET_AUTH
+    )
+    #: The client's public keys for ``private_key_jwt``: inline, or where to fetch.
+    jwks: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    jwks_uri: Mapped[str | None] = mapped_column(sa.String(500))
+    #: RFC 9126 §6: this client's authorization requests must be pushed first.
+    require_pushed_authorization_requests: Mapped[bool] = mapped_column(default=False)
+    #: RFC 9449 §5.2: every token request must carry a DPoP proof.
+    dpop_bound_access_tokens: Mapped[bool] = mapped_column(default=False)
+    #: OpenID Connect for Identity Assurance: may ask for ``verified_claims``.
+    verified_claims_allowed: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     @property
     def is_public(self) -> bool:
-        """Public clients (phones, SPAs) hold no secret."""
-        return self.secret_digest is None
+        """Public clients (phones, SPAs) hold no secret and no key."""
+        return self.token_endpoint_auth_method == NO_AUTH
 
     @property
     def client_metadata(self) -> dict[str, Any]:
@@ -83,13 +102,13 @@ class OAuthClient(Base):
         return redirect_uri in self.redirect_uris
 
     def check_client_secret(self, client_secret: str) -> bool:
-        if self.secret_digest is None:
+        if self.secret_digest is None or self.token_endpoint_auth_method != SECRET_AUTH:
             return False
         return hmac.compare_digest(self.secret_digest, digest(client_secret))
 
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
-        if self.is_public:
-            return method == "none"
+        if self.token_endpoint_auth_method in (NO_AUTH, KEY_AUTH):
+            return method == self.token_endpoint_auth_method
         return method in ("client_secret_basic", "client_secret_post")
 
     def check_response_type(self, response_type: str) -> bool:
@@ -158,6 +177,13 @@ class AuthorizationCode(Base):
     code_challenge: Mapped[str] = mapped_column(sa.String(128))
     code_challenge_method: Mapped[str] = mapped_column(sa.String(10))
     claims: Mapped[list[str]] = mapped_column(sa.JSON)
+    #: What the ``claims`` request parameter asked into the ID token, once
+    #: consented: plain claims and ``verified_claims`` (see ``claims_request``).
+    id_token_claims: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    #: The same for userinfo, beyond the scope's claims in ``claims``.
+    userinfo_claims: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    #: RFC 9449 §10: the key (thumbprint) whose proof must redeem this code.
+    dpop_jkt: Mapped[str | None] = mapped_column(sa.String(64))
     auth_time: Mapped[datetime]
     acr: Mapped[str] = mapped_column(sa.String(40))
     amr: Mapped[list[str]] = mapped_column(sa.JSON)
@@ -206,6 +232,11 @@ class ProviderToken(Base):
     )
     scope: Mapped[str] = mapped_column(sa.String(500))
     claims: Mapped[list[str]] = mapped_column(sa.JSON)
+    #: What the ``claims`` parameter asked into userinfo beyond ``claims``.
+    userinfo_claims: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    #: RFC 9449: the thumbprint of the key the access token is bound to (``cnf.jkt``);
+    #: for a public client, the refresh token too.
+    dpop_jkt: Mapped[str | None] = mapped_column(sa.String(64))
     #: Every token descending from one authorization shares a family; reuse of a
     #: rotated refresh token or a replayed code revokes the whole family.
     family_id: Mapped[uuid.UUID] = mapped_column(index=True)
@@ -250,3 +281,29 @@ class ProviderToken(Base):
         return db.session.scalar(
             sa.select(OAuthClient).where(OAuthClient.client_id == self.client_id)
         )
+
+
+class PushedRequest(Base):
+    """An authorization request pushed by its client (RFC 9126), by ``request_uri``.
+
+    The ``request_uri`` may start one authorization within :attr:`LIFETIME`, in one
+    browser; that browser may then take the pages of the login for
+    :attr:`FLOW_LIFETIME`, until a code or an error ends it.
+    """
+
+    __tablename__ = "vneid_pushed_requests"
+
+    LIFETIME = timedelta(seconds=60)
+    FLOW_LIFETIME = timedelta(minutes=10)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    uri_digest: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    client_id: Mapped[str] = mapped_column(sa.String(100))
+    parameters: Mapped[dict[str, str]] = mapped_column(sa.JSON)
+    #: The key of the DPoP proof (or ``dpop_jkt``) sent with the push.
+    dpop_jkt: Mapped[str | None] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: When a browser first opened it, and a secret only that browser's session holds.
+    claimed_at: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(sa.String(64))
+    completed_at: Mapped[datetime | None]

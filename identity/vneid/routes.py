@@ -170,6 +170,33 @@ def token() -> Response:
     return _protocol(authorization.create_token_response())
 
 
+@blp.route("/par", methods=["POST"])
+@blp.doc(
+    summary="Push an authorization request; get a request_uri for it (RFC 9126).",
+    requestBody=_FORM,
+    responses={
+        201: {
+            "description": "The request_uri (single use, 60 seconds) and its lifetime",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        },
+        **_OAUTH_ERRORS,
+    },
+)
+def par() -> Response:
+    """Push an authorization request; get a request_uri for it (RFC 9126).
+
+    For relying parties, form-encoded, with the client's own authentication
+    (``private_key_jwt``, a secret, or ``client_id`` alone for a public client).
+    The parameters are checked as ``/authorize`` would check them (redirect URI,
+    ``openid``, ``nonce``, PKCE S256, ``claims``); a DPoP proof (or
+    ``dpop_jkt``) binds the code to that key. Answers 201 with a
+    ``request_uri`` the browser then opens at ``/authorize`` with only
+    ``client_id``; it starts one authorization within 60 seconds, in one
+    browser. Errors keep the OAuth 2.0 JSON body; ``no-store``.
+    """
+    return _protocol(authorization.create_endpoint_response("pushed_authorization"))
+
+
 @blp.route("/userinfo", methods=["GET", "POST"])
 @blp.doc(
     summary="Read the claims the citizen consented to release.",

@@ -11,6 +11,10 @@ What we add to Authlib (see ../shared/reference/identity.md, "pitfalls"):
 * Refresh tokens rotate; presenting a rotated one revokes the whole family.
 * ID tokens only RS256 or ES256, with a ``kid``, the real ``auth_time``, ``acr``,
   ``amr``, ``sid`` and a pairwise ``sub``.
+
+And what Authlib lacks, for FAPI 2.0 (``pushed``, ``client_auth``, ``sender``,
+``claims_request``): pushed authorization requests, ``private_key_jwt``, DPoP-bound
+tokens, and the ``claims`` parameter with ``verified_claims``.
 """
 
 from __future__ import annotations
@@ -22,10 +26,10 @@ from authlib.integrations.flask_oauth2 import (
 from authlib.oauth2.rfc9207 import IssuerParameter
 from flask import Flask
 
-from identity.vneid import keys
+from identity.vneid import keys, pushed
+from identity.vneid.client_auth import PRIVATE_KEY_JWT, PrivateKeyJwt
 from identity.vneid.clients import query_client
 from identity.vneid.endpoints import (
-    AccessTokenValidator,
     EndSession,
     Introspection,
     Revocation,
@@ -38,6 +42,7 @@ from identity.vneid.grants import (
     VneidOpenIDCode,
 )
 from identity.vneid.issuance import ACCESS_TOKEN_LIFETIME, issuer, save_token
+from identity.vneid.sender import BearerOnlyValidator, DPoPTokenValidator
 
 
 class Issuer(IssuerParameter):
@@ -50,7 +55,8 @@ class Issuer(IssuerParameter):
 authorization = AuthorizationServer()
 
 protector = ResourceProtector()
-protector.register_token_validator(AccessTokenValidator())
+protector.register_token_validator(BearerOnlyValidator())
+protector.register_token_validator(DPoPTokenValidator())
 authorization.register_grant(
     CodeGrant, [StrictCodeChallenge(required=True), VneidOpenIDCode(require_nonce=True)]
 )
@@ -59,7 +65,9 @@ authorization.register_endpoint(Revocation)
 authorization.register_endpoint(Introspection)
 authorization.register_endpoint(UserInfo(resource_protector=protector))
 authorization.register_endpoint(EndSession)
+authorization.register_endpoint(pushed.PushedAuthorization)
 authorization.register_extension(Issuer())
+authorization.register_extension(pushed.use_pushed_requests)
 
 
 def init_provider(app: Flask) -> None:
@@ -73,4 +81,5 @@ def init_provider(app: Flask) -> None:
         },
     )
     authorization.init_app(app, query_client=query_client, save_token=save_token)
+    authorization.register_client_auth_method(PRIVATE_KEY_JWT, PrivateKeyJwt())
     keys.store(app.config["VNEID_KEYS_FILE"]).ensure()

@@ -45,6 +45,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{client} asks to receive the following information about you:",
     ),
     "vneid.consent.exclude": ("Không chia sẻ", "Do not share"),
+    "vneid.consent.essential": (
+        "Ứng dụng cần thông tin này; nếu không đồng ý, hãy chọn Từ chối.",
+        "The application needs this; if you do not agree, choose Deny.",
+    ),
     "vneid.consent.only_identity": (
         "{client} chỉ nhận mã định danh riêng cho ứng dụng này.",
         "{client} receives only an identifier specific to this application.",

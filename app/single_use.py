@@ -1,0 +1,63 @@
+"""Values that may be presented once: the ``jti`` of a client assertion or of a DPoP
+proof, and whatever else must never be accepted twice within its lifetime.
+
+Each value is kept by its digest, under a purpose, until it would be refused anyway
+(its token expired); a value seen again before then is a replay. The claim is one
+``INSERT … ON CONFLICT`` in the request's transaction, so two workers or hosts
+presenting the same value at once cannot both win: on PostgreSQL the second waits
+on the unique key and then finds it taken; SQLite has one writer at a time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base, utcnow
+from app.extensions import db
+
+
+class SingleUseMark(Base):
+    """A value already presented for ``purpose``, remembered until ``expires_at``."""
+
+    __tablename__ = "single_use_marks"
+
+    purpose: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    value_digest: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+def claim_once(purpose: str, value: str, until: datetime) -> bool:
+    """Mark ``value`` used for ``purpose`` until ``until``; False if it already was.
+
+    A mark whose time has passed is taken over, so the table holds only what could
+    still be replayed; :func:`purge` deletes the rest.
+    """
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    insert = dialect.insert(SingleUseMark).values(
+        purpose=purpose,
+        value_digest=hashlib.sha256(value.encode()).hexdigest(),
+        expires_at=until,
+    )
+    # RETURNING says whether a row was written: an ORM insert's rowcount is not
+    # reported on every driver (psycopg answers -1).
+    written = db.session.execute(
+        insert.on_conflict_do_update(
+            index_elements=["purpose", "value_digest"],
+            set_={"expires_at": insert.excluded.expires_at},
+            where=SingleUseMark.expires_at <= utcnow(),
+        ).returning(SingleUseMark.purpose)
+    ).first()
+    return written is not None
+
+
+def purge() -> int:
+    """Delete the marks whose values would be refused anyway; how many went."""
+    deleted = db.session.execute(
+        sa.delete(SingleUseMark).where(SingleUseMark.expires_at <= utcnow())
+    )
+    return int(deleted.rowcount)  # type: ignore[attr-defined]
