@@ -17,6 +17,7 @@ import base64
 import hashlib
 import hmac
 import json
+import math
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -31,8 +32,11 @@ from app import single_use
 from app.crypto import derive_key
 from app.db import utcnow
 
-#: Asymmetric algorithms only (RFC 9449 §4.2); FAPI 2.0 allows PS256, ES256, EdDSA.
-PROOF_ALGORITHMS = ("ES256", "PS256", "EdDSA")
+#: Asymmetric algorithms only (RFC 9449 §4.2), those of FAPI 2.0 §5.4.1 (EdDSA
+#: left out: RFC 9864 deprecates the name, and joserfc warns on it).
+PROOF_ALGORITHMS = ("ES256", "PS256")
+#: FAPI 2.0 §5.4.1: RSA keys of at least 2048 bits.
+MIN_RSA_BITS = 2048
 #: How far a proof's ``iat`` may be from the server's clock, either way.
 PROOF_WINDOW = timedelta(seconds=60)
 #: A nonce stays good for the period it was made in and the next one.
@@ -118,9 +122,17 @@ def _public_key(header: dict[str, Any]) -> Any:
     if not isinstance(public_jwk, dict) or _PRIVATE_MEMBERS & public_jwk.keys():
         raise DPoPError("The proof's 'jwk' must be a public key.")
     try:
-        return JWKRegistry.import_key(public_jwk)
+        key = JWKRegistry.import_key(public_jwk)
     except (JoseError, ValueError, TypeError, KeyError) as error:
         raise DPoPError("The proof's 'jwk' is not a usable key.") from error
+    if is_weak(key):
+        raise DPoPError(f"RSA keys must have at least {MIN_RSA_BITS} bits.")
+    return key
+
+
+def is_weak(key: Any) -> bool:
+    """An RSA key under :data:`MIN_RSA_BITS` (joserfc only warns about them)."""
+    return bool(key.key_type == "RSA" and key.raw_value.key_size < MIN_RSA_BITS)
 
 
 def _signed_claims(proof: str) -> tuple[dict[str, Any], Any]:
@@ -131,14 +143,20 @@ def _signed_claims(proof: str) -> tuple[dict[str, Any], Any]:
         header = jws.extract_compact(proof.encode()).protected
         key = _public_key(header)
         verified = jws.deserialize_compact(proof, key, algorithms=[header["alg"]])
-        claims = json.loads(verified.payload)
+        claims = json.loads(verified.payload, parse_constant=_no_constant)
     except DPoPError:
         raise
-    except (JoseError, ValueError, TypeError, KeyError) as error:
+    except (JoseError, ValueError, TypeError, KeyError, RecursionError) as error:
         raise DPoPError("The proof is not a validly signed JWT.") from error
     if not isinstance(claims, dict):
         raise DPoPError("The proof's payload must be a JSON object.")
     return claims, key
+
+
+def _no_constant(name: str) -> None:
+    # JSON has no NaN or Infinity; Python's parser reads them unless told not to,
+    # and NaN passes every comparison of a freshness check.
+    raise ValueError(f"not JSON: {name}")
 
 
 def _check_claims(
@@ -157,6 +175,7 @@ def _check_claims(
     if (
         not isinstance(iat, int | float)
         or isinstance(iat, bool)
+        or not math.isfinite(iat)
         or abs(now - iat) > PROOF_WINDOW.total_seconds()
     ):
         raise DPoPError("The proof's 'iat' is missing or not recent.")

@@ -10,7 +10,6 @@ so ``prompt=login`` and ``max_age`` are satisfied once and do not loop.
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -18,7 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from authlib.oauth2 import OAuth2Error
-from authlib.oauth2.rfc6749 import AccessDeniedError, InvalidRequestError
+from authlib.oauth2.rfc6749 import AccessDeniedError
 from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
 from flask import (
     Response,
@@ -32,12 +31,13 @@ from identity import totp
 from identity.vneid import (
     claims_request,
     pushed,
+    request_params,
     texts,  # noqa: F401 - registers the page texts
 )
-from identity.vneid.claims import ACR_VALUES, claims_for_scope
+from identity.vneid.claims import ACR_VALUES, claims_for_scope, pairwise_subject
 from identity.vneid.claims_request import ClaimsRequest
 from identity.vneid.login import client_id_of, login_needed, login_step
-from identity.vneid.models import ClaimConsent, LoginSession
+from identity.vneid.models import ClaimConsent, LoginSession, OAuthClient
 from identity.vneid.pages import (
     csrf_ok,
     current_login_session,
@@ -127,19 +127,6 @@ def _record_consent(
 # --- the endpoint ----------------------------------------------------------
 
 
-def _parse_max_age(grant: Any) -> int | None:
-    raw = grant.request.payload.data.get("max_age")
-    if raw is None:
-        return None
-    # ASCII digits only ("²".isdigit() holds), and few enough for int() and for
-    # sense: ten digits are over three centuries.
-    if not re.fullmatch(r"[0-9]{1,10}", str(raw)):
-        raise InvalidRequestError(
-            "'max_age' must be a non-negative integer of at most 10 digits."
-        )
-    return int(raw)
-
-
 @dataclass(frozen=True)
 class _Asked:
     """What one authorization request asks of the login, once validated."""
@@ -164,18 +151,27 @@ def _validated(login: LoginSession | None) -> _Asked | Response:
     data = grant.request.payload.data
     if data.get("request") or data.get("request_uri"):
         return error_redirect(grant, RequestNotSupportedError())
+    client: OAuthClient = grant.request.client
     try:
-        max_age = _parse_max_age(grant)
-        asked_claims = claims_request.parse(data.get("claims"))
+        request_params.check(data)
+        asked_claims = claims_request.parse(
+            data.get("claims"),
+            claims_for_scope(client.scope),
+            may_verify=client.verified_claims_allowed,
+        )
     except OAuth2Error as error:
         return error_redirect(grant, error)
+    # An essential acr of the claims parameter is a requirement (OIDC Core
+    # §5.5.1.1); acr_values only a wish, honoured the same way when no such claim.
+    wanted = asked_claims.acr_values or tuple(data.get("acr_values", "").split())
+    acr_values = [acr for acr in wanted if acr in ACR_VALUES]
+    if asked_claims.acr_values and not acr_values:
+        return error_redirect(grant, UnmetAuthenticationRequirementsError())
     return _Asked(
         grant=grant,
         prompts=set(data.get("prompt", "").split()),
-        max_age=max_age,
-        acr_values=[
-            acr for acr in data.get("acr_values", "").split() if acr in ACR_VALUES
-        ],
+        max_age=request_params.parse_max_age(data.get("max_age")),
+        acr_values=acr_values,
         claims=asked_claims,
     )
 
@@ -211,6 +207,12 @@ def _signed_in(
         if "none" in asked.prompts:
             return redirect  # prompt=none: no page may be shown, only the answer
         return _unmet_level_page(asked.grant, login, redirect)
+    required = asked.claims.subject
+    if required is not None and required != pairwise_subject(
+        client_id_of(asked.grant), login.citizen
+    ):
+        # OIDC Core §5.5.1: never a code for another user than the one named.
+        return error_redirect(asked.grant, LoginRequiredError())
     return login
 
 
@@ -258,6 +260,8 @@ def _consented(
     consent = latest_consent(login.citizen_id, client_id)
     if flow in state().get("consented", []) or not (
         consent is None
+        # An essential claim declined before is asked again, never dropped.
+        or not asked.claims.essential <= set(consent.claims)
         or not set(requested) <= set(consent.requested)
         or "consent" in asked.prompts
     ):
@@ -306,11 +310,7 @@ def handle_authorize() -> Response:
         return consent
     consented = list(consent.claims) if consent is not None else []
     released = [claim for claim in for_userinfo if claim in consented]
-    id_token_claims, userinfo_claims = claims_request.released(
-        asked.claims,
-        consented,
-        may_verify=asked.grant.request.client.verified_claims_allowed,
-    )
+    id_token_claims, userinfo_claims = claims_request.released(asked.claims, consented)
     asked.grant.request.vneid_context = {
         "session": signed_in,
         "claims": released,

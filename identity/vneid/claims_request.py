@@ -4,8 +4,13 @@
 A client may ask for single claims in the ID token or from userinfo, mark them
 ``essential``, and (when it is allowed to) ask for claims the provider verified
 against the citizen's chip identity card in person (level 2), with the evidence of
-that check. Claims this provider does not know are ignored, as the specification
-says; a parameter that is not the specified shape is ``invalid_request``.
+that check. Only claims of the scopes the client is registered for count; the rest,
+like claims this provider does not know, are ignored, as the specification says. A
+parameter that is not the specified shape is ``invalid_request``.
+
+Two members are requirements, not requests (OIDC Core §5.5.1): a ``sub`` with a
+``value`` (no code for anyone else) and an essential ``acr`` with ``values`` (the
+login must reach one of them, as with ``acr_values``).
 
 The consent screen lists every claim asked for; essential ones cannot be left out
 (the citizen may still cancel). Verified claims are consented as
@@ -15,6 +20,7 @@ The consent screen lists every claim asked for; essential ones cannot be left ou
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -47,6 +53,10 @@ class ClaimsRequest:
     verified_userinfo: tuple[str, ...] = ()
     verified_id_token: tuple[str, ...] = ()
     essential: frozenset[str] = field(default_factory=frozenset)
+    #: The ``sub`` the client requires, if it named one.
+    subject: str | None = None
+    #: The levels an essential ``acr`` must be one of; empty when not asked.
+    acr_values: tuple[str, ...] = ()
 
     @property
     def consent_names(self) -> list[str]:
@@ -82,19 +92,23 @@ def _check_spec(name: str, spec: Any) -> bool:
     return essential
 
 
-def _plain(member: dict[str, Any], essential: set[str]) -> list[str]:
+def _plain(
+    member: dict[str, Any], essential: set[str], allowed: Collection[str]
+) -> list[str]:
     names = []
     for name, spec in member.items():
         if name == "verified_claims":
             continue
-        if _check_spec(name, spec) and name in CLAIM_LABELS:
+        if _check_spec(name, spec) and name in allowed:
             essential.add(name)
-        if name in CLAIM_LABELS:
+        if name in allowed:
             names.append(name)
     return names
 
 
-def _verified(member: dict[str, Any], essential: set[str]) -> list[str]:
+def _verified(
+    member: dict[str, Any], essential: set[str], allowed: Collection[str]
+) -> list[str]:
     request = member.get("verified_claims")
     if request is None:
         return []
@@ -111,23 +125,51 @@ def _verified(member: dict[str, Any], essential: set[str]) -> list[str]:
                 "'verified_claims' needs a non-empty 'claims' object."
             )
         for name, spec in claims.items():
-            if _check_spec(name, spec) and name in VERIFIABLE_CLAIMS:
+            usable = name in VERIFIABLE_CLAIMS and name in allowed
+            if _check_spec(name, spec) and usable:
                 essential.add(f"{VERIFIED_PREFIX}{name}")
-            if name in VERIFIABLE_CLAIMS:
+            if usable:
                 names.append(name)
     return names
 
 
-def parse(raw: str | None) -> ClaimsRequest:
+def _required_subject(members: dict[str, dict[str, Any]]) -> str | None:
+    """The ``sub`` value the ID token or userinfo request requires, if any."""
+    found = None
+    for member in members.values():
+        spec = member.get("sub")
+        if isinstance(spec, dict) and "value" in spec:
+            value = spec["value"]
+            if not isinstance(value, str) or (found is not None and value != found):
+                raise InvalidRequestError("'sub' values must be one string.")
+            found = value
+    return found
+
+
+def _essential_acr(member: dict[str, Any]) -> tuple[str, ...]:
+    spec = member.get("acr")
+    if not isinstance(spec, dict) or spec.get("essential") is not True:
+        return ()
+    values = spec.get("values", [spec["value"]] if "value" in spec else [])
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise InvalidRequestError("'acr' values must be strings.")
+    return tuple(values)
+
+
+def parse(
+    raw: str | None, allowed: Collection[str], *, may_verify: bool
+) -> ClaimsRequest:
     """Read the ``claims`` parameter of an authorization request.
 
+    :param allowed: the claims of the scopes the client is registered for.
+    :param may_verify: whether the client may ask for ``verified_claims``.
     :raise InvalidRequestError: not JSON, or not the shape OIDC Core §5.5 gives it.
     """
     if raw is None or raw == "":
         return ClaimsRequest()
     try:
         document = json.loads(raw)
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:
         raise InvalidRequestError("The 'claims' parameter is not JSON.") from error
     if not isinstance(document, dict):
         raise InvalidRequestError("The 'claims' parameter must be a JSON object.")
@@ -138,29 +180,35 @@ def parse(raw: str | None) -> ClaimsRequest:
         if not isinstance(member, dict):
             raise InvalidRequestError(f"'claims.{target}' must be an object.")
         members[target] = member
+    # A client not allowed verified claims is not asked about them at all (its
+    # request is still checked for shape), so no consent to them is ever stored.
+    verifiable = allowed if may_verify else ()
+    verified_userinfo = _verified(members["userinfo"], essential, verifiable)
+    verified_id_token = _verified(members["id_token"], essential, verifiable)
     return ClaimsRequest(
-        userinfo=tuple(_plain(members["userinfo"], essential)),
-        id_token=tuple(_plain(members["id_token"], essential)),
-        verified_userinfo=tuple(_verified(members["userinfo"], essential)),
-        verified_id_token=tuple(_verified(members["id_token"], essential)),
+        userinfo=tuple(_plain(members["userinfo"], essential, allowed)),
+        id_token=tuple(_plain(members["id_token"], essential, allowed)),
+        verified_userinfo=tuple(verified_userinfo),
+        verified_id_token=tuple(verified_id_token),
         essential=frozenset(essential),
+        subject=_required_subject(members),
+        acr_values=_essential_acr(members["id_token"]),
     )
 
 
 def released(
-    asked: ClaimsRequest, consented: list[str], may_verify: bool
+    asked: ClaimsRequest, consented: list[str]
 ) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     """What goes into the ID token and to userinfo, of what the citizen consented to.
 
-    Verified claims only for a client allowed them and a citizen verified in person.
+    Verified claims are asked only by clients allowed them (:func:`parse`) and
+    given only for a citizen verified in person (:func:`verified_claims`).
     """
 
     def plain(names: tuple[str, ...]) -> list[str]:
         return [name for name in names if name in consented]
 
     def verified(names: tuple[str, ...]) -> list[str]:
-        if not may_verify:
-            return []
         return [name for name in names if f"{VERIFIED_PREFIX}{name}" in consented]
 
     id_token = {

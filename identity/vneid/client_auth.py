@@ -21,14 +21,14 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
-from app import single_use
+from app import dpop, single_use
 from app.db import utcnow
 from identity.vneid.issuance import issuer
 from identity.vneid.models import KEY_AUTH, OAuthClient
 
 PRIVATE_KEY_JWT = KEY_AUTH
-#: FAPI 2.0 Security Profile §5.4.1: PS256, ES256 or EdDSA.
-ASSERTION_ALGORITHMS = ("ES256", "PS256", "EdDSA")
+#: FAPI 2.0 Security Profile §5.4.1: PS256 or ES256 (EdDSA left out, as for DPoP).
+ASSERTION_ALGORITHMS = dpop.PROOF_ALGORITHMS
 #: An assertion may be made at most this long before it expires.
 MAX_ASSERTION_LIFETIME = timedelta(minutes=5)
 _JWKS_URI_CACHE_SECONDS = 300
@@ -57,11 +57,14 @@ def client_keys(client: OAuthClient) -> KeySet:
         _fetched_jwks(client.jwks_uri) if client.jwks_uri else {}
     )
     try:
-        return KeySet.import_key_set(document)  # type: ignore[arg-type]
+        key_set = KeySet.import_key_set(document)  # type: ignore[arg-type]
     except (JoseError, ValueError, TypeError, KeyError) as error:
         raise InvalidClientError(
             description="The client's registered keys are not usable."
         ) from error
+    # Registration refuses weak keys; a jwks_uri may publish them later.
+    key_set.keys = [key for key in key_set.keys if not dpop.is_weak(key)]
+    return key_set
 
 
 class PrivateKeyJwt(JWTBearerClientAssertion):
@@ -78,12 +81,18 @@ class PrivateKeyJwt(JWTBearerClientAssertion):
     def resolve_client_public_key(self, client: OAuthClient) -> KeySet:
         return client_keys(client)
 
+    def extract_assertion(self, assertion: str) -> Any:
+        try:
+            return super().extract_assertion(assertion)
+        except RecursionError as error:
+            raise InvalidClientError(description="Invalid JWT payload.") from error
+
     def process_assertion_claims(self, assertion: str, resolve_key: Any) -> Any:
         try:
             token = jwt.decode(
                 assertion, resolve_key, algorithms=list(ASSERTION_ALGORITHMS)
             )
-        except JoseError as error:
+        except (JoseError, ValueError, RecursionError) as error:
             raise InvalidClientError(
                 description="The client assertion's signature does not verify."
             ) from error

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
+from app import dpop
 from app.extensions import db
 from identity.vneid import keys
 from identity.vneid.claims import SCOPES_SUPPORTED
@@ -87,6 +88,10 @@ def _check_public_keys(jwks: dict[str, Any] | None, jwks_uri: str | None) -> Non
         raise InvalidClientMetadataError(f"jwks is not a JWK set: {error}") from error
     if not key_set.keys or any(key.is_private for key in key_set.keys):
         raise InvalidClientMetadataError("jwks must hold public keys only")
+    if any(dpop.is_weak(key) for key in key_set.keys):
+        raise InvalidClientMetadataError(
+            f"RSA keys must have at least {dpop.MIN_RSA_BITS} bits"
+        )
 
 
 def register_client(

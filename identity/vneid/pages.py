@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from authlib.oauth2 import OAuth2Error
 from flask import (
     Response,
+    g,
     make_response,
     render_template,
     request,
@@ -22,7 +23,10 @@ from flask import (
 
 from app import i18n
 from app.extensions import db
-from identity.vneid import texts  # noqa: F401 - registers the page texts
+from identity.vneid import (
+    pushed,
+    texts,  # noqa: F401 - registers the page texts
+)
 from identity.vneid.issuance import issuer
 from identity.vneid.models import LoginSession
 from identity.vneid.server import authorization
@@ -41,8 +45,13 @@ SECURITY_HEADERS = {
 
 
 def page_language() -> str:
-    """``ui_locales`` when it names a language we have, else ``Accept-Language``."""
-    for tag in request.args.get("ui_locales", "").split():
+    """``ui_locales`` when it names a language we have, else ``Accept-Language``.
+
+    The page's own switch (``ui_locales`` in its URL) first, then the one of a
+    pushed request, whose other parameters the URL cannot change.
+    """
+    asked = request.args.get("ui_locales") or g.get("vneid_pushed_ui_locales") or ""
+    for tag in asked.split():
         primary = tag.split("-")[0].lower()
         if primary in i18n.SUPPORTED_LANGUAGES:
             return primary
@@ -172,9 +181,13 @@ def error_response(error: OAuth2Error) -> Response:
 
 
 def error_redirect(grant: Any, error: OAuth2Error) -> Response:
-    """Send ``error`` back to the client's verified redirect URI with ``state``."""
+    """Send ``error`` back to the client's verified redirect URI with ``state``.
+
+    A pushed request's ``request_uri`` is spent by it, as by a code.
+    """
     error.redirect_uri = grant.redirect_uri
     error.state = grant.request.payload.state
+    pushed.complete(grant.request)
     return error_response(error)
 
 

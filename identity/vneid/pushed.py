@@ -28,11 +28,12 @@ from authlib.oauth2.rfc6749 import (
 from authlib.oauth2.rfc6749.endpoint import Endpoint
 from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
 from authlib.oauth2.rfc9101.errors import InvalidRequestUriError
-from flask import session
+from flask import g, session
 
 from app.db import utcnow
 from app.extensions import db
-from identity.vneid import claims_request, sender
+from identity.vneid import claims_request, request_params, sender
+from identity.vneid.claims import claims_for_scope
 from identity.vneid.issuance import CLIENT_AUTH_METHODS, issuer
 from identity.vneid.models import OAuthClient, PushedRequest, digest
 
@@ -77,7 +78,7 @@ class PushedAuthorization(Endpoint):
                 )
             parameters["dpop_jkt"] = jkt
         try:
-            _validate_as_authorization_request(self.server, parameters)
+            _validate_as_authorization_request(self.server, client, parameters)
         except OAuth2Error as error:
             # RFC 9126 §2.3: the push is answered, never redirected.
             error.redirect_uri = None
@@ -103,7 +104,7 @@ class PushedAuthorization(Endpoint):
 
 
 def _validate_as_authorization_request(
-    server: AuthorizationServer, parameters: dict[str, str]
+    server: AuthorizationServer, client: OAuthClient, parameters: dict[str, str]
 ) -> None:
     """Check the parameters as ``/authorize`` would, before anyone signs in."""
     request = OAuth2Request("GET", f"{issuer()}/authorize")
@@ -111,7 +112,12 @@ def _validate_as_authorization_request(
     request.pushed = True
     grant = server.get_authorization_grant(request)
     grant.validate_authorization_request()
-    claims_request.parse(parameters.get("claims"))
+    request_params.check(parameters)
+    claims_request.parse(
+        parameters.get("claims"),
+        claims_for_scope(client.scope),
+        may_verify=client.verified_claims_allowed,
+    )
 
 
 def _browser_claims() -> dict[str, str]:
@@ -179,7 +185,7 @@ def pushed_request(request_uri: str, client_id: str | None) -> PushedRequest:
 
 
 def complete(request: OAuth2Request) -> None:
-    """A code was issued for this request: its ``request_uri`` is spent."""
+    """A code or an error went back for this request: its ``request_uri`` is spent."""
     row: PushedRequest | None = getattr(request, "pushed_request", None)
     if row is not None:
         row.completed_at = utcnow()
@@ -200,9 +206,11 @@ def _use_pushed_request(server: AuthorizationServer, request: OAuth2Request) -> 
             )
         return
     row = pushed_request(str(request_uri), client_id)
-    # RFC 9126 §4: only the pushed parameters count, whatever else the URL says.
+    # RFC 9126 §4: only the pushed parameters count, whatever else the URL says
+    # (the pages' language too, unless the person switches it on the page).
     request.payload = BasicOAuth2Payload(dict(row.parameters))
     request.pushed_request = row
+    g.vneid_pushed_ui_locales = row.parameters.get("ui_locales")
 
 
 def use_pushed_requests(server: AuthorizationServer) -> None:

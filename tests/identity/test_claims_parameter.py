@@ -28,12 +28,18 @@ VERIFIED_NAME_AND_ID = {
 }
 
 
-def _partner(app, *, verified_claims_allowed: bool = False):
+def _partner(
+    app,
+    *,
+    scope: str = "openid profile national_id",
+    verified_claims_allowed: bool = False,
+):
+    """A client registered for ``scope``; it asks for ``openid`` alone."""
     client_id = unique_client_id()
     _, secret = register_client(
         client_id,
         [BROWSER_CALLBACK],
-        scope="openid profile",
+        scope=scope,
         verified_claims_allowed=verified_claims_allowed,
     )
     return relying_party(app, client_id=client_id, secret=secret, scope="openid")
@@ -56,7 +62,7 @@ def test_claims_asked_into_the_id_token_are_there_and_only_those(app):
 
 
 def test_claims_asked_from_userinfo_are_released_there(app):
-    rp = _partner(app)
+    rp = _partner(app, scope="openid profile phone")
     token, _, _ = complete_flow(
         app, rp=rp, claims=json.dumps({"userinfo": {"phone_number": None}})
     )
@@ -161,3 +167,19 @@ def test_discovery_advertises_fapi_and_identity_assurance(client):
     assert doc["verified_claims_supported"] is True
     assert doc["trust_frameworks_supported"] == ["vn_eid"]
     assert "national_id" in doc["claims_in_verified_claims_supported"]
+
+
+def test_a_required_sub_or_essential_acr_that_the_login_meets_gets_a_code(app):
+    rp = _partner(app)
+    token, _, _ = complete_flow(app, rp=rp)
+    sub = _id_token(token, rp)["sub"]
+    required = {
+        "id_token": {
+            "sub": {"value": sub},
+            "acr": {"essential": True, "values": ["urn:vneid:loa:2"]},
+        }
+    }
+    again, _, _ = complete_flow(app, rp=rp, claims=json.dumps(required))
+    claims = _id_token(again, rp)
+    assert claims["sub"] == sub
+    assert claims["acr"] == "urn:vneid:loa:2"
