@@ -122,7 +122,7 @@ examples: install-dev fonts judges
 
 ## The README's pictures: every page a person sees (phone and desktop) and the
 ## printed documents, saved by the tests that judge them into docs/screenshots/.
-SCREENSHOT_TESTS := tests/identity/test_vneid_pages_in_chromium.py \
+SCREENSHOT_TESTS := tests/identity/test_vneid_pages_in_chromium.py tests/identity/test_cross_device_in_chromium.py \
 	tests/school_records/test_verify_page.py tests/school_records/test_transcript_pdf.py \
 	tests/service_requests/test_receipt_and_tracking.py tests/service_requests/test_track_page_in_chromium.py \
 	tests/service_requests/test_ioc_page.py tests/test_docs_page.py

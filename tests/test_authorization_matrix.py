@@ -407,6 +407,9 @@ OUTSIDE = {
     **dict.fromkeys(
         (
             "POST /api/v1/auth/act-as",
+            "GET /api/v1/auth/cross-device/<string:user_code>",
+            "POST /api/v1/auth/cross-device/<string:user_code>/approve",
+            "POST /api/v1/auth/cross-device/<string:user_code>/deny",
             "POST /api/v1/auth/logout",
             "POST /api/v1/auth/refresh",
             "POST /api/v1/auth/totp/enrolment",
@@ -430,6 +433,8 @@ OUTSIDE = {
             "GET /vneid/logout",
             "POST /vneid/logout",
             "POST /vneid/par",
+            "GET /vneid/qr/status",
+            "GET /vneid/qr/<string:user_code>",
             "POST /vneid/revoke",
             "POST /vneid/token",
             "GET /vneid/userinfo",

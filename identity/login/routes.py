@@ -8,8 +8,8 @@ from typing import Any
 from flask import Response, jsonify
 from flask.views import MethodView
 
-from app import audit, unit_of_work
-from app.auth import BEARER, Actor, auth_required, current_actor
+from app import audit, i18n, unit_of_work
+from app.auth import BEARER, Actor, auth_required, current_actor, step_up_required
 from app.blueprint import Blueprint
 from app.errors import Conflict, Forbidden, Problem, ValidationFailed
 from app.extensions import db
@@ -24,6 +24,7 @@ from identity.login.models import TokenFamily
 from identity.login.schemas import (
     ActAsSchema,
     BackchannelLogoutSchema,
+    CrossDeviceLoginSchema,
     LoginFinishSchema,
     LoginStartedSchema,
     LoginStartSchema,
@@ -35,6 +36,8 @@ from identity.login.schemas import (
     TotpCodeSchema,
     TotpEnrolmentSchema,
 )
+from identity.vneid import cross_device
+from identity.vneid.claims import CLAIM_LABELS
 
 blp = Blueprint(
     "auth",
@@ -354,3 +357,86 @@ class Me(MethodView):
         tell whether a step-up login is needed.
         """
         return services.who_am_i(current_actor())
+
+
+def _cross_device_view(row: Any, user_code: str) -> dict[str, Any]:
+    index = 0 if i18n.current_language() == "vi" else 1
+    return {
+        "user_code": cross_device.formatted(cross_device.normalized(user_code)),
+        "client_name": cross_device.client_name(row),
+        "claims": [
+            {"claim": claim, "label": CLAIM_LABELS[claim][index]}
+            for claim in row.claims
+            if claim in CLAIM_LABELS
+        ],
+        "browser": {"address": row.browser_address, "user_agent": row.browser_agent},
+        "requested_at": row.created_at,
+        "expires_at": row.expires_at,
+        "status": cross_device.status(row).value,
+    }
+
+
+@blp.route("/auth/cross-device/<string:user_code>")
+class CrossDeviceLogin(MethodView):
+    @auth_required
+    @blp.response(200, CrossDeviceLoginSchema)
+    @blp.alt_response(403, response="FORBIDDEN")
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(429, response="TOO_MANY_REQUESTS")
+    @blp.doc(security=BEARER)
+    def get(self, user_code: str) -> dict[str, Any]:
+        """See a QR login waiting on a computer before approving it.
+
+        The phone scanned the QR code (or the person typed its eight letters,
+        with or without the dash). Answers which service asks, the information it
+        asks for, the asking browser's address and user agent, and when the code
+        was made and expires, so the person can tell their own computer from
+        someone else's. A citizen's own token only (403 when acting for an
+        organisation). 404 ``cross-device-login-not-found`` for an unknown code;
+        wrong codes are throttled like passwords (429 with ``Retry-After``).
+        """
+        row = cross_device.find_for_phone(current_actor(), user_code)
+        return _cross_device_view(row, user_code)
+
+
+@blp.route("/auth/cross-device/<string:user_code>/approve")
+class CrossDeviceApprove(MethodView):
+    @step_up_required
+    @blp.response(200, CrossDeviceLoginSchema)
+    @blp.alt_response(403, response="FORBIDDEN")
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(409, response="CONFLICT")
+    @blp.alt_response(410, response="GONE")
+    @blp.alt_response(429, response="TOO_MANY_REQUESTS")
+    @blp.doc(security=BEARER)
+    def post(self, user_code: str) -> dict[str, Any]:
+        """Approve a QR login: the computer that shows the code signs in as me.
+
+        Needs a level-2 login within the last 5 minutes (else 401 with the
+        step-up challenge: log in again with ``acr_values`` and ``max_age``).
+        The browser that asked is then signed in at level 2, once. A code is
+        decided once (409 ``cross-device-login-decided``), within its two minutes
+        (410 ``cross-device-login-expired``). Audited.
+        """
+        row = cross_device.decide(current_actor(), user_code, approve=True)
+        return _cross_device_view(row, user_code)
+
+
+@blp.route("/auth/cross-device/<string:user_code>/deny")
+class CrossDeviceDeny(MethodView):
+    @auth_required
+    @blp.response(200, CrossDeviceLoginSchema)
+    @blp.alt_response(403, response="FORBIDDEN")
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(409, response="CONFLICT")
+    @blp.alt_response(410, response="GONE")
+    @blp.alt_response(429, response="TOO_MANY_REQUESTS")
+    @blp.doc(security=BEARER)
+    def post(self, user_code: str) -> dict[str, Any]:
+        """Decline a QR login I did not start; the computer is told so.
+
+        Any login of the citizen will do: declining needs no step-up. The same
+        rules of once and two minutes as approving. Audited.
+        """
+        row = cross_device.decide(current_actor(), user_code, approve=False)
+        return _cross_device_view(row, user_code)

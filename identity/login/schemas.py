@@ -153,3 +153,63 @@ class OAuthErrorSchema(ma.Schema):
 
     error = fields.String(required=True, metadata={"example": "invalid_request"})
     error_description = fields.String()
+
+
+class CrossDeviceBrowserSchema(ma.Schema):
+    """The browser that asks to be signed in, as the phone shows it."""
+
+    address = fields.String(
+        allow_none=True,
+        metadata={"description": "Its IP address, as this server saw it."},
+    )
+    user_agent = fields.String(
+        allow_none=True, metadata={"description": "What it says it is."}
+    )
+
+
+class CrossDeviceClaimSchema(ma.Schema):
+    """One piece of information the service asks for."""
+
+    claim = fields.String(
+        required=True, metadata={"description": "The claim's name (OpenID Connect)."}
+    )
+    label = fields.String(
+        required=True,
+        metadata={"description": "How to show it, in the request's language."},
+    )
+
+
+class CrossDeviceLoginSchema(ma.Schema):
+    """A QR login waiting on a computer: who asks, for what, from where and when."""
+
+    user_code = fields.String(
+        required=True,
+        metadata={
+            "description": "The code, as the computer shows it.",
+            "example": "BCDF-GHJK",
+        },
+    )
+    client_name = fields.String(
+        required=True, metadata={"description": "The service the computer signs in to."}
+    )
+    claims = fields.List(
+        fields.Nested(CrossDeviceClaimSchema),
+        required=True,
+        metadata={"description": "What the service asks to receive."},
+    )
+    browser = fields.Nested(
+        CrossDeviceBrowserSchema,
+        required=True,
+        metadata={"description": "The browser that shows the code."},
+    )
+    requested_at = fields.AwareDateTime(
+        required=True, metadata={"description": "When the code was made."}
+    )
+    expires_at = fields.AwareDateTime(
+        required=True, metadata={"description": "When it stops working (2 minutes)."}
+    )
+    status = fields.String(
+        required=True,
+        validate=validate.OneOf(["pending", "approved", "denied", "expired", "used"]),
+        metadata={"description": "Waiting, decided, expired, or used by the browser."},
+    )

@@ -66,6 +66,35 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Tài khoản đã có ứng dụng xác thực.",
         "This account already has an authenticator app.",
     ),
+    "cross-device-login-not-found.title": (
+        "Không tìm thấy mã đăng nhập",
+        "Sign-in code not found",
+    ),
+    "cross-device-login-not-found.detail": (
+        "Mã đăng nhập không đúng. Kiểm tra mã trên màn hình máy tính.",
+        "The sign-in code is wrong. Check the code on the computer's screen.",
+    ),
+    "cross-device-login-throttled.title": ("Quá nhiều mã sai", "Too many wrong codes"),
+    "cross-device-login-throttled.detail": (
+        "Đã nhập sai quá nhiều mã đăng nhập; vui lòng thử lại sau.",
+        "Too many wrong sign-in codes were entered; try again later.",
+    ),
+    "cross-device-login-expired.title": (
+        "Mã đăng nhập đã hết hạn",
+        "Sign-in code expired",
+    ),
+    "cross-device-login-expired.detail": (
+        "Mã chỉ dùng được trong 2 phút. Lấy mã mới trên máy tính.",
+        "A code works for 2 minutes. Get a new code on the computer.",
+    ),
+    "cross-device-login-decided.title": (
+        "Mã đăng nhập đã được xử lý",
+        "Sign-in code already answered",
+    ),
+    "cross-device-login-decided.detail": (
+        "Yêu cầu đăng nhập này đã được chấp thuận hoặc từ chối.",
+        "This sign-in was already approved or declined.",
+    ),
     "code-verifier-mismatch.title": (
         "Mã xác minh PKCE không khớp",
         "PKCE code verifier does not match",

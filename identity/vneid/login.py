@@ -21,13 +21,19 @@ from app.extensions import db
 from identity import totp
 from identity.models import Citizen
 from identity.services import find_citizen_by_national_id
-from identity.vneid import texts  # noqa: F401 - registers the page texts
+from identity.vneid import (
+    cross_device,
+    texts,  # noqa: F401 - registers the page texts
+)
 from identity.vneid.claims import (
+    LOA2,
     acr_for,
     can_reach,
+    claims_for_scope,
 )
-from identity.vneid.models import LoginSession
+from identity.vneid.models import CrossDeviceLogin, LoginSession
 from identity.vneid.pages import (
+    SECURITY_HEADERS,
     current_login_session,
     page_language,
     remember,
@@ -190,14 +196,23 @@ def _otp_step(grant: Any, flow: str) -> Response | LoginSession:
 
 
 def _complete_login(
-    citizen: Citizen, amr: list[str], flow: str, grant: Any, attempt: throttle.Attempt
+    citizen: Citizen,
+    amr: list[str],
+    flow: str,
+    grant: Any,
+    attempt: throttle.Attempt | None,
+    acr: str | None = None,
 ) -> LoginSession:
-    attempt.succeeded()
+    if attempt is not None:
+        attempt.succeeded()
     previous = current_login_session()
     if previous is not None:
         previous.ended_at = utcnow()
     row = LoginSession(
-        citizen_id=citizen.id, auth_time=utcnow(), acr=acr_for(citizen, amr), amr=amr
+        citizen_id=citizen.id,
+        auth_time=utcnow(),
+        acr=acr or acr_for(citizen, amr),
+        amr=amr,
     )
     db.session.add(row)
     db.session.flush()
@@ -216,6 +231,79 @@ def _complete_login(
     return row
 
 
+# --- QR login across devices ------------------------------------------------
+
+
+def _qr_page(grant: Any, user_code: str, link_png: str, expires_in: int) -> Response:
+    nonce = secrets.token_urlsafe(16)
+    response = render_page(
+        "qr.html",
+        client_name=grant.request.client.name,
+        action=request.full_path,
+        status_url="/vneid/qr/status",
+        user_code=user_code,
+        qr_png=link_png,
+        expires_in=expires_in,
+        script_nonce=nonce,
+    )
+    # The page's one script (polling and the countdown), and its requests home.
+    response.headers["Content-Security-Policy"] = (
+        f"{SECURITY_HEADERS['Content-Security-Policy']}; "
+        f"script-src 'nonce-{nonce}'; connect-src 'self'"
+    )
+    return response
+
+
+def _qr_start(grant: Any, flow: str) -> Response:
+    """A new code for this browser, shown as a QR code."""
+    started = cross_device.start(
+        client_id_of(grant), claims_for_scope(grant.request.scope or "")
+    )
+    state()["qr"] = {
+        "id": str(started.login.id),
+        "flow": flow,
+        "code": started.user_code,
+    }
+    return _qr_page(
+        grant,
+        started.user_code,
+        started.qr_png,
+        int(CrossDeviceLogin.LIFETIME.total_seconds()),
+    )
+
+
+def waiting_login() -> CrossDeviceLogin | None:
+    """The cross-device login this browser waits for, if any."""
+    waiting = state().get("qr") or {}
+    if not waiting.get("id"):
+        return None
+    return db.session.get(CrossDeviceLogin, uuid.UUID(waiting["id"]))
+
+
+def _qr_resume(grant: Any, flow: str) -> Response | LoginSession:
+    """Back at the login step while a code is out: signed in, or still waiting."""
+    waiting = state().get("qr") or {}
+    row = waiting_login()
+    found = cross_device.status(row) if row is not None else None
+    if found is cross_device.Status.APPROVED and row is not None:
+        done = cross_device.complete(row.id)
+        if done is not None and done.citizen_id is not None:
+            state().pop("qr", None)
+            citizen = db.session.get(Citizen, done.citizen_id)
+            if citizen is not None:
+                # Approved on a phone whose login was level 2 within five minutes.
+                return _complete_login(citizen, ["mca", "mfa"], flow, grant, None, LOA2)
+    if found is cross_device.Status.PENDING and row is not None:
+        left = int((row.expires_at - utcnow()).total_seconds())
+        code = waiting["code"]
+        return _qr_page(grant, code, cross_device.qr_image(code), max(left, 0))
+    state().pop("qr", None)
+    key = (
+        "vneid.qr.denied" if found is cross_device.Status.DENIED else "vneid.qr.expired"
+    )
+    return _login_page(grant, error=i18n.translate(key, page_language()))
+
+
 def login_step(grant: Any, flow: str) -> Response | LoginSession:
     if request.method == "POST":
         step = request.form.get("step")
@@ -223,6 +311,13 @@ def login_step(grant: Any, flow: str) -> Response | LoginSession:
             return _password_step(grant, flow)
         if step == "otp":
             return _otp_step(grant, flow)
+        if step == "qr":
+            return _qr_start(grant, flow)
+        if step == "password_instead":
+            state().pop("qr", None)
+            return _login_page(grant)
+    if (state().get("qr") or {}).get("flow") == flow:
+        return _qr_resume(grant, flow)
     pending = state().get("pending") or {}
     if pending.get("flow") == flow:
         return _otp_page()

@@ -307,3 +307,37 @@ class PushedRequest(Base):
     claimed_at: Mapped[datetime | None]
     claimed_by: Mapped[str | None] = mapped_column(sa.String(64))
     completed_at: Mapped[datetime | None]
+
+
+class CrossDeviceLogin(Base):
+    """A login started in a browser by QR code and approved on the citizen's phone.
+
+    The browser that asked holds it in its session; the phone finds it by its short
+    code, sees who asks, and approves with a fresh level-2 login. The browser's next
+    step then signs in once (``completed_at``).
+    """
+
+    __tablename__ = "vneid_cross_device_logins"
+
+    LIFETIME = timedelta(minutes=2)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    code_digest: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    client_id: Mapped[str] = mapped_column(sa.String(100))
+    #: The claims the client asks for, shown on the phone before approval.
+    claims: Mapped[list[str]] = mapped_column(sa.JSON)
+    #: Where and what the asking browser is, as the phone shows it.
+    browser_address: Mapped[str | None] = mapped_column(sa.String(64))
+    browser_agent: Mapped[str | None] = mapped_column(sa.String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+    approved: Mapped[bool | None]
+    citizen_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("citizens.id", ondelete="CASCADE")
+    )
+    completed_at: Mapped[datetime | None]
+
+    def is_expired(self) -> bool:
+        """Past its two minutes."""
+        return utcnow() >= self.expires_at

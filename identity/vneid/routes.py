@@ -13,9 +13,10 @@ from flask import Response, jsonify, request
 from app import i18n
 from app.blueprint import Blueprint
 from identity.vneid import authorize as authorize_flow
-from identity.vneid import keys, pages
+from identity.vneid import cross_device, keys, pages
 from identity.vneid.discovery import ProviderMetadata, provider_metadata
 from identity.vneid.issuance import end_login_session
+from identity.vneid.login import waiting_login
 from identity.vneid.schemas import ProviderMetadataSchema
 from identity.vneid.server import authorization
 
@@ -195,6 +196,49 @@ def par() -> Response:
     browser. Errors keep the OAuth 2.0 JSON body; ``no-store``.
     """
     return _protocol(authorization.create_endpoint_response("pushed_authorization"))
+
+
+@blp.route("/qr/status", methods=["GET"])
+@blp.doc(
+    summary="Tell the waiting sign-in page whether the phone approved its QR code.",
+    responses=_JSON_OK,
+)
+def qr_status() -> Response:
+    """Tell the waiting sign-in page whether the phone approved its QR code.
+
+    For the provider's own QR page, which polls it: the browser's signed session
+    names the login it waits for. ``{"status": "pending" | "approved" | "denied" |
+    "expired" | "used" | "none"}``; ``no-store``. Approval itself is
+    ``POST /api/v1/auth/cross-device/{user_code}/approve``, on the phone.
+    """
+    waiting = waiting_login()
+    found = cross_device.status(waiting).value if waiting is not None else "none"
+    return _protocol(jsonify({"status": found}))
+
+
+@blp.route("/qr/<string:user_code>", methods=["GET"])
+@blp.doc(
+    summary="Explain a sign-in QR code scanned by a camera, not the CongDan app.",
+    responses={
+        200: {
+            "description": "An HTML page",
+            "content": {"text/html": {"schema": {"type": "string"}}},
+        }
+    },
+)
+def qr_scanned_elsewhere(user_code: str) -> Response:
+    """Explain a sign-in QR code scanned by a camera, not the CongDan app.
+
+    What a QR sign-in code carries is this address; the CongDan app reads the
+    code from it. A phone's camera opening it instead gets a page saying to open
+    the app and scan or type the code there. It approves nothing.
+    """
+    code = cross_device.formatted(cross_device.normalized(user_code)[:8])
+    return pages.render_message(
+        "vneid.qr.title",
+        i18n.translate("vneid.qr.scanned_elsewhere", pages.page_language(), code=code),
+        200,
+    )
 
 
 @blp.route("/userinfo", methods=["GET", "POST"])

@@ -28,6 +28,63 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Thử lại sau {seconds} giây.",
         "Retry after {seconds} s.",
     ),
+    "vneid.login.qr": (
+        "Đăng nhập bằng ứng dụng trên điện thoại (mã QR)",
+        "Sign in with the app on your phone (QR code)",
+    ),
+    "vneid.qr.title": ("Đăng nhập bằng mã QR", "Sign in with a QR code"),
+    "vneid.qr.prompt": (
+        "Mở ứng dụng CongDan trên điện thoại, chọn Quét mã QR và quét mã này để "
+        "đăng nhập vào {client}.",
+        "Open the CongDan app on your phone, choose Scan QR code and scan this "
+        "code to sign in to {client}.",
+    ),
+    "vneid.qr.image_alt": (
+        "Mã QR để đăng nhập, mã nhập tay {code}",
+        "QR code to sign in; code to type: {code}",
+    ),
+    "vneid.qr.or_type": (
+        "Hoặc nhập mã trong ứng dụng:",
+        "Or type this code in the app:",
+    ),
+    "vneid.qr.expires": (
+        "Mã hết hạn sau {seconds} giây.",
+        "The code expires in {seconds} s.",
+    ),
+    "vneid.qr.waiting": (
+        "Đang chờ bạn xác nhận trên điện thoại…",
+        "Waiting for you to approve on your phone…",
+    ),
+    "vneid.qr.approved": (
+        "Đã xác nhận trên điện thoại. Đang tiếp tục…",
+        "Approved on your phone. Continuing…",
+    ),
+    "vneid.qr.denied": (
+        "Yêu cầu đăng nhập đã bị từ chối trên điện thoại.",
+        "The sign-in was declined on your phone.",
+    ),
+    "vneid.qr.expired": (
+        "Mã đã hết hạn. Hãy lấy mã mới.",
+        "The code has expired. Get a new code.",
+    ),
+    "vneid.qr.phishing": (
+        "Chỉ quét mã hiện trên màn hình của chính bạn. Không quét mã do người khác "
+        "gửi: họ sẽ được đăng nhập thay bạn.",
+        "Only scan a code shown on your own screen. Never scan a code someone sent "
+        "you: they would be signed in as you.",
+    ),
+    "vneid.qr.continue": ("Tôi đã xác nhận, tiếp tục", "I approved it, continue"),
+    "vneid.qr.again": ("Lấy mã mới", "Get a new code"),
+    "vneid.qr.password_instead": (
+        "Đăng nhập bằng mật khẩu",
+        "Sign in with a password",
+    ),
+    "vneid.qr.scanned_elsewhere": (
+        "Mã đăng nhập {code} dành cho ứng dụng CongDan. Mở ứng dụng, chọn Quét mã QR "
+        "hoặc nhập mã này.",
+        "The sign-in code {code} is for the CongDan app. Open the app and choose "
+        "Scan QR code, or type this code.",
+    ),
     "vneid.otp.title": ("Xác thực hai bước", "Two-step verification"),
     "vneid.otp.prompt": (
         "Nhập mã 6 số từ ứng dụng xác thực, hoặc một mã khôi phục.",
