@@ -158,7 +158,8 @@ class CodeGrant(AuthorizationCodeGrant):
 
 
 class RotatingRefreshGrant(RefreshTokenGrant):
-    """Refresh tokens that rotate; a reused one revokes its whole family."""
+    """Refresh tokens that rotate (a reused one revokes its whole family), but
+    for FAPI clients, whose refresh tokens stay (``rotates_refresh_tokens``)."""
 
     TOKEN_ENDPOINT_AUTH_METHODS = CLIENT_AUTH_METHODS
     INCLUDE_NEW_REFRESH_TOKEN = True
@@ -185,6 +186,8 @@ class RotatingRefreshGrant(RefreshTokenGrant):
             return None
         sender.require_proof_if_bound(client, self.request.dpop_jkt)
         sender.check_refresh_binding(row, client, self.request.dpop_jkt)
+        if not client.rotates_refresh_tokens:
+            return row
         claimed = db.session.execute(
             sa.update(ProviderToken)
             .where(ProviderToken.id == row.id, ProviderToken.refresh_used_at.is_(None))
@@ -198,8 +201,19 @@ class RotatingRefreshGrant(RefreshTokenGrant):
     def authenticate_user(self, refresh_token: ProviderToken) -> Citizen:
         return refresh_token.citizen
 
+    def issue_token(self, user: Citizen, refresh_token: ProviderToken) -> Any:
+        scope = self.request.payload.scope or refresh_token.get_scope()
+        return self.generate_token(
+            user=user,
+            scope=scope,
+            include_refresh_token=self.request.client.rotates_refresh_tokens,
+        )
+
     def revoke_old_credential(self, refresh_token: ProviderToken) -> None:
-        refresh_token.revoked_at = utcnow()
+        # A refresh token that is not rotated stays; its old access token simply
+        # expires within ten minutes.
+        if self.request.client.rotates_refresh_tokens:
+            refresh_token.revoked_at = utcnow()
 
 
 class VneidOpenIDCode(OpenIDCode):

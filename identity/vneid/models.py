@@ -75,6 +75,13 @@ class OAuthClient(Base):
         return self.token_endpoint_auth_method == NO_AUTH
 
     @property
+    def rotates_refresh_tokens(self) -> bool:
+        """FAPI 2.0 §5.3.2.1: no rotation for key-authenticated clients, whose
+        refresh tokens only work with the client's own key; for everyone else a
+        refresh token works once (a reuse revokes its family)."""
+        return self.token_endpoint_auth_method != KEY_AUTH
+
+    @property
     def client_metadata(self) -> dict[str, Any]:
         """RFC 7591 metadata, as Authlib's logout endpoint reads it."""
         return {

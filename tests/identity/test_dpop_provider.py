@@ -211,3 +211,26 @@ def test_a_public_clients_refresh_token_is_bound_to_its_key(app, client):
     )
     assert owner.status_code == 200, owner.get_data(as_text=True)
     assert owner.get_json()["token_type"] == "DPoP"
+
+
+def test_a_fapi_clients_refresh_token_is_not_rotated(app, client):
+    """FAPI 2.0 §5.3.2.1: no rotation for key-authenticated clients; a lost
+    answer to a refresh is retried with the same refresh token."""
+    partner, key, tokens = _bound_tokens(app, client)
+
+    def refresh():
+        return client.post(
+            "/vneid/token",
+            data={
+                "grant_type": "refresh_token",
+                "refresh_token": tokens["refresh_token"],
+                **partner.auth(),
+            },
+            headers={"DPoP": proof(key, "POST", TOKEN_URL)},
+        )
+
+    first, second = refresh(), refresh()
+    assert first.status_code == second.status_code == 200, second.get_data(as_text=True)
+    assert "refresh_token" not in first.get_json()
+    assert first.get_json()["token_type"] == "DPoP"
+    assert userinfo(client, second.get_json()["access_token"], key).status_code == 200
