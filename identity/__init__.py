@@ -14,7 +14,7 @@ def init_app(app: Flask, api: Any) -> None:
     # Imported here, not at the top: importing identity.models must not pull in
     # every route of the package.
     from app.deployment import add_loader
-    from app.domains import add_demo_seeder, add_texts
+    from app.domains import add_demo_seeder, add_housekeeping, add_texts
     from app.errors import add_problem_dialect
     from identity import models, totp  # noqa: F401 - their tables
     from identity.deployment import load_organisations
@@ -29,6 +29,7 @@ def init_app(app: Flask, api: Any) -> None:
     from identity.vneid import routes as vneid_routes
     from identity.vneid import texts as vneid_texts
     from identity.vneid.cli import vneid_cli
+    from identity.vneid.cross_device import purge_spent
     from identity.vneid.server import init_provider
 
     add_texts(login_texts.MESSAGES, login_texts.VALIDATION_MESSAGES)
@@ -51,4 +52,5 @@ def init_app(app: Flask, api: Any) -> None:
     )
     app.cli.add_command(vneid_cli)
     add_loader(app, load_organisations)
+    add_housekeeping(app, purge_spent)
     add_demo_seeder(app, "identity.demo:seed_register")

@@ -36,8 +36,7 @@ from identity.login.schemas import (
     TotpCodeSchema,
     TotpEnrolmentSchema,
 )
-from identity.vneid import cross_device
-from identity.vneid.claims import CLAIM_LABELS
+from identity.vneid import claims_request, cross_device
 
 blp = Blueprint(
     "auth",
@@ -365,9 +364,9 @@ def _cross_device_view(row: Any, user_code: str) -> dict[str, Any]:
         "user_code": cross_device.formatted(cross_device.normalized(user_code)),
         "client_name": cross_device.client_name(row),
         "claims": [
-            {"claim": claim, "label": CLAIM_LABELS[claim][index]}
+            {"claim": claim, "label": claims_request.label(claim, index)}
             for claim in row.claims
-            if claim in CLAIM_LABELS
+            if claims_request.known(claim)
         ],
         "browser": {"address": row.browser_address, "user_agent": row.browser_agent},
         "requested_at": row.created_at,

@@ -34,7 +34,7 @@ from identity.vneid import (
     request_params,
     texts,  # noqa: F401 - registers the page texts
 )
-from identity.vneid.claims import ACR_VALUES, claims_for_scope, pairwise_subject
+from identity.vneid.claims import ACR_VALUES, pairwise_subject
 from identity.vneid.claims_request import ClaimsRequest
 from identity.vneid.login import client_id_of, login_needed, login_step
 from identity.vneid.models import ClaimConsent, LoginSession, OAuthClient
@@ -154,11 +154,7 @@ def _validated(login: LoginSession | None) -> _Asked | Response:
     client: OAuthClient = grant.request.client
     try:
         request_params.check(data)
-        asked_claims = claims_request.parse(
-            data.get("claims"),
-            claims_for_scope(client.scope),
-            may_verify=client.verified_claims_allowed,
-        )
+        asked_claims = claims_request.for_client(data.get("claims"), client)
     except OAuth2Error as error:
         return error_redirect(grant, error)
     # An essential acr of the claims parameter is a requirement (OIDC Core
@@ -180,6 +176,8 @@ def _signed_in(
     asked: _Asked, login: LoginSession | None, flow: str
 ) -> LoginSession | Response:
     """The login this request may use, or the sign-in step (or error) to show."""
+    if login is not None and not login.serves(client_id_of(asked.grant)):
+        login = None  # a QR sign-in approved for another service
     if (
         login is not None
         and flow not in state().get("fresh", [])
@@ -299,12 +297,9 @@ def handle_authorize() -> Response:
     signed_in = _signed_in(asked, login, flow)
     if isinstance(signed_in, Response):
         return signed_in
-    for_userinfo = list(
-        dict.fromkeys(
-            [*claims_for_scope(asked.grant.request.scope), *asked.claims.userinfo]
-        )
+    for_userinfo, requested = claims_request.to_release(
+        asked.grant.request.scope, asked.claims
     )
-    requested = list(dict.fromkeys([*for_userinfo, *asked.claims.consent_names]))
     consent = _consented(asked, signed_in, flow, requested)
     if isinstance(consent, Response):
         return consent

@@ -27,7 +27,7 @@ from typing import Any, Final
 from authlib.oauth2.rfc6749 import InvalidRequestError
 
 from identity.models import Citizen
-from identity.vneid.claims import CLAIM_LABELS, claim_values
+from identity.vneid.claims import CLAIM_LABELS, claim_values, claims_for_scope
 
 VERIFIED_PREFIX: Final = "verified_claims."
 #: The national rules the level-2 identity is checked under (our own name: no
@@ -196,6 +196,22 @@ def parse(
     )
 
 
+def to_release(scope: str, asked: ClaimsRequest) -> tuple[list[str], list[str]]:
+    """What a request asks the citizen to release: for userinfo (its scope's
+    claims and the ``claims`` parameter's), and everything to consent to."""
+    for_userinfo = list(dict.fromkeys([*claims_for_scope(scope), *asked.userinfo]))
+    return for_userinfo, list(dict.fromkeys([*for_userinfo, *asked.consent_names]))
+
+
+def for_client(raw: str | None, client: Any) -> ClaimsRequest:
+    """:func:`parse` within what ``client`` is registered for."""
+    return parse(
+        raw,
+        claims_for_scope(client.scope),
+        may_verify=client.verified_claims_allowed,
+    )
+
+
 def released(
     asked: ClaimsRequest, consented: list[str]
 ) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
@@ -245,6 +261,11 @@ def verified_claims(citizen: Citizen, names: list[str]) -> dict[str, Any] | None
         },
         "claims": claim_values(citizen, names),
     }
+
+
+def known(name: str) -> bool:
+    """Whether ``name`` is a claim (or a verified claim) this provider releases."""
+    return name.removeprefix(VERIFIED_PREFIX) in CLAIM_LABELS
 
 
 def label(name: str, index: int) -> str:

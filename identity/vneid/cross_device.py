@@ -18,10 +18,10 @@ is the way this kind of login is phished (README, "Security").
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import StrEnum
 from typing import NoReturn
 
@@ -34,7 +34,7 @@ from app.db import utcnow
 from app.errors import Conflict, Forbidden, NotFound, Problem
 from app.extensions import db
 from identity.vneid.issuance import issuer
-from identity.vneid.models import CrossDeviceLogin, OAuthClient
+from identity.vneid.models import CrossDeviceLogin, OAuthClient, PushedRequest
 
 #: RFC 8628 §6.1: consonants only (no words, no 0/O or 1/I), 20^8 codes.
 ALPHABET = "BCDFGHJKLMNPQRSTVWXZ"
@@ -82,7 +82,9 @@ class Started:
 
 
 def _digest(code: str) -> str:
-    return hashlib.sha256(code.encode()).hexdigest()
+    # Keyed: 20^8 codes are too few for a bare hash to hide them from whoever
+    # reads the database.
+    return audit.keyed_hash(f"cross-device-code:{code}")
 
 
 def normalized(user_code: str) -> str:
@@ -190,6 +192,9 @@ def find_for_phone(actor: Actor, user_code: str) -> CrossDeviceLogin:
 def decide(actor: Actor, user_code: str, *, approve: bool) -> CrossDeviceLogin:
     """Approve or decline a login, once, before it expires.
 
+    An approval carries the approving login's ``auth_time``: the browser's
+    sign-in is as old as that, never fresher.
+
     :raise CrossDeviceLoginExpired: past its two minutes.
     :raise CrossDeviceLoginDecided: already approved or declined.
     """
@@ -203,7 +208,12 @@ def decide(actor: Actor, user_code: str, *, approve: bool) -> CrossDeviceLogin:
             CrossDeviceLogin.decided_at.is_(None),
             CrossDeviceLogin.expires_at > utcnow(),
         )
-        .values(decided_at=utcnow(), approved=approve, citizen_id=actor.citizen_id)
+        .values(
+            decided_at=utcnow(),
+            approved=approve,
+            citizen_id=actor.citizen_id,
+            approver_auth_time=actor.auth_time,
+        )
     )
     if not decided.rowcount:  # type: ignore[attr-defined]
         raise CrossDeviceLoginDecided()
@@ -224,6 +234,22 @@ def client_name(row: CrossDeviceLogin) -> str:
         sa.select(OAuthClient.name).where(OAuthClient.client_id == row.client_id)
     )
     return name or row.client_id
+
+
+def purge_spent() -> str:
+    """Forget logins past their use (a day old), and pushed requests likewise:
+    they hold a browser's address and user agent."""
+    cutoff = utcnow() - timedelta(days=1)
+    logins = db.session.execute(
+        sa.delete(CrossDeviceLogin).where(CrossDeviceLogin.created_at < cutoff)
+    )
+    pushed = db.session.execute(
+        sa.delete(PushedRequest).where(PushedRequest.created_at < cutoff)
+    )
+    return (
+        f"{logins.rowcount} QR sign-ins and "  # type: ignore[attr-defined]
+        f"{pushed.rowcount} pushed authorization requests"  # type: ignore[attr-defined]
+    )
 
 
 def complete(login_id: uuid.UUID) -> CrossDeviceLogin | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -22,15 +22,12 @@ from identity import totp
 from identity.models import Citizen
 from identity.services import find_citizen_by_national_id
 from identity.vneid import (
+    claims_request,
     cross_device,
+    request_params,
     texts,  # noqa: F401 - registers the page texts
 )
-from identity.vneid.claims import (
-    LOA2,
-    acr_for,
-    can_reach,
-    claims_for_scope,
-)
+from identity.vneid.claims import LOA2, acr_for, can_reach
 from identity.vneid.models import CrossDeviceLogin, LoginSession
 from identity.vneid.pages import (
     SECURITY_HEADERS,
@@ -201,18 +198,29 @@ def _complete_login(
     flow: str,
     grant: Any,
     attempt: throttle.Attempt | None,
+    *,
     acr: str | None = None,
+    auth_time: datetime | None = None,
+    only_for: str | None = None,
 ) -> LoginSession:
+    """Open the provider session of this browser (ending the one before).
+
+    A QR sign-in passes the approving login's ``acr`` and ``auth_time``, and
+    ``only_for`` the client the phone approved: the session serves no other.
+    """
     if attempt is not None:
         attempt.succeeded()
     previous = current_login_session()
     if previous is not None:
         previous.ended_at = utcnow()
+    # A password sign-in ends any QR code this browser was waiting on.
+    state().pop("qr", None)
     row = LoginSession(
         citizen_id=citizen.id,
-        auth_time=utcnow(),
+        auth_time=auth_time or utcnow(),
         acr=acr or acr_for(citizen, amr),
         amr=amr,
+        client_id=only_for,
     )
     db.session.add(row)
     db.session.flush()
@@ -255,10 +263,15 @@ def _qr_page(grant: Any, user_code: str, link_png: str, expires_in: int) -> Resp
 
 
 def _qr_start(grant: Any, flow: str) -> Response:
-    """A new code for this browser, shown as a QR code."""
-    started = cross_device.start(
-        client_id_of(grant), claims_for_scope(grant.request.scope or "")
+    """A new code for this browser, shown as a QR code.
+
+    The phone is shown everything the consent step will then offer.
+    """
+    asked = claims_request.for_client(
+        grant.request.payload.data.get("claims"), grant.request.client
     )
+    _, requested = claims_request.to_release(grant.request.scope or "", asked)
+    started = cross_device.start(client_id_of(grant), requested)
     state()["qr"] = {
         "id": str(started.login.id),
         "flow": flow,
@@ -270,6 +283,16 @@ def _qr_start(grant: Any, flow: str) -> Response:
         started.qr_png,
         int(CrossDeviceLogin.LIFETIME.total_seconds()),
     )
+
+
+def _too_old_for(grant: Any, row: CrossDeviceLogin) -> bool:
+    """Whether the approving login is older than the request's ``max_age``."""
+    max_age = request_params.parse_max_age(grant.request.payload.data.get("max_age"))
+    if max_age is None:
+        return False
+    if row.approver_auth_time is None:
+        return True
+    return (utcnow() - row.approver_auth_time).total_seconds() > max_age
 
 
 def waiting_login() -> CrossDeviceLogin | None:
@@ -286,13 +309,27 @@ def _qr_resume(grant: Any, flow: str) -> Response | LoginSession:
     row = waiting_login()
     found = cross_device.status(row) if row is not None else None
     if found is cross_device.Status.APPROVED and row is not None:
+        if _too_old_for(grant, row):
+            state().pop("qr", None)
+            message = i18n.translate("vneid.qr.too_old", page_language())
+            return _login_page(grant, error=message)
         done = cross_device.complete(row.id)
         if done is not None and done.citizen_id is not None:
             state().pop("qr", None)
             citizen = db.session.get(Citizen, done.citizen_id)
             if citizen is not None:
-                # Approved on a phone whose login was level 2 within five minutes.
-                return _complete_login(citizen, ["mca", "mfa"], flow, grant, None, LOA2)
+                # Approved on a phone whose login was level 2 within five
+                # minutes: this sign-in is that login, for this client only.
+                return _complete_login(
+                    citizen,
+                    ["mca", "mfa"],
+                    flow,
+                    grant,
+                    None,
+                    acr=LOA2,
+                    auth_time=done.approver_auth_time,
+                    only_for=done.client_id,
+                )
     if found is cross_device.Status.PENDING and row is not None:
         left = int((row.expires_at - utcnow()).total_seconds())
         code = waiting["code"]

@@ -138,8 +138,15 @@ class LoginSession(Base):
     acr: Mapped[str] = mapped_column(sa.String(40))
     amr: Mapped[list[str]] = mapped_column(sa.JSON)
     ended_at: Mapped[datetime | None]
+    #: A session made by a QR sign-in serves only the client the phone approved;
+    #: ``None`` (a password sign-in in this browser) serves every client.
+    client_id: Mapped[str | None] = mapped_column(sa.String(100))
 
     citizen: Mapped[Citizen] = relationship()
+
+    def serves(self, client_id: str) -> bool:
+        """Whether this session may sign in to ``client_id`` without a new login."""
+        return self.client_id is None or self.client_id == client_id
 
 
 class ClaimConsent(Base):
@@ -343,6 +350,9 @@ class CrossDeviceLogin(Base):
     citizen_id: Mapped[uuid.UUID | None] = mapped_column(
         sa.ForeignKey("citizens.id", ondelete="CASCADE")
     )
+    #: When the approving phone's own login happened: the sign-in it makes is no
+    #: fresher than that (``auth_time``), so step-up cannot renew itself.
+    approver_auth_time: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
 
     def is_expired(self) -> bool:

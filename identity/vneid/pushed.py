@@ -33,7 +33,6 @@ from flask import g, session
 from app.db import utcnow
 from app.extensions import db
 from identity.vneid import claims_request, request_params, sender
-from identity.vneid.claims import claims_for_scope
 from identity.vneid.issuance import CLIENT_AUTH_METHODS, issuer
 from identity.vneid.models import OAuthClient, PushedRequest, digest
 
@@ -113,11 +112,7 @@ def _validate_as_authorization_request(
     grant = server.get_authorization_grant(request)
     grant.validate_authorization_request()
     request_params.check(parameters)
-    claims_request.parse(
-        parameters.get("claims"),
-        claims_for_scope(client.scope),
-        may_verify=client.verified_claims_allowed,
-    )
+    claims_request.for_client(parameters.get("claims"), client)
 
 
 def _browser_claims() -> dict[str, str]:

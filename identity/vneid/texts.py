@@ -73,6 +73,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Only scan a code shown on your own screen. Never scan a code someone sent "
         "you: they would be signed in as you.",
     ),
+    "vneid.qr.too_old": (
+        "Dịch vụ này cần đăng nhập gần đây hơn lần đăng nhập trên điện thoại. "
+        "Hãy đăng nhập bằng mật khẩu.",
+        "This service needs a more recent sign-in than the one on your phone. "
+        "Sign in with your password.",
+    ),
     "vneid.qr.continue": ("Tôi đã xác nhận, tiếp tục", "I approved it, continue"),
     "vneid.qr.again": ("Lấy mã mới", "Get a new code"),
     "vneid.qr.password_instead": (

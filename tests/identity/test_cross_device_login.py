@@ -179,3 +179,15 @@ def test_a_camera_that_opens_the_code_is_told_to_use_the_app(client):
     page = client.get("/vneid/qr/BCDF-GHJK", headers={"Accept-Language": "en"})
     assert page.status_code == 200
     assert "CongDan app" in page.get_data(as_text=True)
+
+
+def test_purge_expired_forgets_day_old_qr_sign_ins(app):
+    _waiting_browser(app)
+    db.session.execute(
+        sa.update(CrossDeviceLogin).values(created_at=utcnow() - timedelta(days=2))
+    )
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["purge-expired"])
+    assert result.exit_code == 0, result.output
+    assert "1 QR sign-ins" in result.output
+    assert db.session.scalar(sa.select(sa.func.count(CrossDeviceLogin.id))) == 0
