@@ -413,7 +413,8 @@ class CrossDeviceApprove(MethodView):
 
         Needs a level-2 login within the last 5 minutes (else 401 with the
         step-up challenge: log in again with ``acr_values`` and ``max_age``).
-        The browser that asked is then signed in at level 2, once. A code is
+        The browser that asked is then signed in at level 2, once, to the
+        service shown and no other, as of my own login (its ``auth_time``). A code is
         decided once (409 ``cross-device-login-decided``), within its two minutes
         (410 ``cross-device-login-expired``). Audited.
         """
