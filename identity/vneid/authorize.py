@@ -84,8 +84,10 @@ def latest_consent(citizen_id: uuid.UUID, client_id: str) -> ClaimConsent | None
 
 
 def _consent_page(
-    grant: Any, requested: list[str], essential: frozenset[str]
+    grant: Any, login: LoginSession, requested: list[str], essential: frozenset[str]
 ) -> Response:
+    """The consent step. It names who is signed in: after a QR sign-in, someone
+    else's phone may have approved the code this browser showed."""
     index = 0 if page_language() == "vi" else 1
     return render_page(
         "consent.html",
@@ -94,6 +96,7 @@ def _consent_page(
             for claim in requested
         ],
         client_name=grant.request.client.name,
+        signed_in_as=login.citizen.full_name,
         action=request.full_path,
     )
 
@@ -268,7 +271,7 @@ def _consented(
         return error_redirect(asked.grant, ConsentRequiredError())
     essential = asked.claims.essential
     if request.method != "POST" or request.form.get("step") != "consent":
-        return _consent_page(asked.grant, requested, essential)
+        return _consent_page(asked.grant, login, requested, essential)
     if request.form.get("confirm") != "yes":
         audit.record(
             "vneid.consent", "denied", actor_id=login.citizen_id, client_id=client_id

@@ -108,6 +108,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{client} asks to receive the following information about you:",
     ),
     "vneid.consent.exclude": ("Không chia sẻ", "Do not share"),
+    "vneid.consent.signed_in_as": (
+        "Đang đăng nhập: {name}. Nếu không phải bạn, hãy chọn Từ chối.",
+        "Signed in as {name}. If this is not you, choose Deny.",
+    ),
     "vneid.consent.essential": (
         "Ứng dụng cần thông tin này; nếu không đồng ý, hãy chọn Từ chối.",
         "The application needs this; if you do not agree, choose Deny.",

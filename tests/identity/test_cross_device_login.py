@@ -191,3 +191,13 @@ def test_purge_expired_forgets_day_old_qr_sign_ins(app):
     assert result.exit_code == 0, result.output
     assert "1 QR sign-ins" in result.output
     assert db.session.scalar(sa.select(sa.func.count(CrossDeviceLogin.id))) == 0
+
+
+def test_the_consent_step_after_a_qr_sign_in_names_who_approved(app, client):
+    """An onlooker's phone could approve the code this browser shows: the person
+    at the browser reads whose account it is before anything is shared."""
+    b, request, _, code, _ = _waiting_browser(app)
+    client.post(f"/api/v1/auth/cross-device/{code}/approve", headers=_phone())
+    page = b.get(request.url)
+    assert form_step(page) == "consent"
+    assert "Đang đăng nhập: Nguyễn Văn An" in page.text
