@@ -105,7 +105,15 @@ def _register_extensions(app: Flask) -> ProblemApi:
     init_favicon(app)
     api.register_converter(SubjectConverter, SubjectConverter.openapi_schema)
     api.spec.components.security_scheme(
-        "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+        "dpopAuth",
+        {
+            "type": "http",
+            "scheme": "DPoP",
+            "description": "The API's access token, bound to a key of the phone "
+            "(RFC 9449): `Authorization: DPoP <token>` and a `DPoP` header with a "
+            "fresh proof of that key for the method, URL and token. `Bearer` "
+            "tokens only where API_BEARER_TOKENS_ALLOWED lets older apps in.",
+        },
     )
     jwt.init_app(app)
     init_auth(app)

@@ -181,7 +181,8 @@ HEADERS: Final[dict[str, dict[str, Any]]] = {
         "schema": {"type": "string", "enum": ["vi", "en"]},
     },
     "WWW-Authenticate": {
-        "description": "Bearer challenge; insufficient_user_authentication with "
+        "description": "DPoP challenge (RFC 9449; Bearer too where older apps' "
+        "bearer tokens are allowed); insufficient_user_authentication with "
         "acr_values and max_age when a recent level-2 login is required (RFC 9470).",
         "schema": {"type": "string"},
     },
@@ -346,7 +347,7 @@ def _add_common_refusals(spec: APISpec, path: str, operation: dict[str, Any]) ->
             responses[status] = spec.components.get_ref("response", name)
             documented.add(str(status))
 
-    if any("bearerAuth" in scheme for scheme in operation.get("security", [])):
+    if any("dpopAuth" in scheme for scheme in operation.get("security", [])):
         refuse(401, "UNAUTHORIZED")
         refuse(403, "FORBIDDEN")
     body = operation.get("requestBody")

@@ -166,7 +166,8 @@ BY_NAME: Final = {
     "state": "The login's state: returned unchanged by VNeID, checked on return.",
     "refresh_token": "The refresh token (works once; a reused one revokes the login).",
     "access_token": "The access token (JWT) for the Authorization header.",
-    "token_type": "Bearer.",
+    "token_type": "DPoP: the tokens are bound to the key of the login's proof "
+    "(Bearer only for older apps, where allowed).",
     "expires_in": "Seconds the access token lives.",
     "refresh_expires_in": "Seconds the refresh token lives.",
     "action": "What was done.",

@@ -5,6 +5,14 @@ citizen's opaque id; a token obtained through ``act-as`` also carries the
 organisation and the role the citizen holds there. Object-level checks (may this
 actor read that record?) live in each domain's ``policies.py``; this module only
 answers "who" and "in which role".
+
+Tokens are bound to a key the phone holds (DPoP, RFC 9449): a token names its
+key's thumbprint (``cnf.jkt``) and comes as ``Authorization: DPoP <token>`` with a
+fresh ``DPoP`` proof of that key for this method, URL and token, so a copy of it
+is useless anywhere else. Unbound ``Bearer`` tokens are accepted only with
+``API_BEARER_TOKENS_ALLOWED`` (older apps), off by default. Every check a token
+must pass on every request (its key here; a live membership for ``act-as``
+tokens, :mod:`identity.login.acting`) is one of :func:`add_token_check`'s.
 """
 
 from __future__ import annotations
@@ -16,18 +24,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ParamSpec, TypeVar
 
-from flask import Flask
+from flask import Flask, current_app, request
 from flask_jwt_extended import get_jwt, verify_jwt_in_request
 from werkzeug.wrappers import Response as BaseResponse
 
+from app import dpop
 from app.errors import Problem, Unauthorized, render_http_exception
 from app.extensions import jwt
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
-#: OpenAPI security requirement for routes that need a bearer token.
-BEARER: list[dict[str, list[str]]] = [{"bearerAuth": []}]
+#: OpenAPI security requirement for routes that need the API's (DPoP-bound) token.
+BEARER: list[dict[str, list[str]]] = [{"dpopAuth": []}]
 
 
 #: Step-up (RFC 9470): sensitive actions need a level-2 login this recent.
@@ -43,6 +52,22 @@ class InsufficientUserAuthentication(Problem):
     code, slug = 401, "insufficient-user-authentication"
 
 
+class InvalidDPoPProof(Problem):
+    code, slug = 401, "invalid-dpop-proof"
+
+
+class DPoPProofRequired(Problem):
+    code, slug = 400, "dpop-proof-required"
+
+
+#: A check every verified token must pass on every request: a refusal, or None.
+TokenCheck = Callable[[dict[str, Any]], Problem | None]
+_TOKEN_CHECKS = "congdan.token_checks"  # noqa: S105 - an extension's name
+#: Which scheme the request's token came under (the library reads one, "Bearer").
+_SCHEME = "congdan.token_scheme"
+_VERDICTS = "congdan.token_verdicts"
+
+
 @dataclass(frozen=True, slots=True)
 class Actor:
     """The authenticated caller of the current request."""
@@ -54,6 +79,8 @@ class Actor:
     auth_time: datetime | None = None
     token_id: str | None = None
     family_id: uuid.UUID | None = None
+    #: The thumbprint of the key the token is bound to (DPoP), if it is.
+    dpop_jkt: str | None = None
 
     @property
     def acts_for_org(self) -> bool:
@@ -74,6 +101,7 @@ def current_actor() -> Actor:
         auth_time=datetime.fromtimestamp(auth_time, UTC) if auth_time else None,
         token_id=claims.get("jti"),
         family_id=uuid.UUID(claims["fam"]) if claims.get("fam") else None,
+        dpop_jkt=(claims.get("cnf") or {}).get("jkt"),
     )
 
 
@@ -111,7 +139,8 @@ def step_up_required(view: Callable[P, R]) -> Callable[P, R]:
         )
         if actor.acr != STEP_UP_ACR or not recent:
             challenge = (
-                'Bearer realm="congdan", error="insufficient_user_authentication", '
+                f"{_scheme_of_request()} "
+                'realm="congdan", error="insufficient_user_authentication", '
                 'error_description="A level-2 login within 5 minutes is required", '
                 f'acr_values="{STEP_UP_ACR}", max_age={STEP_UP_MAX_AGE}'
             )
@@ -124,21 +153,132 @@ def step_up_required(view: Callable[P, R]) -> Callable[P, R]:
     return wrapped
 
 
-def _bearer_challenge(error: str | None = None) -> dict[str, str]:
-    value = 'Bearer realm="congdan"'
+def dpop_challenge(error: str | None = None) -> dict[str, str]:
+    """``WWW-Authenticate`` for the API: DPoP (RFC 9449 §7.1), and Bearer too
+    while older apps' bearer tokens are allowed."""
+    value = f'DPoP realm="congdan", algs="{" ".join(dpop.PROOF_ALGORITHMS)}"'
     if error:
         value += f', error="{error}"'
+    if current_app.config.get("API_BEARER_TOKENS_ALLOWED"):
+        value += ', Bearer realm="congdan"'
     return {"WWW-Authenticate": value}
 
 
+def _scheme_of_request() -> str:
+    return str(request.environ.get(_SCHEME, "Bearer"))
+
+
+def request_url() -> str:
+    """This request's URL as the client addressed it (a proof's ``htu``)."""
+    return f"{current_app.config['BASE_URL']}{request.path}"
+
+
+def proof_key() -> str | None:
+    """The key thumbprint of the request's DPoP proof, if one came (no token).
+
+    :raise InvalidDPoPProof: a proof that does not hold.
+    """
+    headers = request.headers.getlist("DPoP")
+    if not headers:
+        return None
+    try:
+        return dpop.verify(headers, method=request.method, url=request_url()).jkt
+    except dpop.DPoPError as error:
+        raise InvalidDPoPProof(
+            extra={"reason": error.description},
+            headers=dpop_challenge("invalid_dpop_proof"),
+        ) from error
+
+
+def require_proof_key() -> str | None:
+    """:func:`proof_key`, required unless bearer tokens are allowed.
+
+    :raise DPoPProofRequired: no proof, and bearer tokens are not allowed.
+    """
+    jkt = proof_key()
+    if jkt is None and not current_app.config.get("API_BEARER_TOKENS_ALLOWED"):
+        raise DPoPProofRequired(headers=dpop_challenge())
+    return jkt
+
+
+def _read_token_scheme() -> None:
+    """Note whether the API's token came as ``DPoP`` and hand it to
+    flask-jwt-extended, which reads a single scheme, as ``Bearer``.
+
+    Not under ``/vneid``: the provider's own endpoints read their headers as sent.
+    """
+    if request.path.startswith("/vneid"):
+        return
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "dpop" and token.strip():
+        request.environ[_SCHEME] = "DPoP"
+        request.environ["HTTP_AUTHORIZATION"] = f"Bearer {token.strip()}"
+
+
+def _holds_the_key(payload: dict[str, Any]) -> Problem | None:
+    """A bound token needs ``DPoP`` and a proof of its key; an unbound one is
+    accepted only as ``Bearer`` with ``API_BEARER_TOKENS_ALLOWED``."""
+    bound = (payload.get("cnf") or {}).get("jkt")
+    scheme = _scheme_of_request()
+    if bound is None:
+        if scheme == "Bearer" and current_app.config.get("API_BEARER_TOKENS_ALLOWED"):
+            return None
+        return InvalidToken(headers=dpop_challenge("invalid_token"))
+    if scheme != "DPoP":
+        # RFC 9449 §7.2: a bound token presented as a bearer token.
+        return InvalidToken(headers=dpop_challenge("invalid_token"))
+    token = request.headers.get("Authorization", "").partition(" ")[2].strip()
+    try:
+        proof = dpop.verify(
+            request.headers.getlist("DPoP"),
+            method=request.method,
+            url=request_url(),
+            access_token=token,
+        )
+    except dpop.DPoPError as error:
+        return InvalidDPoPProof(
+            extra={"reason": error.description},
+            headers=dpop_challenge("invalid_dpop_proof"),
+        )
+    if proof.jkt != bound:
+        return InvalidToken(headers=dpop_challenge("invalid_token"))
+    return None
+
+
+def add_token_check(app: Flask, check: TokenCheck) -> None:
+    """Have every verified token pass ``check`` on every request."""
+    app.extensions[_TOKEN_CHECKS].append(check)
+
+
+def _passes_checks(_header: dict[str, Any], payload: dict[str, Any]) -> bool:
+    # A token is verified more than once in a request (auth, the idempotency
+    # key's owner); its proof may be used only once: the verdict is kept.
+    # Kept in the request's environ, not in g: an app context may outlive it.
+    verdicts: dict[str, Problem | None] = request.environ.setdefault(_VERDICTS, {})
+    key = str(payload.get("jti"))
+    if key not in verdicts:
+        verdicts[key] = next(
+            (
+                refusal
+                for check in current_app.extensions[_TOKEN_CHECKS]
+                if (refusal := check(payload)) is not None
+            ),
+            None,
+        )
+    return verdicts[key] is None
+
+
+def _refused(_header: dict[str, Any], payload: dict[str, Any]) -> BaseResponse:
+    refusal = request.environ[_VERDICTS][str(payload.get("jti"))]
+    return render_http_exception(refusal)
+
+
 def _missing_token(_reason: str) -> BaseResponse:
-    return render_http_exception(Unauthorized(headers=_bearer_challenge()))
+    return render_http_exception(Unauthorized(headers=dpop_challenge()))
 
 
 def _invalid_token(_reason: str) -> BaseResponse:
-    return render_http_exception(
-        InvalidToken(headers=_bearer_challenge("invalid_token"))
-    )
+    return render_http_exception(InvalidToken(headers=dpop_challenge("invalid_token")))
 
 
 def _expired_or_revoked(
@@ -148,7 +288,12 @@ def _expired_or_revoked(
 
 
 def init_auth(app: Flask) -> None:
-    """Make every token failure a problem response with a Bearer challenge."""
+    """Check every token's key and other checks; make every token failure a
+    problem response with the API's challenge."""
+    app.extensions[_TOKEN_CHECKS] = [_holds_the_key]
+    app.before_request(_read_token_scheme)
+    jwt.token_verification_loader(_passes_checks)
+    jwt.token_verification_failed_loader(_refused)
     jwt.unauthorized_loader(_missing_token)
     jwt.invalid_token_loader(_invalid_token)
     jwt.expired_token_loader(_expired_or_revoked)

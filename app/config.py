@@ -159,6 +159,9 @@ def _logins_and_tokens(instance_path: str) -> dict[str, Any]:
         "VNEID_CLIENT_SECRET": os.environ.get("VNEID_CLIENT_SECRET") or None,
         # RFC 9449 §8: the provider asks every DPoP proof for its current nonce.
         "VNEID_DPOP_NONCE_REQUIRED": _flag("VNEID_DPOP_NONCE_REQUIRED", True),
+        # RFC 9449: the API's tokens are bound to the phone's key; unbound bearer
+        # tokens only for older apps, when this is set.
+        "API_BEARER_TOKENS_ALLOWED": _flag("API_BEARER_TOKENS_ALLOWED", False),
         "API_APP_REDIRECT_URI": "vn.congdan.app:/callback",
         "JWT_ACCESS_TOKEN_EXPIRES": timedelta(minutes=15),
         "JWT_REFRESH_TOKEN_EXPIRES": timedelta(days=30),

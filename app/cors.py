@@ -3,10 +3,10 @@
 Off unless ``CORS_ORIGINS`` lists origins (``https://dichvucong.example.vn``, …;
 exact origins, no wildcard). Then a browser on one of them may call ``/api/`` and
 ``/open311/``: the answer names that origin, preflights say which methods and
-request headers are allowed (the bearer token, idempotency and version headers),
-and the headers a client reads are exposed. No cookie is ever sent across
-origins (``supports_credentials`` stays off): the API's tokens are bearer
-headers, and the provider's session cookie is for its own pages.
+request headers are allowed (the token and its DPoP proof, idempotency and
+version headers), and the headers a client reads are exposed. No cookie is ever
+sent across origins (``supports_credentials`` stays off): the API's tokens travel
+in headers, and the provider's session cookie is for its own pages.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ ALLOWED_HEADERS: Final = [
     "Accept-Language",
     "Authorization",
     "Content-Type",
+    "DPoP",
     "Idempotency-Key",
     "If-Match",
     "If-None-Match",

@@ -30,7 +30,6 @@ from joserfc.jwk import JWKRegistry
 
 from app import single_use
 from app.crypto import derive_key
-from app.db import utcnow
 
 #: Asymmetric algorithms only (RFC 9449 §4.2), those of FAPI 2.0 §5.4.1 (EdDSA
 #: left out: RFC 9864 deprecates the name, and joserfc warns on it).
@@ -171,7 +170,7 @@ def _check_claims(
     if not isinstance(htu, str) or normalized_url(htu) != normalized_url(url):
         raise DPoPError("The proof is for another URL ('htu').")
     iat = claims.get("iat")
-    now = utcnow().timestamp()
+    now = time.time()
     if (
         not isinstance(iat, int | float)
         or isinstance(iat, bool)
@@ -211,7 +210,9 @@ def verify(
     jkt = key.thumbprint()
     # Replays are refused for as long as the proof's iat would still be accepted.
     if not single_use.claim_once(
-        "dpop-proof", f"{jkt}:{claims['jti']}", utcnow() + 2 * PROOF_WINDOW
+        "dpop-proof",
+        f"{jkt}:{claims['jti']}",
+        single_use.wall_clock() + 2 * PROOF_WINDOW,
     ):
         raise DPoPError("This proof was already used.")
     return Proof(jkt=jkt, jti=claims["jti"])

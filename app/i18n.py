@@ -55,6 +55,21 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "Mã truy cập không hợp lệ hoặc đã hết hạn; vui lòng đăng nhập lại.",
         "The access token is invalid or has expired; please sign in again.",
     ),
+    "invalid-dpop-proof.title": (
+        "Bằng chứng khóa DPoP không hợp lệ",
+        "Invalid DPoP proof",
+    ),
+    "invalid-dpop-proof.detail": (
+        "Yêu cầu cần một bằng chứng DPoP mới, ký bằng khóa của thiết bị, cho đúng "
+        "phương thức, địa chỉ và mã truy cập này.",
+        "The request needs a fresh DPoP proof, signed by the device's key, for this "
+        "method, URL and access token.",
+    ),
+    "dpop-proof-required.title": ("Thiếu bằng chứng DPoP", "DPoP proof required"),
+    "dpop-proof-required.detail": (
+        "Mã truy cập được gắn với khóa của thiết bị: gửi kèm tiêu đề DPoP (RFC 9449).",
+        "Tokens are bound to the device's key: send a DPoP header (RFC 9449).",
+    ),
     "insufficient-user-authentication.title": (
         "Cần xác thực mức độ cao hơn",
         "Stronger authentication required",

@@ -2,7 +2,9 @@
 proof, and whatever else must never be accepted twice within its lifetime.
 
 Each value is kept by its digest, under a purpose, until it would be refused anyway
-(its token expired); a value seen again before then is a replay. The claim is one
+(its token expired); a value seen again before then is a replay. Times are the
+wall clock's, as the tokens' own ``exp`` and ``iat`` are, not the application's
+business clock. The claim is one
 ``INSERT … ON CONFLICT`` in the request's transaction, so two workers or hosts
 presenting the same value at once cannot both win: on PostgreSQL the second waits
 on the unique key and then finds it taken; SQLite has one writer at a time.
@@ -11,14 +13,20 @@ on the unique key and then finds it taken; SQLite has one writer at a time.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, utcnow
+from app import unit_of_work
+from app.db import Base
 from app.extensions import db
+
+
+def wall_clock() -> datetime:
+    """Now, as protocol times (``iat``, ``exp``) are read."""
+    return datetime.now(UTC)
 
 
 class SingleUseMark(Base):
@@ -37,6 +45,9 @@ def claim_once(purpose: str, value: str, until: datetime) -> bool:
     A mark whose time has passed is taken over, so the table holds only what could
     still be replayed; :func:`purge` deletes the rest.
     """
+    # A read (an API GET) writes here: on SQLite it must hold the write lock
+    # first, or another writer's commit in between fails the upgrade.
+    unit_of_work.begin_writing()
     dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
     insert = dialect.insert(SingleUseMark).values(
         purpose=purpose,
@@ -49,7 +60,7 @@ def claim_once(purpose: str, value: str, until: datetime) -> bool:
         insert.on_conflict_do_update(
             index_elements=["purpose", "value_digest"],
             set_={"expires_at": insert.excluded.expires_at},
-            where=SingleUseMark.expires_at <= utcnow(),
+            where=SingleUseMark.expires_at <= wall_clock(),
         ).returning(SingleUseMark.purpose)
     ).first()
     return written is not None
@@ -58,6 +69,6 @@ def claim_once(purpose: str, value: str, until: datetime) -> bool:
 def purge() -> int:
     """Delete the marks whose values would be refused anyway; how many went."""
     deleted = db.session.execute(
-        sa.delete(SingleUseMark).where(SingleUseMark.expires_at <= utcnow())
+        sa.delete(SingleUseMark).where(SingleUseMark.expires_at <= wall_clock())
     )
     return int(deleted.rowcount)  # type: ignore[attr-defined]

@@ -81,6 +81,8 @@ def main() -> int:
     url = os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{workdir / 'p.db'}")
     env = {**os.environ, "DATABASE_URL": url, "BASE_URL": "http://127.0.0.1:5000"}
     env["CONGDAN_VERIFY_RATE_LIMIT"] = "1000000/minute"
+    # The bench's tokens are bearer tokens (see bench.run._served_env).
+    env["API_BEARER_TOKENS_ALLOWED"] = "true"
     for args in (["db", "upgrade"], ["deployment", "load"], ["seed-demo"]):
         subprocess.run([str(BIN / "flask"), "--app", "wsgi", *args], cwd=ROOT,
                        env=env, check=True, capture_output=True)  # fmt: skip

@@ -476,9 +476,20 @@ def _serving(env: dict[str, str], workers: int = WORKERS) -> Iterator[str]:
 
 def _served_env(env: dict[str, str]) -> dict[str, str]:
     """``env`` with the port the server will listen on: the demo's credentials are
-    issued for ``BASE_URL``, so seeding and serving must agree on it."""
+    issued for ``BASE_URL``, so seeding and serving must agree on it.
+
+    wrk replays one set of headers, and a DPoP proof works once: the bench's
+    tokens are bearer tokens, as older apps may have them
+    (``API_BEARER_TOKENS_ALLOWED``); a phone's calls also cost a proof's check (an
+    ES256 verification and one insert).
+    """
     port = _free_port()
-    return {**env, "BASE_URL": f"http://127.0.0.1:{port}", "PORT": str(port)}
+    return {
+        **env,
+        "BASE_URL": f"http://127.0.0.1:{port}",
+        "PORT": str(port),
+        "API_BEARER_TOKENS_ALLOWED": "true",
+    }
 
 
 Measured = dict[int, dict[str, tuple[Endpoint, Result]]]

@@ -35,7 +35,7 @@ def init_app(app: Flask, api: Any) -> None:
     add_texts(login_texts.MESSAGES, login_texts.VALIDATION_MESSAGES)
     add_texts(vneid_texts.MESSAGES, vneid_texts.VALIDATION_MESSAGES)
     init_tokens()
-    init_acting()
+    init_acting(app)
     init_provider(app)
     for blueprint in (
         blp,

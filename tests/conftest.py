@@ -34,6 +34,7 @@ from flask.testing import FlaskClient
 from flask_jwt_extended import create_access_token
 from flask_sqlalchemy.session import _app_ctx_id
 from sqlalchemy import orm
+from werkzeug.datastructures import Headers
 
 from app import create_app
 from app.db import utcnow
@@ -41,6 +42,7 @@ from app.demo import seed_demo_data
 from app.extensions import db
 from identity.login.models import TokenFamily
 from identity.models import Citizen, Organisation
+from tests import phone
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-hs256-signing"
 TEST_CLIENT_SECRET = "test-congdan-app-client-secret"
@@ -117,12 +119,48 @@ class ArrangedFirstClient(FlaskClient):
     arranges them in its own (rolled-back) transaction. Committing them first
     means a request that fails and rolls back its unit of work takes back only
     its own work, never the test's arrangement.
+
+    The client is also the test phone: it signs a DPoP proof (``tests.phone``)
+    for each request that presents ``Authorization: DPoP <token>`` without one,
+    with the token's key (or, for a token from a real login, the client's own), and
+    for the login and refresh calls, which bind tokens to the client's key.
     """
+
+    _PROVED_WITHOUT_TOKEN = ("/api/v1/auth/vneid", "/api/v1/auth/refresh")
 
     def open(self, *args: Any, **kwargs: Any) -> Any:
         if has_app_context():
             db.session.commit()
+        if args and isinstance(args[0], str):
+            self._sign(args[0], kwargs)
         return super().open(*args, **kwargs)
+
+    @property
+    def phone_key(self) -> Any:
+        """This client's own key, made at its first login."""
+        if not hasattr(self, "_phone_key"):
+            self._phone_key = phone.new_key()
+        return self._phone_key
+
+    def _sign(self, path: str, kwargs: dict[str, Any]) -> None:
+        headers = Headers(kwargs.get("headers") or {})
+        if headers.get("X-Test-Phone") == "silent":  # a test sends no proof
+            del headers["X-Test-Phone"]
+            kwargs["headers"] = headers
+            return
+        if "DPoP" in headers:
+            return
+        method = kwargs.get("method", "GET")
+        url = phone.TEST_BASE_URL + path.split("?")[0]
+        scheme, _, token = headers.get("Authorization", "").partition(" ")
+        if scheme == "DPoP" and token:
+            key = phone.key_of(token) or self.phone_key
+            headers["DPoP"] = phone.proof(key, method, url, token)
+        elif path.split("?")[0] in self._PROVED_WITHOUT_TOKEN and not scheme:
+            headers["DPoP"] = phone.proof(self.phone_key, method, url)
+        else:
+            return
+        kwargs["headers"] = headers
 
 
 def migrate_and_seed(application: Flask) -> None:
@@ -375,35 +413,45 @@ def token_headers(
     acr: str = "urn:vneid:loa:2",
     auth_time: datetime | None = None,
 ) -> dict[str, str]:
-    """An access token of a real token family (flushed, not committed)."""
-    family = TokenFamily(citizen_id=who.id, acr=acr, auth_time=auth_time or utcnow())
+    """An access token of a real token family (flushed, not committed), bound to
+    a key of the test phone, as ``Authorization: DPoP`` (the test client signs
+    each request's proof; over httpx, use :class:`tests.phone.PhoneAuth`)."""
+    key = phone.new_key()
+    family = TokenFamily(
+        citizen_id=who.id,
+        acr=acr,
+        auth_time=auth_time or utcnow(),
+        dpop_jkt=key.thumbprint(),
+    )
     db.session.add(family)
     db.session.flush()
     claims: dict[str, Any] = {
         "fam": str(family.id),
         "acr": acr,
         "auth_time": int(family.auth_time.timestamp()),
+        "cnf": {"jkt": family.dpop_jkt},
     }
     if org is not None:
         claims.update(org=str(org.id), role=role)
     token = create_access_token(identity=str(who.id), additional_claims=claims)
-    return {"Authorization": f"Bearer {token}"}
+    return {"Authorization": f"DPoP {token}"}
 
 
-def live_headers(
+def live_auth(
     server: LiveServer,
     national_id: str,
     org_code: str | None = None,
     role: str | None = None,
-) -> dict[str, str]:
-    """Headers for a live server's citizen, acting for an organisation if given."""
+) -> phone.PhoneAuth:
+    """httpx authentication as a live server's citizen (acting for an organisation
+    if given): the token, and a fresh DPoP proof of its key on each call."""
     with server.app.app_context():
         who = find_citizen(national_id)
         org = find_organisation(org_code) if org_code else None
         headers = token_headers(who, org=org, role=role)
         db.session.commit()
         db.session.remove()
-    return headers
+    return phone.PhoneAuth(headers["Authorization"].removeprefix("DPoP "))
 
 
 def random_uuid() -> uuid.UUID:

@@ -143,10 +143,11 @@ def test_failed_write_leaves_no_half_written_rows(probe, citizen, auth_headers):
     assert leftover is None
 
 
-def test_missing_token_is_401_problem_with_bearer_challenge(client):
+def test_missing_token_is_401_problem_with_a_dpop_challenge(client):
     response = client.get("/api/v1/citizens/me")
     assert_problem(response, 401, "unauthorized")
-    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    assert response.headers["WWW-Authenticate"].startswith("DPoP ")
+    assert "Bearer" not in response.headers["WWW-Authenticate"]  # not allowed
 
 
 def test_forged_token_is_401_invalid_token(client):

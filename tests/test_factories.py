@@ -50,7 +50,7 @@ def test_a_doctor_of_another_clinic_acts_for_it_and_only_for_it(
     assert own.status_code == 200, own.get_json()
     me = client.get(
         "/api/v1/me",
-        headers={"Authorization": f"Bearer {own.get_json()['access_token']}"},
+        headers={"Authorization": f"DPoP {own.get_json()['access_token']}"},
     )
     assert me.get_json()["acting"] == {"org_id": str(other.id), "role": "doctor"}
     demo_clinic = client.post(

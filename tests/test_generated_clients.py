@@ -12,14 +12,17 @@ import importlib
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+import httpx  # the generated client's own (not httpx2)
 import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
 from app.unit_of_work import transaction
 from identity.models import Citizen
+from tests import phone
 from tests.conftest import running_server, token_headers
 from tests.demo_ids import AN
 
@@ -48,6 +51,19 @@ export function explain(problem: Refusal): string {
   return `${base.status ?? 0} ${base.title ?? ""}`;
 }
 """
+
+
+class _Phone(httpx.Auth):
+    """The test phone's proofs for the generated client, which uses httpx itself."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+    def auth_flow(self, request: httpx.Request) -> Iterator[httpx.Request]:
+        request.headers.update(
+            phone.signed_headers(request.method, str(request.url), self.token)
+        )
+        yield request
 
 
 @pytest.fixture(scope="module")
@@ -128,10 +144,15 @@ def test_a_python_client_generates_cleanly_and_talks_to_a_live_server(
                     sa.select(Citizen).where(Citizen.national_id == AN)
                 )
                 assert an is not None
-                bearer = token_headers(an)["Authorization"].removeprefix("Bearer ")
-            # The client closes its connections before the server stops.
+                token = token_headers(an)["Authorization"].removeprefix("DPoP ")
+            # The client closes its connections before the server stops. The
+            # phone's proofs come from httpx's auth hook, which the generated
+            # client passes on.
             with client_module.AuthenticatedClient(
-                base_url=server.url, token=bearer
+                base_url=server.url,
+                token=token,
+                prefix="DPoP",
+                httpx_args={"auth": _Phone(token)},
             ) as client:
                 me = get_me.sync_detailed(client=client)
                 assert me.status_code == 200

@@ -20,11 +20,8 @@ def test_openapi_document_has_title_version_and_bearer_scheme(client):
     spec = response.get_json()
     assert (spec["info"]["title"], spec["info"]["version"]) == ("CongDan API", "1.0.0")
     assert spec["openapi"].startswith("3.")
-    assert spec["components"]["securitySchemes"]["bearerAuth"] == {
-        "type": "http",
-        "scheme": "bearer",
-        "bearerFormat": "JWT",
-    }
+    scheme = spec["components"]["securitySchemes"]["dpopAuth"]
+    assert (scheme["type"], scheme["scheme"]) == ("http", "DPoP")  # RFC 9449
 
 
 def test_every_route_is_documented(app, client):
@@ -46,7 +43,7 @@ def test_errors_are_documented_as_problem_json(client):
     not_found = spec["components"]["responses"]["DEFAULT_ERROR"]
     assert "application/problem+json" in not_found["content"]
     me = spec["paths"]["/api/v1/citizens/me"]["get"]
-    assert me["security"] == [{"bearerAuth": []}]
+    assert me["security"] == [{"dpopAuth": []}]
 
 
 def test_interactive_docs_page(client):

@@ -26,12 +26,12 @@ from consent.models import ConsentArtefact
 from consent.vocabulary import AccessMode
 from identity.login import tokens
 from identity.models import Role
-from tests import factories
+from tests import factories, phone
 from tests.conftest import (
     LiveServer,
     find_citizen,
     find_organisation,
-    live_headers,
+    live_auth,
 )
 from tests.demo_ids import AN, BINH, CLINIC, CUC
 from tests.problems import assert_problem
@@ -43,9 +43,13 @@ pytestmark = pytest.mark.slow
 
 @pytest.mark.real_sessions
 def test_one_refresh_token_used_twice_at_once(live_server: LiveServer):
+    key = phone.new_key()
     with live_server.app.app_context():
         pair = tokens.start_session(
-            find_citizen(AN), acr="urn:vneid:loa:2", auth_time=utcnow()
+            find_citizen(AN),
+            acr="urn:vneid:loa:2",
+            auth_time=utcnow(),
+            dpop_jkt=key.thumbprint(),
         )
         db.session.commit()
         db.session.remove()
@@ -53,7 +57,9 @@ def test_one_refresh_token_used_twice_at_once(live_server: LiveServer):
         answers = together(
             2,
             lambda _i: api.post(
-                "/api/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]}
+                "/api/v1/auth/refresh",
+                json={"refresh_token": pair["refresh_token"]},
+                auth=phone.LoginProof(key),
             ),
         )
         codes = sorted(a.status_code for a in answers)
@@ -65,12 +71,12 @@ def test_one_refresh_token_used_twice_at_once(live_server: LiveServer):
         )
         winner = next(a for a in answers if a.status_code == 200).json()
         # Reuse revokes the family: the winner's fresh tokens are dead too.
-        me = api.get(
-            "/api/v1/me", headers={"Authorization": f"Bearer {winner['access_token']}"}
-        )
+        me = api.get("/api/v1/me", auth=phone.PhoneAuth(winner["access_token"], key))
         assert me.status_code == 401
         again = api.post(
-            "/api/v1/auth/refresh", json={"refresh_token": winner["refresh_token"]}
+            "/api/v1/auth/refresh",
+            json={"refresh_token": winner["refresh_token"]},
+            auth=phone.LoginProof(key),
         )
         assert again.status_code == 401
 
@@ -84,26 +90,20 @@ def test_one_share_code_redeemed_by_two_clinics_at_once(live_server: LiveServer)
         second_clinic = (second_doctor.national_id, second.code)
         db.session.remove()
     clinics = [
-        live_headers(live_server, CUC, CLINIC, "doctor"),
-        live_headers(live_server, *second_clinic, "doctor"),
+        live_auth(live_server, CUC, CLINIC, "doctor"),
+        live_auth(live_server, *second_clinic, "doctor"),
     ]
-    with live_server.app.app_context():
-        # Sharing needs a fresh level-2 login.
-        tokens_an = tokens.start_session(
-            find_citizen(AN), acr="urn:vneid:loa:2", auth_time=utcnow()
-        )
-        db.session.commit()
-        db.session.remove()
-    an = {"Authorization": f"Bearer {tokens_an['access_token']}"}
+    # Sharing needs a fresh level-2 login.
+    an = live_auth(live_server, AN)
     with httpx.Client(base_url=live_server.url, timeout=60) as api:
         for _round in range(3):
             code = api.post(
-                "/api/v1/share-codes", json={"categories": ["allergies"]}, headers=an
+                "/api/v1/share-codes", json={"categories": ["allergies"]}, auth=an
             ).json()["code"]
             answers = together(
                 2,
                 lambda i, code=code: api.post(
-                    f"/api/v1/share-codes/{code}/redeem", headers=clinics[i]
+                    f"/api/v1/share-codes/{code}/redeem", auth=clinics[i]
                 ),
             )
             assert sorted(a.status_code for a in answers) == [201, 404], [
@@ -142,8 +142,8 @@ def test_nothing_is_read_after_a_revocation_commits(live_server: LiveServer):
         db.session.commit()
         artefact_id, binh_id = artefact.id, binh.id
         db.session.remove()
-    reader = live_headers(live_server, CUC, CLINIC, "doctor")
-    owner = live_headers(live_server, AN)
+    reader = live_auth(live_server, CUC, CLINIC, "doctor")
+    owner = live_auth(live_server, AN)
     reads: list[tuple[float, int]] = []
     stop = threading.Event()
 
@@ -153,7 +153,7 @@ def test_nothing_is_read_after_a_revocation_commits(live_server: LiveServer):
                 started = time.monotonic()
                 response = api.get(
                     f"/api/v1/citizens/{binh_id}/health-book/immunizations",
-                    headers=reader,
+                    auth=reader,
                 )
                 reads.append((started, response.status_code))
 
@@ -164,7 +164,7 @@ def test_nothing_is_read_after_a_revocation_commits(live_server: LiveServer):
         time.sleep(0.5)
         with httpx.Client(base_url=live_server.url, timeout=60) as api:
             revoked = api.post(
-                f"/api/v1/consents/{artefact_id}/revoke", json={}, headers=owner
+                f"/api/v1/consents/{artefact_id}/revoke", json={}, auth=owner
             )
         committed = time.monotonic()
         assert revoked.status_code == 200, revoked.text

@@ -32,7 +32,7 @@ def test_weak_or_old_login_gets_the_step_up_challenge(
     response = probe.post("/_probe/sensitive", headers=headers)
     body = assert_problem(response, 401, "insufficient-user-authentication")
     challenge = response.headers["WWW-Authenticate"]
-    assert challenge.startswith("Bearer ")
+    assert challenge.startswith("DPoP ")
     assert 'error="insufficient_user_authentication"' in challenge
     assert 'acr_values="urn:vneid:loa:2"' in challenge
     assert "max_age=300" in challenge

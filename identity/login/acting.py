@@ -14,10 +14,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from werkzeug.wrappers import Response as BaseResponse
+from flask import Flask
 
-from app.errors import Forbidden, render_http_exception
-from app.extensions import jwt
+from app.auth import add_token_check
+from app.errors import Forbidden, Problem
 from identity.policies import holds_role
 
 
@@ -25,22 +25,19 @@ class MembershipEnded(Forbidden):
     slug = "membership-ended"
 
 
-def _role_still_held(_header: dict[str, Any], payload: dict[str, Any]) -> bool:
+def _role_still_held(payload: dict[str, Any]) -> Problem | None:
     org = payload.get("org")
     if org is None:
-        return True
+        return None
     try:
         citizen_id, org_id = uuid.UUID(payload["sub"]), uuid.UUID(org)
     except (KeyError, TypeError, ValueError):
-        return False
-    return holds_role(citizen_id, org_id, payload.get("role"))
+        return MembershipEnded()
+    if holds_role(citizen_id, org_id, payload.get("role")):
+        return None
+    return MembershipEnded()
 
 
-def _role_ended(_header: dict[str, Any], _payload: dict[str, Any]) -> BaseResponse:
-    return render_http_exception(MembershipEnded())
-
-
-def init_acting() -> None:
+def init_acting(app: Flask) -> None:
     """Check every act-as token against the live membership (on every request)."""
-    jwt.token_verification_loader(_role_still_held)
-    jwt.token_verification_failed_loader(_role_ended)
+    add_token_check(app, _role_still_held)

@@ -60,6 +60,9 @@ class TokenFamily(Base):
     #: The provider's ID token of the login, the ``id_token_hint`` with which the
     #: API's logout ends the provider session (it grants no access by itself).
     provider_id_token: Mapped[str | None] = mapped_column(sa.Text)
+    #: RFC 9449: the thumbprint of the phone's key every token of the family is
+    #: bound to (``cnf.jkt``); ``None`` for a bearer login (API_BEARER_TOKENS_ALLOWED).
+    dpop_jkt: Mapped[str | None] = mapped_column(sa.String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None]
     revoked_reason: Mapped[str | None] = mapped_column(sa.String(100))

@@ -9,7 +9,14 @@ from flask import Response, jsonify
 from flask.views import MethodView
 
 from app import audit, i18n, unit_of_work
-from app.auth import BEARER, Actor, auth_required, current_actor, step_up_required
+from app.auth import (
+    BEARER,
+    Actor,
+    auth_required,
+    current_actor,
+    require_proof_key,
+    step_up_required,
+)
 from app.blueprint import Blueprint
 from app.errors import Conflict, Forbidden, Problem, ValidationFailed
 from app.extensions import db
@@ -108,7 +115,15 @@ class LoginFinish(MethodView):
         to the register entry with the same national id. 400 ``login-failed``: code
         or ID token refused; 403 ``account-not-linkable``: not in the register; 502:
         VNeID unreachable. Success opens a new token family and is audited.
+
+        Send a ``DPoP`` proof (RFC 9449) of a key the phone made for this login:
+        every token of the login is bound to it (``token_type: DPoP``) and works
+        only with a fresh proof of it. Without one, 400 ``dpop-proof-required``
+        (unless ``API_BEARER_TOKENS_ALLOWED`` lets older apps have bearer tokens);
+        a proof that does not hold is 401 ``invalid-dpop-proof``. Neither spends
+        the state.
         """
+        jkt = require_proof_key()
         login_state = relying_party.consume_state(data["state"], data["code_verifier"])
         # The state's single use holds whatever follows, and the provider (in-process
         # in development) redeems the code in a transaction of its own.
@@ -123,6 +138,7 @@ class LoginFinish(MethodView):
             auth_time=login.auth_time,
             provider_sid=login.sid,
             provider_id_token=login.id_token,
+            dpop_jkt=jkt,
         )
 
 
@@ -139,9 +155,11 @@ class Refresh(MethodView):
         login (every access, acting and refresh token of its family), so the
         citizen must log in again. The new access token keeps the login's ``acr``
         and ``auth_time``: refreshing does not renew a step-up. 401
-        ``invalid-token`` for a malformed, expired, revoked or non-refresh token.
+        ``invalid-token`` for a malformed, expired, revoked or non-refresh token,
+        or one of a DPoP-bound login without a proof of its key (which spends
+        nothing).
         """
-        return tokens.rotate(data["refresh_token"])
+        return tokens.rotate(data["refresh_token"], require_proof_key())
 
 
 @blp.route("/auth/logout")

@@ -19,7 +19,7 @@ from flask_jwt_extended import create_access_token, create_refresh_token, decode
 from jwt import PyJWTError
 
 from app import audit, unit_of_work
-from app.auth import Actor, InvalidToken
+from app.auth import Actor, InvalidToken, dpop_challenge
 from app.db import utcnow
 from app.errors import Problem
 from app.extensions import db, jwt
@@ -36,10 +36,12 @@ def _lifetime(name: str) -> timedelta:
     return value
 
 
-def _token_response(access: str, refresh: str | None = None) -> dict[str, Any]:
+def _token_response(
+    access: str, refresh: str | None = None, *, bound: bool
+) -> dict[str, Any]:
     response: dict[str, Any] = {
         "access_token": access,
-        "token_type": "Bearer",
+        "token_type": "DPoP" if bound else "Bearer",
         "expires_in": int(_lifetime("JWT_ACCESS_TOKEN_EXPIRES").total_seconds()),
     }
     if refresh is not None:
@@ -51,11 +53,14 @@ def _token_response(access: str, refresh: str | None = None) -> dict[str, Any]:
 
 
 def _access_claims(family: TokenFamily) -> dict[str, Any]:
-    return {
+    claims: dict[str, Any] = {
         "fam": str(family.id),
         "acr": family.acr,
         "auth_time": int(family.auth_time.timestamp()),
     }
+    if family.dpop_jkt is not None:
+        claims["cnf"] = {"jkt": family.dpop_jkt}
+    return claims
 
 
 def _issue_pair(family: TokenFamily) -> dict[str, Any]:
@@ -74,7 +79,7 @@ def _issue_pair(family: TokenFamily) -> dict[str, Any]:
         )
     )
     db.session.flush()
-    return _token_response(access, refresh)
+    return _token_response(access, refresh, bound=family.dpop_jkt is not None)
 
 
 def start_session(
@@ -84,12 +89,14 @@ def start_session(
     auth_time: datetime,
     provider_sid: str | None = None,
     provider_id_token: str | None = None,
+    dpop_jkt: str | None = None,
 ) -> dict[str, Any]:
     """Open a token family for a fresh login and return its first token pair.
 
     ``provider_sid`` is the provider session of the login: a back-channel logout
     naming it revokes the family. ``provider_id_token`` lets the API's logout end
-    that provider session.
+    that provider session. ``dpop_jkt`` binds every token of the family to the
+    phone's key (RFC 9449).
     """
     family = TokenFamily(
         citizen_id=citizen.id,
@@ -97,6 +104,7 @@ def start_session(
         auth_time=auth_time,
         provider_sid=provider_sid,
         provider_id_token=provider_id_token,
+        dpop_jkt=dpop_jkt,
     )
     db.session.add(family)
     db.session.flush()
@@ -140,10 +148,14 @@ def revoke_provider_logins(
     return len(families)
 
 
-def rotate(refresh_token: str) -> dict[str, Any]:
+def rotate(refresh_token: str, dpop_jkt: str | None) -> dict[str, Any]:
     """Exchange a refresh token for a new pair; a reused one revokes its family.
 
-    :raise InvalidToken: the token is malformed, expired or not a refresh token.
+    A bound family's refresh token works only with a proof of its key
+    (``dpop_jkt``); a refusal for the key spends nothing.
+
+    :raise InvalidToken: the token is malformed, expired, not a refresh token, or
+        presented without its family's key.
     :raise RefreshTokenReused: the token was already used (family now revoked).
     """
     try:
@@ -158,6 +170,8 @@ def rotate(refresh_token: str) -> dict[str, Any]:
         raise InvalidToken()
     if family.revoked_at is not None:
         raise InvalidToken()
+    if family.dpop_jkt is not None and dpop_jkt != family.dpop_jkt:
+        raise InvalidToken(headers=dpop_challenge("invalid_token"))
     claimed = db.session.execute(
         sa.update(RefreshToken)
         .where(RefreshToken.jti == row.jti, RefreshToken.used_at.is_(None))
@@ -188,6 +202,8 @@ def act_as(actor: Actor, membership: Membership) -> dict[str, Any]:
         "org": str(membership.organisation_id),
         "role": membership.role.value,
     }
+    if actor.dpop_jkt is not None:
+        claims["cnf"] = {"jkt": actor.dpop_jkt}
     access = create_access_token(
         identity=str(actor.citizen_id), additional_claims=claims
     )
@@ -197,7 +213,7 @@ def act_as(actor: Actor, membership: Membership) -> dict[str, Any]:
         actor_id=actor.citizen_id,
         details={"org": claims["org"], "role": claims["role"]},
     )
-    return _token_response(access)
+    return _token_response(access, bound=actor.dpop_jkt is not None)
 
 
 _CHECKED_FAMILIES = "congdan_checked_token_families"

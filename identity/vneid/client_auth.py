@@ -22,7 +22,6 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 from app import dpop, single_use
-from app.db import utcnow
 from identity.vneid.issuance import issuer
 from identity.vneid.models import KEY_AUTH, OAuthClient
 
@@ -110,7 +109,7 @@ class PrivateKeyJwt(JWTBearerClientAssertion):
         exp = claims.get("exp")
         if (
             isinstance(exp, int | float)
-            and exp - utcnow().timestamp() > MAX_ASSERTION_LIFETIME.total_seconds()
+            and exp - time.time() > MAX_ASSERTION_LIFETIME.total_seconds()
         ):
             raise InvalidClientError(
                 description="The client assertion must expire within five minutes."
@@ -122,7 +121,11 @@ class PrivateKeyJwt(JWTBearerClientAssertion):
             return False
         # Kept until the assertion expires (plus leeway): after that it is refused
         # for its exp anyway.
-        until = utcnow() + MAX_ASSERTION_LIFETIME + timedelta(seconds=self.leeway)
+        until = (
+            single_use.wall_clock()
+            + MAX_ASSERTION_LIFETIME
+            + timedelta(seconds=self.leeway)
+        )
         return single_use.claim_once(
             "client-assertion", f"{claims['iss']}:{jti}", until
         )

@@ -24,6 +24,7 @@ from app.db import utcnow
 from app.extensions import db
 from identity.login.models import ExternalIdentity, LoginState, TokenFamily
 from identity.login.tokens import revoke_family, revoke_provider_logins
+from tests import phone
 from tests.demo_ids import AN, CLINIC, HAI, PHUC, SCHOOL, WARD
 from tests.identity.oidc import (
     BROWSER_CALLBACK,
@@ -89,8 +90,9 @@ def phone_login(
     return response.get_json()
 
 
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
+def presented(token: str) -> dict[str, str]:
+    """The API's token as the phone presents it (the test client adds the proof)."""
+    return {"Authorization": f"DPoP {token}"}
 
 
 def test_start_returns_an_authorization_url_with_pkce_and_nonce(client):
@@ -127,11 +129,11 @@ def test_start_refuses_an_unregistered_redirect_uri(client):
 
 def test_phone_login_returns_api_tokens_and_me(app, client, citizen):
     pair = phone_login(app, client)
-    assert pair["token_type"] == "Bearer"
+    assert pair["token_type"] == "DPoP"
     assert pair["expires_in"] == 15 * 60
     assert pair["refresh_expires_in"] == 30 * 24 * 3600
 
-    me = client.get("/api/v1/me", headers=bearer(pair["access_token"]))
+    me = client.get("/api/v1/me", headers=presented(pair["access_token"]))
     assert me.status_code == 200
     body = me.get_json()
     assert body["profile"]["national_id"] == AN
@@ -180,7 +182,9 @@ def test_refresh_rotates_and_reuse_revokes_the_family(app, client):
     new_pair = rotated.get_json()
     assert new_pair["refresh_token"] != pair["refresh_token"]
     assert (
-        client.get("/api/v1/me", headers=bearer(new_pair["access_token"])).status_code
+        client.get(
+            "/api/v1/me", headers=presented(new_pair["access_token"])
+        ).status_code
         == 200
     )
 
@@ -190,7 +194,7 @@ def test_refresh_rotates_and_reuse_revokes_the_family(app, client):
     assert_problem(reuse, 401, "refresh-token-reused")
     for token in (pair["access_token"], new_pair["access_token"]):
         assert_problem(
-            client.get("/api/v1/me", headers=bearer(token)), 401, "invalid-token"
+            client.get("/api/v1/me", headers=presented(token)), 401, "invalid-token"
         )
     after = client.post(
         "/api/v1/auth/refresh", json={"refresh_token": new_pair["refresh_token"]}
@@ -242,7 +246,7 @@ def test_an_acting_token_keeps_the_logins_assurance_and_is_audited(
     acting = client.post(
         "/api/v1/auth/act-as",
         json={"org_id": str(ward.id)},
-        headers=bearer(pair["access_token"]),
+        headers=presented(pair["access_token"]),
     ).get_json()
     claims = decode_token(acting["access_token"])
     assert (claims["acr"], claims["auth_time"]) == (login["acr"], login["auth_time"])
@@ -260,17 +264,27 @@ def test_an_acting_token_of_a_login_without_auth_time_says_none(
     """A token that names no auth_time (issued before the API stamped one) still
     acts for an organisation; the acting token then claims no login time."""
     phuc = citizen(PHUC)
-    family = TokenFamily(citizen_id=phuc.id, acr="urn:vneid:loa:1", auth_time=utcnow())
+    key = phone.new_key()
+    family = TokenFamily(
+        citizen_id=phuc.id,
+        acr="urn:vneid:loa:1",
+        auth_time=utcnow(),
+        dpop_jkt=key.thumbprint(),
+    )
     db.session.add(family)
     db.session.commit()
     token = create_access_token(
         identity=str(phuc.id),
-        additional_claims={"fam": str(family.id), "acr": "urn:vneid:loa:1"},
+        additional_claims={
+            "fam": str(family.id),
+            "acr": "urn:vneid:loa:1",
+            "cnf": {"jkt": family.dpop_jkt},
+        },
     )
     acting = client.post(
         "/api/v1/auth/act-as",
         json={"org_id": str(organisation(WARD).id)},
-        headers=bearer(token),
+        headers=presented(token),
     )
     assert acting.status_code == 200, acting.get_json()
     assert decode_token(acting.get_json()["access_token"])["auth_time"] is None
@@ -318,10 +332,12 @@ def test_access_token_is_not_a_refresh_token(app, client):
 
 def test_logout_revokes_every_token_of_the_login(app, client):
     pair = phone_login(app, client, PHUC)
-    response = client.post("/api/v1/auth/logout", headers=bearer(pair["access_token"]))
+    response = client.post(
+        "/api/v1/auth/logout", headers=presented(pair["access_token"])
+    )
     assert response.status_code == 204
     assert_problem(
-        client.get("/api/v1/me", headers=bearer(pair["access_token"])),
+        client.get("/api/v1/me", headers=presented(pair["access_token"])),
         401,
         "invalid-token",
     )
@@ -341,17 +357,17 @@ def test_act_as_gives_a_token_for_an_organisation_where_i_hold_a_role(
     response = client.post(
         "/api/v1/auth/act-as",
         json={"org_id": str(ward.id)},
-        headers=bearer(pair["access_token"]),
+        headers=presented(pair["access_token"]),
     )
     assert response.status_code == 200
     acting = response.get_json()
     assert "refresh_token" not in acting
-    me = client.get("/api/v1/me", headers=bearer(acting["access_token"])).get_json()
+    me = client.get("/api/v1/me", headers=presented(acting["access_token"])).get_json()
     assert me["acting"] == {"org_id": str(ward.id), "role": "officer"}
 
-    client.post("/api/v1/auth/logout", headers=bearer(pair["access_token"]))
+    client.post("/api/v1/auth/logout", headers=presented(pair["access_token"]))
     assert (
-        client.get("/api/v1/me", headers=bearer(acting["access_token"])).status_code
+        client.get("/api/v1/me", headers=presented(acting["access_token"])).status_code
         == 401
     )
 
@@ -395,7 +411,7 @@ def test_tokens_not_signed_by_the_api_are_refused(app, client, citizen, auth_hea
     rsa = RSAKey.generate_key(2048)
     forged_rsa = jose_jwt.encode({"alg": "RS256", "kid": "not-in-jwks"}, claims, rsa)
     for token in (forged_none, forged_hmac, forged_rsa):
-        response = client.get("/api/v1/me", headers=bearer(token))
+        response = client.get("/api/v1/me", headers=presented(token))
         assert_problem(response, 401, "invalid-token")
 
 
@@ -411,7 +427,7 @@ def test_expired_access_token_is_refused(app, client, citizen):
         expires_delta=timedelta(seconds=-1),
     )
     assert_problem(
-        client.get("/api/v1/me", headers=bearer(token)), 401, "invalid-token"
+        client.get("/api/v1/me", headers=presented(token)), 401, "invalid-token"
     )
 
 
@@ -445,5 +461,5 @@ def test_totp_enrolment_confirmation_and_login(app, client, citizen, auth_header
 
     # Cúc now logs in with a second factor, so she reaches level 2.
     pair = phone_login(app, client, PHUC, body["secret"], acr_values="urn:vneid:loa:2")
-    me = client.get("/api/v1/me", headers=bearer(pair["access_token"])).get_json()
+    me = client.get("/api/v1/me", headers=presented(pair["access_token"])).get_json()
     assert me["acr"] == "urn:vneid:loa:2"

@@ -17,6 +17,7 @@ from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from playwright.sync_api import sync_playwright
 
 from identity.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
+from tests import phone
 from tests.conftest import CHROMIUM_ARGS
 from tests.demo_ids import AN
 
@@ -64,14 +65,15 @@ def test_citizen_logs_in_with_password_totp_and_consent_in_chromium(live_server)
                 browser.close()
 
         assert state == started["state"]
+        key = phone.new_key()  # the phone's key for this login (DPoP)
         tokens = api.post(
             "/api/v1/auth/vneid",
             json={"code": code, "state": state, "code_verifier": verifier},
+            auth=phone.LoginProof(key),
         )
         assert tokens.status_code == 200, tokens.text
         me = api.get(
-            "/api/v1/me",
-            headers={"Authorization": f"Bearer {tokens.json()['access_token']}"},
+            "/api/v1/me", auth=phone.PhoneAuth(tokens.json()["access_token"])
         ).json()
         assert me["profile"]["national_id"] == AN
         assert me["acr"] == "urn:vneid:loa:2"

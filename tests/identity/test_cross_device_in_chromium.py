@@ -17,7 +17,7 @@ from app.db import utcnow
 from app.extensions import db
 from identity.vneid.models import CrossDeviceLogin
 from tests.browser import check_page, chromium, open_viewer
-from tests.conftest import live_headers
+from tests.conftest import live_auth
 from tests.demo_ids import AN
 
 #: Left out of `make test-fast`: drives Chromium.
@@ -49,7 +49,7 @@ def _show_qr(viewer, url: str) -> str:
 
 def test_the_qr_page_signs_in_when_the_phone_approves(live_server):
     base = live_server.url
-    phone = live_headers(live_server, AN)
+    phone = live_auth(live_server, AN)
     with chromium() as browser:
         for viewport, locale, waiting in (
             ("phone", "vi-VN", "Đang chờ"),
@@ -62,12 +62,12 @@ def test_the_qr_page_signs_in_when_the_phone_approves(live_server):
             assert waiting in page.locator("#qr-status").inner_text()
             check_page(viewer, "vneid-qr")
             seen = httpx.get(
-                f"{base}/api/v1/auth/cross-device/{code}", headers=phone, timeout=30
+                f"{base}/api/v1/auth/cross-device/{code}", auth=phone, timeout=30
             )
             assert seen.status_code == 200, seen.text
             approved = httpx.post(
                 f"{base}/api/v1/auth/cross-device/{code}/approve",
-                headers=phone,
+                auth=phone,
                 timeout=30,
             )
             assert approved.status_code == 200, approved.text

@@ -23,6 +23,7 @@ from identity.login.models import TokenFamily
 from identity.vneid import keys
 from identity.vneid.claims import pairwise_subject
 from identity.vneid.models import LoginSession, ProviderToken
+from tests import phone as phone_keys
 from tests.conftest import TEST_CLIENT_SECRET
 from tests.demo_ids import AN, PHUC
 from tests.identity.oidc import (
@@ -34,7 +35,7 @@ from tests.identity.oidc import (
     sign_in,
     submit,
 )
-from tests.identity.test_api_login import bearer, phone_login, pkce_pair
+from tests.identity.test_api_login import phone_login, pkce_pair, presented
 from tests.problems import assert_problem
 
 ISSUER = "http://localhost/vneid"
@@ -81,7 +82,7 @@ def keys_for_api_secret():
 
 def _api_login_is_dead(client, pair) -> None:
     assert_problem(
-        client.get("/api/v1/citizens/me", headers=bearer(pair["access_token"])),
+        client.get("/api/v1/citizens/me", headers=presented(pair["access_token"])),
         401,
         "invalid-token",
     )
@@ -92,7 +93,7 @@ def _api_login_is_dead(client, pair) -> None:
 
 
 def _api_login_is_alive(client, pair) -> None:
-    me = client.get("/api/v1/citizens/me", headers=bearer(pair["access_token"]))
+    me = client.get("/api/v1/citizens/me", headers=presented(pair["access_token"]))
     assert me.status_code == 200, me.get_json()
 
 
@@ -205,7 +206,9 @@ def test_api_logout_ends_the_provider_session_and_its_grants(app, client):
     phone = browser(app)
     pair = phone_login(app, client, PHUC, browser_client=phone)
     sid = uuid.UUID(_family_of(pair["access_token"]).provider_sid)
-    response = client.post("/api/v1/auth/logout", headers=bearer(pair["access_token"]))
+    response = client.post(
+        "/api/v1/auth/logout", headers=presented(pair["access_token"])
+    )
     assert response.status_code == 204
     _api_login_is_dead(client, pair)
     db.session.expire_all()
@@ -345,20 +348,24 @@ def test_logout_round_trip_on_a_live_server(live_server):
             json={"redirect_uri": f"{base}/callback", "code_challenge": challenge},
         ).json()
         params = redirect_params(sign_in(phone, started["authorization_url"], PHUC))
+        key = phone_keys.new_key()
         pair = api.post(
             "/api/v1/auth/vneid",
             json={
                 **{k: params[k] for k in ("code", "state")},
                 "code_verifier": verifier,
             },
+            auth=phone_keys.LoginProof(key),
         ).json()
-        headers = bearer(pair["access_token"])
-        assert api.get("/api/v1/citizens/me", headers=headers).status_code == 200
+        headers = phone_keys.PhoneAuth(pair["access_token"])
+        assert api.get("/api/v1/citizens/me", auth=headers).status_code == 200
 
-        assert api.post("/api/v1/auth/logout", headers=headers).status_code == 204
-        assert api.get("/api/v1/citizens/me", headers=headers).status_code == 401
+        assert api.post("/api/v1/auth/logout", auth=headers).status_code == 204
+        assert api.get("/api/v1/citizens/me", auth=headers).status_code == 401
         refused = api.post(
-            "/api/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]}
+            "/api/v1/auth/refresh",
+            json={"refresh_token": pair["refresh_token"]},
+            auth=phone_keys.LoginProof(key),
         )
         assert refused.status_code == 401
     with live_server.app.app_context():

@@ -15,7 +15,7 @@ from app.extensions import db
 from school_records.models import Transcript
 from school_records.pdf import verify_url
 from tests.browser import Viewer, check_page, chromium, open_viewer
-from tests.conftest import live_headers
+from tests.conftest import live_auth
 from tests.demo_ids import DUNG, EM, SCHOOL
 from tests.school_records.test_verification import tampered
 
@@ -34,28 +34,28 @@ def _verdict(viewer: Viewer) -> str:
 
 def _correct(base: str, server, transcript_id: str) -> str:
     """Publish a correction of the transcript through the API, as its school does."""
-    teacher = live_headers(server, DUNG, SCHOOL, "teacher")
-    principal = live_headers(server, EM, SCHOOL, "principal")
+    teacher = live_auth(server, DUNG, SCHOOL, "teacher")
+    principal = live_auth(server, EM, SCHOOL, "principal")
     with httpx.Client(base_url=base, timeout=30) as api:
         draft = api.post(
-            f"/api/v1/transcripts/{transcript_id}/corrections", headers=teacher
+            f"/api/v1/transcripts/{transcript_id}/corrections", auth=teacher
         ).json()
         body = {"content": draft["content"] | {"homeroom_comment": "Đã đính chính."}}
         url = f"/api/v1/transcripts/{draft['id']}"
-        assert api.put(url, json=body, headers=teacher).status_code == 200
+        assert api.put(url, json=body, auth=teacher).status_code == 200
         for headers in (teacher, principal):
-            etag = api.get(url, headers=headers).headers["ETag"]
-            signed = api.post(f"{url}/sign", headers=headers | {"If-Match": etag})
+            etag = api.get(url, auth=headers).headers["ETag"]
+            signed = api.post(f"{url}/sign", auth=headers, headers={"If-Match": etag})
             assert signed.status_code == 200, signed.text
     return str(draft["id"])
 
 
 def _principal_acts(server, transcript_id: str, action: str, reason: str) -> None:
-    principal = live_headers(server, EM, SCHOOL, "principal")
+    principal = live_auth(server, EM, SCHOOL, "principal")
     done = httpx.post(
         f"{server.url}/api/v1/transcripts/{transcript_id}/{action}",
         json={"reason": reason},
-        headers=principal,
+        auth=principal,
         timeout=30,
     )
     assert done.status_code == 200, done.text

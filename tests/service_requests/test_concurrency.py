@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from identity.models import Citizen, Role
 from tests import factories
-from tests.conftest import LiveServer, find_organisation, live_headers
+from tests.conftest import LiveServer, find_organisation, live_auth
 from tests.demo_ids import AN, BUSINESS, PHUC, RESIDENCE, WARD
 from tests.problems import assert_problem
 from tests.service_requests.helpers import png
@@ -40,7 +40,7 @@ def together(count: int, call: Callable[[int], Any]) -> list[Any]:
 def test_twenty_concurrent_submissions_get_twenty_consecutive_codes(
     live_server: LiveServer,
 ):
-    headers = live_headers(live_server, AN)
+    headers = live_auth(live_server, AN)
     with live_server.app.app_context():
         an_id = db.session.scalar(
             sa.select(Citizen.id).where(Citizen.national_id == AN)
@@ -57,7 +57,7 @@ def test_twenty_concurrent_submissions_get_twenty_consecutive_codes(
     }
     with httpx.Client(base_url=live_server.url, timeout=60) as api:
         responses = together(
-            20, lambda _i: api.post("/api/v1/dossiers", json=body, headers=headers)
+            20, lambda _i: api.post("/api/v1/dossiers", json=body, auth=headers)
         )
     assert [r.status_code for r in responses] == [201] * 20, [
         r.text for r in responses if r.status_code != 201
@@ -79,10 +79,10 @@ def test_two_officers_at_once_exactly_one_wins(live_server: LiveServer):
         db.session.commit()
         db.session.remove()
     officers = [
-        live_headers(live_server, PHUC, WARD, "officer"),
-        live_headers(live_server, second_officer, WARD, "officer"),
+        live_auth(live_server, PHUC, WARD, "officer"),
+        live_auth(live_server, second_officer, WARD, "officer"),
     ]
-    citizen = live_headers(live_server, AN)
+    citizen = live_auth(live_server, AN)
     with httpx.Client(base_url=live_server.url, timeout=60) as api:
         races = (
             ([], [{"to": 2}, {"to": 2}]),  # both receive
@@ -100,7 +100,7 @@ def test_two_officers_at_once_exactly_one_wins(live_server: LiveServer):
                         api.post(
                             f"/api/v1/dossiers/{dossier}/transitions",
                             json=step,
-                            headers=officers[0],
+                            auth=officers[0],
                         ).status_code
                         == 200
                     )
@@ -108,7 +108,7 @@ def test_two_officers_at_once_exactly_one_wins(live_server: LiveServer):
                 results = together(
                     2,
                     lambda i, url=url, moves=moves: api.post(
-                        url, json=moves[i], headers=officers[i]
+                        url, json=moves[i], auth=officers[i]
                     ),
                 )
                 assert sorted(r.status_code for r in results) == [200, 409], [
@@ -121,9 +121,9 @@ def test_two_officers_at_once_exactly_one_wins(live_server: LiveServer):
                 )
                 winner = next(r for r in results if r.status_code == 200).json()
                 assert loser["current_status"] == winner["status"]
-                history = api.get(
-                    f"/api/v1/dossiers/{dossier}", headers=citizen
-                ).json()["history"]
+                history = api.get(f"/api/v1/dossiers/{dossier}", auth=citizen).json()[
+                    "history"
+                ]
                 assert len(history) == 1 + len(setup) + 1
 
 
@@ -131,10 +131,10 @@ def _file(api: httpx.Client, headers: dict[str, str]) -> str:
     upload = api.post(
         "/api/v1/uploads",
         files={"file": ("scan.png", png(), "image/png")},
-        headers=headers,
+        auth=headers,
     )
     assert upload.status_code == 201, upload.text
-    me = api.get("/api/v1/me", headers=headers).json()
+    me = api.get("/api/v1/me", auth=headers).json()
     response = api.post(
         "/api/v1/dossiers",
         json={
@@ -153,7 +153,7 @@ def _file(api: httpx.Client, headers: dict[str, str]) -> str:
                 {"code": "premises_document", "upload_id": upload.json()["id"]},
             ],
         },
-        headers=headers,
+        auth=headers,
     )
     assert response.status_code == 201, response.text
     return response.json()["id"]

@@ -16,6 +16,7 @@ from app.extensions import db
 from app.unit_of_work import transaction
 from identity.demo import DEMO_PASSWORD
 from service_requests.synthetic import seed_dossiers
+from tests import phone
 from tests.browser import Viewer, check_page, chromium, open_viewer
 from tests.demo_ids import GIANG, HAI
 
@@ -86,6 +87,12 @@ def test_the_analyst_reads_the_dashboard_on_a_phone_and_a_desktop(live_server):
             # Signing out ends the login itself (issue 16's attacker: the token
             # and the VNeID session outlived the button on a shared screen).
             token = page.evaluate("sessionStorage.getItem('ioc.token')")
+            # A token copied off the page is useless elsewhere: it is bound to
+            # the page's key (DPoP), which never leaves the browser.
+            copied = httpx.get(
+                f"{base}/api/v1/stats", auth=phone.PhoneAuth(token, phone.new_key())
+            )
+            assert copied.status_code == 401
             with page.expect_response("**/api/v1/auth/logout") as ended:
                 page.click("#logout")
             assert ended.value.status == 204
