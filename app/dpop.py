@@ -78,14 +78,14 @@ def access_token_hash(access_token: str) -> str:
 def normalized_url(url: str) -> str:
     """``url`` compared as RFC 9449 §4.3 says: no query or fragment, case and
     default ports normalized (RFC 3986 §6.2.2–6.2.3)."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:  # "http://[" and other URLs that do not parse
+        return ""
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
     default_port = {"http": 80, "https": 443}.get(scheme)
-    try:
-        port = parts.port
-    except ValueError:
-        return ""
     netloc = host if port in (None, default_port) else f"{host}:{port}"
     return urlunsplit((scheme, netloc, parts.path or "/", "", ""))
 

@@ -12,6 +12,7 @@ on the unique key and then finds it taken; SQLite has one writer at a time.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from datetime import UTC, datetime
 
@@ -42,17 +43,25 @@ class SingleUseMark(Base):
 def claim_once(purpose: str, value: str, until: datetime) -> bool:
     """Mark ``value`` used for ``purpose`` until ``until``; False if it already was.
 
-    A mark whose time has passed is taken over, so the table holds only what could
-    still be replayed; :func:`purge` deletes the rest.
+    The mark outlives the request: a refused request rolls back, and its proof
+    (which binds no body) must not work again for another body. A mark whose time
+    has passed is taken over, so the table holds only what could still be
+    replayed; :func:`purge` deletes the rest.
     """
     # A read (an API GET) writes here: on SQLite it must hold the write lock
     # first, or another writer's commit in between fails the upgrade.
     unit_of_work.begin_writing()
+    digest = hashlib.sha256(value.encode()).hexdigest()
+    claimed = _mark(purpose, digest, until)
+    if claimed:
+        unit_of_work.keep(functools.partial(_mark, purpose, digest, until))
+    return claimed
+
+
+def _mark(purpose: str, digest: str, until: datetime) -> bool:
     dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
     insert = dialect.insert(SingleUseMark).values(
-        purpose=purpose,
-        value_digest=hashlib.sha256(value.encode()).hexdigest(),
-        expires_at=until,
+        purpose=purpose, value_digest=digest, expires_at=until
     )
     # RETURNING says whether a row was written: an ORM insert's rowcount is not
     # reported on every driver (psycopg answers -1).
