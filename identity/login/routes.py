@@ -103,6 +103,7 @@ class LoginFinish(MethodView):
     @blp.arguments(LoginFinishSchema)
     @blp.response(200, TokenPairSchema)
     @blp.alt_response(400, response="BAD_REQUEST")
+    @blp.alt_response(401, response="UNAUTHORIZED")
     @blp.alt_response(403, response="FORBIDDEN")
     @blp.alt_response(502, response="BAD_GATEWAY")
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
