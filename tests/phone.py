@@ -12,17 +12,12 @@ from __future__ import annotations
 
 import base64
 import json
-import time
-import uuid
 from collections.abc import Generator
-from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx2 as httpx
-from joserfc import jwt
 from joserfc.jwk import ECKey
 
-from app import dpop
+from tools.phone_key import proof
 
 #: The base URL of the test applications (``tests.conftest.app_config``).
 TEST_BASE_URL = "http://localhost"
@@ -46,24 +41,6 @@ def key_of(token: str) -> ECKey | None:
         return None
     jkt = (payload.get("cnf") or {}).get("jkt") if isinstance(payload, dict) else None
     return _KEYS.get(jkt) if isinstance(jkt, str) else None
-
-
-def proof(
-    key: ECKey, method: str, url: str, access_token: str | None = None, **changes: Any
-) -> str:
-    """A DPoP proof of ``key`` for ``method`` ``url`` (and ``access_token``)."""
-    parts = urlsplit(url)
-    claims: dict[str, Any] = {
-        "jti": uuid.uuid4().hex,
-        "htm": method.upper(),
-        "htu": urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")),
-        "iat": int(time.time()),
-    }
-    if access_token is not None:
-        claims["ath"] = dpop.access_token_hash(access_token)
-    claims.update(changes)
-    header = {"typ": "dpop+jwt", "alg": "ES256", "jwk": key.as_dict(private=False)}
-    return jwt.encode(header, claims, key)
 
 
 def signed_headers(

@@ -19,15 +19,20 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from joserfc import jwt
 from joserfc.jwk import ECKey
 
 
-def _proof(key: ECKey, method: str, url: str, token: str | None) -> str:
+def proof(
+    key: ECKey, method: str, url: str, token: str | None = None, **changes: Any
+) -> str:
+    """A DPoP proof of ``key`` for ``method`` ``url`` (and ``token``);
+    ``changes`` replace its claims (the tests' wrong proofs)."""
     parts = urlsplit(url)
-    claims = {
+    claims: dict[str, Any] = {
         "jti": uuid.uuid4().hex,
         "htm": method.upper(),
         "htu": urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")),
@@ -36,6 +41,7 @@ def _proof(key: ECKey, method: str, url: str, token: str | None) -> str:
     if token:
         digest = hashlib.sha256(token.encode()).digest()
         claims["ath"] = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+    claims.update(changes)
     header = {"typ": "dpop+jwt", "alg": "ES256", "jwk": key.as_dict(private=False)}
     return jwt.encode(header, claims, key)
 
@@ -48,7 +54,7 @@ def main(argv: list[str]) -> int:
         return 0
     if argv[:1] == ["proof"] and len(argv) in (4, 5):
         key = ECKey.import_key(json.loads(Path(argv[1]).read_text()))
-        print(_proof(key, argv[2], argv[3], argv[4] if len(argv) == 5 else None))
+        print(proof(key, argv[2], argv[3], argv[4] if len(argv) == 5 else None))
         return 0
     print(__doc__, file=sys.stderr)
     return 2
