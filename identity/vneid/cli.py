@@ -11,12 +11,13 @@ from flask.cli import AppGroup
 from app import audit, throttle
 from app.unit_of_work import transaction
 from identity.vneid import keys
-from identity.vneid.clients import (
-    AUTH_METHODS,
-    InvalidClientMetadataError,
-    register_client,
-)
+from identity.vneid.clients import InvalidClientMetadataError, register_client
 from identity.vneid.login import LOGIN_ACTION, account_key
+from identity.vneid.models import KEY_AUTH, NO_AUTH
+
+#: New confidential clients authenticate with keys; ``client_secret_basic`` stays
+#: for the demo client (the API's own login), registered in code.
+CLI_AUTH_METHODS = (KEY_AUTH, NO_AUTH)
 
 vneid_cli = AppGroup("vneid", help="Manage the mock VNeID provider.")
 
@@ -43,9 +44,10 @@ def rotate_keys_command() -> None:
 @click.option(
     "--auth",
     "auth_method",
-    type=click.Choice(AUTH_METHODS),
-    help="How the client authenticates; private_key_jwt registers a FAPI 2.0 "
-    "client (pushed requests, DPoP-bound tokens, ES256 ID tokens).",
+    type=click.Choice(CLI_AUTH_METHODS),
+    help="How the client authenticates [default: private_key_jwt, a FAPI 2.0 "
+    "client: pushed requests, DPoP-bound tokens, ES256 ID tokens; none with "
+    "--public]. Shared secrets are the demo client's alone.",
 )
 @click.option(
     "--jwks",
@@ -79,19 +81,19 @@ def create_client_command(
     scope: str,
     alg: str | None,
 ) -> None:
-    """Register a relying party and print its secret once (if it has one)."""
+    """Register a relying party: a FAPI 2.0 client with its keys, or a public one."""
     try:
         jwks = json.loads(jwks_file.read_text()) if jwks_file else None
     except ValueError as error:
         raise click.UsageError(f"--jwks is not JSON: {error}") from error
     try:
         with transaction():
-            client, secret = register_client(
+            client, _ = register_client(
                 client_id,
                 list(redirect_uris),
                 name=name,
                 public=public,
-                auth_method=auth_method,
+                auth_method=auth_method or (NO_AUTH if public else KEY_AUTH),
                 jwks=jwks,
                 jwks_uri=jwks_uri,
                 verified_claims_allowed=verified_claims,
@@ -105,11 +107,6 @@ def create_client_command(
         raise click.UsageError(str(error)) from error
     click.echo(f"client_id: {client.client_id}")
     click.echo(f"token_endpoint_auth_method: {client.token_endpoint_auth_method}")
-    if secret:
-        click.echo(f"client_secret: {secret}")
-        click.echo(
-            "Store the secret now: it is kept only as a hash and cannot be shown again."
-        )
 
 
 @vneid_cli.command("unlock")

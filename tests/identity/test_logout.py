@@ -8,6 +8,7 @@ ends the provider session in turn.
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 
@@ -36,6 +37,7 @@ from tests.identity.oidc import (
     submit,
 )
 from tests.identity.test_api_login import phone_login, pkce_pair, presented
+from tests.phone import new_key
 from tests.problems import assert_problem
 
 ISSUER = "http://localhost/vneid"
@@ -383,11 +385,13 @@ def test_logout_round_trip_on_a_live_server(live_server):
     ]
 
 
-def test_create_client_registers_a_back_channel_logout_uri(app):
+def test_create_client_registers_a_back_channel_logout_uri(app, tmp_path):
     from identity.vneid.models import OAuthClient
 
+    jwks = tmp_path / "his.jwks.json"
+    jwks.write_text(json.dumps({"keys": [new_key().as_dict(private=False)]}))
     args = ["vneid", "create-client", "--client-id", "clinic-bcl",
-            "--redirect-uri", "https://his.clinic.example/cb"]  # fmt: skip
+            "--redirect-uri", "https://his.clinic.example/cb", "--jwks", str(jwks)]  # fmt: skip
     result = app.test_cli_runner().invoke(
         args=[*args, "--backchannel-logout-uri", "https://his.clinic.example/bcl"]
     )
@@ -401,7 +405,7 @@ def test_create_client_registers_a_back_channel_logout_uri(app):
     unsafe = app.test_cli_runner().invoke(
         args=[
             "vneid", "create-client", "--client-id", "clinic-bcl-2",
-            "--redirect-uri", "https://his.clinic.example/cb",
+            "--redirect-uri", "https://his.clinic.example/cb", "--jwks", str(jwks),
             "--backchannel-logout-uri", "http://his.clinic.example/bcl#x",
         ]
     )  # fmt: skip

@@ -701,21 +701,25 @@ def test_citizen_row_is_untouched_by_login(app, citizen):
     assert db.session.get(Citizen, citizen(PHUC).id).updated_at == before
 
 
-def test_create_client_command_prints_a_working_secret_once(app):
-    result = app.test_cli_runner().invoke(
-        args=[
-            "vneid", "create-client", "--client-id", "clinic-his",
-            "--redirect-uri", "https://his.clinic.example/cb", "--scope", "openid profile",
-        ]
-    )  # fmt: skip
-    assert result.exit_code == 0, result.output
-    secret = result.output.split("client_secret: ")[1].split()[0]
-    stored = db.session.scalar(
-        sa.select(OAuthClient).where(OAuthClient.client_id == "clinic-his")
+def test_create_client_registers_no_shared_secret(app):
+    """A new confidential client authenticates with its keys (FAPI 2.0); shared
+    secrets are the demo client's alone."""
+    runner = app.test_cli_runner()
+    base = ["vneid", "create-client", "--redirect-uri", "https://his.clinic.example/cb"]
+    keyless = runner.invoke(args=[*base, "--client-id", "clinic-his"])
+    assert keyless.exit_code != 0
+    assert "jwks" in keyless.output
+    secret = runner.invoke(
+        args=[*base, "--client-id", "clinic-his", "--auth", "client_secret_basic"]
     )
-    assert stored.secret_digest != secret
-    assert stored.check_client_secret(secret)
-    assert not stored.check_client_secret(secret + "x")
+    assert secret.exit_code != 0
+    public = runner.invoke(args=[*base, "--client-id", "clinic-app", "--public"])
+    assert public.exit_code == 0, public.output
+    assert "client_secret" not in public.output
+    stored = db.session.scalar(
+        sa.select(OAuthClient).where(OAuthClient.client_id == "clinic-app")
+    )
+    assert stored.is_public
 
 
 def test_create_client_command_refuses_unsafe_metadata(app):
@@ -725,6 +729,7 @@ def test_create_client_command_refuses_unsafe_metadata(app):
             "create-client",
             "--client-id",
             "x",
+            "--public",
             "--redirect-uri",
             "http://evil.example/cb",
         ]
