@@ -56,6 +56,8 @@ OPERATION_IDS: Final = {
     "POST /vneid/introspect": "introspectVneidToken",
     "GET /vneid/logout": "openVneidLogout",
     "POST /vneid/logout": "submitVneidLogout",
+    "GET /api/v1/notifications/unread": "countUnreadNotifications",
+    "POST /api/v1/notifications/read": "markAllNotificationsRead",
     "GET /api/v1/consent-requests": "listConsentRequests",
     "POST /api/v1/consent-requests": "createConsentRequest",
     "GET /api/v1/consent-requests/{request_id}": "getConsentRequest",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -112,6 +113,19 @@ def mark_read(actor: Actor, notification_id: uuid.UUID) -> Notification:
     if notification.read_at is None:
         notification.read_at = utcnow()
     return notification
+
+
+def mark_all_read(actor: Actor, up_to: datetime | None) -> int:
+    """Mark read every unread notification of the actor's inbox, those created up
+    to ``up_to`` only when given (what the app has shown); how many it marked."""
+    statement = (
+        sa.update(Notification)
+        .where(_inbox(actor), Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+    if up_to is not None:
+        statement = statement.where(Notification.created_at <= up_to)
+    return int(db.session.execute(statement).rowcount)  # type: ignore[attr-defined]
 
 
 def render_text(notification: Notification) -> str:

@@ -11,9 +11,12 @@ from app.auth import BEARER, auth_required, current_actor
 from app.blueprint import Blueprint
 from notifications import inbox
 from notifications.schemas import (
+    MarkAllReadArgsSchema,
+    MarkedReadSchema,
     NotificationPageSchema,
     NotificationQueryArgsSchema,
     NotificationSchema,
+    UnreadSchema,
 )
 
 blp = Blueprint(
@@ -41,6 +44,38 @@ class Notifications(MethodView):
         English). Newest first, paged with ``cursor``/``limit``.
         """
         return inbox.page_for(current_actor(), unread_only=args.pop("unread"), **args)
+
+
+@blp.route("/notifications/unread")
+class UnreadNotifications(MethodView):
+    @auth_required
+    @blp.response(200, UnreadSchema)
+    @blp.doc(security=BEARER)
+    def get(self) -> dict[str, int]:
+        """Count my unread notifications (my organisation's when acting for one).
+
+        For the app's badge: one number, nothing else read.
+        """
+        return {"unread": inbox.unread_count(current_actor())}
+
+
+@blp.route("/notifications/read")
+class ReadAllNotifications(MethodView):
+    @auth_required
+    @blp.arguments(MarkAllReadArgsSchema, location="query")
+    @blp.response(200, MarkedReadSchema)
+    @blp.doc(security=BEARER)
+    def post(self, args: dict[str, Any]) -> dict[str, int]:
+        """Mark all my notifications read (my organisation's when acting for one).
+
+        With ``up_to`` (the creation time of the newest one the app showed), only
+        those created up to then: a notification that arrived meanwhile stays
+        unread. Already read ones keep their ``read_at``. Answers how many it
+        marked and how many are still unread.
+        """
+        actor = current_actor()
+        marked = inbox.mark_all_read(actor, args["up_to"])
+        return {"marked": marked, "unread": inbox.unread_count(actor)}
 
 
 @blp.route("/notifications/<uuid:notification_id>/read")

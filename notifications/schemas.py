@@ -5,6 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields
 
+from app.date_fields import DateTime
 from app.fields import QueryFlag, WholeNumber
 from app.pagination import PageArgsSchema
 from notifications.inbox import render_text
@@ -27,6 +28,35 @@ class NotificationPageSchema(ma.Schema):
     items = fields.List(fields.Nested(NotificationSchema), required=True)
     next_cursor = fields.String(allow_none=True, required=True)
     unread = WholeNumber(required=True)
+
+
+class UnreadSchema(ma.Schema):
+    """How many notifications of the inbox are unread (the app's badge)."""
+
+    unread = WholeNumber(required=True)
+
+
+class MarkedReadSchema(ma.Schema):
+    """What marking the inbox read did."""
+
+    marked = WholeNumber(
+        required=True, metadata={"description": "How many it marked read."}
+    )
+    unread = WholeNumber(
+        required=True, metadata={"description": "How many are still unread."}
+    )
+
+
+class MarkAllReadArgsSchema(ma.Schema):
+    """Up to which notification, if only those the app has shown."""
+
+    up_to = DateTime(
+        load_default=None,
+        metadata={
+            "description": "Only those created at or before this instant (the "
+            "newest one the app showed): one that arrived since stays unread."
+        },
+    )
 
 
 class NotificationQueryArgsSchema(PageArgsSchema):

@@ -423,6 +423,10 @@ OUTSIDE = {
         "VNeID's signed logout token, not a caller (tests/identity/test_logout.py)"
     ),
     **dict.fromkeys(
+        ("GET /api/v1/notifications/unread", "POST /api/v1/notifications/read"),
+        "the caller's own inbox, a count and its read marks (tests/test_inbox.py)",
+    ),
+    **dict.fromkeys(
         (
             "GET /vneid/.well-known/openid-configuration",
             "GET /.well-known/oauth-authorization-server/vneid",
