@@ -173,21 +173,33 @@ def request_url() -> str:
     return f"{current_app.config['BASE_URL']}{request.path}"
 
 
-def proof_key() -> str | None:
-    """The key thumbprint of the request's DPoP proof, if one came (no token).
+def _verified_proof(access_token: str | None = None) -> dpop.Proof:
+    """The request's DPoP proof, checked for this method, URL (and token).
 
-    :raise InvalidDPoPProof: a proof that does not hold.
+    :raise InvalidDPoPProof: missing, malformed, for another call, or replayed.
     """
-    headers = request.headers.getlist("DPoP")
-    if not headers:
-        return None
     try:
-        return dpop.verify(headers, method=request.method, url=request_url()).jkt
+        return dpop.verify(
+            request.headers.getlist("DPoP"),
+            method=request.method,
+            url=request_url(),
+            access_token=access_token,
+        )
     except dpop.DPoPError as error:
         raise InvalidDPoPProof(
             extra={"reason": error.description},
             headers=dpop_challenge("invalid_dpop_proof"),
         ) from error
+
+
+def proof_key() -> str | None:
+    """The key thumbprint of the request's DPoP proof, if one came (no token).
+
+    :raise InvalidDPoPProof: a proof that does not hold.
+    """
+    if not request.headers.getlist("DPoP"):
+        return None
+    return _verified_proof().jkt
 
 
 def require_proof_key() -> str | None:
@@ -229,17 +241,9 @@ def _holds_the_key(payload: dict[str, Any]) -> Problem | None:
         return InvalidToken(headers=dpop_challenge("invalid_token"))
     token = request.headers.get("Authorization", "").partition(" ")[2].strip()
     try:
-        proof = dpop.verify(
-            request.headers.getlist("DPoP"),
-            method=request.method,
-            url=request_url(),
-            access_token=token,
-        )
-    except dpop.DPoPError as error:
-        return InvalidDPoPProof(
-            extra={"reason": error.description},
-            headers=dpop_challenge("invalid_dpop_proof"),
-        )
+        proof = _verified_proof(token)
+    except InvalidDPoPProof as refusal:
+        return refusal
     if proof.jkt != bound:
         return InvalidToken(headers=dpop_challenge("invalid_token"))
     return None

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import random
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -28,6 +29,9 @@ from app.extensions import db
 def wall_clock() -> datetime:
     """Now, as protocol times (``iat``, ``exp``) are read."""
     return datetime.now(UTC)
+
+
+_SWEEP_CHANCE = 1 / 256
 
 
 class SingleUseMark(Base):
@@ -55,6 +59,11 @@ def claim_once(purpose: str, value: str, until: datetime) -> bool:
     claimed = _mark(purpose, digest, until)
     if claimed:
         unit_of_work.keep(functools.partial(_mark, purpose, digest, until))
+        # Every API call leaves a mark for two minutes: now and then one claim
+        # also sweeps the stale ones, so the table stays small between runs of
+        # flask purge-expired.
+        if random.random() < _SWEEP_CHANCE:  # noqa: S311 - not a secret
+            purge()
     return claimed
 
 

@@ -29,3 +29,11 @@ def test_purge_expired_deletes_the_stale_marks(app):
     result = app.test_cli_runner().invoke(args=["purge-expired"])
     assert result.exit_code == 0, result.output
     assert "1 expired replay marks" in result.output
+
+
+def test_a_claim_now_and_then_sweeps_the_stale_marks(app, monkeypatch):
+    single_use.claim_once("dpop-proof", "stale", utcnow() - timedelta(seconds=1))
+    monkeypatch.setattr(single_use.random, "random", lambda: 0.0)
+    assert single_use.claim_once("dpop-proof", "fresh", utcnow() + timedelta(minutes=1))
+    # Swept: no stale mark left for purge-expired to find.
+    assert single_use.purge() == 0
