@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import api_contract, cookie_session, unit_of_work
+from app import api_contract, cookie_session, queue, scheduled, unit_of_work
 from app.cli import register_commands
 from app.config import (
     check_disclosure,
@@ -49,6 +49,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     api = _register_extensions(app)
     _register_kernel_blueprints(api)
     register_commands(app)
+    scheduled.register(app)
     init_deployment(app)
     init_domains(app, api)
     api_contract.ordered_tags(api.spec)
@@ -92,6 +93,7 @@ def _register_extensions(app: Flask) -> ProblemApi:
     init_cors(app)
     db.init_app(app)
     unit_of_work.init_app(app)
+    queue.init_app(app)
     migrate.init_app(
         app,
         db,
@@ -139,7 +141,7 @@ def _limit_only_limited_routes(app: Flask) -> None:
 
 def _import_kernel_models() -> None:
     """The kernel's own tables (each domain's come with its ``init_app``)."""
-    from app import audit, idempotency, throttle  # noqa: F401
+    from app import audit, idempotency, outbox, throttle  # noqa: F401
 
 
 def _register_kernel_blueprints(api: ProblemApi) -> None:

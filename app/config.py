@@ -88,6 +88,7 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "SECRET_KEY": os.environ.get("SECRET_KEY") or None,
         **_vneid_session_cookie(env),
         **_limits(),
+        **_jobs(),
         **_logins_and_tokens(instance_path),
         **OPENAPI,
         "PDF_FONT": os.environ.get(
@@ -111,6 +112,26 @@ def _vneid_session_cookie(env: str) -> dict[str, Any]:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env != "development",
+    }
+
+
+def _jobs() -> dict[str, Any]:
+    """The background jobs' queue (app/queue.py): Dramatiq on Redis, or in-process."""
+    broker = os.environ.get("JOBS_BROKER_URL", os.environ.get("REDIS_URL", ""))
+    if broker == "embedded":
+        broker = ""
+    if broker and not broker.startswith(REDIS_SCHEMES):
+        raise ConfigurationError(
+            f"JOBS_BROKER_URL must be a redis:// URL or 'embedded', got {broker!r}"
+        )
+    return {
+        "JOBS_BROKER_URL": broker,
+        "JOBS_NAMESPACE": os.environ.get("JOBS_NAMESPACE", "congdan-jobs"),
+        # How often the worker (or, embedded, each serving process) enqueues the
+        # scheduled jobs and relays what is due.
+        "JOBS_TICK_SECONDS": _env_int("JOBS_TICK_SECONDS", 5),
+        # A message handed to the queue but not run by then is handed over again.
+        "JOBS_REDELIVER_SECONDS": _env_int("JOBS_REDELIVER_SECONDS", 300),
     }
 
 

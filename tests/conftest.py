@@ -107,6 +107,9 @@ def app_config(database_url: str, **overrides: Any) -> dict[str, Any]:
         "PUBLIC_CACHE_SECONDS": 0,
         # Throttle counters roll back with each test; Redis tests ask for Redis.
         "THROTTLE_STORAGE_URI": "database",
+        # Jobs run in-process after each commit; a test ticks when it needs to.
+        "JOBS_BROKER_URL": "",
+        "JOBS_TICK_SECONDS": 0,
     }
     config.update(overrides)
     return config

@@ -1,0 +1,172 @@
+"""Background jobs: what a domain registers, enqueues, and how one is run.
+
+A job is a function of a JSON payload, registered by name with :func:`add_job`
+in a domain's ``init_app``. :func:`enqueue` writes it to the transactional outbox
+(:mod:`app.outbox`) in the caller's transaction; once that commits, the relay
+hands it to the queue (:mod:`app.queue`: Dramatiq on Redis when ``JOBS_BROKER_URL``
+names one, else in this process right after the commit). :func:`run` is what the
+queue's worker calls: it claims the message, runs the job in a transaction of its
+own that also marks the message done, and on failure schedules the next attempt
+with exponential backoff — the same retries whichever queue runs it.
+
+A job must be idempotent for its own side effects outside the database (a
+delivery's provider call): the message is run at least once, and again if its
+runner died before the commit.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import Flask, current_app, g
+
+from app import outbox
+from app.db import utcnow
+from app.extensions import db
+from app.unit_of_work import after_commit, transaction
+
+log = logging.getLogger(__name__)
+
+#: A job's function: it gets the payload it was enqueued with.
+JobFunction = Callable[[dict[str, Any]], None]
+
+_JOBS = "congdan.jobs"
+
+
+@dataclass(frozen=True)
+class Job:
+    """A registered kind of background work."""
+
+    name: str
+    function: JobFunction
+    #: Runs before the message is dead (the operators' dead letters).
+    max_attempts: int = 8
+    #: How long a runner may hold it; a runner that died is replaced after this.
+    lease: timedelta = timedelta(minutes=2)
+    #: For scheduled jobs: how often the worker's scheduler enqueues one.
+    every: timedelta | None = None
+
+
+class Defer(Exception):  # noqa: N818 - an instruction, not an error
+    """Raised by a job to run again at ``until`` without counting an attempt."""
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__(until.isoformat())
+        self.until = until
+
+
+def add_job(
+    app: Flask,
+    name: str,
+    function: JobFunction,
+    *,
+    max_attempts: int = 8,
+    lease: timedelta = timedelta(minutes=2),
+    every: timedelta | None = None,
+) -> None:
+    """Register ``function`` as the job ``name`` (``every``: run it on a schedule)."""
+    registry: dict[str, Job] = app.extensions.setdefault(_JOBS, {})
+    registry[name] = Job(name, function, max_attempts, lease, every)
+
+
+def registered(app: Flask) -> dict[str, Job]:
+    """Every job of the application, by name."""
+    return dict(app.extensions.get(_JOBS, {}))
+
+
+def enqueue(
+    name: str,
+    payload: dict[str, Any],
+    *,
+    dedupe_key: str,
+    not_before: datetime | None = None,
+) -> bool:
+    """Have job ``name`` run with ``payload`` once the current transaction commits.
+
+    ``dedupe_key`` names the event: enqueuing the same key again adds nothing, so
+    a retried request cannot cause the work twice. False when it was already there.
+    """
+    if name not in registered(current_app):
+        raise KeyError(f"no job named {name!r}")
+    written = outbox.add(name, payload, dedupe_key, not_before)
+    if written:
+        _relay_after_commit()
+    return written
+
+
+def _relay_after_commit() -> None:
+    if g.get("congdan_relay_planned"):
+        return
+    g.congdan_relay_planned = True
+
+    def relay() -> None:
+        g.pop("congdan_relay_planned", None)
+        from app import queue  # the queue runs jobs: it imports this module
+
+        queue.relay(current_app)
+
+    after_commit(relay)
+
+
+def backoff(attempts: int) -> timedelta:
+    """The wait before the next attempt: 10 s, 20 s, 40 s … up to an hour."""
+    return timedelta(seconds=min(10 * 2 ** max(attempts - 1, 0), 3600))
+
+
+def run(message_id: uuid.UUID) -> str:
+    """Run one outbox message, if no one has or is; what happened, in a word:
+    ``done``, ``retry``, ``dead``, ``deferred`` or ``skipped`` (finished already or
+    held by a live runner: a duplicate delivery of the queue)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    jobs = registered(app)
+    with transaction():
+        message = outbox.claim(message_id, utcnow(), lambda name: _lease(jobs, name))
+        if message is None:
+            return "skipped"
+        name, payload, attempts = message.job, dict(message.payload), message.attempts
+    job = jobs.get(name)
+    try:
+        with transaction():
+            if job is None:
+                raise LookupError(f"no job named {name!r}")
+            job.function(payload)
+            claimed = _reload(message_id)
+            outbox.finish(claimed, utcnow())
+        log.info("job done", extra={"job": name, "attempt": attempts})
+        return "done"
+    except Defer as deferral:
+        with transaction():
+            outbox.defer(_reload(message_id), deferral.until)
+        return "deferred"
+    except Exception as error:
+        most = job.max_attempts if job else 1
+        retry_at = utcnow() + backoff(attempts) if attempts < most else None
+        with transaction():
+            outbox.fail(
+                _reload(message_id),
+                type(error).__name__,
+                retry_at=retry_at,
+                now=utcnow(),
+            )
+        outcome = "retry" if retry_at else "dead"
+        log.warning(
+            "job failed",
+            extra={"job": name, "attempt": attempts, "error": type(error).__name__},
+        )
+        return outcome
+
+
+def _lease(jobs: dict[str, Job], name: str) -> timedelta:
+    job = jobs.get(name)
+    return job.lease if job else timedelta(minutes=2)
+
+
+def _reload(message_id: uuid.UUID) -> outbox.OutboxMessage:
+    message = db.session.get(outbox.OutboxMessage, message_id, populate_existing=True)
+    assert message is not None  # noqa: S101 - claimed above, never deleted while running
+    return message
