@@ -89,6 +89,7 @@ def load_config(instance_path: str) -> dict[str, Any]:
         **_vneid_session_cookie(env),
         **_limits(),
         **_jobs(),
+        **_notifications(instance_path),
         **_logins_and_tokens(instance_path),
         **OPENAPI,
         "PDF_FONT": os.environ.get(
@@ -132,6 +133,35 @@ def _jobs() -> dict[str, Any]:
         "JOBS_TICK_SECONDS": _env_int("JOBS_TICK_SECONDS", 5),
         # A message handed to the queue but not run by then is handed over again.
         "JOBS_REDELIVER_SECONDS": _env_int("JOBS_REDELIVER_SECONDS", 300),
+    }
+
+
+#: The browsers' push services (Chrome, Firefox, Edge, Safari): the only hosts a
+#: Web Push subscription may name, since the server POSTs to them.
+WEB_PUSH_SERVICES = (
+    "fcm.googleapis.com",
+    ".push.services.mozilla.com",
+    ".notify.windows.com",
+    ".push.apple.com",
+)
+
+
+def _notifications(instance_path: str) -> dict[str, Any]:
+    """Where pushes and texts go (notifications/channels_config.py)."""
+    hosts = os.environ.get("WEBPUSH_ALLOWED_HOSTS")
+    return {
+        "FCM_SERVICE_ACCOUNT_FILE": os.environ.get("FCM_SERVICE_ACCOUNT_FILE", ""),
+        "FCM_API_URL": os.environ.get("FCM_API_URL", "https://fcm.googleapis.com"),
+        "WEBPUSH_VAPID_KEY_FILE": os.environ.get("WEBPUSH_VAPID_KEY_FILE")
+        or str(Path(instance_path, "webpush_vapid.pem")),
+        "WEBPUSH_CONTACT": os.environ.get("WEBPUSH_CONTACT", "mailto:hotro@congdan.vn"),
+        "WEBPUSH_ALLOWED_HOSTS": [h.strip() for h in hosts.split(",") if h.strip()]
+        if hosts
+        else list(WEB_PUSH_SERVICES),
+        "SMS_GATEWAY_URL": os.environ.get("SMS_GATEWAY_URL", ""),
+        "SMS_GATEWAY_API_KEY": os.environ.get("SMS_GATEWAY_API_KEY", ""),
+        "SMS_GATEWAY_SECRET_KEY": os.environ.get("SMS_GATEWAY_SECRET_KEY", ""),
+        "SMS_BRANDNAME": os.environ.get("SMS_BRANDNAME", "CONGDAN"),
     }
 
 

@@ -50,6 +50,8 @@ class Job:
     lease: timedelta = timedelta(minutes=2)
     #: For scheduled jobs: how often the worker's scheduler enqueues one.
     every: timedelta | None = None
+    #: Failures that no retry would mend: the message is dead at once.
+    give_up_on: tuple[type[Exception], ...] = ()
 
 
 class Defer(Exception):  # noqa: N818 - an instruction, not an error
@@ -68,10 +70,12 @@ def add_job(
     max_attempts: int = 8,
     lease: timedelta = timedelta(minutes=2),
     every: timedelta | None = None,
+    give_up_on: tuple[type[Exception], ...] = (),
 ) -> None:
-    """Register ``function`` as the job ``name`` (``every``: run it on a schedule)."""
+    """Register ``function`` as the job ``name`` (``every``: run it on a schedule;
+    ``give_up_on``: failures that make it a dead letter at once)."""
     registry: dict[str, Job] = app.extensions.setdefault(_JOBS, {})
-    registry[name] = Job(name, function, max_attempts, lease, every)
+    registry[name] = Job(name, function, max_attempts, lease, every, give_up_on)
 
 
 def registered(app: Flask) -> dict[str, Job]:
@@ -144,8 +148,13 @@ def run(message_id: uuid.UUID) -> str:
             outbox.defer(_reload(message_id), deferral.until)
         return "deferred"
     except Exception as error:
-        most = job.max_attempts if job else 1
-        retry_at = utcnow() + backoff(attempts) if attempts < most else None
+        hopeless = job is None or isinstance(error, job.give_up_on)
+        most = 1 if hopeless or job is None else job.max_attempts
+        # A provider's Retry-After, when it said one, is the least wait.
+        wait = max(
+            backoff(attempts), timedelta(seconds=getattr(error, "retry_after", 0) or 0)
+        )
+        retry_at = utcnow() + wait if attempts < most else None
         with transaction():
             outbox.fail(
                 _reload(message_id),

@@ -23,12 +23,18 @@ from app.extensions import db
 from app.pagination import Page, paginate
 from identity import services as identity_services
 from identity.models import Citizen
+from notifications import delivery
 from notifications.models import Notification
 
 
 def notify_citizen(citizen_id: uuid.UUID, kind: str, **data: Any) -> None:
-    """Add a notification to a citizen's inbox."""
-    db.session.add(Notification(citizen_id=citizen_id, kind=kind, data=_jsonable(data)))
+    """Add a notification to a citizen's inbox, and have it delivered to their
+    devices (or by SMS) once the transaction commits."""
+    notification = Notification(
+        id=uuid.uuid4(), citizen_id=citizen_id, kind=kind, data=_jsonable(data)
+    )
+    db.session.add(notification)
+    delivery.enqueue_delivery(notification)
 
 
 def notify_org(org_id: uuid.UUID, kind: str, **data: Any) -> None:

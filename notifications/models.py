@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 import sqlalchemy as sa
@@ -35,3 +35,47 @@ class Notification(Base):
     data: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]
+
+
+class Device(Base):
+    """A phone or browser of a citizen that receives pushes."""
+
+    __tablename__ = "notification_devices"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    citizen_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("citizens.id", ondelete="CASCADE"), index=True
+    )
+    #: ``android`` or ``ios`` (an FCM registration token) or ``web`` (Web Push).
+    platform: Mapped[str] = mapped_column(sa.String(10))
+    #: The FCM registration token, or the Web Push subscription's endpoint.
+    address: Mapped[str] = mapped_column(sa.String(2048))
+    #: SHA-256 of the address: one device per address, whoever registered it last.
+    address_digest: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    #: Web Push: the subscription's ``p256dh`` and ``auth`` keys.
+    keys: Mapped[dict[str, str] | None] = mapped_column(sa.JSON)
+    label: Mapped[str | None] = mapped_column(sa.String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def channel(self) -> str:
+        """The channel that reaches it: ``fcm`` or ``webpush``."""
+        return "webpush" if self.platform == "web" else "fcm"
+
+
+class Preferences(Base):
+    """How a citizen wants to be told: pushes, texts, quiet hours, language."""
+
+    __tablename__ = "notification_preferences"
+
+    citizen_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("citizens.id", ondelete="CASCADE"), primary_key=True
+    )
+    push: Mapped[bool] = mapped_column(default=True)
+    sms: Mapped[bool] = mapped_column(default=True)
+    #: Local time (Asia/Ho_Chi_Minh) when nothing is sent; both set or neither.
+    quiet_start: Mapped[time | None]
+    quiet_end: Mapped[time | None]
+    language: Mapped[str] = mapped_column(sa.String(2), default="vi")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -378,6 +378,7 @@ PUBLIC = (
     f"GET /open311/v2/services/<string:code>.{WIRE}",
     "GET /healthz",
     "GET /livez",
+    "GET /api/v1/devices/web-push-key",
     "GET /openapi.json",
     "GET /docs",
 )
@@ -425,6 +426,17 @@ OUTSIDE = {
     **dict.fromkeys(
         ("GET /api/v1/notifications/unread", "POST /api/v1/notifications/read"),
         "the caller's own inbox, a count and its read marks (tests/test_inbox.py)",
+    ),
+    **dict.fromkeys(
+        (
+            "GET /api/v1/devices",
+            "POST /api/v1/devices",
+            "DELETE /api/v1/devices/<uuid:device_id>",
+            "GET /api/v1/notifications/preferences",
+            "PUT /api/v1/notifications/preferences",
+        ),
+        "the caller's own devices and preferences; another's device is 404, an "
+        "organisation's token 403 (tests/test_push_and_sms.py)",
     ),
     **dict.fromkeys(
         (
