@@ -64,7 +64,7 @@ run: install fonts
 	$(BIN)/flask deployment load
 	$(BIN)/flask seed-demo
 	$(BIN)/gunicorn --config gunicorn.conf.py --workers $(WORKERS) \
-		--bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
+		--bind 127.0.0.1:$(PORT) wsgi:app
 
 ## Lint and type-check, then the whole suite on SQLite and again on PostgreSQL.
 test: install-dev fonts browser judges

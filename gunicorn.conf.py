@@ -34,3 +34,58 @@ limit_request_field_size = 8190
 # No gunicornc control socket: it would live at one path in $HOME, shared by every
 # gunicorn on the host (parallel test servers), and nothing here uses it.
 control_socket_disable = True
+
+
+# Prometheus' multiprocess mode (app/metrics.py): each worker writes its counts to
+# files in one directory, and a scrape answered by any worker adds them up. The
+# directory is emptied when gunicorn starts, and a dead worker's gauges dropped.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    import tempfile
+
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="congdan-metrics-")
+
+
+def on_starting(server: object) -> None:
+    """Start from zero: counts of an earlier run are not this run's."""
+    directory = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    os.makedirs(directory, exist_ok=True)
+    for name in os.listdir(directory):
+        if name.endswith(".db"):
+            os.remove(os.path.join(directory, name))
+
+
+def child_exit(server: object, worker: object) -> None:
+    """A worker that ended no longer counts in the live gauges."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)  # type: ignore[attr-defined,no-untyped-call]
+
+
+# JSON lines for gunicorn's own messages too, like the application's (app/logs.py).
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "json": {
+            "()": "app.logs.formatter",
+            "kind": os.environ.get("LOG_FORMAT", "json"),
+        }
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "stream": "ext://sys.stderr",
+        }
+    },
+    "loggers": {
+        "gunicorn.error": {
+            "level": "INFO",
+            "handlers": ["console"],
+            "propagate": False,
+        },
+        # No access log: it would write paths and query strings, which may hold a
+        # national id; the application logs each request by its route template.
+        "gunicorn.access": {"level": "CRITICAL", "handlers": [], "propagate": False},
+    },
+}

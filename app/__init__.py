@@ -81,12 +81,15 @@ def _register_extensions(app: Flask) -> ProblemApi:
     from app.docs_assets import init_docs_assets
     from app.favicon import init_favicon
     from app.json_body import init_json_body
+    from app.logs import init_logs
+    from app.metrics import init_metrics
     from app.request_id import init_request_id
     from app.request_text import init_request_text
     from app.security_headers import init_security_headers
     from app.signing import init_signing
 
     init_request_id(app)
+    init_logs(app)
     init_json_body(app)  # after the request id: its problems carry it
     init_request_text(app)
     init_security_headers(app)
@@ -94,6 +97,7 @@ def _register_extensions(app: Flask) -> ProblemApi:
     db.init_app(app)
     unit_of_work.init_app(app)
     queue.init_app(app)
+    init_metrics(app)  # counts the pool of the engine db made
     migrate.init_app(
         app,
         db,
@@ -115,6 +119,14 @@ def _register_extensions(app: Flask) -> ProblemApi:
             "(RFC 9449): `Authorization: DPoP <token>` and a `DPoP` header with a "
             "fresh proof of that key for the method, URL and token. `Bearer` "
             "tokens only where API_BEARER_TOKENS_ALLOWED lets older apps in.",
+        },
+    )
+    api.spec.components.security_scheme(
+        "metricsToken",
+        {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "The scraper's METRICS_TOKEN, for /metrics only.",
         },
     )
     jwt.init_app(app)

@@ -23,6 +23,8 @@ from app import api_examples, api_glossary
 OPERATION_IDS: Final = {
     "GET /healthz": "checkHealth",
     "GET /livez": "checkLiveness",
+    "GET /readyz": "checkReadiness",
+    "GET /metrics": "readMetrics",
     "GET /.well-known/jwks.json": "getApiJwks",
     "GET /api/v1/citizens/me": "getMyRegisterEntry",
     "GET /api/v1/citizens/me/dependants": "listMyDependants",

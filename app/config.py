@@ -84,11 +84,17 @@ def load_config(instance_path: str) -> dict[str, Any]:
         # No ping before each checkout (a round trip per request): connections are
         # renewed after 30 minutes, and a request whose first statement meets a
         # dropped connection is run once more (app/unit_of_work.py).
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_recycle": 1800},
+        # Statement parameters (national ids, names) never appear in an error's
+        # message, so a logged traceback cannot carry them.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_recycle": 1800, "hide_parameters": True},
         "SECRET_KEY": os.environ.get("SECRET_KEY") or None,
         **_vneid_session_cookie(env),
         **_limits(),
         **_jobs(),
+        # JSON lines (app/logs.py), or "console" for a person at a terminal.
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT", "json"),
+        # The scraper's bearer token for /metrics (else generated into instance/).
+        "METRICS_TOKEN": os.environ.get("METRICS_TOKEN") or None,
         **_notifications(instance_path),
         **_logins_and_tokens(instance_path),
         **OPENAPI,

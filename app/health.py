@@ -5,13 +5,16 @@ from __future__ import annotations
 import logging
 
 import marshmallow as ma
+import redis
 import sqlalchemy as sa
-from flask import Response
+from flask import Response, current_app
 from flask.views import MethodView
 from sqlalchemy.exc import SQLAlchemyError
 
+from app import metrics, queue
 from app.blueprint import Blueprint
-from app.errors import DatabaseUnavailable
+from app.config import REDIS_SCHEMES
+from app.errors import DatabaseUnavailable, Problem
 from app.extensions import db
 
 blp = Blueprint("health", __name__, description="Service health probes")
@@ -44,6 +47,121 @@ class Health(MethodView):
             log.error("readiness check failed: %s", exc.__class__.__name__)
             raise DatabaseUnavailable(headers={"Retry-After": "5"}) from exc
         return {"status": "ok", "database": "ok"}
+
+
+class NotReady(Problem):
+    """A dependency the service needs does not answer (``checks`` says which)."""
+
+    code, slug = 503, "not-ready"
+
+
+class ReadinessSchema(ma.Schema):
+    """What each dependency answered."""
+
+    status = ma.fields.String(metadata={"description": "`ok` when all are."})
+    checks = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.String(),
+        metadata={
+            "description": "Per dependency: `ok`, `failed`, `not-configured` "
+            "(Redis), `embedded` (jobs run in the serving process) or `no-heartbeat` "
+            "(no worker beat in the last 30 s)."
+        },
+    )
+
+
+def _redis_urls() -> set[str]:
+    config = current_app.config
+    urls = {
+        config.get("RATELIMIT_STORAGE_URI", ""),
+        config.get("THROTTLE_STORAGE_URI", ""),
+        config.get("JOBS_BROKER_URL", ""),
+    }
+    return {url for url in urls if url.startswith(REDIS_SCHEMES)}
+
+
+def readiness() -> dict[str, str]:
+    """Ask the database, every Redis the service uses, and the job queue's worker."""
+    checks: dict[str, str] = {}
+    try:
+        db.session.execute(sa.text("SELECT 1")).scalar_one()
+        checks["database"] = "ok"
+    except SQLAlchemyError as exc:
+        log.error("readiness: database failed", extra={"error": type(exc).__name__})
+        checks["database"] = "failed"
+    urls = _redis_urls()
+    checks["redis"] = "ok" if urls else "not-configured"
+    for url in urls:
+        client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        try:
+            client.ping()
+        except redis.RedisError as exc:
+            log.error("readiness: redis failed", extra={"error": type(exc).__name__})
+            checks["redis"] = "failed"
+        finally:
+            client.close()
+    alive = (
+        queue.queue_of(current_app).worker_alive()
+        if checks["redis"] != "failed"
+        else False
+    )
+    checks["worker"] = (
+        "embedded" if alive is None else "ok" if alive else "no-heartbeat"
+    )
+    return checks
+
+
+@blp.route("/readyz")
+class Ready(MethodView):
+    @blp.response(200, ReadinessSchema)
+    @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
+    def get(self) -> dict[str, object]:
+        """Tell whether this instance can serve: its database, Redis and worker.
+
+        For the load balancer: 200 ``{"status": "ok", "checks": {…}}`` when the
+        database answers, every Redis the service is configured with answers, and
+        (with a broker) a worker has beaten its heartbeat within 30 s; otherwise
+        503 ``not-ready`` with the same ``checks`` and ``Retry-After: 5``. No
+        check says more than its outcome. ``/livez`` touches nothing.
+        """
+        checks = readiness()
+        if any(value in ("failed", "no-heartbeat") for value in checks.values()):
+            raise NotReady(headers={"Retry-After": "5"}, extra={"checks": checks})
+        return {"status": "ok", "checks": checks}
+
+
+@blp.route("/metrics")
+@blp.doc(
+    summary="Read the service's Prometheus metrics (the operators' scraper only).",
+    security=[{"metricsToken": []}],
+    responses={
+        200: {
+            "description": "Prometheus' text exposition format",
+            "content": {
+                "text/plain": {
+                    "schema": {"type": "string"},
+                    # Too long to record from a test: its first lines.
+                    "example": "# HELP congdan_http_requests_total Requests "
+                    "answered, by route template, method and status.\n"
+                    "# TYPE congdan_http_requests_total counter\n"
+                    'congdan_http_requests_total{method="GET",'
+                    'route="/livez",status="200"} 3.0\n',
+                }
+            },
+        },
+        404: {"description": "No token, or not the scraper's: as if nothing were here"},
+    },
+)
+def metrics_endpoint() -> Response:
+    """Read the service's Prometheus metrics (the operators' scraper only).
+
+    Requests by route template, method and status with their latency, the
+    database pool, the job queue's depth and age and its dead letters,
+    notification deliveries by channel and outcome, consent decisions by effect;
+    added up over every gunicorn worker. ``Authorization: Bearer <METRICS_TOKEN>``
+    (generated into ``instance/metrics_token`` when not set); anyone else gets 404.
+    """
+    return metrics.metrics_view()
 
 
 @blp.route("/livez")

@@ -155,6 +155,11 @@ MESSAGES: Final[dict[str, tuple[str, str]]] = {
         "Dịch vụ tạm thời không khả dụng; vui lòng thử lại sau.",
         "The service is temporarily unavailable; please try again later.",
     ),
+    "not-ready.title": ("Chưa sẵn sàng", "Not ready"),
+    "not-ready.detail": (
+        "Một thành phần mà dịch vụ cần chưa trả lời.",
+        "A part the service needs does not answer.",
+    ),
     "database-unavailable.title": (
         "Cơ sở dữ liệu không khả dụng",
         "Database unavailable",

@@ -191,6 +191,14 @@ def depth(now: datetime) -> tuple[int, float]:
     return int(count), max(age, 0.0)
 
 
+def count_dead() -> int:
+    """How many messages failed every attempt."""
+    return int(
+        db.session.scalar(sa.select(sa.func.count()).where(OutboxMessage.state == DEAD))
+        or 0
+    )
+
+
 def dead_letters(limit: int = 100) -> list[OutboxMessage]:
     """The messages that failed every attempt, newest first."""
     return list(

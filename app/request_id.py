@@ -50,20 +50,6 @@ def _echo_request_id(response: Response) -> Response:
 
 
 def init_request_id(app: Flask) -> None:
-    """Register the hooks and attach the log filter to the app's handlers."""
+    """Register the hooks (``app.logs`` puts the ids on every log line)."""
     app.before_request(_assign_request_id)
     app.after_request(_echo_request_id)
-    handler = logging.StreamHandler()
-    handler.setFormatter(
-        logging.Formatter(
-            "%(asctime)s %(levelname)s [%(request_id)s trace=%(trace_id)s] "
-            "%(name)s: %(message)s"
-        )
-    )
-    handler.addFilter(RequestIdFilter())
-    app.logger.handlers = [handler]
-    for name in ("app", *app.config["DOMAINS"]):
-        logger = logging.getLogger(name)
-        if not any(isinstance(h, logging.StreamHandler) for h in logger.handlers):
-            logger.addHandler(handler)
-        logger.setLevel(logging.INFO)

@@ -35,6 +35,7 @@ from app.db import utcnow
 from app.errors import Forbidden, Problem
 from app.extensions import db
 from app.request_id import server_request_id
+from consent import metrics
 from consent.artefact_rule import artefact_rule
 from consent.decisions import (
     NOT_APPLICABLE,
@@ -169,6 +170,7 @@ def record_access(
     later, is logged all the same.
     """
     artefact_id = decision.artefact.id if decision.artefact else None
+    metrics.decided("permit" if decision.allowed else "deny", str(decision.basis.value))
     unit_of_work.keep(
         AccessEvent(
             subject_id=subject_id,

@@ -378,6 +378,7 @@ PUBLIC = (
     f"GET /open311/v2/services/<string:code>.{WIRE}",
     "GET /healthz",
     "GET /livez",
+    "GET /readyz",
     "GET /api/v1/devices/web-push-key",
     "GET /openapi.json",
     "GET /docs",
@@ -401,6 +402,8 @@ OUTSIDE = {
     "GET /static/<path:filename>": "Flask's static files (none are served)",
     "GET /docs/assets/<string:filename>": "Swagger UI's own script and style (a package)",
     "GET /favicon.ico": "the site's icon, drawn by the app",
+    "GET /metrics": "the operators' scraper, behind its token; counts, no one's "
+    "data (tests/test_observability.py)",
     "GET /callback": "the app's OAuth callback page: echoes code and state (tests/identity)",
     "GET /ioc": "the dashboard's page: no data of its own; /api/v1/stats is in MATRIX",
     "GET /track": "a dossier's status for whoever holds its receipt's key, nothing "
