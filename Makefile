@@ -9,7 +9,7 @@ WORKERS ?= 2
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export FLASK_APP := wsgi
 
-.PHONY: run install install-dev fonts browser judges test test-fast test-sqlite test-postgres lint fmt examples screenshots migration bench soak mutate clean
+.PHONY: run run-worker cluster proxy install install-dev fonts browser judges test test-fast test-sqlite test-postgres lint fmt examples screenshots migration bench soak mutate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,12 @@ browser:
 		echo "Installing Debian's chromium for the browser login test"; \
 		apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
+## Debian's nginx, the reverse proxy in front of the instances of `make cluster`.
+proxy:
+	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || { \
+		echo "Installing Debian's nginx-light for the cluster tests"; \
+		apt-get update -qq && apt-get install -y -qq nginx-light >/dev/null; }
+
 ## Other people's definitions the tests judge by (README, "Standards"), pinned by
 ## hash: HL7's IPS 2.0.0 package (its StructureDefinitions) from the npm registry.
 JUDGES := .cache/judges
@@ -59,15 +65,30 @@ judges: $(IPS_PACKAGE) tests/judges/node_modules/.package-lock.json
 ## Serve on 127.0.0.1:$(PORT) with the demo data (migrates, loads the deployment
 ## of deployments/ — DEPLOYMENT_DIR — and seeds first);
 ## gunicorn.conf.py: threaded workers that survive slow clients (README, "Serving").
+## With REDIS_URL set, jobs go through Redis and a worker (flask jobs worker) runs
+## beside the server; without it they run in the server after each commit.
 run: install fonts
 	$(BIN)/flask db upgrade
 	$(BIN)/flask deployment load
 	$(BIN)/flask seed-demo
+	@if [ -n "$$REDIS_URL$$JOBS_BROKER_URL" ] && [ "$$JOBS_BROKER_URL" != "embedded" ]; then \
+		$(BIN)/flask jobs worker & worker=$$!; \
+		trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+	fi; \
 	$(BIN)/gunicorn --config gunicorn.conf.py --workers $(WORKERS) \
 		--bind 127.0.0.1:$(PORT) wsgi:app
 
+## The job worker alone (JOBS_BROKER_URL or REDIS_URL must name the Redis).
+run-worker: install
+	$(BIN)/flask jobs worker
+
+## Two instances behind nginx, one database, a private Redis and one worker
+## (bench/cluster.py), until Ctrl-C: CLUSTER_PORT (8080), CLUSTER_DATABASE_URL.
+cluster: install fonts proxy
+	$(BIN)/python -m bench.cluster
+
 ## Lint and type-check, then the whole suite on SQLite and again on PostgreSQL.
-test: install-dev fonts browser judges
+test: install-dev fonts browser judges proxy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -80,11 +101,11 @@ test: install-dev fonts browser judges
 test-fast: install-dev fonts judges
 	env -u TEST_DATABASE_URL $(BIN)/pytest -m "not slow" -p no:schemathesis
 
-test-sqlite: install-dev fonts browser judges
+test-sqlite: install-dev fonts browser judges proxy
 	@echo "== pytest on SQLite =="
 	env -u TEST_DATABASE_URL $(BIN)/pytest
 
-test-postgres: install-dev fonts browser judges
+test-postgres: install-dev fonts browser judges proxy
 	@if ! $(BIN)/python -c "import sys, psycopg; psycopg.connect(sys.argv[1].replace('+psycopg', ''), connect_timeout=3).close()" "$(PG_TEST_URL)" 2>/dev/null; then \
 		if [ "$(SKIP_POSTGRES)" = "1" ]; then \
 			echo "!! PostgreSQL unreachable at $(PG_TEST_URL): SKIPPED because SKIP_POSTGRES=1"; \
@@ -141,7 +162,7 @@ bench: install-dev
 	$(BIN)/python -m bench.run
 
 ## Soak: 50 clients for 2 minutes on a mixed workload; every acknowledged write kept.
-soak: install-dev
+soak: install-dev proxy
 	$(BIN)/python -m bench.soak
 
 $(VENV)/.mutate-installed: requirements-mutate.txt requirements-dev.txt requirements.txt | $(BIN)/python

@@ -139,6 +139,9 @@ def _jobs() -> dict[str, Any]:
         "JOBS_TICK_SECONDS": _env_int("JOBS_TICK_SECONDS", 5),
         # A message handed to the queue but not run by then is handed over again.
         "JOBS_REDELIVER_SECONDS": _env_int("JOBS_REDELIVER_SECONDS", 300),
+        # How long a runner holds a job before another may take it over (0: each
+        # job's own, two minutes by default).
+        "JOBS_LEASE_SECONDS": _env_int("JOBS_LEASE_SECONDS", 0),
     }
 
 
@@ -188,6 +191,10 @@ def _limits() -> dict[str, Any]:
             limiter_storage if limiter_storage.startswith(REDIS_SCHEMES) else "database"
         ),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Redis down: rate limits count in each process meanwhile rather than
+        # failing every request (the guessing throttles fail closed instead).
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "VERIFY_RATE_LIMIT": "120/minute",
         # The catalogue and the organisations, sent again for this long (public_cache).
         "PUBLIC_CACHE_SECONDS": _env_int("PUBLIC_CACHE_SECONDS", 30),

@@ -171,6 +171,9 @@ def run(message_id: uuid.UUID) -> str:
 
 
 def _lease(jobs: dict[str, Job], name: str) -> timedelta:
+    configured = int(current_app.config.get("JOBS_LEASE_SECONDS") or 0)
+    if configured:
+        return timedelta(seconds=configured)
     job = jobs.get(name)
     return job.lease if job else timedelta(minutes=2)
 

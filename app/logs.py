@@ -134,13 +134,13 @@ def init_logs(app: Flask) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(formatter(app.config["LOG_FORMAT"]))
     handler.addFilter(RequestIdFilter())
-    app.logger.handlers = [handler]
-    for name in ("app", "dramatiq", *app.config["DOMAINS"]):
+    handler.congdan_handler = True  # type: ignore[attr-defined]
+    # app.logger is the logger named "app": one handler there, however many apps.
+    for name in {app.logger.name, "app", "dramatiq", *app.config["DOMAINS"]}:
         logger = logging.getLogger(name)
         logger.handlers = [
             h for h in logger.handlers if not getattr(h, "congdan_handler", False)
         ]
-        handler.congdan_handler = True  # type: ignore[attr-defined]
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
     app.before_request(_start_clock)

@@ -22,6 +22,7 @@ gunicorn worker and host sees the same counters either way.
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ import redis
 from flask import Flask, current_app
 
 from app.audit import keyed_hash
+from app.errors import ServiceUnavailable
 from app.throttle_stores import (
     Claim,
     DatabaseStore,
@@ -39,6 +41,8 @@ from app.throttle_stores import (
     Store,
     backoff,
 )
+
+log = logging.getLogger(__name__)
 
 _EXTENSION = "congdan.throttle"
 
@@ -134,7 +138,12 @@ class Attempt:
         if self._settled or not self._claim.allowed:
             return
         self._settled = True
-        self._store.release(self._keys, self._claim, reset_pair=reset_pair)
+        try:
+            self._store.release(self._keys, self._claim, reset_pair=reset_pair)
+        except redis.RedisError as error:  # the guess stays counted: harmless
+            log.warning(
+                "throttle release failed", extra={"error": type(error).__name__}
+            )
 
 
 def attempt(action: str, subject_key: str, ip: str | None) -> Attempt:
@@ -142,12 +151,24 @@ def attempt(action: str, subject_key: str, ip: str | None) -> Attempt:
 
     Check ``retry_after`` first: when it is set the guess was not counted and must
     not be checked.
+
+    :raise ThrottleUnavailable: the counters' store (Redis) does not answer: no
+        guess is checked uncounted, so the defence fails closed (503).
     """
     store = _store(current_app)
     policy = Policy.from_config(current_app.config)
     keys = _keys(action, subject_key, ip)
     at = now()
-    return Attempt(store, keys, policy, store.claim(keys, policy, at), at)
+    try:
+        claim = store.claim(keys, policy, at)
+    except redis.RedisError as error:
+        log.error("throttle store unavailable", extra={"error": type(error).__name__})
+        raise ThrottleUnavailable(headers={"Retry-After": "5"}) from error
+    return Attempt(store, keys, policy, claim, at)
+
+
+class ThrottleUnavailable(ServiceUnavailable):
+    """The guessing defence's counters cannot be read: try again shortly."""
 
 
 def unlock(action: str, *, subject_key: str | None, ip: str | None) -> int:

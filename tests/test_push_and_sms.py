@@ -20,12 +20,12 @@ from flask import Flask
 
 from app import outbox, queue
 from app.extensions import db
+from bench.fake_providers import SMS_KEYS, FakeProviders, Providers
 from identity.models import Citizen
 from notifications.models import Device, Notification
 from tests.conftest import Clock
 from tests.consent.helpers import Parties, ask
 from tests.demo_ids import AN, HAI
-from tests.fake_providers import SMS_KEYS, FakeProviders, Providers
 
 FCM_TOKEN = "fcm-token-of-an-android-phone-0001"
 

@@ -1,4 +1,5 @@
-"""Local stand-ins for the providers a notification leaves through, on a real port.
+"""Local stand-ins for the providers a notification leaves through, on a real port
+(for the tests, `make cluster` and `make soak`).
 
 * FCM's HTTP v1 API and Google's OAuth token endpoint: the service account's JWT
   is checked against its public key, the access token on every send;
@@ -85,6 +86,8 @@ class Providers:
     #: SMS requests held this many seconds before the gateway answers.
     sms_delay: float = 0.0
     seen_request_ids: set[str] = field(default_factory=set)
+    #: Every arrival per RequestId, repeats included (a retried send is seen here).
+    sms_arrivals: Counter[str] = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
     _ids: Iterator[int] = field(default_factory=itertools.count)
 
@@ -254,6 +257,8 @@ class _Handler(BaseHTTPRequestHandler):
         if (request.get("ApiKey"), request.get("SecretKey")) != SMS_KEYS:
             self._answer(200, {"CodeResult": "101", "ErrorMessage": "Wrong keys"})
             return
+        with self.providers.lock:
+            self.providers.sms_arrivals[str(request.get("RequestId"))] += 1
         if self.providers.sms_delay:
             time.sleep(self.providers.sms_delay)
         with self.providers.lock:
