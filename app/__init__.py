@@ -153,7 +153,7 @@ def _limit_only_limited_routes(app: Flask) -> None:
 
 def _import_kernel_models() -> None:
     """The kernel's own tables (each domain's come with its ``init_app``)."""
-    from app import audit, idempotency, outbox, throttle  # noqa: F401
+    from app import audit, idempotency, outbox, rendered, throttle  # noqa: F401
 
 
 def _register_kernel_blueprints(api: ProblemApi) -> None:

@@ -16,6 +16,7 @@ def init_app(app: Flask, api: Any) -> None:
         models,  # noqa: F401 - its tables
         page_routes,
         register_routes,
+        rendering,
         routes,
         texts,
     )
@@ -25,4 +26,5 @@ def init_app(app: Flask, api: Any) -> None:
     for blueprint in (routes.blp, register_routes.blp, page_routes.page_blp):
         api.register_blueprint(blueprint)
     app.cli.add_command(schools_cli)
+    rendering.register(app)
     add_demo_seeder(app, "school_records.demo:seed_transcripts")

@@ -18,7 +18,7 @@ from app.auth import Actor
 from app.db import utcnow
 from app.extensions import db
 from identity.models import Citizen
-from school_records import credentials, events, register
+from school_records import credentials, events, register, rendering
 from school_records.models import (
     STATUS_LIST_BITS,
     StatusList,
@@ -60,6 +60,7 @@ def _set_status_bit(
     status_list.bits = credentials.with_bit(
         status_list.bits, transcript.status_list_index, value
     )
+    rendering.after_status_change(status_list)
 
 
 def _supersede(transcript: Transcript) -> None:
@@ -106,6 +107,7 @@ def publish(actor: Actor, transcript: Transcript) -> None:
     )
     with register.refused_as(TranscriptExists()):
         transcript.status = TranscriptStatus.PUBLISHED
+    rendering.after_publication(transcript)
     events.transcript_published.send(
         transcript, pupil=db.session.get(Citizen, transcript.pupil_id)
     )

@@ -28,8 +28,8 @@ from school_records import (
     credentials,
     drafting,
     keys,
-    pdf,
     publishing,
+    rendering,
     report,
     signing,
     transcripts,
@@ -192,7 +192,7 @@ def status_list(list_id: uuid.UUID) -> Response:
     found = db.session.get(StatusList, list_id)
     if found is None:
         raise NotFound()
-    signed = credentials.status_list_credential(found)
+    signed = rendering.signed_status_list(found)
     response = Response(signed, mimetype="application/vc+jwt")
     response.headers["Cache-Control"] = (
         f"public, max-age={credentials.STATUS_TTL_MS // 1000}"
@@ -384,7 +384,9 @@ def transcript_pdf(transcript_id: uuid.UUID) -> Response:
     no-store``.
     """
     transcript, _ = transcripts.exported(current_actor(), transcript_id, "pdf")
-    response = Response(pdf.render(transcript), mimetype="application/pdf")
+    response = Response(
+        rendering.transcript_pdf(transcript), mimetype="application/pdf"
+    )
     response.headers["Content-Disposition"] = (
         f'attachment; filename="hoc-ba-{transcript.school_year}.pdf"'
     )

@@ -4,6 +4,7 @@ ratings and aggregate statistics."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask
@@ -13,11 +14,14 @@ def init_app(app: Flask, api: Any) -> None:
     """Plug the one-stop shop into the application."""
     from app.deployment import add_loader
     from app.domains import add_demo_seeder, add_housekeeping, add_texts
+    from app.jobs import add_job
     from service_requests import (
         ioc_routes,
         models,  # noqa: F401 - its tables
         open311,
+        rendering,
         routes,
+        stats_rollup,
         texts,
         track_routes,
     )
@@ -44,3 +48,11 @@ def init_app(app: Flask, api: Any) -> None:
     add_loader(app, load_catalogue)
     add_demo_seeder(app, "service_requests.demo:seed_dossiers")
     add_housekeeping(app, lambda: f"{purge_unattached()} unattached uploads")
+    rendering.register(app)
+    # Each published month counted once, as soon as it is published (daily).
+    add_job(
+        app,
+        "service_requests.count_stats",
+        stats_rollup.count_published_job,
+        every=timedelta(days=1),
+    )

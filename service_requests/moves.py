@@ -14,7 +14,7 @@ from typing import Any, Final
 from app.auth import Actor
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, ValidationFailed
-from service_requests import calendar, deadlines, workflow
+from service_requests import calendar, deadlines, rendering, workflow
 from service_requests.dossiers import announce, get_for, record_event
 from service_requests.models import (
     TERMINAL,
@@ -171,6 +171,7 @@ def transition(actor: Actor, dossier_id: uuid.UUID, data: dict[str, Any]) -> Dos
     }
     record_event(actor, dossier, move.action, source, reason, **details)
     announce(dossier, reason)
+    rendering.after_move(dossier)
     return dossier
 
 

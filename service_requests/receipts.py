@@ -67,7 +67,7 @@ _DELIVERY_TEXT = {
 }
 
 
-def _receiving_officer(dossier: Dossier) -> str:
+def receiving_officer(dossier: Dossier) -> str:
     """Who received the dossier: the officer who moved it to "received"."""
     for event in dossier.events:
         if event.to_status == DossierStatus.RECEIVED:
@@ -166,7 +166,7 @@ def render(dossier: Dossier) -> bytes:
             ),
             Signature(
                 "Người tiếp nhận hồ sơ",
-                _receiving_officer(dossier),
+                receiving_officer(dossier),
                 received.date(),
                 how="(Đã tiếp nhận trên hệ thống)",
             ),

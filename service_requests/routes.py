@@ -23,7 +23,7 @@ from service_requests import (
     dossiers,
     moves,
     ratings,
-    receipts,
+    rendering,
     stats,
     submission,
     uploads,
@@ -360,7 +360,7 @@ def dossier_receipt(dossier_id: uuid.UUID) -> Response:
     """
     dossier = dossiers.received(current_actor(), dossier_id)
     return Response(
-        receipts.render(dossier),
+        rendering.receipt_pdf(dossier),
         mimetype="application/pdf",
         headers={
             "Content-Disposition": f'attachment; filename="{dossier.receipt_code}.pdf"',

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -64,6 +65,11 @@ def count_published() -> int:
     end = stats_months.last_day(stats_months.last_published(utcnow()))
     months = _months(None, end)
     return _count_the_uncounted(months) if months else 0
+
+
+def count_published_job(_: dict[str, Any]) -> None:
+    """The daily job of the worker's schedule: :func:`count_published`."""
+    count_published()
 
 
 def _months(start: date | None, end: date) -> list[Month]:
