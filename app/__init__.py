@@ -87,6 +87,7 @@ def _register_extensions(app: Flask) -> ProblemApi:
     from app.request_text import init_request_text
     from app.security_headers import init_security_headers
     from app.signing import init_signing
+    from app.tracing import init_tracing
 
     init_request_id(app)
     init_logs(app)
@@ -98,6 +99,7 @@ def _register_extensions(app: Flask) -> ProblemApi:
     unit_of_work.init_app(app)
     queue.init_app(app)
     init_metrics(app)  # counts the pool of the engine db made
+    init_tracing(app)  # only when an OTLP endpoint is configured
     migrate.init_app(
         app,
         db,

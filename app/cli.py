@@ -58,10 +58,18 @@ jobs_cli = AppGroup("jobs", help="Background jobs: the worker and the dead lette
 
 @jobs_cli.command("worker")
 @click.option("--threads", default=4, show_default=True, help="Jobs run at once.")
-def jobs_worker_command(threads: int) -> None:
+@click.option(
+    "--metrics-port",
+    default=0,
+    show_default=True,
+    help="Serve this worker's Prometheus metrics (deliveries by channel and "
+    "outcome…) on 127.0.0.1:PORT; 0: not at all.",
+)
+def jobs_worker_command(threads: int, metrics_port: int) -> None:
     """Run the jobs of the Redis queue (JOBS_BROKER_URL) and the schedule, until
     SIGTERM or SIGINT; start as many as you need, on any host."""
     import dramatiq
+    from prometheus_client import start_http_server
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     job_queue = queue.queue_of(app)
@@ -70,6 +78,9 @@ def jobs_worker_command(threads: int) -> None:
             "No broker: set JOBS_BROKER_URL (or REDIS_URL) to a redis:// URL. "
             "Without one, jobs run in the serving process."
         )
+    if metrics_port:
+        # Its own port, on loopback only: the worker serves no one else.
+        start_http_server(metrics_port, addr="127.0.0.1")
     worker = dramatiq.Worker(job_queue.broker, worker_threads=threads)
     worker.start()
     stop = threading.Event()

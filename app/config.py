@@ -93,6 +93,11 @@ def load_config(instance_path: str) -> dict[str, Any]:
         **_jobs(),
         # JSON lines (app/logs.py), or "console" for a person at a terminal.
         "LOG_FORMAT": os.environ.get("LOG_FORMAT", "json"),
+        # OpenTelemetry traces over OTLP/HTTP when set (app/tracing.py).
+        "OTEL_EXPORTER_OTLP_ENDPOINT": os.environ.get(
+            "OTEL_EXPORTER_OTLP_ENDPOINT", ""
+        ),
+        "OTEL_SERVICE_NAME": os.environ.get("OTEL_SERVICE_NAME", "congdan"),
         # The scraper's bearer token for /metrics (else generated into instance/).
         "METRICS_TOKEN": os.environ.get("METRICS_TOKEN") or None,
         **_notifications(instance_path),
@@ -171,6 +176,8 @@ def _notifications(instance_path: str) -> dict[str, Any]:
         "SMS_GATEWAY_API_KEY": os.environ.get("SMS_GATEWAY_API_KEY", ""),
         "SMS_GATEWAY_SECRET_KEY": os.environ.get("SMS_GATEWAY_SECRET_KEY", ""),
         "SMS_BRANDNAME": os.environ.get("SMS_BRANDNAME", "CONGDAN"),
+        # Texts to one citizen a day, whatever happens (and one of a kind an hour).
+        "SMS_PER_CITIZEN_PER_DAY": _env_int("SMS_PER_CITIZEN_PER_DAY", 5),
     }
 
 

@@ -288,10 +288,12 @@ def _handle_unexpected(error: Exception) -> BaseResponse:
     """Log an unexpected exception with the request id; reveal nothing internal."""
     if isinstance(error, HTTPException):  # pragma: no cover - more specific handler
         return render_http_exception(error)
+    # The route's template, never the path: paths hold share codes and ids.
+    route = request.url_rule.rule if request.url_rule is not None else "<unmatched>"
     log.error(
         "unhandled exception in %s %s",
         request.method,
-        request.path,
+        route,
         exc_info=error,
     )
     return problem_response(

@@ -25,9 +25,8 @@ from typing import Any
 
 from flask import Flask, current_app, g
 
-from app import outbox
+from app import outbox, tracing
 from app.db import utcnow
-from app.extensions import db
 from app.unit_of_work import after_commit, transaction
 
 log = logging.getLogger(__name__)
@@ -36,6 +35,8 @@ log = logging.getLogger(__name__)
 JobFunction = Callable[[dict[str, Any]], None]
 
 _JOBS = "congdan.jobs"
+#: The longest wait a provider's Retry-After may impose (a day).
+MAX_RETRY_AFTER = 86_400.0
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,10 @@ class Job:
     every: timedelta | None = None
     #: Failures that no retry would mend: the message is dead at once.
     give_up_on: tuple[type[Exception], ...] = ()
+
+
+class LeaseLostError(RuntimeError):
+    """The runner outlived its lease and another took the message over."""
 
 
 class Defer(Exception):  # noqa: N818 - an instruction, not an error
@@ -97,7 +102,9 @@ def enqueue(
     """
     if name not in registered(current_app):
         raise KeyError(f"no job named {name!r}")
-    written = outbox.add(name, payload, dedupe_key, not_before)
+    written = outbox.add(
+        name, payload, dedupe_key, not_before, tracing.current_traceparent()
+    )
     if written:
         _relay_after_commit()
     return written
@@ -124,8 +131,9 @@ def backoff(attempts: int) -> timedelta:
 
 def run(message_id: uuid.UUID) -> str:
     """Run one outbox message, if no one has or is; what happened, in a word:
-    ``done``, ``retry``, ``dead``, ``deferred`` or ``skipped`` (finished already or
-    held by a live runner: a duplicate delivery of the queue)."""
+    ``done``, ``retry``, ``dead``, ``deferred``, ``skipped`` (finished already or
+    held by a live runner: a duplicate delivery of the queue) or ``lost`` (this
+    run outlived its lease and another runner took over: its work is undone)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     jobs = registered(app)
     with transaction():
@@ -133,35 +141,40 @@ def run(message_id: uuid.UUID) -> str:
         if message is None:
             return "skipped"
         name, payload, attempts = message.job, dict(message.payload), message.attempts
+        traceparent = message.traceparent
     job = jobs.get(name)
     try:
-        with transaction():
+        with tracing.job_span(name, traceparent), transaction():
             if job is None:
                 raise LookupError(f"no job named {name!r}")
             job.function(payload)
-            claimed = _reload(message_id)
-            outbox.finish(claimed, utcnow())
+            held = outbox.held(message_id, attempts)
+            if held is None:  # our lease ran out and another runner took over
+                raise LeaseLostError(name)
+            outbox.finish(held, utcnow())
         log.info("job done", extra={"job": name, "attempt": attempts})
         return "done"
+    except LeaseLostError:
+        # Rolled back: what this runner did is undone, the other runner's stands.
+        log.warning("job lease lost", extra={"job": name, "attempt": attempts})
+        return "lost"
     except Defer as deferral:
         with transaction():
-            outbox.defer(_reload(message_id), deferral.until)
+            held = outbox.held(message_id, attempts)
+            if held is not None:
+                outbox.defer(held, deferral.until)
         return "deferred"
     except Exception as error:
         hopeless = job is None or isinstance(error, job.give_up_on)
         most = 1 if hopeless or job is None else job.max_attempts
-        # A provider's Retry-After, when it said one, is the least wait.
-        wait = max(
-            backoff(attempts), timedelta(seconds=getattr(error, "retry_after", 0) or 0)
-        )
+        # A provider's Retry-After, when it said one, is the least wait (a day at most).
+        asked = min(float(getattr(error, "retry_after", 0) or 0), MAX_RETRY_AFTER)
+        wait = max(backoff(attempts), timedelta(seconds=asked))
         retry_at = utcnow() + wait if attempts < most else None
         with transaction():
-            outbox.fail(
-                _reload(message_id),
-                type(error).__name__,
-                retry_at=retry_at,
-                now=utcnow(),
-            )
+            held = outbox.held(message_id, attempts)
+            if held is not None:  # else another runner owns it now: leave it be
+                outbox.fail(held, type(error).__name__, retry_at=retry_at, now=utcnow())
         outcome = "retry" if retry_at else "dead"
         log.warning(
             "job failed",
@@ -176,9 +189,3 @@ def _lease(jobs: dict[str, Job], name: str) -> timedelta:
         return timedelta(seconds=configured)
     job = jobs.get(name)
     return job.lease if job else timedelta(minutes=2)
-
-
-def _reload(message_id: uuid.UUID) -> outbox.OutboxMessage:
-    message = db.session.get(outbox.OutboxMessage, message_id, populate_existing=True)
-    assert message is not None  # noqa: S101 - claimed above, never deleted while running
-    return message

@@ -53,10 +53,16 @@ class OutboxMessage(Base):
     finished_at: Mapped[datetime | None]
     #: The class of the last failure only: never a message that may hold data.
     last_error: Mapped[str | None] = mapped_column(sa.String(200))
+    #: The W3C trace context of the request that caused it (app/tracing.py).
+    traceparent: Mapped[str | None] = mapped_column(sa.String(100))
 
 
 def add(
-    job: str, payload: dict[str, Any], dedupe_key: str, not_before: datetime | None
+    job: str,
+    payload: dict[str, Any],
+    dedupe_key: str,
+    not_before: datetime | None,
+    traceparent: str | None = None,
 ) -> bool:
     """Write a message in the current transaction unless its key exists; True if
     written. One ``INSERT … ON CONFLICT DO NOTHING``, so two transactions adding
@@ -71,6 +77,7 @@ def add(
         created_at=now,
         not_before=not_before or now,
         attempts=0,
+        traceparent=traceparent,
     )
     written = db.session.execute(
         insert.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(
@@ -137,6 +144,22 @@ def claim(
     message.state = RUNNING
     message.attempts += 1
     message.lease_until = now + lease_of(message.job)
+    return message
+
+
+def held(message_id: uuid.UUID, attempt: int) -> OutboxMessage | None:
+    """The message, locked, if the runner of ``attempt`` still holds it: running,
+    and not claimed again since (a runner past its lease may have been replaced)."""
+    statement = (
+        sa.select(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .execution_options(populate_existing=True)
+    )
+    if db.engine.dialect.name == "postgresql":
+        statement = statement.with_for_update()
+    message = db.session.scalar(statement)
+    if message is None or message.state != RUNNING or message.attempts != attempt:
+        return None
     return message
 
 

@@ -35,7 +35,12 @@ def channel(app: Flask, name: str) -> Channel | None:
 def _build(app: Flask) -> dict[str, Channel]:
     config = app.config
     channels: dict[str, Channel] = {
-        "webpush": WebPushChannel(vapid_key(app), config["WEBPUSH_CONTACT"])
+        "webpush": WebPushChannel(
+            vapid_key(app),
+            config["WEBPUSH_CONTACT"],
+            config["WEBPUSH_ALLOWED_HOSTS"],
+            insecure=app.testing,
+        )
     }
     if config.get("FCM_SERVICE_ACCOUNT_FILE"):
         channels["fcm"] = FcmChannel.from_file(

@@ -38,7 +38,7 @@ from notifications.channels.base import (
     Target,
     TryLater,
 )
-from notifications.models import Device, Notification, Preferences
+from notifications.models import Device, Notification, Preferences, TextsSent
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,8 @@ DELIVER, SEND = "notifications.deliver", "notifications.send"
 #: Dossier statuses that need the citizen or carry the result (the national table).
 _DOSSIER_MUST_NOT_MISS = {3, 5, 6, 8, 9, 10}
 _MUST_NOT_MISS_KINDS = {"consent_requested", "emergency_access"}
+#: At most one text of a kind to a citizen in this long.
+TEXT_SPACING = timedelta(hours=1)
 
 
 class GaveUp(Exception):  # noqa: N818 - the provider's verdict, kept as a dead letter
@@ -88,6 +90,41 @@ def quiet_until(preferences: Preferences, now: datetime) -> datetime | None:
     return ends
 
 
+def texting_allowed(citizen_id: uuid.UUID, kind: str) -> bool:
+    """Count a text of ``kind`` to the citizen, unless their allowance is spent: one
+    of a kind an hour (the inbox holds the rest) and ``SMS_PER_CITIZEN_PER_DAY`` a
+    day, so nobody can have a citizen texted again and again at the province's
+    cost."""
+    now = utcnow()
+    day = now.astimezone(LOCAL_TIME).date()
+    sent = db.session.scalar(
+        sa.select(TextsSent)
+        .where(
+            TextsSent.citizen_id == citizen_id,
+            TextsSent.day == day,
+            TextsSent.kind == kind,
+        )
+        .with_for_update()
+    )
+    today = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(TextsSent.count), 0)).where(
+            TextsSent.citizen_id == citizen_id, TextsSent.day == day
+        )
+    )
+    if int(today or 0) >= int(current_app.config["SMS_PER_CITIZEN_PER_DAY"]):
+        return False
+    if sent is not None and now - sent.last_at < TEXT_SPACING:
+        return False
+    if sent is None:
+        db.session.add(
+            TextsSent(citizen_id=citizen_id, day=day, kind=kind, count=1, last_at=now)
+        )
+    else:
+        sent.count += 1
+        sent.last_at = now
+    return True
+
+
 def enqueue_delivery(notification: Notification) -> None:
     """Have a citizen's new notification delivered once the transaction commits."""
     jobs.enqueue(
@@ -113,7 +150,13 @@ def deliver(payload: dict[str, Any]) -> None:
     )
     targets = [(str(d.id), d.channel) for d in devices] if preferences.push else []
     if preferences.sms and (not devices or must_not_be_missed(notification)):
-        targets.append(("sms", "sms"))
+        configured = channels_config.channel(current_app, "sms") is not None
+        if not configured or texting_allowed(
+            notification.citizen_id, notification.kind
+        ):
+            targets.append(("sms", "sms"))
+        else:
+            metrics.delivered("sms", "over-allowance")
     for target, channel in targets:
         jobs.enqueue(
             SEND,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Any
 
 import sqlalchemy as sa
@@ -79,3 +79,18 @@ class Preferences(Base):
     quiet_end: Mapped[time | None]
     language: Mapped[str] = mapped_column(sa.String(2), default="vi")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class TextsSent(Base):
+    """How many texts of a kind a citizen was sent on a day, and when the last was:
+    the allowance that keeps anyone from having a citizen texted again and again."""
+
+    __tablename__ = "notification_texts_sent"
+
+    citizen_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("citizens.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)
+    last_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import time
 from typing import Any
-from urllib.parse import urlsplit
 
 import marshmallow as ma
 from flask import current_app
@@ -13,6 +12,7 @@ from marshmallow import fields, validate
 from app.date_fields import DateTime
 from app.fields import Boolean, Code, QueryFlag, Text, WholeNumber
 from app.pagination import PageArgsSchema
+from notifications.channels.webpush import is_push_service, valid_keys
 from notifications.inbox import render_text
 
 PLATFORMS = ("android", "ios", "web")
@@ -97,6 +97,15 @@ class WebPushSubscriptionSchema(ma.Schema):
         metadata={"description": "The push service's URL for this browser (https)."},
     )
     keys = fields.Nested(WebPushKeysSchema, required=True)
+
+    @ma.validates_schema
+    def _usable_keys(self, data: dict[str, Any], **_: Any) -> None:
+        keys = data.get("keys") or {}
+        if keys and not valid_keys(keys["p256dh"], keys["auth"]):
+            raise ma.ValidationError(
+                "Not a P-256 public key and a 16-byte secret.", "keys"
+            )
+
     expirationTime = WholeNumber(  # noqa: N815 - the browser's name for it
         load_default=None,
         allow_none=True,
@@ -115,7 +124,7 @@ class DeviceInSchema(ma.Schema):
         metadata={"description": "`android` or `ios` (FCM token) or `web` (Web Push)."},
     )
     token = Code(
-        validate=validate.Length(min=20, max=4096),
+        validate=validate.Length(min=20, max=2048),
         metadata={"description": "The FCM registration token (android, ios)."},
     )
     subscription = fields.Nested(WebPushSubscriptionSchema)
@@ -141,26 +150,16 @@ class DeviceInSchema(ma.Schema):
             raise ma.ValidationError(
                 "A phone sends a token, not a subscription.", "subscription"
             )
-        if web and not is_push_service(data["subscription"]["endpoint"]):
+        if web and not is_push_service(
+            data["subscription"]["endpoint"],
+            current_app.config["WEBPUSH_ALLOWED_HOSTS"],
+            insecure=current_app.testing,
+        ):
             # The service POSTs to this URL: only the browsers' push services.
             raise ma.ValidationError(
                 {"endpoint": ["Not a push service this server sends to."]},
                 "subscription",
             )
-
-
-def is_push_service(endpoint: str) -> bool:
-    """Whether ``endpoint`` is an https URL of a push service of
-    ``WEBPUSH_ALLOWED_HOSTS`` (a host or a ``.suffix``)."""
-    parts = urlsplit(endpoint)
-    host = (parts.hostname or "").lower()
-    allowed_schemes = ("https", "http") if current_app.testing else ("https",)
-    if parts.scheme not in allowed_schemes or not host or parts.username:
-        return False
-    return any(
-        host == entry or (entry.startswith(".") and host.endswith(entry))
-        for entry in current_app.config["WEBPUSH_ALLOWED_HOSTS"]
-    )
 
 
 class DeviceSchema(ma.Schema):
@@ -202,6 +201,13 @@ class QuietHoursSchema(ma.Schema):
         validate=validate.Regexp(CLOCK_TIME, error="A time of day as HH:MM."),
         metadata={"description": "When they end (HH:MM).", "example": "06:30"},
     )
+
+    @ma.validates_schema
+    def _a_span(self, data: dict[str, str], **_: Any) -> None:
+        if data.get("start") is not None and data.get("start") == data.get("end"):
+            raise ma.ValidationError(
+                "Quiet hours end at another time than they start.", "end"
+            )
 
     @ma.post_load
     def _times(self, data: dict[str, str], **_: Any) -> dict[str, time]:

@@ -104,6 +104,12 @@ VALIDATION: dict[str, str] = {
         "Điện thoại gửi mã FCM, không gửi đăng ký của trình duyệt."
     ),
     "A time of day as HH:MM.": "Giờ trong ngày, dạng HH:MM.",
+    "Quiet hours end at another time than they start.": (
+        "Giờ yên lặng phải kết thúc vào lúc khác giờ bắt đầu."
+    ),
+    "Not a P-256 public key and a 16-byte secret.": (
+        "Không phải khóa công khai P-256 và bí mật 16 byte."
+    ),
     "Not a push service this server sends to.": (
         "Không phải dịch vụ thông báo đẩy mà máy chủ này gửi tới."
     ),

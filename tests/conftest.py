@@ -41,6 +41,7 @@ from app.db import utcnow
 from app.demo import seed_demo_data
 from app.extensions import db
 from app.unit_of_work import transaction
+from bench.fake_providers import Providers
 from identity.login.models import TokenFamily
 from identity.models import Citizen, Organisation
 from tests import phone
@@ -537,3 +538,30 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     # By the module: the name ``app.db`` is also the package's SQLAlchemy extension.
     monkeypatch.setattr(importlib.import_module("app.db"), "datetime", ClockedDatetime)
     return clock
+
+
+@pytest.fixture
+def providers(app: Flask, tmp_path: Path) -> Iterator[Providers]:
+    """Local fakes of FCM, a push service and an SMS gateway (bench/fake_providers.py),
+    and the application configured to deliver through them."""
+    from bench.fake_providers import SMS_KEYS, FakeProviders
+
+    fakes = FakeProviders()
+    account = tmp_path / "service-account.json"
+    account.write_text(json.dumps(fakes.state.service_account()))
+    settings = {
+        "FCM_SERVICE_ACCOUNT_FILE": str(account),
+        "FCM_API_URL": fakes.state.url,
+        "SMS_GATEWAY_URL": f"{fakes.state.url}/sms",
+        "SMS_GATEWAY_API_KEY": SMS_KEYS[0],
+        "SMS_GATEWAY_SECRET_KEY": SMS_KEYS[1],
+        "WEBPUSH_ALLOWED_HOSTS": ["127.0.0.1"],
+        "WEBPUSH_VAPID_KEY_FILE": str(tmp_path / "vapid.pem"),
+    }
+    before = {name: app.config[name] for name in settings}
+    app.config.update(settings)
+    app.extensions.pop("congdan.notification_channels", None)
+    yield fakes.state
+    app.config.update(before)
+    app.extensions.pop("congdan.notification_channels", None)
+    fakes.close()

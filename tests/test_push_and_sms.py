@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,7 +18,7 @@ from flask import Flask
 
 from app import outbox, queue
 from app.extensions import db
-from bench.fake_providers import SMS_KEYS, FakeProviders, Providers
+from bench.fake_providers import Providers
 from identity.models import Citizen
 from notifications.models import Device, Notification
 from tests.conftest import Clock
@@ -28,30 +26,11 @@ from tests.consent.helpers import Parties, ask
 from tests.demo_ids import AN, HAI
 
 FCM_TOKEN = "fcm-token-of-an-android-phone-0001"
-
-
-@pytest.fixture
-def providers(app: Flask, tmp_path: Path) -> Iterator[Providers]:
-    """The fakes, and the application configured to deliver through them."""
-    fakes = FakeProviders()
-    account = tmp_path / "service-account.json"
-    account.write_text(json.dumps(fakes.state.service_account()))
-    settings = {
-        "FCM_SERVICE_ACCOUNT_FILE": str(account),
-        "FCM_API_URL": fakes.state.url,
-        "SMS_GATEWAY_URL": f"{fakes.state.url}/sms",
-        "SMS_GATEWAY_API_KEY": SMS_KEYS[0],
-        "SMS_GATEWAY_SECRET_KEY": SMS_KEYS[1],
-        "WEBPUSH_ALLOWED_HOSTS": ["127.0.0.1"],
-        "WEBPUSH_VAPID_KEY_FILE": str(tmp_path / "vapid.pem"),
-    }
-    before = {name: app.config[name] for name in settings}
-    app.config.update(settings)
-    app.extensions.pop("congdan.notification_channels", None)
-    yield fakes.state
-    app.config.update(before)
-    app.extensions.pop("congdan.notification_channels", None)
-    fakes.close()
+#: A browser's keys: a P-256 point and a 16-byte secret (base64url).
+VALID_KEYS = {
+    "p256dh": "BEl62iUYgUivxIkv69yViEuiBIa-Ib9-SkvMeAtA3LFgDzkrxZJjSgSnfckjBJuBkr3qBUYIHBQFLXYp5Nksh8U",
+    "auth": "tBHItJI5svbpez7KI4CCXg",
+}
 
 
 @pytest.fixture
@@ -387,7 +366,7 @@ def test_staff_acting_for_an_organisation_have_no_devices_or_preferences(
                 "platform": "web",
                 "subscription": {
                     "endpoint": "http://10.0.0.5:6379/",
-                    "keys": {"p256dh": "B" * 87, "auth": "A" * 22},
+                    "keys": VALID_KEYS,
                 },
             },
             "subscription.endpoint",
