@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, insert_for, utcnow
@@ -31,6 +32,17 @@ class RenderedDocument(Base):
     version: Mapped[str] = mapped_column(sa.String(128))
     content: Mapped[bytes] = mapped_column(sa.LargeBinary)
     rendered_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def ahead() -> bool:
+    """Whether documents are drawn ahead: only when a worker does it. Without a
+    broker the serving process would draw them itself right after the commit,
+    making the change's request slower to save its reader nothing
+    (``RENDER_AHEAD`` decides otherwise when set)."""
+    configured = current_app.config.get("RENDER_AHEAD")
+    if configured is not None:
+        return bool(configured)
+    return bool(current_app.config.get("JOBS_BROKER_URL"))
 
 
 def stored(kind: str, key: str, version: str) -> bytes | None:

@@ -55,6 +55,8 @@ def signed_status_list(status_list: StatusList) -> str:
 
 def after_publication(transcript: Transcript) -> None:
     """Have the worker draw a newly published transcript's PDF."""
+    if not rendered.ahead():
+        return
     jobs.enqueue(
         RENDER_PDF_JOB,
         {"transcript_id": str(transcript.id)},
@@ -64,6 +66,8 @@ def after_publication(transcript: Transcript) -> None:
 
 def after_status_change(status_list: StatusList) -> None:
     """Have the worker sign a status list whose bits just changed."""
+    if not rendered.ahead():
+        return
     digest = hashlib.sha256(status_list.bits).hexdigest()[:32]
     jobs.enqueue(
         PUBLISH_LIST_JOB,

@@ -50,6 +50,8 @@ def receipt_pdf(dossier: Dossier) -> bytes:
 
 def after_move(dossier: Dossier) -> None:
     """Have the worker draw the slip of a received dossier as it now stands."""
+    if not rendered.ahead():
+        return
     if dossier.received_at is None:
         return
     jobs.enqueue(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
@@ -36,3 +37,9 @@ def test_the_receipt_of_a_received_dossier_is_drawn_ahead_and_served_as_drawn(
 
 def test_published_months_are_counted_daily_by_the_worker(app) -> None:
     assert registered(app)["service_requests.count_stats"].every == timedelta(days=1)
+
+
+@pytest.fixture(autouse=True)
+def _a_worker_draws_ahead(app, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As with a broker and its worker (embedded, nothing is drawn ahead)."""
+    monkeypatch.setitem(app.config, "RENDER_AHEAD", True)
