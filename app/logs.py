@@ -20,6 +20,7 @@ from typing import Any
 
 import structlog
 from flask import Flask, Response, g, request
+from flask.logging import default_handler
 from flask_jwt_extended import get_jwt
 
 from app.request_id import RequestIdFilter
@@ -139,7 +140,10 @@ def init_logs(app: Flask) -> None:
     for name in {app.logger.name, "app", "dramatiq", *app.config["DOMAINS"]}:
         logger = logging.getLogger(name)
         logger.handlers = [
-            h for h in logger.handlers if not getattr(h, "congdan_handler", False)
+            h
+            for h in logger.handlers
+            # Ours from an earlier app in this process, and Flask's default one.
+            if not getattr(h, "congdan_handler", False) and h is not default_handler
         ]
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
