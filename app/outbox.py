@@ -124,11 +124,9 @@ def mark_queued(messages: list[OutboxMessage], now: datetime) -> None:
         message.relayed_at = now
 
 
-def claim(
-    message_id: uuid.UUID, now: datetime, lease_of: Callable[[str], timedelta]
-) -> OutboxMessage | None:
-    """Take ``message_id`` to run until ``now`` plus its job's lease; None if it is
-    finished or another runner holds a live lease (a duplicate delivery)."""
+def _locked(message_id: uuid.UUID) -> OutboxMessage | None:
+    """The message as the database has it now, locked until the transaction ends
+    (PostgreSQL; SQLite's writer lock serialises the rest)."""
     statement = (
         sa.select(OutboxMessage)
         .where(OutboxMessage.id == message_id)
@@ -136,7 +134,15 @@ def claim(
     )
     if db.engine.dialect.name == "postgresql":
         statement = statement.with_for_update()
-    message = db.session.scalar(statement)
+    return db.session.scalar(statement)
+
+
+def claim(
+    message_id: uuid.UUID, now: datetime, lease_of: Callable[[str], timedelta]
+) -> OutboxMessage | None:
+    """Take ``message_id`` to run until ``now`` plus its job's lease; None if it is
+    finished or another runner holds a live lease (a duplicate delivery)."""
+    message = _locked(message_id)
     if message is None or message.state in (DONE, DEAD):
         return None
     if message.state == RUNNING and message.lease_until and message.lease_until > now:
@@ -150,14 +156,7 @@ def claim(
 def held(message_id: uuid.UUID, attempt: int) -> OutboxMessage | None:
     """The message, locked, if the runner of ``attempt`` still holds it: running,
     and not claimed again since (a runner past its lease may have been replaced)."""
-    statement = (
-        sa.select(OutboxMessage)
-        .where(OutboxMessage.id == message_id)
-        .execution_options(populate_existing=True)
-    )
-    if db.engine.dialect.name == "postgresql":
-        statement = statement.with_for_update()
-    message = db.session.scalar(statement)
+    message = _locked(message_id)
     if message is None or message.state != RUNNING or message.attempts != attempt:
         return None
     return message

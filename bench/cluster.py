@@ -261,26 +261,12 @@ def cluster(
         running.close()
 
 
-def _database(workdir: Path) -> tuple[str, str | None]:
-    explicit = os.environ.get("CLUSTER_DATABASE_URL")
-    if explicit:
-        return explicit, None
-    from bench.run import PG_URL, _postgres_reachable
-
-    if not _postgres_reachable():
-        return f"sqlite:///{workdir / 'cluster.db'}", None
-    import psycopg
-
-    name = f"congdan_cluster_{secrets.token_hex(4)}"
-    with psycopg.connect(PG_URL.replace("+psycopg", ""), autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    return PG_URL.rsplit("/", 1)[0] + f"/{name}", name
-
-
 def main() -> None:
     """``make cluster``: run until Ctrl-C, saying where everything is."""
     workdir = Path(tempfile.mkdtemp(prefix="congdan-cluster-"))
-    database_url, made = _database(workdir)
+    from bench.run import drop_database, throwaway_database
+
+    database_url, made = throwaway_database(workdir, "cluster", "CLUSTER_DATABASE_URL")
     port = int(os.environ.get("CLUSTER_PORT", "8080"))
     workers = int(os.environ.get("WORKERS", "2"))
     try:
@@ -300,9 +286,7 @@ def main() -> None:
                 signal.pause()
     finally:
         if made:
-            from bench.soak import _drop
-
-            _drop(made)
+            drop_database(made)
         shutil.rmtree(workdir, ignore_errors=True)
 
 

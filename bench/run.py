@@ -542,6 +542,29 @@ def _pg_database(name: str, *, fresh: bool) -> str:
     return PG_URL.rsplit("/", 1)[0] + f"/{name}"
 
 
+def throwaway_database(
+    workdir: Path, purpose: str, explicit_env: str
+) -> tuple[str, str | None]:
+    """A database for one run: ``explicit_env``'s URL if set, else a fresh
+    PostgreSQL database on the local server if it answers, else a SQLite file in
+    ``workdir``; and the name of the PostgreSQL database to drop afterwards."""
+    explicit = os.environ.get(explicit_env)
+    if explicit:
+        return explicit, None
+    if not _postgres_reachable():
+        return f"sqlite:///{workdir / f'{purpose}.db'}", None
+    name = f"congdan_{purpose}_{secrets.token_hex(4)}"
+    return _pg_database(name, fresh=True), name
+
+
+def drop_database(name: str) -> None:
+    """Drop the PostgreSQL database ``name`` beside ``BENCH_PG_URL``."""
+    import psycopg
+
+    with psycopg.connect(PG_URL.replace("+psycopg", ""), autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def _prepared(env: dict[str, str]) -> dict[str, Any]:
     """Migrate, load the deployment, seed the demo; the bench's fixtures."""
     _flask(env, "db", "upgrade")

@@ -32,33 +32,11 @@ import httpx2 as httpx
 
 from bench.cluster import cluster
 from bench.fake_providers import SMS_KEYS, FakeProviders, Providers
-from bench.run import PG_URL, _fixtures, _postgres_reachable
+from bench.run import _fixtures, drop_database, throwaway_database
 
 CLIENTS = int(os.environ.get("SOAK_CLIENTS", "50"))
 SECONDS = int(os.environ.get("SOAK_SECONDS", "120"))
 WORKERS = os.environ.get("WORKERS", "2")
-
-
-def _database(workdir: Path) -> tuple[str, str | None]:
-    """The URL to soak, and the PostgreSQL database to drop afterwards (if made here)."""
-    explicit = os.environ.get("SOAK_DATABASE_URL")
-    if explicit:
-        return explicit, None
-    if not _postgres_reachable():
-        return f"sqlite:///{workdir / 'soak.db'}", None
-    import psycopg
-
-    name = f"congdan_soak_{secrets.token_hex(4)}"
-    with psycopg.connect(PG_URL.replace("+psycopg", ""), autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    return PG_URL.rsplit("/", 1)[0] + f"/{name}", name
-
-
-def _drop(name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(PG_URL.replace("+psycopg", ""), autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 class Tally:
@@ -221,14 +199,14 @@ def main() -> int:
     """Soak the cluster; 0 when nothing failed, every acknowledged write is kept
     and every notification was texted exactly once."""
     workdir = Path(tempfile.mkdtemp(prefix="congdan-soak-"))
-    database_url, made = _database(workdir)
+    database_url, made = throwaway_database(workdir, "soak", "SOAK_DATABASE_URL")
     fakes = FakeProviders()
     try:
         return _soak(database_url, workdir, fakes.state)
     finally:
         fakes.close()
         if made:
-            _drop(made)
+            drop_database(made)
         shutil.rmtree(workdir, ignore_errors=True)
 
 
