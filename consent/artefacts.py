@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -143,6 +144,11 @@ def revoke(actor: Actor, artefact_id: uuid.UUID, reason: str | None) -> ConsentA
         details={"artefact": str(artefact.id)},
     )
     return artefact
+
+
+def expire_job(_: dict[str, Any]) -> None:
+    """The worker's hourly job: :func:`expire_overdue`."""
+    expire_overdue()
 
 
 def expire_overdue(now: datetime | None = None) -> tuple[int, int]:

@@ -250,12 +250,16 @@ def test_a_scheduled_job_is_enqueued_once_per_period_however_often_ticked(
         app.extensions["congdan.jobs"].pop("test.hourly")
 
 
-def test_the_kernel_schedules_housekeeping_and_the_audit_chain(app: Flask) -> None:
+def test_the_schedule_keeps_housekeeping_the_audit_chain_expiry_and_statistics(
+    app: Flask,
+) -> None:
     scheduled = {
         name: job.every for name, job in jobs.registered(app).items() if job.every
     }
     assert scheduled["kernel.purge_expired"] == timedelta(hours=1)
     assert scheduled["kernel.verify_audit_chain"] == timedelta(days=1)
+    assert scheduled["consent.expire_overdue"] == timedelta(hours=1)
+    assert scheduled["service_requests.count_stats"] == timedelta(days=1)
 
 
 def test_backoff_doubles_up_to_an_hour() -> None:

@@ -67,3 +67,26 @@ def test_consent_expire_command_expires_requests_and_artefacts(
 
     again = app.test_cli_runner().invoke(args=["consent", "expire"])
     assert "Expired 0 requests and 0 consents." in again.output
+
+
+def test_the_worker_expires_overdue_requests_every_hour_without_a_command(
+    app, client, parties, citizen
+):
+    from app import queue
+
+    request = ask(client, parties.clinic(), citizen(BINH).id)
+    db.session.execute(
+        sa.update(ConsentRequest)
+        .where(ConsentRequest.id == uuid.UUID(request["id"]))
+        .values(expires_at=utcnow() - timedelta(seconds=1))
+    )
+    db.session.commit()
+
+    with app.app_context():
+        queue.tick(app)  # the hour's tick enqueues consent.expire_overdue and runs it
+
+    db.session.expire_all()
+    assert (
+        db.session.get(ConsentRequest, uuid.UUID(request["id"])).status
+        == RequestStatus.EXPIRED
+    )
