@@ -78,6 +78,9 @@ logconfig_dict = {
             "stream": "ext://sys.stderr",
         }
     },
+    # gunicorn's defaults give the root logger a handler of its own: the app's
+    # lines, which propagate, would be written twice.
+    "root": {"level": "WARNING", "handlers": []},
     "loggers": {
         "gunicorn.error": {
             "level": "INFO",

@@ -97,7 +97,7 @@ def jobs_worker_command(threads: int, metrics_port: int) -> None:
             log.exception("the worker's tick failed")
         stop.wait(interval)
     worker.stop(timeout=30_000)
-    click.echo("Worker stopped.")
+    log.info("worker stopped")
 
 
 @jobs_cli.command("relay")

@@ -178,6 +178,7 @@ def _notifications(instance_path: str) -> dict[str, Any]:
         "SMS_BRANDNAME": os.environ.get("SMS_BRANDNAME", "CONGDAN"),
         # Texts to one citizen a day, whatever happens (and one of a kind an hour).
         "SMS_PER_CITIZEN_PER_DAY": _env_int("SMS_PER_CITIZEN_PER_DAY", 5),
+        "SMS_SPACING_SECONDS": _env_int("SMS_SPACING_SECONDS", 3600),
     }
 
 

@@ -167,7 +167,7 @@ class Ready(MethodView):
                 }
             },
         },
-        404: {"description": "No token, or not the scraper's: as if nothing were here"},
+        401: {"$ref": "#/components/responses/UNAUTHORIZED"},
     },
 )
 def metrics_endpoint() -> Response:
@@ -177,7 +177,7 @@ def metrics_endpoint() -> Response:
     database pool, the job queue's depth and age and its dead letters,
     notification deliveries by channel and outcome, consent decisions by effect;
     added up over every gunicorn worker. ``Authorization: Bearer <METRICS_TOKEN>``
-    (generated into ``instance/metrics_token`` when not set); anyone else gets 404.
+    (generated into ``instance/metrics_token`` when not set); anyone else gets 401.
     """
     return metrics.metrics_view()
 

@@ -19,7 +19,7 @@ from collections.abc import MutableMapping
 from typing import Any
 
 import structlog
-from flask import Flask, Response, g, request
+from flask import Flask, Response, request
 from flask.logging import default_handler
 from flask_jwt_extended import get_jwt
 
@@ -102,12 +102,13 @@ def actor_kind() -> str:
 
 
 def _start_clock() -> None:
-    g.setdefault(_STARTED, time.perf_counter())
+    # On the request, not ``g``: an in-process request during another shares ``g``.
+    request.environ.setdefault(_STARTED, time.perf_counter())
 
 
 def elapsed() -> float | None:
     """Seconds since the current request began (None before it did)."""
-    started = g.get(_STARTED)
+    started = request.environ.get(_STARTED)
     return None if started is None else time.perf_counter() - started
 
 
@@ -116,7 +117,6 @@ def _log_request(response: Response) -> Response:
     if seconds is None:
         return response
     route = request.url_rule.rule if request.url_rule is not None else "<unmatched>"
-    g.congdan_route = route
     log.info(
         "request",
         extra={

@@ -12,7 +12,7 @@ scrape, whichever worker answers it, adds them up.
 
 Not public: a scrape must present ``Authorization: Bearer <METRICS_TOKEN>`` (the
 token is generated into ``instance/metrics_token`` at first run when not set);
-anyone else gets 404, as if there were nothing there.
+anyone else gets 401 (``WWW-Authenticate: Bearer realm="metrics"``) and nothing more.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ from sqlalchemy.pool import Pool
 
 from app import logs, outbox
 from app.db import utcnow
-from app.errors import NotFound
+from app.errors import Unauthorized
 from app.extensions import db
 
 REQUESTS = Counter(
@@ -66,6 +66,11 @@ POOL_OPEN = Gauge(
     "congdan_db_pool_connections_open",
     "Database connections the pools hold open, over every live process.",
     multiprocess_mode="livesum",
+)
+
+
+_METHODS = frozenset(
+    {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"}
 )
 
 
@@ -103,13 +108,16 @@ def scrape() -> bytes:
 
 def _count(response: Response) -> Response:
     elapsed = logs.elapsed()
-    if elapsed is None or request.url_rule is None:
+    if elapsed is None:
         return response
-    route = request.url_rule.rule
+    # Labels stay few whatever is sent: a route's template, "<unmatched>" for a
+    # path no route has, and the methods HTTP defines.
+    route = request.url_rule.rule if request.url_rule is not None else "<unmatched>"
     if route == "/metrics":
         return response
-    REQUESTS.labels(route, request.method, str(response.status_code)).inc()
-    LATENCY.labels(route, request.method).observe(elapsed)
+    method = request.method if request.method in _METHODS else "OTHER"
+    REQUESTS.labels(route, method, str(response.status_code)).inc()
+    LATENCY.labels(route, method).observe(elapsed)
     return response
 
 
@@ -154,11 +162,11 @@ def metrics_token(app: Flask) -> str:
 
 
 def metrics_view() -> Response:
-    """Serve the metrics to whoever presents the token; 404 to anyone else."""
+    """Serve the metrics to whoever presents the token; 401 to anyone else."""
     presented = request.headers.get("Authorization", "")
     expected = f"Bearer {metrics_token(current_app)}"
     if not hmac.compare_digest(presented.encode(), expected.encode()):
-        raise NotFound()
+        raise Unauthorized(headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
     return Response(scrape(), mimetype=CONTENT_TYPE_LATEST)
 
 

@@ -37,10 +37,24 @@ def server_request_id() -> str:
     return uuid.uuid4().hex
 
 
+_OUTER = "congdan.outer_request_ids"
+
+
 def _assign_request_id() -> None:
+    # A request made in-process during another (the embedded VNeID provider in
+    # development) shares its application context, so ``g``: keep the outer
+    # request's ids to give them back when this one ends.
+    if "request_id" in g:
+        request.environ[_OUTER] = (g.request_id, g.get("trace_id"))
     g.request_id = uuid.uuid4().hex
     incoming = request.headers.get(HEADER, "")
     g.trace_id = incoming if _ACCEPTABLE.match(incoming) else None
+
+
+def _restore_outer_ids(_: BaseException | None) -> None:
+    outer = request.environ.get(_OUTER)
+    if outer is not None:
+        g.request_id, g.trace_id = outer
 
 
 def _echo_request_id(response: Response) -> Response:
@@ -53,3 +67,4 @@ def init_request_id(app: Flask) -> None:
     """Register the hooks (``app.logs`` puts the ids on every log line)."""
     app.before_request(_assign_request_id)
     app.after_request(_echo_request_id)
+    app.teardown_request(_restore_outer_ids)

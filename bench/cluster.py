@@ -262,7 +262,9 @@ def cluster(
 
 
 def main() -> None:
-    """``make cluster``: run until Ctrl-C, saying where everything is."""
+    """``make cluster``: run until Ctrl-C (or SIGTERM), saying where everything is."""
+    # SIGTERM stops it as Ctrl-C does: everything it started is stopped and removed.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     workdir = Path(tempfile.mkdtemp(prefix="congdan-cluster-"))
     from bench.run import drop_database, throwaway_database
 

@@ -219,6 +219,9 @@ def _soak(database_url: str, workdir: Path, providers: Providers) -> int:
         # wrk-style clients replay bearer tokens (bench/run.py says why).
         "API_BEARER_TOKENS_ALLOWED": True,
         "CONSENT_REQUESTS_PER_ORG_HOUR": 1_000_000,
+        # Every notification must be texted exactly once: no allowance in the way.
+        "SMS_PER_CITIZEN_PER_DAY": 1_000_000,
+        "SMS_SPACING_SECONDS": 0,
         "SMS_GATEWAY_URL": f"{providers.url}/sms",
         "SMS_GATEWAY_API_KEY": SMS_KEYS[0],
         "SMS_GATEWAY_SECRET_KEY": SMS_KEYS[1],

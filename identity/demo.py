@@ -184,13 +184,23 @@ def _congdan_app() -> None:
     dashboard = f"{config['BASE_URL']}/ioc"
     existing = clients.query_client(config["VNEID_CLIENT_ID"])
     if existing is not None:
-        # Registered before back-channel logout existed: add it once.
-        if existing.backchannel_logout_uri is None:
+        # Registered before back-channel logout existed, or for another BASE_URL
+        # (make run PORT=N on the same clone): logout notices go to this one.
+        if existing.backchannel_logout_uri != backchannel:
             existing.backchannel_logout_uri = backchannel
             existing.backchannel_logout_session_required = True
-        # Registered before the operations dashboard existed: add its page once.
-        if dashboard not in existing.redirect_uris:
-            existing.redirect_uris = [*existing.redirect_uris, dashboard]
+        # This address's pages (the dashboard came later; another PORT is another
+        # address): added once, the earlier ones kept.
+        missing = [
+            uri for uri in (callback, dashboard) if uri not in existing.redirect_uris
+        ]
+        if missing:
+            existing.redirect_uris = [*existing.redirect_uris, *missing]
+        if callback not in (existing.post_logout_redirect_uris or []):
+            existing.post_logout_redirect_uris = [
+                *(existing.post_logout_redirect_uris or []),
+                callback,
+            ]
         return
     clients.register_client(
         config["VNEID_CLIENT_ID"],

@@ -47,8 +47,6 @@ DELIVER, SEND = "notifications.deliver", "notifications.send"
 #: Dossier statuses that need the citizen or carry the result (the national table).
 _DOSSIER_MUST_NOT_MISS = {3, 5, 6, 8, 9, 10}
 _MUST_NOT_MISS_KINDS = {"consent_requested", "emergency_access"}
-#: At most one text of a kind to a citizen in this long.
-TEXT_SPACING = timedelta(hours=1)
 
 
 class GaveUp(Exception):  # noqa: N818 - the provider's verdict, kept as a dead letter
@@ -92,8 +90,8 @@ def quiet_until(preferences: Preferences, now: datetime) -> datetime | None:
 
 def texting_allowed(citizen_id: uuid.UUID, kind: str) -> bool:
     """Count a text of ``kind`` to the citizen, unless their allowance is spent: one
-    of a kind an hour (the inbox holds the rest) and ``SMS_PER_CITIZEN_PER_DAY`` a
-    day, so nobody can have a citizen texted again and again at the province's
+    of a kind in ``SMS_SPACING_SECONDS`` (an hour; the inbox holds the rest) and
+    ``SMS_PER_CITIZEN_PER_DAY`` a day, so nobody can have a citizen texted again and again at the province's
     cost."""
     now = utcnow()
     day = now.astimezone(LOCAL_TIME).date()
@@ -113,7 +111,8 @@ def texting_allowed(citizen_id: uuid.UUID, kind: str) -> bool:
     )
     if int(today or 0) >= int(current_app.config["SMS_PER_CITIZEN_PER_DAY"]):
         return False
-    if sent is not None and now - sent.last_at < TEXT_SPACING:
+    spacing = timedelta(seconds=int(current_app.config["SMS_SPACING_SECONDS"]))
+    if sent is not None and now - sent.last_at < spacing:
         return False
     if sent is None:
         db.session.add(

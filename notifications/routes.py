@@ -15,6 +15,7 @@ from notifications.channels_config import web_push_public_key
 from notifications.models import Device
 from notifications.schemas import (
     DeviceInSchema,
+    DevicePageSchema,
     DeviceSchema,
     MarkAllReadArgsSchema,
     MarkedReadSchema,
@@ -104,14 +105,15 @@ class ReadNotification(MethodView):
 @blp.route("/devices")
 class Devices(MethodView):
     @auth_required
-    @blp.response(200, DeviceSchema(many=True))
+    @blp.response(200, DevicePageSchema)
     @blp.doc(security=BEARER)
-    def get(self) -> list[Device]:
+    def get(self) -> dict[str, Any]:
         """List my devices that receive pushes.
 
-        Most recently seen first. Their tokens and subscriptions are never shown.
+        Most recently seen first, on one page (ten at most). Their tokens and
+        subscriptions are never shown.
         """
-        return devices.list_for(current_actor())
+        return {"items": devices.list_for(current_actor()), "next_cursor": None}
 
     @auth_required
     @blp.arguments(DeviceInSchema)

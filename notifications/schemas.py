@@ -176,6 +176,13 @@ class DeviceSchema(ma.Schema):
     )
 
 
+class DevicePageSchema(ma.Schema):
+    """My devices (ten at most: one page, as every list is shaped)."""
+
+    items = fields.List(fields.Nested(DeviceSchema), required=True)
+    next_cursor = fields.String(allow_none=True, required=True)
+
+
 class WebPushKeySchema(ma.Schema):
     """The service's VAPID public key, for ``pushManager.subscribe``."""
 

@@ -115,7 +115,8 @@ def test_metrics_are_not_public(client, scraper) -> None:
         {"Authorization": "scraper-token-for-tests"},
     ):
         answer = client.get("/metrics", headers=headers)
-        assert_problem(answer, 404, "not-found")
+        assert_problem(answer, 401, "unauthorized")
+        assert answer.headers["WWW-Authenticate"] == 'Bearer realm="metrics"'
 
 
 def test_requests_are_counted_by_route_template_and_timed(client, scraper) -> None:
@@ -136,6 +137,27 @@ def test_requests_are_counted_by_route_template_and_timed(client, scraper) -> No
     assert ("congdan_jobs_waiting", ()) in after
     assert ("congdan_jobs_oldest_waiting_seconds", ()) in after
     assert ("congdan_db_pool_connections_in_use", ()) in after
+
+
+def test_unknown_paths_and_methods_are_counted_under_one_label_each(
+    client, scraper
+) -> None:
+    unmatched = (
+        "congdan_http_requests_total",
+        (("method", "GET"), ("route", "<unmatched>"), ("status", "404")),
+    )
+    other = (
+        "congdan_http_requests_total",
+        (("method", "OTHER"), ("route", "<unmatched>"), ("status", "405")),
+    )
+    before = scrape(client, scraper)
+    for number in range(3):
+        client.get(f"/api/v1/no-such-{number}/074095000101")
+    client.open("/livez", method="BREW")
+    after = scrape(client, scraper)
+    assert after[unmatched] - before.get(unmatched, 0) == 3
+    assert after[other] - before.get(other, 0) == 1
+    assert not any("074095000101" in str(labels) for _, labels in after)
 
 
 def test_consent_decisions_are_counted_by_effect(

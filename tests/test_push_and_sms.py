@@ -316,7 +316,8 @@ def test_devices_are_the_citizens_own(
     assert again.status_code == 200
     assert again.get_json()["id"] == first.get_json()["id"]
     listed = client.get("/api/v1/devices", headers=an_headers).get_json()
-    assert [d["id"] for d in listed] == [first.get_json()["id"]]
+    assert listed["next_cursor"] is None
+    assert [d["id"] for d in listed["items"]] == [first.get_json()["id"]]
     assert "ios-fcm-token" not in json.dumps(listed)
 
     device_id = first.get_json()["id"]
@@ -324,7 +325,7 @@ def test_devices_are_the_citizens_own(
         client.delete(f"/api/v1/devices/{device_id}", headers=hai_headers).status_code
         == 404
     )
-    assert client.get("/api/v1/devices", headers=hai_headers).get_json() == []
+    assert client.get("/api/v1/devices", headers=hai_headers).get_json()["items"] == []
     # The phone changes hands: Hải registers the same token, An no longer has it.
     moved = client.post(
         "/api/v1/devices",
@@ -332,7 +333,7 @@ def test_devices_are_the_citizens_own(
         headers=hai_headers,
     )
     assert moved.status_code == 201
-    assert client.get("/api/v1/devices", headers=an_headers).get_json() == []
+    assert client.get("/api/v1/devices", headers=an_headers).get_json()["items"] == []
     assert (
         client.delete(
             f"/api/v1/devices/{moved.get_json()['id']}", headers=hai_headers

@@ -96,3 +96,20 @@ def test_demo_passwords_and_guardianship(citizen):
     assert is_guardian_of(an.id, binh.id, today)
     assert not is_guardian_of(hai.id, binh.id, today)
     assert not is_guardian_of(an.id, binh.id, binh.guardianship_ends_on)
+
+
+def test_seeding_again_on_another_port_registers_that_address_too(app, monkeypatch):
+    """make run PORT=5077, then PORT=5078 on the same clone: logins work on both."""
+    from identity.demo import _congdan_app
+    from identity.vneid import clients
+
+    monkeypatch.setitem(app.config, "BASE_URL", "http://127.0.0.1:5078")
+    with app.app_context():
+        _congdan_app()
+        client = clients.query_client(app.config["VNEID_CLIENT_ID"])
+        assert "http://127.0.0.1:5078/callback" in client.redirect_uris
+        assert "http://localhost/callback" in client.redirect_uris  # still kept
+        assert "http://127.0.0.1:5078/callback" in client.post_logout_redirect_uris
+        assert client.backchannel_logout_uri == (
+            "http://127.0.0.1:5078/api/v1/auth/vneid/backchannel-logout"
+        )
