@@ -86,8 +86,9 @@ def jobs_worker_command(threads: int, metrics_port: int) -> None:
     stop = threading.Event()
     for number in (signal.SIGTERM, signal.SIGINT):
         signal.signal(number, lambda *_: stop.set())
-    click.echo(
-        f"Worker running ({threads} threads, queue {job_queue.actor.queue_name})."
+    log.info(
+        "worker running",
+        extra={"threads": threads, "queue": job_queue.actor.queue_name},
     )
     interval = float(app.config["JOBS_TICK_SECONDS"]) or 5.0
     while not stop.is_set():

@@ -27,7 +27,7 @@ from flask import Flask, current_app, g
 
 from app import outbox, tracing
 from app.db import utcnow
-from app.unit_of_work import after_commit, transaction
+from app.unit_of_work import after_commit, begin_writing, transaction
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +137,7 @@ def run(message_id: uuid.UUID) -> str:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     jobs = registered(app)
     with transaction():
+        begin_writing()
         message = outbox.claim(message_id, utcnow(), lambda name: _lease(jobs, name))
         if message is None:
             return "skipped"
@@ -148,6 +149,10 @@ def run(message_id: uuid.UUID) -> str:
             if job is None:
                 raise LookupError(f"no job named {name!r}")
             job.function(payload)
+            # A job may have waited on a provider: on SQLite what it read is
+            # settled now and the write lock taken, so marking it done never meets
+            # a snapshot another writer has moved on from.
+            begin_writing()
             held = outbox.held(message_id, attempts)
             if held is None:  # our lease ran out and another runner took over
                 raise LeaseLostError(name)
@@ -160,6 +165,7 @@ def run(message_id: uuid.UUID) -> str:
         return "lost"
     except Defer as deferral:
         with transaction():
+            begin_writing()
             held = outbox.held(message_id, attempts)
             if held is not None:
                 outbox.defer(held, deferral.until)
@@ -172,6 +178,7 @@ def run(message_id: uuid.UUID) -> str:
         wait = max(backoff(attempts), timedelta(seconds=asked))
         retry_at = utcnow() + wait if attempts < most else None
         with transaction():
+            begin_writing()
             held = outbox.held(message_id, attempts)
             if held is not None:  # else another runner owns it now: leave it be
                 outbox.fail(held, type(error).__name__, retry_at=retry_at, now=utcnow())

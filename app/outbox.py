@@ -28,6 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, insert_for, utcnow
 from app.extensions import db
+from app.unit_of_work import begin_writing
 
 PENDING, QUEUED, RUNNING, DONE, DEAD = "pending", "queued", "running", "done", "dead"
 STATES = (PENDING, QUEUED, RUNNING, DONE, DEAD)
@@ -67,6 +68,7 @@ def add(
     """Write a message in the current transaction unless its key exists; True if
     written. One ``INSERT … ON CONFLICT DO NOTHING``, so two transactions adding
     the same key (two schedulers' ticks) cannot both win."""
+    begin_writing()  # a job that read first (SQLite): in line for the lock now
     now = utcnow()
     insert = insert_for(db.engine.dialect.name)(OutboxMessage).values(
         id=uuid.uuid4(),

@@ -33,7 +33,7 @@ from flask import Flask, current_app
 
 from app import jobs, outbox
 from app.db import utcnow
-from app.unit_of_work import transaction
+from app.unit_of_work import begin_writing, transaction
 
 log = logging.getLogger(__name__)
 
@@ -152,6 +152,8 @@ def relay(app: Flask, *, limit: int = _RELAY_BATCH) -> int:
     stale = timedelta(seconds=app.config["JOBS_REDELIVER_SECONDS"])
     now = utcnow()
     with transaction():
+        if not queue.embedded:
+            begin_writing()  # the rows it marks are decided on here (SQLite)
         messages = outbox.due(now, stale_after=stale, limit=limit)
         ids = [message.id for message in messages]
         if not queue.embedded:

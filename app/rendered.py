@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, insert_for, utcnow
 from app.extensions import db
+from app.unit_of_work import begin_writing
 
 
 class RenderedDocument(Base):
@@ -59,6 +60,8 @@ def stored(kind: str, key: str, version: str) -> bytes | None:
 
 def keep(kind: str, key: str, version: str, content: bytes) -> None:
     """Keep ``content`` as the rendering of ``kind``/``key`` at ``version``."""
+    # Drawn after a read, perhaps at length: in line for SQLite's lock only now.
+    begin_writing()
     insert = insert_for(db.engine.dialect.name)(RenderedDocument).values(
         kind=kind, key=key, version=version, content=content, rendered_at=utcnow()
     )

@@ -162,7 +162,12 @@ class Cluster:
             return
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, how)
-        process.wait(timeout=30)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # it would not stop: it must not outlive us
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
 
     def close(self) -> None:
         """Stop everything: the proxy, the instances, the worker, then Redis."""

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,8 +27,9 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 
 from app import i18n, jobs
-from app.db import utcnow
+from app.db import insert_for, utcnow
 from app.extensions import db
+from app.unit_of_work import begin_writing
 from identity.models import Citizen
 from notifications import channels_config, metrics
 from notifications.channels.base import (
@@ -47,6 +48,7 @@ DELIVER, SEND = "notifications.deliver", "notifications.send"
 #: Dossier statuses that need the citizen or carry the result (the national table).
 _DOSSIER_MUST_NOT_MISS = {3, 5, 6, 8, 9, 10}
 _MUST_NOT_MISS_KINDS = {"consent_requested", "emergency_access"}
+_LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 class GaveUp(Exception):  # noqa: N818 - the provider's verdict, kept as a dead letter
@@ -93,9 +95,17 @@ def texting_allowed(citizen_id: uuid.UUID, kind: str) -> bool:
     of a kind in ``SMS_SPACING_SECONDS`` (an hour; the inbox holds the rest) and
     ``SMS_PER_CITIZEN_PER_DAY`` a day, so nobody can have a citizen texted again and again at the province's
     cost."""
+    begin_writing()  # a decision on rows others may write (SQLite: take turns)
     now = utcnow()
     day = now.astimezone(LOCAL_TIME).date()
-    sent = db.session.scalar(
+    # The row exists before it is locked: two deliveries for the same citizen at
+    # once then take turns (FOR UPDATE) instead of both inserting it.
+    db.session.execute(
+        insert_for(db.engine.dialect.name)(TextsSent)
+        .values(citizen_id=citizen_id, day=day, kind=kind, count=0, last_at=_LONG_AGO)
+        .on_conflict_do_nothing()
+    )
+    sent = db.session.scalars(
         sa.select(TextsSent)
         .where(
             TextsSent.citizen_id == citizen_id,
@@ -103,24 +113,20 @@ def texting_allowed(citizen_id: uuid.UUID, kind: str) -> bool:
             TextsSent.kind == kind,
         )
         .with_for_update()
-    )
+        .execution_options(populate_existing=True)
+    ).one()
     today = db.session.scalar(
         sa.select(sa.func.coalesce(sa.func.sum(TextsSent.count), 0)).where(
             TextsSent.citizen_id == citizen_id, TextsSent.day == day
         )
     )
+    spacing = timedelta(seconds=int(current_app.config["SMS_SPACING_SECONDS"]))
     if int(today or 0) >= int(current_app.config["SMS_PER_CITIZEN_PER_DAY"]):
         return False
-    spacing = timedelta(seconds=int(current_app.config["SMS_SPACING_SECONDS"]))
-    if sent is not None and now - sent.last_at < spacing:
+    if sent.count and now - sent.last_at < spacing:
         return False
-    if sent is None:
-        db.session.add(
-            TextsSent(citizen_id=citizen_id, day=day, kind=kind, count=1, last_at=now)
-        )
-    else:
-        sent.count += 1
-        sent.last_at = now
+    sent.count += 1
+    sent.last_at = now
     return True
 
 
@@ -187,6 +193,7 @@ def send(payload: dict[str, Any]) -> None:
     try:
         channel.send(target, message)
     except Gone:
+        begin_writing()  # after the provider's answer, before forgetting the device
         metrics.delivered(channel_name, "gone")
         if device is not None:
             db.session.delete(device)

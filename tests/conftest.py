@@ -40,7 +40,7 @@ from app import create_app
 from app.db import utcnow
 from app.demo import seed_demo_data
 from app.extensions import db
-from app.unit_of_work import transaction
+from app.unit_of_work import begin_writing, transaction
 from bench.fake_providers import Providers
 from identity.login.models import TokenFamily
 from identity.models import Citizen, Organisation
@@ -452,11 +452,13 @@ def live_auth(
 ) -> phone.PhoneAuth:
     """httpx authentication as a live server's citizen (acting for an organisation
     if given): the token, and a fresh DPoP proof of its key on each call."""
-    with server.app.app_context():
+    with server.app.app_context(), transaction():
+        # In line for SQLite's writer lock, as the server's own writers are.
+        begin_writing()
         who = find_citizen(national_id)
         org = find_organisation(org_code) if org_code else None
         headers = token_headers(who, org=org, role=role)
-        db.session.commit()
+    with server.app.app_context():
         db.session.remove()
     return phone.PhoneAuth(headers["Authorization"].removeprefix("DPoP "))
 

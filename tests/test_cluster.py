@@ -294,18 +294,37 @@ def test_a_qr_sign_in_approved_through_one_instance_completes_on_the_other(
     assert me.json()["profile"]["national_id"] == AN
 
 
-def _texts_for(server: LiveServer, providers: Providers, request_id: str) -> list[str]:
-    """The texts the gateway took for the consent request's notification to An."""
+def _references(server: LiveServer, request_id: str) -> set[str]:
+    """The SMS references of the notifications a consent request caused."""
+    import hashlib
+
     with server.app.app_context():
         notifications = db.session.scalars(
             sa.select(Notification).where(Notification.kind == "consent_requested")
         ).all()
         ids = [n.id for n in notifications if n.data.get("request_id") == request_id]
         db.session.remove()
-    import hashlib
+    return {hashlib.sha256(f"{n}:sms".encode()).hexdigest()[:32] for n in ids}
 
-    references = {hashlib.sha256(f"{n}:sms".encode()).hexdigest()[:32] for n in ids}
+
+def _texts_for(server: LiveServer, providers: Providers, request_id: str) -> list[str]:
+    """The texts the gateway took for the consent request's notification to An."""
+    references = _references(server, request_id)
     return [t["RequestId"] for t in providers.texts if t["RequestId"] in references]
+
+
+def _drained(server: LiveServer) -> bool:
+    """Whether every background job has run (the demo's backlog included)."""
+    with server.app.app_context():
+        waiting = db.session.scalar(
+            sa.select(sa.func.count()).where(
+                outbox.OutboxMessage.state.in_(
+                    (outbox.PENDING, outbox.QUEUED, outbox.RUNNING)
+                )
+            )
+        )
+        db.session.remove()
+    return waiting == 0
 
 
 def test_a_worker_killed_mid_delivery_is_replaced_and_the_text_goes_once(
@@ -315,8 +334,8 @@ def test_a_worker_killed_mid_delivery_is_replaced_and_the_text_goes_once(
     clinic = as_phone(server, CUC, CLINIC, "doctor")
     # The gateway holds the request long enough for the worker to be killed while
     # it waits (however slow the machine), then takes it.
+    eventually(lambda: _drained(server))  # only this request's text will be in flight
     providers.sms_delay = 10.0
-    arrivals_before = sum(providers.sms_arrivals.values())
     asked = httpx.post(
         f"{cluster_.url}/api/v1/consent-requests",
         json=consent_request_body(citizen_id(server, AN)),
@@ -324,10 +343,13 @@ def test_a_worker_killed_mid_delivery_is_replaced_and_the_text_goes_once(
         timeout=20,
     )
     assert asked.status_code == 201, asked.text
-    eventually(lambda: sum(providers.sms_arrivals.values()) > arrivals_before)
-    cluster_.kill_worker()  # mid-way: the gateway has the request, no answer came back
-    providers.sms_delay = 0.0
-    cluster_.start_worker()
+    try:
+        references = eventually(lambda: _references(server, asked.json()["id"]))
+        eventually(lambda: any(providers.sms_arrivals[r] for r in references))
+        cluster_.kill_worker()  # mid-way: the gateway has the request, no answer yet
+    finally:
+        providers.sms_delay = 0.0
+        cluster_.start_worker()
 
     request_id = asked.json()["id"]
     texts = eventually(lambda: _texts_for(server, providers, request_id))
