@@ -61,6 +61,8 @@ def running(
         "API_KEYS_FILE": str(KEYS_DIR / "api_keys.json"),
         "VNEID_CLIENT_SECRET": TEST_CLIENT_SECRET,
         "VERIFY_RATE_LIMIT": f"{VERIFY_LIMIT}/minute",
+        # Hash cost is irrelevant here and dominates seeding (as in every test app).
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "SMS_GATEWAY_URL": f"{providers.url}/sms",
         "SMS_GATEWAY_API_KEY": SMS_KEYS[0],
         "SMS_GATEWAY_SECRET_KEY": SMS_KEYS[1],
