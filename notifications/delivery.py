@@ -93,8 +93,8 @@ def quiet_until(preferences: Preferences, now: datetime) -> datetime | None:
 def texting_allowed(citizen_id: uuid.UUID, kind: str) -> bool:
     """Count a text of ``kind`` to the citizen, unless their allowance is spent: one
     of a kind in ``SMS_SPACING_SECONDS`` (an hour; the inbox holds the rest) and
-    ``SMS_PER_CITIZEN_PER_DAY`` a day, so nobody can have a citizen texted again and again at the province's
-    cost."""
+    ``SMS_PER_CITIZEN_PER_DAY`` a day, so nobody can have a citizen texted again
+    and again at the province's cost."""
     begin_writing()  # a decision on rows others may write (SQLite: take turns)
     now = utcnow()
     day = now.astimezone(LOCAL_TIME).date()
@@ -123,6 +123,9 @@ def texting_allowed(citizen_id: uuid.UUID, kind: str) -> bool:
     spacing = timedelta(seconds=int(current_app.config["SMS_SPACING_SECONDS"]))
     if int(today or 0) >= int(current_app.config["SMS_PER_CITIZEN_PER_DAY"]):
         return False
+    # Read after the lock: the delivery it waited for may have texted later than
+    # this one began (its last_at after this one's start).
+    now = max(utcnow(), sent.last_at)
     if sent.count and now - sent.last_at < spacing:
         return False
     sent.count += 1

@@ -410,3 +410,29 @@ def test_unconfigured_channels_are_skipped_not_failed(app: Flask, citizen) -> No
     assert send_messages(outbox.DEAD, of=an) == []
     new = [m for m in send_messages(outbox.DONE, of=an) if m.id not in before]
     assert [m.payload["channel"] for m in new] == ["sms"]
+
+
+def test_a_delivery_that_waited_its_turn_is_not_refused_by_its_predecessors_clock(
+    app: Flask, citizen, providers: Providers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two deliveries at once: the second waits on the first's lock, and finds a
+    text dated after its own start. Without spacing that is no reason to refuse."""
+    from app.db import utcnow
+    from notifications.delivery import LOCAL_TIME, texting_allowed
+    from notifications.models import TextsSent
+
+    monkeypatch.setitem(app.config, "SMS_SPACING_SECONDS", 0)
+    an = citizen(AN)
+    later = utcnow() + timedelta(seconds=1)
+    db.session.add(
+        TextsSent(
+            citizen_id=an.id,
+            day=later.astimezone(LOCAL_TIME).date(),
+            kind="dossier_status",
+            count=1,
+            last_at=later,
+        )
+    )
+    db.session.flush()
+    with app.test_request_context():
+        assert texting_allowed(an.id, "dossier_status") is True
