@@ -101,9 +101,11 @@ test: install-dev fonts browser judges proxy
 test-fast: install-dev fonts judges
 	env -u TEST_DATABASE_URL $(BIN)/pytest -m "not slow" -p no:schemathesis
 
+## The cluster's tests (several instances on one database) run on PostgreSQL only:
+## SQLite, one writer for every process, is the single-host embedded mode.
 test-sqlite: install-dev fonts browser judges proxy
 	@echo "== pytest on SQLite =="
-	env -u TEST_DATABASE_URL $(BIN)/pytest
+	env -u TEST_DATABASE_URL $(BIN)/pytest -m "not cluster"
 
 test-postgres: install-dev fonts browser judges proxy
 	@if ! $(BIN)/python -c "import sys, psycopg; psycopg.connect(sys.argv[1].replace('+psycopg', ''), connect_timeout=3).close()" "$(PG_TEST_URL)" 2>/dev/null; then \

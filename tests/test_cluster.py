@@ -38,7 +38,7 @@ from tests.conftest import (
 from tests.demo_ids import AN, CLINIC, CUC, HAI
 from tests.identity.oidc import form_step
 
-pytestmark = [pytest.mark.slow, pytest.mark.real_sessions]
+pytestmark = [pytest.mark.slow, pytest.mark.real_sessions, pytest.mark.cluster]
 
 VERIFY_LIMIT = 5
 
