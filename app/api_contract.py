@@ -138,6 +138,28 @@ OPERATION_IDS: Final = {
     "GET /open311/v2/requests.{wire}": "listOpen311Requests",
     "POST /open311/v2/requests.{wire}": "fileOpen311Request",
     "GET /open311/v2/requests/{receipt_code}.{wire}": "getOpen311Request",
+    "GET /api/v1/schools/{school_id}/token-status-list": "getSchoolTokenStatusList",
+    "GET /.well-known/jwt-vc-issuer/api/v1/schools/{school_id}": (
+        "getSchoolIssuerMetadata"
+    ),
+    "GET /.well-known/openid-credential-issuer": "getCredentialIssuerMetadata",
+    "GET /.well-known/oauth-authorization-server": "getIssuerServerMetadata",
+    "GET /.well-known/jwt-vc-issuer": "getCardIssuerMetadata",
+    "GET /vct/{name}/v1": "getCredentialTypeMetadata",
+    "GET /oid4vci/offers/{offer_id}": "getCredentialOffer",
+    "POST /oid4vci/nonce": "getCredentialNonce",
+    "POST /oid4vci/par": "pushWalletAuthorizationRequest",
+    "GET /oid4vci/authorize": "openWalletAuthorization",
+    "GET /oid4vci/callback": "finishWalletAuthorization",
+    "POST /oid4vci/token": "requestWalletToken",
+    "POST /oid4vci/credential": "requestCredential",
+    "POST /oid4vp/verifiers/{org_id}/response": "receivePresentation",
+    "GET /api/v1/wallet/credentials": "listWalletCredentials",
+    "POST /api/v1/wallet/offers": "offerCredential",
+    "POST /api/v1/verifier/requests": "requestPresentation",
+    "GET /api/v1/verifier/requests/{presentation_id}": "getPresentationRequest",
+    "GET /verifier/requests/{presentation_id}": "openPresentationRequestPage",
+    "GET /verifier/requests/{presentation_id}/outcome": "getPresentationPageOutcome",
     "GET /api/v1/notifications": "listNotifications",
     "POST /api/v1/notifications/{notification_id}/read": "markNotificationRead",
 }
@@ -167,6 +189,14 @@ TAGS: Final = {
                          "legal deadlines, ratings and aggregate statistics."),
     "open311": ("Open311", "An Open311 GeoReport v2 facade over the one-stop shop "
                 "(JSON or XML; GeoReport's errors)."),
+    "wallet_api": ("Wallet", "Add my credentials (transcripts, BHYT card) to a "
+                   "wallet; ask a wallet for credentials as a school or clinic."),
+    "wallet": ("Wallet protocols", "OpenID4VCI issuance and the OpenID4VP response "
+               "endpoint, for wallets (OAuth 2.0 errors, not problem JSON)."),
+    "verifier_page": ("Verifier page", "A presentation request's QR code and "
+                      "outcome, as a web page."),
+    "school_issuer_metadata": ("School issuer metadata", "Where generic SD-JWT VC "
+                               "verifiers find a school's keys."),
     "notifications": ("Notifications", "What happened that concerns me or my "
                       "organisation."),
     "verify_page": ("Verify page", "The transcript verifier as a web page, and the "

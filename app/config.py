@@ -208,6 +208,10 @@ def _limits() -> dict[str, Any]:
         "PUBLIC_CACHE_SECONDS": _env_int("PUBLIC_CACHE_SECONDS", 30),
         # Per citizen: a dossier needs a handful of files; each costs a check.
         "UPLOAD_RATE_LIMIT": "60/hour",
+        # Per address, at the wallet protocols' unauthenticated endpoints (token,
+        # nonce, PAR, presentation responses); per citizen, credential offers.
+        "WALLET_RATE_LIMIT": "60/minute",
+        "WALLET_OFFER_RATE_LIMIT": "20/hour",
         "MAX_CONTENT_LENGTH": _env_int("MAX_CONTENT_LENGTH", 12 * 1024 * 1024),
         "IDEMPOTENCY_TTL": timedelta(hours=24),
         # Web apps on these origins may call the API from a browser (app/cors.py);
@@ -235,6 +239,9 @@ def _logins_and_tokens(instance_path: str) -> dict[str, Any]:
         # tokens only for older apps, when this is set.
         "API_BEARER_TOKENS_ALLOWED": _flag("API_BEARER_TOKENS_ALLOWED", False),
         "API_APP_REDIRECT_URI": "vn.congdan.app:/callback",
+        # OpenID4VCI: wallets that may use the authorization code flow, each with
+        # its redirect URIs (a loopback one takes any port, RFC 8252 §7.3).
+        "WALLET_CLIENTS": {"congdan-wallet": ["http://127.0.0.1/callback"]},
         "JWT_ACCESS_TOKEN_EXPIRES": timedelta(minutes=15),
         "JWT_REFRESH_TOKEN_EXPIRES": timedelta(days=30),
         "JWT_TOKEN_LOCATION": ["headers"],

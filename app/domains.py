@@ -25,6 +25,7 @@ DEFAULT_DOMAINS = (
     "health_book",
     "school_records",
     "service_requests",
+    "wallet",
     "notifications",
 )
 #: A demo seeder adds its domain's demo data; it gets (and may add to) the demo

@@ -42,6 +42,8 @@ class Basis(enum.StrEnum):
     EMERGENCY = "emergency"
     #: The citizen handed this data to the organisation in a dossier (once-only reuse).
     DOSSIER = "dossier"
+    #: The citizen showed this data from their wallet (OpenID4VP presentation).
+    PRESENTATION = "presentation"
     NONE = "none"
 
 

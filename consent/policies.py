@@ -258,3 +258,13 @@ def authorize_reuse(
     if not decision.allowed:
         raise ConsentRequired(extra={"reason": decision.reason})
     return decision
+
+
+def record_presentation(
+    actor: Actor, subject_id: uuid.UUID, category: Category
+) -> None:
+    """Log that ``actor``'s organisation read data the citizen showed it from a
+    wallet (basis ``presentation``): their own act, told in their access log."""
+    record_access(
+        actor, subject_id, category, "read", Decision(Effect.PERMIT, Basis.PRESENTATION)
+    )

@@ -182,6 +182,9 @@ def _congdan_app() -> None:
     backchannel = f"{config['BASE_URL']}/api/v1/auth/vneid/backchannel-logout"
     callback = f"{config['BASE_URL']}/callback"
     dashboard = f"{config['BASE_URL']}/ioc"
+    # The wallet's issuer logs citizens in with VNeID too (OpenID4VCI's
+    # authorization code flow), and VNeID returns them there.
+    wallet = f"{config['BASE_URL']}/oid4vci/callback"
     existing = clients.query_client(config["VNEID_CLIENT_ID"])
     if existing is not None:
         # Registered before back-channel logout existed, or for another BASE_URL
@@ -192,7 +195,9 @@ def _congdan_app() -> None:
         # This address's pages (the dashboard came later; another PORT is another
         # address): added once, the earlier ones kept.
         missing = [
-            uri for uri in (callback, dashboard) if uri not in existing.redirect_uris
+            uri
+            for uri in (callback, dashboard, wallet)
+            if uri not in existing.redirect_uris
         ]
         if missing:
             existing.redirect_uris = [*existing.redirect_uris, *missing]
@@ -204,7 +209,7 @@ def _congdan_app() -> None:
         return
     clients.register_client(
         config["VNEID_CLIENT_ID"],
-        [config["API_APP_REDIRECT_URI"], callback, dashboard],
+        [config["API_APP_REDIRECT_URI"], callback, dashboard, wallet],
         name="CongDan",
         scope="openid profile phone address national_id",
         secret=config["VNEID_CLIENT_SECRET"],

@@ -23,7 +23,12 @@ def init_app(app: Flask, api: Any) -> None:
     from school_records.cli import schools_cli
 
     add_texts(texts.MESSAGES, texts.VALIDATION_MESSAGES)
-    for blueprint in (routes.blp, register_routes.blp, page_routes.page_blp):
+    for blueprint in (
+        routes.blp,
+        routes.issuer_metadata_blp,
+        register_routes.blp,
+        page_routes.page_blp,
+    ):
         api.register_blueprint(blueprint)
     app.cli.add_command(schools_cli)
     rendering.register(app)

@@ -238,6 +238,38 @@ def school_jwks(school_id: uuid.UUID) -> dict[str, Any]:
 _PUBLIC_JWK = ("kty", "crv", "x", "y")
 
 
+def _issuing_keys(school_id: uuid.UUID) -> list[SchoolKey]:
+    """The keys that may have issued the school's credentials: its own, not its
+    teachers', and none withdrawn (retired ones still verify what they signed)."""
+    return list(
+        db.session.scalars(
+            sa.select(SchoolKey)
+            .where(
+                SchoolKey.school_id == school_id,
+                SchoolKey.holder_id.is_(None),
+                SchoolKey.withdrawn_since.is_(None),
+            )
+            .order_by(SchoolKey.created_at)
+        )
+    )
+
+
+def issuer_jwks(school_id: uuid.UUID) -> dict[str, Any]:
+    """The school's keys as a generic verifier may trust them (JWT VC Issuer
+    Metadata): those :func:`did_document` lists, with their ``kid``."""
+    return {
+        "keys": [
+            {
+                **{name: row.public_jwk[name] for name in _PUBLIC_JWK},
+                "kid": row.kid,
+                "alg": ALGORITHM,
+                "use": "sig",
+            }
+            for row in _issuing_keys(school_id)
+        ]
+    }
+
+
 def did_document(school_id: uuid.UUID, did: str, url: str) -> dict[str, Any]:
     """The school's DID document (did:web): the keys that may have issued its
     credentials and status lists, each a ``JsonWebKey2020`` verification method
@@ -249,17 +281,7 @@ def did_document(school_id: uuid.UUID, did: str, url: str) -> dict[str, Any]:
     homeroom proof inside a credential, are left out (the JWKS keeps them, with
     their lives, for CongDan's own verifier).
     """
-    rows = list(
-        db.session.scalars(
-            sa.select(SchoolKey)
-            .where(
-                SchoolKey.school_id == school_id,
-                SchoolKey.holder_id.is_(None),
-                SchoolKey.withdrawn_since.is_(None),
-            )
-            .order_by(SchoolKey.created_at)
-        )
-    )
+    rows = _issuing_keys(school_id)
     return {
         "@context": [
             "https://www.w3.org/ns/did/v1",

@@ -32,6 +32,7 @@ from school_records import (
     rendering,
     report,
     signing,
+    token_status,
     transcripts,
     verification,
 )
@@ -174,6 +175,47 @@ def school_did_document(school_id: uuid.UUID) -> Response:
     return response
 
 
+#: SD-JWT VC §5: the metadata of an issuer identified by a URL is found by
+#: inserting ``/.well-known/jwt-vc-issuer`` before the URL's path.
+issuer_metadata_blp = Blueprint(
+    "school_issuer_metadata",
+    __name__,
+    url_prefix="/.well-known/jwt-vc-issuer",
+    description="Where generic SD-JWT VC verifiers find a school's keys.",
+)
+
+
+@issuer_metadata_blp.route("/api/v1/schools/<uuid:school_id>")
+@issuer_metadata_blp.doc(
+    summary="Read a school's JWT VC Issuer Metadata: its issuing keys.",
+    responses={
+        200: {
+            "description": "JWT VC Issuer Metadata",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        },
+        404: {"$ref": "#/components/responses/NOT_FOUND"},
+    },
+)
+def school_issuer_metadata(school_id: uuid.UUID) -> Response:
+    """Read a school's JWT VC Issuer Metadata: its issuing keys.
+
+    Public, no token. ``issuer`` is the school's URL, the ``iss`` of its
+    transcripts in SD-JWT VC format and of its Token Status List; ``jwks`` its
+    own keys, retired ones included (they verify what they signed), its
+    teachers' and withdrawn keys left out (a generic verifier would accept any
+    key listed). Cached ``PUBLIC_CACHE_SECONDS``. 404 unless a school's.
+    """
+    return public_json(functools.partial(_issuer_metadata, school_id))
+
+
+def _issuer_metadata(school_id: uuid.UUID) -> dict[str, Any]:
+    _school(school_id)
+    return {
+        "issuer": credentials.issuer_id(school_id),
+        "jwks": keys.issuer_jwks(school_id),
+    }
+
+
 @blp.route("/status-lists/<uuid:list_id>")
 @blp.doc(
     summary="Read a school's status list (a signed BitstringStatusListCredential).",
@@ -197,6 +239,36 @@ def status_list(list_id: uuid.UUID) -> Response:
     response.headers["Cache-Control"] = (
         f"public, max-age={credentials.STATUS_TTL_MS // 1000}"
     )
+    return response
+
+
+@blp.route("/schools/<uuid:school_id>/token-status-list")
+@blp.doc(
+    summary="Read the school's Token Status List (statuslist+jwt), for SD-JWT VCs.",
+    responses={
+        200: {
+            "description": "A Status List Token",
+            "content": {"application/statuslist+jwt": {"schema": {"type": "string"}}},
+        },
+        404: {"$ref": "#/components/responses/NOT_FOUND"},
+    },
+)
+def token_status_list(school_id: uuid.UUID) -> Response:
+    """Read the school's Token Status List (statuslist+jwt), for SD-JWT VCs.
+
+    Public, no token: what the ``status.status_list.uri`` of a transcript in
+    SD-JWT VC format names. Two bits per transcript at the same positions as the
+    Bitstring Status Lists: ``0`` valid, ``1`` revoked, ``2`` suspended. Signed
+    with the school's active key (``iss`` the school's URL); ``ttl`` and
+    ``Cache-Control`` say five minutes, ``exp`` a day. 404 when the id is not a
+    school's.
+    """
+    _school(school_id)
+    response = Response(
+        token_status.status_list_token(school_id),
+        mimetype="application/statuslist+jwt",
+    )
+    response.headers["Cache-Control"] = f"public, max-age={token_status.TTL_SECONDS}"
     return response
 
 

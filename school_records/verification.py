@@ -103,7 +103,7 @@ class _Signed:
     digest: bytes
 
 
-def _published_key(
+def issuing_key(
     resolver: Resolver, issuer: str, kid: str, holder: str
 ) -> jose.PublishedKey | str:
     """The issuer's key ``kid`` if ``holder`` holds it, or the problem.
@@ -132,7 +132,7 @@ def _signature(token: str, resolver: Resolver) -> tuple[list[Check], _Signed | N
         return [_fail("cryptographic.parse", "MALFORMED")], None
     parsed = [_ok("cryptographic.parse")]
     # Only a key of the school itself signs a credential, never a teacher's.
-    key = _published_key(resolver, issuer, header["kid"], claims.SCHOOL_HOLDER)
+    key = issuing_key(resolver, issuer, header["kid"], claims.SCHOOL_HOLDER)
     if isinstance(key, str):
         return [*parsed, _fail("cryptographic.signature", key)], None
     verified = jose.verified_payload(token, key.key)
@@ -186,7 +186,7 @@ class _ClaimsOfSignedPayloads:
 _claims_of = _ClaimsOfSignedPayloads(size=1024)
 
 
-def _in_force(
+def in_force(
     key: jose.PublishedKey, stated: tuple[datetime, datetime], now: datetime
 ) -> str | None:
     """The problem with a signature by ``key`` on what states the instants from
@@ -222,13 +222,13 @@ def _homeroom(
         return _fail(check_id, "INVALID_SIGNATURE")
     if proof["verificationMethod"].rpartition("#")[2] != header["kid"]:
         return _fail(check_id, "INVALID_SIGNATURE")
-    key = _published_key(resolver, signed.issuer, header["kid"], claims.TEACHER_HOLDER)
+    key = issuing_key(resolver, signed.issuer, header["kid"], claims.TEACHER_HOLDER)
     if isinstance(key, str):
         return _fail(check_id, key)
     covered = jose.verified_payload(proof["jws"], key.key)
     if covered != credentials.canonical(signed.payload["credentialSubject"]):
         return _fail(check_id, "INVALID_SIGNATURE")
-    problem = _in_force(key, (proof["created"], proof["created"]), now)
+    problem = in_force(key, (proof["created"], proof["created"]), now)
     return _fail(check_id, problem) if problem else _ok(check_id)
 
 
@@ -244,7 +244,7 @@ def _cryptographic(
         failed = _fail("cryptographic.claims", "MALFORMED_VALUE", _field_errors(error))
         return [*checks, failed], None, None
     checks.append(_ok("cryptographic.claims"))
-    problem = _in_force(signed.key, claims.stated_instants(loaded), now)
+    problem = in_force(signed.key, claims.stated_instants(loaded), now)
     if problem:
         return [*checks, _fail("cryptographic.key_validity", problem)], None, None
     checks.append(_ok("cryptographic.key_validity"))
@@ -263,7 +263,7 @@ def _signed_list(
         header, payload = jose.split(token, _HEADER)
     except jose.UnreadableError:
         return "STATUS_LIST_MALFORMED"
-    key = _published_key(resolver, signed.issuer, header["kid"], claims.SCHOOL_HOLDER)
+    key = issuing_key(resolver, signed.issuer, header["kid"], claims.SCHOOL_HOLDER)
     if isinstance(key, str) or jose.verified_payload(token, key.key) is None:
         return "STATUS_LIST_SIGNATURE_ERROR"
     try:
@@ -273,7 +273,7 @@ def _signed_list(
         bits = credentials.decode_bits(loaded["credentialSubject"]["encodedList"])
     except (ma.ValidationError, ValueError):
         return "STATUS_LIST_MALFORMED"
-    if _in_force(key, claims.stated_instants(loaded), now):
+    if in_force(key, claims.stated_instants(loaded), now):
         return "STATUS_LIST_SIGNATURE_ERROR"
     subject = loaded["credentialSubject"]
     return StatusListContent(loaded["issuer"], subject["statusPurpose"], bits)

@@ -105,6 +105,8 @@ def app_config(database_url: str, **overrides: Any) -> dict[str, Any]:
         # Tests verify from one address far faster than any person would.
         "VERIFY_RATE_LIMIT": "10000/minute",
         "UPLOAD_RATE_LIMIT": "10000/hour",
+        "WALLET_RATE_LIMIT": "10000/minute",
+        "WALLET_OFFER_RATE_LIMIT": "10000/hour",
         # Tests change organisations and the catalogue and read them at once.
         "PUBLIC_CACHE_SECONDS": 0,
         # Throttle counters roll back with each test; Redis tests ask for Redis.

@@ -94,3 +94,30 @@ def assert_georeport_errors(response: Any, status: int) -> dict[str, list[str]]:
         field, _, message = error["description"].rpartition(": ")
         by_field.setdefault(field, []).append(message)
     return by_field
+
+
+#: Paths whose errors are the wallet standards' (OAuth 2.0 / OpenID4VCI / VP).
+PROTOCOL_PREFIXES = ("/oid4vci/", "/oid4vp/")
+
+
+def assert_protocol_error(
+    response: Any, status: int, error: str | None
+) -> dict[str, Any]:
+    """Check that ``response`` is a wallet protocol's error (``application/json``
+    with ``error`` and an ASCII ``error_description``), the RFC 9457 members kept
+    beside them; return its body. ``error=None`` accepts any code."""
+    text = (
+        response.get_data(as_text=True)
+        if _is_test_client_response(response)
+        else response.text
+    )
+    assert response.status_code == status, text[:1000]
+    media_type, body, path, _ = _read(response)
+    assert media_type == "application/json", (media_type, body)
+    assert response.headers["Cache-Control"] == "no-store"
+    assert body["error"] == error if error is not None else body["error"], body
+    assert body["error_description"].isascii()
+    assert body["type"].startswith(PROBLEM_TYPE_BASE)
+    assert body["status"] == status
+    assert body["instance"] == path
+    return body

@@ -58,6 +58,7 @@ LAYERS = {
     "health_book": 3,
     "school_records": 3,
     "service_requests": 4,
+    "wallet": 4,
     "notifications": 5,
 }
 

@@ -363,6 +363,32 @@ def _identity_rules() -> dict[str, Rule]:
     }
 
 
+def _wallet_rules() -> dict[str, Rule]:
+    admission = {
+        "purpose": "Ma trận quyền",
+        "dcql_query": {"credentials": [{
+            "id": "hoc_ba", "format": "dc+sd-jwt",
+            "meta": {"vct_values": ["http://localhost/vct/hoc-ba/v1"]},
+            "claims": [{"path": ["year_results", "conduct"]}],
+        }]},
+    }  # fmt: skip
+    return {
+        # Citizens for themselves: their own and their young children's records
+        # (Bình's transcript is hers and her father's to add; no one else's).
+        "GET /api/v1/wallet/credentials": allow(*CITIZENS, sees=("subject", "guardian")),
+        "POST /api/v1/wallet/offers": allow(
+            "subject", "guardian",
+            body=lambda w, me: {"credential_identifier": f"hoc_ba_sd_jwt:{w.ids['transcript_id']}"},
+        ),
+        # Members of a school or clinic ask; the request is their organisation's.
+        "POST /api/v1/verifier/requests": allow(
+            *CLINICS, *SCHOOL_STAFF, "teacher_other", "principal_other",
+            body=lambda w, me: admission,
+        ),
+        "GET /api/v1/verifier/requests/<uuid:presentation_id>": allow(*SCHOOL_STAFF),
+    }  # fmt: skip
+
+
 #: Public by design: catalogue, keys, verification, documentation, probes.
 PUBLIC = (
     "GET /.well-known/jwks.json",
@@ -382,6 +408,11 @@ PUBLIC = (
     "GET /api/v1/devices/web-push-key",
     "GET /openapi.json",
     "GET /docs",
+    "GET /api/v1/schools/<uuid:school_id>/token-status-list",
+    "GET /.well-known/jwt-vc-issuer/api/v1/schools/<uuid:school_id>",
+    "GET /.well-known/jwt-vc-issuer",
+    "GET /.well-known/openid-credential-issuer",
+    "GET /.well-known/oauth-authorization-server",
 )
 
 MATRIX: dict[str, Rule] = {
@@ -391,6 +422,7 @@ MATRIX: dict[str, Rule] = {
     **_consent_rules(),
     **_identity_rules(),
     **{route: allow(*EVERYONE, sees=()) for route in PUBLIC},
+    **_wallet_rules(),
     # The verifier answers about the credential it is given.
     "POST /api/v1/transcripts/verify": allow(
         *EVERYONE, body=lambda w, me: {"credential": w.ids["credential"]}
@@ -406,6 +438,31 @@ OUTSIDE = {
     "data (tests/test_observability.py)",
     "GET /callback": "the app's OAuth callback page: echoes code and state (tests/identity)",
     "GET /ioc": "the dashboard's page: no data of its own; /api/v1/stats is in MATRIX",
+    "GET /vct/<string:name>/v1": "a credential type's metadata: public, no one's "
+    "data (tests/wallet/test_metadata.py)",
+    **dict.fromkeys(
+        (
+            "GET /verifier/requests/<uuid:presentation_id>",
+            "GET /verifier/requests/<uuid:presentation_id>/outcome",
+        ),
+        "a verifier's page and whether it is answered, opened with the key only "
+        "its creator got (tests/wallet/test_presentation.py)",
+    ),
+    "GET /oid4vci/offers/<uuid:offer_id>": "a credential offer, fetched by the "
+    "wallet holding its link; redeemed only with its PIN (tests/wallet)",
+    **dict.fromkeys(
+        (
+            "POST /oid4vci/nonce",
+            "POST /oid4vci/par",
+            "GET /oid4vci/authorize",
+            "GET /oid4vci/callback",
+            "POST /oid4vci/token",
+            "POST /oid4vci/credential",
+            "POST /oid4vp/verifiers/<uuid:org_id>/response",
+        ),
+        "the wallet protocols' endpoints, authorised by their own codes, tokens "
+        "and proofs; OAuth errors (tests/wallet)",
+    ),
     "GET /track": "a dossier's status for whoever holds its receipt's key, nothing "
     "personal (tests/service_requests/test_receipt_and_tracking.py)",
     **dict.fromkeys(
@@ -631,6 +688,13 @@ def world(client, citizen, organisation, auth_headers) -> World:
         "officer": phuc.id, "officer_other": officer_other.id, "analyst": giang.id,
     }  # fmt: skip
     w.ids["credential"] = transcript.credential
+    asked = client.post(
+        "/api/v1/verifier/requests",
+        json=_wallet_rules()["POST /api/v1/verifier/requests"].body(w, em.id),
+        headers=w.headers["principal"],
+    )
+    assert asked.status_code == 201, asked.get_json()
+    w.ids["presentation_id"] = asked.get_json()["id"]
     w.receipts = [d.receipt_code for d in dossiers.values() if d.agency_id == ward.id]
     w.secrets = [
         binh.full_name, binh.national_id, an.full_name, an.national_id, *w.receipts,
@@ -657,6 +721,7 @@ def _path(route: str, w: World) -> str:
         "<uuid:citizen_id>": w.ids["citizen_id"],
         "<uuid:record_id>": w.ids["records"].get(category or "", ""),
         "<uuid:request_id>": w.ids["request_id"],
+        "<uuid:presentation_id>": w.ids["presentation_id"],
         "<uuid:artefact_id>": w.ids["artefact_id"],
         "<uuid:access_id>": w.ids["access_id"],
         "<string:code>": w.ids["code"] if "share-codes" in rule else w.ids["procedure"],

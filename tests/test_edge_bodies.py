@@ -27,7 +27,12 @@ from app.blueprint import BODY_REQUIRED_ERROR
 from app.extensions import db
 from service_requests import georeport
 from tests.demo_ids import CLINIC, CUC, RESIDENCE
-from tests.problems import assert_georeport_errors, assert_problem
+from tests.problems import (
+    PROTOCOL_PREFIXES,
+    assert_georeport_errors,
+    assert_problem,
+    assert_protocol_error,
+)
 
 EVIL = "A\u202eB\x00C"
 #: Path parameters that are not UUIDs.
@@ -92,6 +97,9 @@ def _assert_refused(response, operation: str, status: int | None = None) -> dict
         response.get_data(as_text=True),
     )
     assert response.status_code == expected, (operation, response.get_json())
+    if operation.split()[1].startswith(PROTOCOL_PREFIXES):
+        # The wallet protocols answer in their standards' shape.
+        return assert_protocol_error(response, expected, None)
     return assert_problem(response, expected, None)
 
 

@@ -45,8 +45,13 @@ SERVICE_SCHEMAS = (
 )
 #: Fields bounded in their own way: Circular 27 assessments take only their
 #: official names (school_records.content); the statistics period is whole months
-#: of 2000-2099 (service_requests.stats_schemas).
+#: of 2000-2099 (service_requests.stats_schemas); a DCQL claims path and the
+#: values a claim is asked to equal have a grammar of their own (wallet.schemas:
+#: at most 8 names, positions or nulls; strings, integers or booleans).
 ELSEWHERE = {
+    "ClaimQuerySchema.path",
+    "ClaimQuerySchema.values",
+    "PresentationCheckSchema.path",
     "Tt27ContentSchema.qualities",
     "Tt27ContentSchema.competences",
     "StatsArgsSchema.from",

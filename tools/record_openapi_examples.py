@@ -38,7 +38,13 @@ _RULE_VARIABLE: Final = re.compile(r"<(?:[^<:]+:)?([^<>]+)>")
 _KEEP_ITEMS: Final = 2
 _KEEP_CHARS: Final = 120
 #: Bodies that are not JSON are kept as text when they are text and short.
-_TEXT_TYPES: Final = ("text/xml", "application/xml", "application/vc+jwt", "text/plain")
+_TEXT_TYPES: Final = (
+    "text/xml",
+    "application/xml",
+    "application/vc+jwt",
+    "application/statuslist+jwt",
+    "text/plain",
+)
 _MAX_TEXT: Final = 4000
 #: Fields whose values are credentials, even a test's: never in the examples (tokens
 #: are cut short enough to be useless).

@@ -55,4 +55,7 @@ def test_the_rfc8414_document_is_the_discovery_document(client):
     appended = client.get("/vneid/.well-known/openid-configuration")
     assert inserted.status_code == 200
     assert inserted.get_json() == appended.get_json()
-    assert client.get("/.well-known/oauth-authorization-server").status_code == 404
+    # Without the path: the credential issuer's own authorization server
+    # (OpenID4VCI), another issuer than VNeID.
+    root = client.get("/.well-known/oauth-authorization-server").get_json()
+    assert root["issuer"] == "http://localhost" != inserted.get_json()["issuer"]

@@ -1,0 +1,84 @@
+"""Shared moves of the wallet tests: the reference holder over the app, offers
+made through the API, verifiers' requests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx2 as httpx
+import pytest
+
+from identity.models import Role
+from school_records.models import Transcript
+from tests import factories
+from tests.demo_ids import AN, BINH
+from tests.school_records.helpers import demo_transcript
+from wallet.holder import Wallet
+from wallet.records import identifier
+from wallet.types import BHYT, HOC_BA
+
+
+@pytest.fixture
+def http(app) -> Iterator[httpx.Client]:
+    """HTTP to the app in-process, as a phone's wallet reaches the issuer."""
+    with httpx.Client(
+        transport=httpx.WSGITransport(app=app), base_url="http://localhost"
+    ) as client:
+        yield client
+
+
+@pytest.fixture
+def holder(http) -> Wallet:
+    """The reference wallet (the IETF sd-jwt library inside), empty."""
+    return Wallet(http)
+
+
+@pytest.fixture
+def transcript(citizen) -> Transcript:
+    """Bình's published grade-6 transcript (demo data)."""
+    return demo_transcript(citizen)
+
+
+@pytest.fixture
+def make_offer(client, citizen, auth_headers) -> Callable[..., Any]:
+    """Offer a credential through the API as ``who`` (An, Bình's father, by
+    default); the response."""
+
+    def make(credential_identifier: str, who: str = AN, **headers: Any) -> Any:
+        return client.post(
+            "/api/v1/wallet/offers",
+            json={"credential_identifier": credential_identifier},
+            headers=auth_headers(citizen(who), **headers),
+        )
+
+    return make
+
+
+@pytest.fixture
+def transcript_offer(make_offer, transcript) -> dict[str, Any]:
+    """An's offer of his daughter Bình's transcript."""
+    response = make_offer(identifier(HOC_BA, transcript.id))
+    assert response.status_code == 201, response.get_json()
+    return dict(response.get_json())
+
+
+@pytest.fixture
+def card_offer(make_offer, citizen) -> dict[str, Any]:
+    """An's offer of his own BHYT card."""
+    response = make_offer(identifier(BHYT, citizen(AN).id))
+    assert response.status_code == 201, response.get_json()
+    return dict(response.get_json())
+
+
+@pytest.fixture
+def verifier_school(citizen) -> tuple[Any, Any]:
+    """A high school that admits pupils, and its principal."""
+    school = factories.school(name="Trường THPT Thủ Dầu Một")
+    principal = factories.staff(school, Role.PRINCIPAL)
+    return school, principal
+
+
+@pytest.fixture
+def binh(citizen):
+    return citizen(BINH)
