@@ -148,7 +148,7 @@ examples: install-dev fonts judges
 SCREENSHOT_TESTS := tests/identity/test_vneid_pages_in_chromium.py tests/identity/test_cross_device_in_chromium.py \
 	tests/school_records/test_verify_page.py tests/school_records/test_transcript_pdf.py \
 	tests/service_requests/test_receipt_and_tracking.py tests/service_requests/test_track_page_in_chromium.py \
-	tests/service_requests/test_ioc_page.py tests/test_docs_page.py
+	tests/service_requests/test_ioc_page.py tests/test_docs_page.py tests/wallet/test_wallet_story_live.py
 screenshots: install-dev fonts browser judges
 	rm -rf docs/screenshots
 	env -u TEST_DATABASE_URL CONGDAN_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q -p no:schemathesis $(SCREENSHOT_TESTS)
