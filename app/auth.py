@@ -213,13 +213,25 @@ def require_proof_key() -> str | None:
     return jkt
 
 
+_OWN_AUTHORIZATION = "congdan.own_authorization"
+
+
+def leave_authorization_to(app: Flask, prefix: str) -> None:
+    """Let the endpoints under ``prefix`` read ``Authorization`` as sent: a
+    protocol with tokens of its own (an OAuth server), not the API's."""
+    app.extensions.setdefault(_OWN_AUTHORIZATION, []).append(prefix)
+
+
 def _read_token_scheme() -> None:
     """Note whether the API's token came as ``DPoP`` and hand it to
     flask-jwt-extended, which reads a single scheme, as ``Bearer``.
 
-    Not under ``/vneid``: the provider's own endpoints read their headers as sent.
+    Not where a protocol reads its own tokens (:func:`leave_authorization_to`):
+    the VNeID provider's endpoints, the wallet issuer's.
     """
-    if request.path.startswith("/vneid"):
+    if request.path.startswith(
+        tuple(current_app.extensions.get(_OWN_AUTHORIZATION, ()))
+    ):
         return
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() == "dpop" and token.strip():

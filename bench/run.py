@@ -255,6 +255,18 @@ def _endpoints(fixtures: dict[str, Any], env: dict[str, str]) -> list[Endpoint]:
             expect=(200, '"keys"'),
         ),
         Endpoint(
+            "token status list",
+            f"/api/v1/schools/{fixtures['school']}/token-status-list",
+            Floor.FRAMEWORK,
+            expect=(200, ""),
+        ),
+        Endpoint(
+            "credential issuer metadata",
+            "/.well-known/openid-credential-issuer",
+            Floor.FRAMEWORK,
+            expect=(200, "credential_issuer"),
+        ),
+        Endpoint(
             "VNeID discovery",
             "/vneid/.well-known/openid-configuration",
             Floor.FRAMEWORK,

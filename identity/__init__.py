@@ -13,6 +13,7 @@ def init_app(app: Flask, api: Any) -> None:
     """Plug the register, the provider and the API's login into the application."""
     # Imported here, not at the top: importing identity.models must not pull in
     # every route of the package.
+    from app.auth import leave_authorization_to
     from app.deployment import add_loader
     from app.domains import add_demo_seeder, add_housekeeping, add_texts
     from app.errors import add_problem_dialect
@@ -45,6 +46,7 @@ def init_app(app: Flask, api: Any) -> None:
         vneid_routes.metadata_blp,
     ):
         api.register_blueprint(blueprint)
+    leave_authorization_to(app, "/vneid")
     add_problem_dialect(
         app,
         "/api/v1/auth/vneid/backchannel-logout",

@@ -11,6 +11,7 @@ from flask import Flask
 
 def init_app(app: Flask, api: Any) -> None:
     """Plug the issuer, the verifier and the reference wallet into the application."""
+    from app.auth import leave_authorization_to
     from app.domains import add_housekeeping, add_texts
     from app.errors import add_problem_dialect
     from wallet import (
@@ -29,5 +30,6 @@ def init_app(app: Flask, api: Any) -> None:
         api.register_blueprint(blueprint)
     for prefix in problems.PREFIXES:
         add_problem_dialect(app, prefix, problems.render)
+        leave_authorization_to(app, prefix)
     add_housekeeping(app, housekeeping.purge_spent)
     app.cli.add_command(cli.wallet_cli)

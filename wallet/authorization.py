@@ -237,7 +237,9 @@ def finish_login(args: dict[str, str]) -> str:
     return _back_to_wallet(found, {"code": code})
 
 
-def redeem(form: dict[str, str]) -> tuple[str, list[dict[str, Any]]]:
+def redeem(
+    form: dict[str, str], dpop_jkt: str | None = None
+) -> tuple[str, list[dict[str, Any]]]:
     """Exchange a code and its PKCE verifier for an access token (once).
 
     :return: the token and its ``authorization_details`` (the identifiers of
@@ -273,6 +275,7 @@ def redeem(form: dict[str, str]) -> tuple[str, list[dict[str, Any]]]:
         found.citizen_id,
         {o.identifier: o.kind.configuration_id for o in offerable},
         client_id=found.client_id,
+        dpop_jkt=dpop_jkt,
     )
     audit.record(
         "wallet.authorized",

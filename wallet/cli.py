@@ -45,7 +45,7 @@ def accept(link: str, pin: str | None) -> None:
             added = wallet.accept_offer(
                 link, pin or click.prompt("PIN", hide_input=True)
             )
-    except WalletError as error:
+    except (WalletError, httpx.HTTPError) as error:
         raise click.ClickException(str(error)) from error
     for credential in added:
         click.echo(f"Added {credential.configuration_id} ({credential.id}).")
@@ -104,7 +104,7 @@ def add(configuration_id: str, server: str | None) -> None:
             added = wallet.authorize(
                 _server(server), configuration_id, redirect_uri, wait
             )
-    except WalletError as error:
+    except (WalletError, httpx.HTTPError) as error:
         raise click.ClickException(str(error)) from error
     for credential in added:
         click.echo(f"Added {credential.configuration_id} ({credential.id}).")
@@ -137,6 +137,6 @@ def present(link: str, yes: bool) -> None:
     try:
         with _wallet() as wallet:
             wallet.present(link, confirm)
-    except WalletError as error:
+    except (WalletError, httpx.HTTPError) as error:
         raise click.ClickException(str(error)) from error
     click.echo("Sent.")

@@ -14,12 +14,15 @@ import uuid
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask import request
 
+from app import dpop
+from app.auth import request_url
 from app.crypto import derive_key
 from app.db import utcnow
 from app.extensions import db
 from wallet.models import WalletGrant
-from wallet.problems import InvalidAccessToken
+from wallet.problems import InvalidAccessToken, InvalidDPoPProof
 
 TOKEN_LIFETIME = timedelta(minutes=5)
 
@@ -40,16 +43,36 @@ def keyed_digest(value: str, purpose: str) -> str:
     return hmac.new(derive_key(purpose), value.encode(), hashlib.sha256).hexdigest()
 
 
+def token_request_key() -> str | None:
+    """The thumbprint of the key a token request's DPoP proof (RFC 9449) names,
+    if it carries one: the token will be bound to it.
+
+    :raise InvalidDPoPProof: a proof that does not check out.
+    """
+    proofs = request.headers.getlist("DPoP")
+    if not proofs:
+        return None
+    try:
+        return dpop.verify(proofs, method=request.method, url=request_url()).jkt
+    except dpop.DPoPError as error:
+        raise InvalidDPoPProof(extra={"error_description": str(error)}) from error
+
+
 def mint(
-    citizen_id: uuid.UUID, credentials: dict[str, str], client_id: str | None
+    citizen_id: uuid.UUID,
+    credentials: dict[str, str],
+    client_id: str | None,
+    dpop_jkt: str | None = None,
 ) -> tuple[str, WalletGrant]:
-    """A new access token for ``credentials`` (identifier → configuration)."""
+    """A new access token for ``credentials`` (identifier → configuration),
+    bound to the DPoP key ``dpop_jkt`` if given."""
     token = secret()
     grant = WalletGrant(
         token_digest=digest(token),
         citizen_id=citizen_id,
         credentials=credentials,
         client_id=client_id,
+        dpop_jkt=dpop_jkt,
         expires_at=utcnow() + TOKEN_LIFETIME,
         issued=[],
     )
@@ -58,21 +81,43 @@ def mint(
     return token, grant
 
 
-def holding(authorization: str | None) -> WalletGrant:
-    """The grant of the request's ``Authorization: Bearer`` token, locked.
+def holding() -> WalletGrant:
+    """The grant of the request's access token, locked: ``Authorization: DPoP``
+    with a proof of its key when the token is bound to one, ``Bearer`` when not.
 
-    :raise InvalidAccessToken: none, unknown or expired.
+    :raise InvalidAccessToken: none, unknown, expired, or a bound token sent
+        as a bearer one.
+    :raise InvalidDPoPProof: the proof is missing, for another key, request or
+        token, or replayed.
     """
-    scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not token:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    token = token.strip()
+    if scheme.lower() not in ("bearer", "dpop") or not token:
         raise InvalidAccessToken()
     grant = db.session.scalar(
         sa.select(WalletGrant)
-        .where(WalletGrant.token_digest == digest(token.strip()))
+        .where(WalletGrant.token_digest == digest(token))
         .with_for_update()
     )
     if grant is None or utcnow() >= grant.expires_at:
         raise InvalidAccessToken()
+    if grant.dpop_jkt is None:
+        if scheme.lower() != "bearer":
+            raise InvalidAccessToken()
+        return grant
+    if scheme.lower() != "dpop":
+        raise InvalidAccessToken()
+    try:
+        proof = dpop.verify(
+            request.headers.getlist("DPoP"),
+            method=request.method,
+            url=request_url(),
+            access_token=token,
+        )
+    except dpop.DPoPError as error:
+        raise InvalidDPoPProof(extra={"error_description": str(error)}) from error
+    if not hmac.compare_digest(proof.jkt, grant.dpop_jkt):
+        raise InvalidDPoPProof(extra={"error_description": "Not the token's key."})
     return grant
 
 

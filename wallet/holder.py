@@ -184,7 +184,7 @@ class Wallet:
             if not tx_code:
                 raise WalletError("this offer needs its transaction code (PIN)")
             form["tx_code"] = tx_code
-        token = _checked(self.http.post(server["token_endpoint"], data=form))
+        token = self._token(server, form)
         return self._fetch_all(issuer, token, client_id=None)
 
     def authorize(
@@ -233,17 +233,15 @@ class Wallet:
             raise WalletError("the authorization response names another issuer")
         if "code" not in answer:
             raise WalletError(f"authorization refused: {answer.get('error')}")
-        token = _checked(
-            self.http.post(
-                server["token_endpoint"],
-                data={
-                    "grant_type": "authorization_code",
-                    "code": answer["code"],
-                    "code_verifier": verifier,
-                    "redirect_uri": redirect_uri,
-                    "client_id": self.client_id,
-                },
-            )
+        token = self._token(
+            server,
+            {
+                "grant_type": "authorization_code",
+                "code": answer["code"],
+                "code_verifier": verifier,
+                "redirect_uri": redirect_uri,
+                "client_id": self.client_id,
+            },
         )
         return self._fetch_all(issuer, token, client_id=self.client_id)
 
@@ -256,7 +254,7 @@ class Wallet:
                 fetched.append(
                     self._fetch(
                         issuer,
-                        token["access_token"],
+                        token,
                         detail["credential_configuration_id"],
                         identifier,
                         client_id,
@@ -265,6 +263,40 @@ class Wallet:
         self.credentials += fetched
         self._save()
         return fetched
+
+    def _dpop(
+        self, key: JWK, method: str, url: str, access_token: str | None = None
+    ) -> str:
+        """A DPoP proof (RFC 9449) of ``key`` for one request."""
+        claims: dict[str, Any] = {
+            "htm": method,
+            "htu": url.split("?")[0],
+            "iat": int(time.time()),
+            "jti": secrets.token_urlsafe(16),
+        }
+        if access_token is not None:
+            claims["ath"] = _b64url(hashlib.sha256(access_token.encode()).digest())
+        proof = JWS(json.dumps(claims))
+        header = {
+            "typ": "dpop+jwt",
+            "alg": "ES256",
+            "jwk": json.loads(key.export_public()),
+        }
+        proof.add_signature(key, alg="ES256", protected=json.dumps(header))
+        return str(proof.serialize(compact=True))
+
+    def _token(self, server: dict[str, Any], form: dict[str, str]) -> dict[str, Any]:
+        """A token bound to a fresh DPoP key of this wallet (kept with it)."""
+        key = JWK.generate(kty="EC", crv="P-256")
+        endpoint = server["token_endpoint"]
+        token = _checked(
+            self.http.post(
+                endpoint, data=form, headers={"DPoP": self._dpop(key, "POST", endpoint)}
+            )
+        )
+        if token.get("token_type") != "DPoP":
+            raise WalletError("the issuer did not bind the token to the wallet's key")
+        return {**token, "dpop_key": key}
 
     def key_proof(
         self, key: JWK, audience: str, nonce: str | None, client_id: str | None = None
@@ -287,7 +319,7 @@ class Wallet:
     def _fetch(
         self,
         issuer: dict[str, Any],
-        access_token: str,
+        token: dict[str, Any],
         configuration_id: str,
         identifier: str,
         client_id: str | None,
@@ -299,7 +331,15 @@ class Wallet:
             self.http.post(
                 issuer["credential_endpoint"],
                 json={"credential_identifier": identifier, "proofs": {"jwt": [proof]}},
-                headers={"Authorization": f"Bearer {access_token}"},
+                headers={
+                    "Authorization": f"DPoP {token['access_token']}",
+                    "DPoP": self._dpop(
+                        token["dpop_key"],
+                        "POST",
+                        issuer["credential_endpoint"],
+                        token["access_token"],
+                    ),
+                },
             )
         )
         credential = answer["credentials"][0]["credential"]

@@ -68,7 +68,7 @@ def _one_proof(request: dict[str, Any]) -> str:
     return jwts[0]
 
 
-def issue(authorization: str | None, request: dict[str, Any]) -> dict[str, Any]:
+def issue(request: dict[str, Any]) -> dict[str, Any]:
     """Answer a credential request: ``{"credentials": [{"credential": …}]}``.
 
     :raise InvalidAccessToken: no valid token.
@@ -78,7 +78,7 @@ def issue(authorization: str | None, request: dict[str, Any]) -> dict[str, Any]:
     :raise CredentialRequestDenied: already issued with this token, or no longer
         the citizen's to have, or not in force.
     """
-    grant = grants.holding(authorization)
+    grant = grants.holding()
     chosen = _chosen(grant, request)
     proof = proofs.check(
         _one_proof(request), audience=credential_issuer(), client_id=grant.client_id

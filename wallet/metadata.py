@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import current_app
 
-from app import sd_jwt, signing
+from app import dpop, sd_jwt, signing
 from wallet import offers, records
 from wallet.types import TYPES, configuration
 
@@ -56,6 +56,7 @@ def authorization_server_metadata() -> dict[str, Any]:
         "scopes_supported": [kind.scope for kind in TYPES.values()],
         "authorization_details_types_supported": ["openid_credential"],
         "authorization_response_iss_parameter_supported": True,
+        "dpop_signing_alg_values_supported": list(dpop.PROOF_ALGORITHMS),
         "pre-authorized_grant_anonymous_access_supported": True,
     }
 

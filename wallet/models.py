@@ -86,6 +86,8 @@ class WalletGrant(Base):
     credentials: Mapped[dict[str, str]] = mapped_column(sa.JSON)
     #: Whether the wallet named itself (authorization code) or not (an offer).
     client_id: Mapped[str | None] = mapped_column(sa.String(100))
+    #: The thumbprint of the wallet's DPoP key, when the token is bound to one.
+    dpop_jkt: Mapped[str | None] = mapped_column(sa.String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(index=True)
     issued: Mapped[list[str]] = mapped_column(sa.JSON, default=list)

@@ -135,7 +135,9 @@ def offer_object(offer_id: uuid.UUID) -> dict[str, Any]:
     }
 
 
-def redeem(code: str, tx_code: str | None) -> tuple[str, list[dict[str, Any]]]:
+def redeem(
+    code: str, tx_code: str | None, dpop_jkt: str | None = None
+) -> tuple[str, list[dict[str, Any]]]:
     """Exchange a pre-authorized code and its PIN for an access token (once).
 
     :return: the access token and the token response's ``authorization_details``.
@@ -174,6 +176,7 @@ def redeem(code: str, tx_code: str | None) -> tuple[str, list[dict[str, Any]]]:
         offer.created_by,
         {offer.credential_identifier: offer.configuration_id},
         client_id=None,
+        dpop_jkt=dpop_jkt,
     )
     details: list[dict[str, Any]] = [
         {

@@ -58,6 +58,8 @@ _REASONS = {
         "wrong-nonce": "Bản trình bày trả lời một yêu cầu khác.",
         "foreign-disclosure": "Có thông tin không thuộc giấy tờ này.",
         "bad-signature": "Chữ ký không đúng.", "unknown-issuer": "Nơi cấp không được tin cậy.",
+        "key-withdrawn": "Khóa ký của nơi cấp đã bị thu hồi (lộ khóa).",
+        "key-retired": "Giấy tờ ghi ngày cấp sau khi khóa ký đã ngừng dùng.",
     },
     "en": {
         "revoked": "The credential was revoked.", "suspended": "The credential is suspended.",
@@ -65,6 +67,8 @@ _REASONS = {
         "wrong-nonce": "The presentation answers another request.",
         "foreign-disclosure": "It carries information that is not this credential's.",
         "bad-signature": "A signature is wrong.", "unknown-issuer": "The issuer is not trusted.",
+        "key-withdrawn": "The issuer's signing key was withdrawn (compromised).",
+        "key-retired": "It says it was issued after its signing key was retired.",
     },
 }  # fmt: skip
 

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 from flask import Response
 
+from app import i18n
 from app.errors import Problem
 
 PREFIXES = ("/oid4vci/", "/oid4vp/")
@@ -26,8 +27,14 @@ class ProtocolProblem(Problem):
     error: ClassVar[str] = "invalid_request"
 
     def __init__(self, **kwargs: Any) -> None:
-        extra = {"error": self.error, **kwargs.pop("extra", {})}
-        super().__init__(extra=extra, **kwargs)
+        super().__init__(**kwargs)
+        # RFC 6749 §5.2: the description helps the client's developer: English.
+        english = i18n.translate(self.detail_key, "en", **self.params)
+        self.extra = {
+            "error": self.error,
+            "error_description": ascii_description(english),
+            **self.extra,
+        }
 
 
 class InvalidRequest(ProtocolProblem):
@@ -52,6 +59,20 @@ class InvalidAccessToken(ProtocolProblem):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(
             headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}, **kwargs
+        )
+
+
+class InvalidDPoPProof(ProtocolProblem):
+    """RFC 9449 §7.1: a DPoP-bound token presented without a good proof."""
+
+    code, slug, error = 401, "wallet-invalid-dpop-proof", "invalid_dpop_proof"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            headers={
+                "WWW-Authenticate": 'DPoP error="invalid_dpop_proof", algs="ES256 PS256"'
+            },
+            **kwargs,
         )
 
 
@@ -106,9 +127,10 @@ def render(status: int, problem: dict[str, Any]) -> Response:
     error = problem.get("error") or _BY_STATUS.get(
         status, "server_error" if status >= 500 else "invalid_request"
     )
-    description = ascii_description(str(problem.get("detail") or problem["title"]))
-    body = {"error": error, "error_description": description, **problem}
-    body["error"] = error
+    description = problem.get("error_description") or ascii_description(
+        str(problem.get("detail") or problem["title"])
+    )
+    body = {**problem, "error": error, "error_description": description}
     response = Response(
         json.dumps(body, ensure_ascii=False), status=status, mimetype="application/json"
     )

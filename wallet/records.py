@@ -131,6 +131,10 @@ def available(actor: Actor, kinds: list[CredentialType]) -> list[Offerable]:
                 HealthProfile.citizen_id.in_(people),
                 HealthProfile.superseded_at.is_(None),
                 HealthProfile.bhyt_number.is_not(None),
+                sa.or_(
+                    HealthProfile.bhyt_valid_to.is_(None),
+                    HealthProfile.bhyt_valid_to >= _today(),
+                ),
             )
         ):
             found.append(

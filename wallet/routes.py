@@ -285,18 +285,19 @@ def token() -> Response:
     """
     form = request.form.to_dict()
     grant_type = form.get("grant_type")
+    key = grants.token_request_key()
     if grant_type == offers.PRE_AUTHORIZED_GRANT:
         access_token, details = offers.redeem(
-            form.get("pre-authorized_code", ""), form.get("tx_code")
+            form.get("pre-authorized_code", ""), form.get("tx_code"), key
         )
     elif grant_type == "authorization_code":
-        access_token, details = authorization.redeem(form)
+        access_token, details = authorization.redeem(form, key)
     else:
         raise UnsupportedGrantType()
     return _no_store(
         {
             "access_token": access_token,
-            "token_type": "Bearer",
+            "token_type": "DPoP" if key else "Bearer",
             "expires_in": int(grants.TOKEN_LIFETIME.total_seconds()),
             "authorization_details": details,
         }
@@ -329,7 +330,7 @@ def credential() -> Response:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise InvalidRequest(detail_key="wallet-invalid-request.json")
-    return _no_store(issuance.issue(request.headers.get("Authorization"), body))
+    return _no_store(issuance.issue(body))
 
 
 @blp.route("/oid4vp/verifiers/<uuid:org_id>/response", methods=["POST"])

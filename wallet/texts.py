@@ -95,6 +95,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Thiếu mã truy cập, hoặc mã không tồn tại hay đã hết hạn.",
         "The access token is missing, unknown or expired.",
     ),
+    "wallet-invalid-dpop-proof.title": (
+        "Bằng chứng DPoP không hợp lệ",
+        "Invalid DPoP proof",
+    ),
+    "wallet-invalid-dpop-proof.detail": (
+        "Mã truy cập gắn với một khóa: cần bằng chứng DPoP mới của đúng khóa đó.",
+        "The access token is bound to a key: a fresh DPoP proof of that key is needed.",
+    ),
     "wallet-invalid-credential-request.title": (
         "Yêu cầu cấp giấy tờ không hợp lệ",
         "Invalid credential request",

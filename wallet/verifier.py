@@ -217,7 +217,11 @@ def _time(payload: dict[str, Any]) -> datetime | None:
 def trusted_key(header: dict[str, Any], payload: dict[str, Any]) -> ECKey | None:
     """The issuer's key for a credential, when the issuer is this service (BHYT
     cards) or one of its registered schools, and the key was in force when the
-    credential says it was issued."""
+    credential says it was issued.
+
+    :raise SdJwtError: the school's key, not in force then (``key-withdrawn``,
+        ``key-retired``, ``key-not-yet-created``, ``credential-not-yet-valid``).
+    """
     issuer, kid, issued = payload.get("iss"), header.get("kid"), _time(payload)
     if not isinstance(issuer, str) or not isinstance(kid, str) or issued is None:
         return None
@@ -232,10 +236,15 @@ def trusted_key(header: dict[str, Any], payload: dict[str, Any]) -> ECKey | None
     if not resolver.is_registered(issuer):
         return None
     found = verification.issuing_key(resolver, issuer, kid, SCHOOL_HOLDER)
-    if isinstance(found, str) or verification.in_force(
-        found, (issued, issued), utcnow()
-    ):
+    if isinstance(found, str):
         return None
+    problem = verification.in_force(found, (issued, issued), utcnow())
+    if problem is not None:
+        # KEY_WITHDRAWN, KEY_RETIRED…: the school's, but not in force then.
+        raise sd_jwt.SdJwtError(
+            problem.lower().replace("_", "-"),
+            "The issuer's key was not in force when it issued this credential.",
+        )
     return found.key
 
 
@@ -263,7 +272,7 @@ def _status(credential: dict[str, Any]) -> tuple[uuid.UUID, int] | None:
     if uri != token_status.token_url(school_id):
         raise RejectedError("status-unknown")
     try:
-        value = token_status.status_at(token_status.statuses(school_id), idx)
+        value = token_status.status_of(school_id, idx)
     except ValueError:
         raise RejectedError("status-unknown") from None
     if value == token_status.INVALID:

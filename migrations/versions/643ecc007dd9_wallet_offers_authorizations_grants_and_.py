@@ -74,6 +74,7 @@ def upgrade():
     sa.Column('citizen_id', sa.Uuid(), nullable=False),
     sa.Column('credentials', sa.JSON(), nullable=False),
     sa.Column('client_id', sa.String(length=100), nullable=True),
+    sa.Column('dpop_jkt', sa.String(length=64), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('issued', sa.JSON(), nullable=False),

@@ -4,11 +4,16 @@ made through the API, verifiers' requests."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import Any
 
 import httpx2 as httpx
 import pytest
+import sqlalchemy as sa
 
+from app.date_fields import local_today
+from app.extensions import db
+from health_book.models import HealthProfile
 from identity.models import Role
 from school_records.models import Transcript
 from tests import factories
@@ -63,8 +68,26 @@ def transcript_offer(make_offer, transcript) -> dict[str, Any]:
     return dict(response.get_json())
 
 
+#: The cards the tests add run 200 days from today (the demo's end with 2026).
+CARD_VALID_TO = local_today() + timedelta(days=200)
+
+
 @pytest.fixture
-def card_offer(make_offer, citizen) -> dict[str, Any]:
+def cards_in_force(citizen) -> None:
+    """An's and Bình's BHYT cards, in force for 200 days whatever today is."""
+    for who in (AN, BINH):
+        profile = db.session.scalar(
+            sa.select(HealthProfile).where(
+                HealthProfile.citizen_id == citizen(who).id,
+                HealthProfile.superseded_at.is_(None),
+            )
+        )
+        profile.bhyt_valid_to = CARD_VALID_TO
+    db.session.flush()
+
+
+@pytest.fixture
+def card_offer(make_offer, citizen, cards_in_force) -> dict[str, Any]:
     """An's offer of his own BHYT card."""
     response = make_offer(identifier(BHYT, citizen(AN).id))
     assert response.status_code == 201, response.get_json()

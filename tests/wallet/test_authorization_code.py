@@ -45,7 +45,7 @@ def test_a_guardian_adds_every_transcript_he_may_through_vneid(
     assert added[0].claims["school_year"] == transcript.school_year
 
 
-def test_a_card_through_vneid(app, holder, citizen):
+def test_a_card_through_vneid(app, holder, citizen, cards_in_force):
     added = holder.authorize(
         "http://localhost", BHYT.configuration_id, REDIRECT, _through_vneid(app)
     )

@@ -6,20 +6,23 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
 from jwcrypto.jwk import JWK
 from sd_jwt.holder import SDJWTHolder
 
+from app.date_fields import LOCAL_TIMEZONE, local_today
 from app.extensions import db
 from consent.models import AccessEvent, Basis
+from health_book.models import HealthProfile
 from identity.models import Role
 from school_records import publishing
 from tests import factories
 from tests.demo_ids import AN, BINH, EM, HAI, SCHOOL
 from tests.problems import assert_problem
+from tests.wallet.conftest import CARD_VALID_TO
 from wallet.holder import WalletError
 from wallet.models import CredentialOffer
 from wallet.records import identifier
@@ -88,17 +91,50 @@ def test_the_average_of_the_year_is_the_mean_of_the_scored_subjects(
     )
 
 
-def test_a_citizen_adds_his_bhyt_card(holder, card_offer, clock):
-    clock.at(datetime(2026, 12, 7, 3, 0, tzinfo=UTC))
+def test_a_citizen_adds_his_bhyt_card(holder, card_offer):
     [added] = holder.accept_offer(card_offer["deep_link"], card_offer["tx_code"])
     claims = added.claims
     assert claims["vct"] == "http://localhost/vct/bhyt/v1"
     assert claims["iss"] == "http://localhost"
     assert claims["bhyt_number"] == "0123456789"
-    assert claims["valid_to"] == "2026-12-31"
-    # The card's credential ends with the card (the day after, in Vietnam).
-    assert claims["exp"] == int(datetime(2026, 12, 31, 17, 0, tzinfo=UTC).timestamp())
+    assert claims["valid_to"] == CARD_VALID_TO.isoformat()
+    # The card's credential ends with the card (the midnight after, in Vietnam).
+    midnight = datetime.combine(
+        CARD_VALID_TO + timedelta(days=1), time(), LOCAL_TIMEZONE
+    )
+    assert claims["exp"] == int(midnight.timestamp())
     assert "status" not in claims
+
+
+def test_a_card_credential_lives_at_most_a_year(
+    holder, make_offer, citizen, cards_in_force
+):
+    """The API's keys stay published 400 days after they retire: nothing they
+    sign may need them longer."""
+    profile = db.session.scalar(
+        sa.select(HealthProfile).where(
+            HealthProfile.citizen_id == citizen(AN).id,
+            HealthProfile.superseded_at.is_(None),
+        )
+    )
+    profile.bhyt_valid_to = local_today() + timedelta(days=3 * 365)
+    db.session.flush()
+    offer = make_offer(identifier(BHYT, citizen(AN).id)).get_json()
+    [added] = holder.accept_offer(offer["deep_link"], offer["tx_code"])
+    assert added.claims["exp"] - added.claims["iat"] == 365 * 86_400
+
+
+def test_an_expired_card_is_not_offered(make_offer, citizen):
+    # The demo's cards end on 2026-12-31: a day later, An's has run out.
+    profile = db.session.scalar(
+        sa.select(HealthProfile).where(
+            HealthProfile.citizen_id == citizen(AN).id,
+            HealthProfile.superseded_at.is_(None),
+        )
+    )
+    profile.bhyt_valid_to = local_today() - timedelta(days=1)
+    db.session.flush()
+    assert make_offer(identifier(BHYT, citizen(AN).id)).status_code == 404
 
 
 def test_the_offer_is_fetched_by_reference_and_needs_the_pin(client, transcript_offer):
@@ -179,6 +215,10 @@ def test_an_offer_without_its_pin_is_an_invalid_request(http, transcript_offer):
     refused = _token(http, transcript_offer, tx_code=None)
     assert refused.status_code == 400
     assert refused.json()["error"] == "invalid_request"
+    # For the wallet's developer, in English (the problem's detail is the caller's).
+    assert refused.json()["error_description"] == (
+        "This offer needs its transaction code (tx_code)."
+    )
     assert refused.headers["Content-Type"] == "application/json"
     assert refused.json()["error_description"].isascii()
 
@@ -228,7 +268,7 @@ def test_a_revoked_transcript_is_not_offered(
 
 
 def test_the_list_of_what_i_may_add_holds_mine_and_my_childs(
-    client, citizen, auth_headers, transcript
+    client, citizen, auth_headers, transcript, cards_in_force
 ):
     listed = client.get("/api/v1/wallet/credentials", headers=auth_headers(citizen(AN)))
     assert listed.status_code == 200
@@ -408,3 +448,98 @@ def test_the_credential_endpoint_needs_the_token(http, holder, token):
     assert refused.status_code == 401
     assert refused.json()["error"] == "invalid_token"
     assert refused.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+# -- tokens bound to the wallet's key (DPoP, RFC 9449) ---------------------------------
+
+
+@pytest.fixture
+def bound(http, holder, transcript_offer):
+    """A token of the offer bound to a DPoP key of the wallet."""
+    grant = http.get(transcript_offer["credential_offer_uri"]).json()["grants"][
+        "urn:ietf:params:oauth:grant-type:pre-authorized_code"
+    ]
+    key = JWK.generate(kty="EC", crv="P-256")
+    answer = http.post(
+        "/oid4vci/token",
+        data={
+            "grant_type": "urn:ietf:params:oauth:grant-type:pre-authorized_code",
+            "pre-authorized_code": grant["pre-authorized_code"],
+            "tx_code": transcript_offer["tx_code"],
+        },
+        headers={"DPoP": holder._dpop(key, "POST", "http://localhost/oid4vci/token")},
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["token_type"] == "DPoP"
+    [detail] = answer.json()["authorization_details"]
+    return answer.json()["access_token"], detail["credential_identifiers"][0], key
+
+
+def _ask_bound(http, holder, access, chosen, headers):
+    proof = holder.key_proof(
+        JWK.generate(kty="EC", crv="P-256"), "http://localhost", _nonce(http)
+    )
+    return http.post(
+        "/oid4vci/credential",
+        json={"credential_identifier": chosen, "proofs": {"jwt": [proof]}},
+        headers=headers,
+    )
+
+
+def test_a_bound_token_needs_a_proof_of_its_key(http, holder, bound):
+    access, chosen, key = bound
+    url = "http://localhost/oid4vci/credential"
+    as_bearer = _ask_bound(
+        http, holder, access, chosen, {"Authorization": f"Bearer {access}"}
+    )
+    assert as_bearer.status_code == 401
+    assert as_bearer.json()["error"] == "invalid_token"
+    no_proof = _ask_bound(
+        http, holder, access, chosen, {"Authorization": f"DPoP {access}"}
+    )
+    assert no_proof.status_code == 401
+    assert no_proof.json()["error"] == "invalid_dpop_proof"
+    assert no_proof.headers["WWW-Authenticate"].startswith("DPoP")
+    other = JWK.generate(kty="EC", crv="P-256")
+    stolen = _ask_bound(
+        http, holder, access, chosen,
+        {"Authorization": f"DPoP {access}", "DPoP": holder._dpop(other, "POST", url, access)},
+    )  # fmt: skip
+    assert stolen.json()["error"] == "invalid_dpop_proof"
+    proof = holder._dpop(key, "POST", url, access)
+    good = _ask_bound(
+        http, holder, access, chosen, {"Authorization": f"DPoP {access}", "DPoP": proof}
+    )
+    assert good.status_code == 200, good.text
+    replayed = _ask_bound(
+        http, holder, access, chosen, {"Authorization": f"DPoP {access}", "DPoP": proof}
+    )
+    assert replayed.json()["error"] == "invalid_dpop_proof"
+
+
+def test_an_unbound_token_is_not_accepted_as_dpop(http, holder, token):
+    access, chosen = token
+    refused = _ask_bound(
+        http, holder, access, chosen, {"Authorization": f"DPoP {access}"}
+    )
+    assert refused.status_code == 401
+    assert refused.json()["error"] == "invalid_token"
+
+
+def test_a_bad_dpop_proof_at_the_token_endpoint_is_refused(http, transcript_offer):
+    grant = http.get(transcript_offer["credential_offer_uri"]).json()["grants"][
+        "urn:ietf:params:oauth:grant-type:pre-authorized_code"
+    ]
+    refused = http.post(
+        "/oid4vci/token",
+        data={
+            "grant_type": "urn:ietf:params:oauth:grant-type:pre-authorized_code",
+            "pre-authorized_code": grant["pre-authorized_code"],
+            "tx_code": transcript_offer["tx_code"],
+        },
+        headers={"DPoP": "not.a.proof"},
+    )
+    assert refused.status_code == 401
+    assert refused.json()["error"] == "invalid_dpop_proof"
+    # The offer is not spent by a refused request.
+    assert http.get(transcript_offer["credential_offer_uri"]).status_code == 200

@@ -22,7 +22,7 @@ from consent.models import AccessEvent, Basis
 from identity.models import Role
 from school_records import publishing
 from tests import factories
-from tests.demo_ids import AN, BINH, EM, HAI, SCHOOL, WARD
+from tests.demo_ids import AN, BINH, CLINIC, CUC, EM, HAI, SCHOOL, WARD
 from tests.problems import assert_problem
 from wallet.holder import WalletError, claims_to_disclose
 from wallet.models import PresentationRequest
@@ -534,3 +534,62 @@ def test_a_stranger_is_not_a_verifier(client, auth_headers, citizen):
         headers=auth_headers(citizen(HAI)),
     )
     assert refused.status_code == 403
+
+
+def test_a_clinic_checks_a_bhyt_card_and_sees_nothing_else(
+    holder, card_offer, client, citizen, organisation, auth_headers
+):
+    [card] = holder.accept_offer(card_offer["deep_link"], card_offer["tx_code"])
+    made = client.post(
+        "/api/v1/verifier/requests",
+        json={
+            "purpose": "Khám bệnh có BHYT",
+            "dcql_query": {
+                "credentials": [
+                    {
+                        "id": "bhyt",
+                        "format": "dc+sd-jwt",
+                        "meta": {"vct_values": ["http://localhost/vct/bhyt/v1"]},
+                        "claims": [{"path": ["bhyt_number"]}, {"path": ["valid_to"]}],
+                    }
+                ]
+            },
+        },
+        headers=auth_headers(citizen(CUC), org=organisation(CLINIC), role="doctor"),
+    ).get_json()
+    holder.present(made["request_link"])
+    found = _outcome(made)
+    assert found.outcome == "verified"
+    [shown] = found.result["credentials"]
+    assert shown["issuer"] == "http://localhost"
+    assert shown["claims"] == {
+        "bhyt_number": "0123456789",
+        "valid_to": card.claims["valid_to"],
+    }
+    [event] = db.session.scalars(
+        sa.select(AccessEvent).where(
+            AccessEvent.subject_id == citizen(AN).id,
+            AccessEvent.basis == Basis.PRESENTATION,
+        )
+    ).all()
+    assert event.org_id == organisation(CLINIC).id
+    assert event.category == "observations"
+
+
+def test_a_credential_signed_by_a_withdrawn_key_is_refused_as_such(http, stored, ask):
+    """The school says its key was compromised from before it signed: the
+    credential is refused, and the page says why (not "unknown issuer")."""
+    import base64
+    from datetime import timedelta
+
+    from app.db import utcnow
+    from school_records import keys
+
+    header = stored.sd_jwt.split(".")[0]
+    kid = json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4)))["kid"]
+    keys.withdraw(kid, utcnow() - timedelta(hours=1))
+    made = ask()
+    presentation, params = _present(stored, made["request_link"])
+    refused = _post(http, params, presentation)
+    assert refused.status_code == 400
+    assert refused.json()["reason"] == "key-withdrawn"
