@@ -17,7 +17,6 @@ import base64
 import hashlib
 import hmac
 import json
-import math
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -28,7 +27,7 @@ from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import JWKRegistry
 
-from app import single_use
+from app import jwt_time, single_use
 from app.crypto import derive_key
 
 #: Asymmetric algorithms only (RFC 9449 §4.2), those of FAPI 2.0 §5.4.1 (EdDSA
@@ -169,14 +168,7 @@ def _check_claims(
     htu = claims.get("htu")
     if not isinstance(htu, str) or normalized_url(htu) != normalized_url(url):
         raise DPoPError("The proof is for another URL ('htu').")
-    iat = claims.get("iat")
-    now = time.time()
-    if (
-        not isinstance(iat, int | float)
-        or isinstance(iat, bool)
-        or not math.isfinite(iat)
-        or abs(now - iat) > PROOF_WINDOW.total_seconds()
-    ):
+    if not jwt_time.is_recent(claims.get("iat"), PROOF_WINDOW.total_seconds()):
         raise DPoPError("The proof's 'iat' is missing or not recent.")
     if access_token is not None:
         ath = claims.get("ath")

@@ -19,18 +19,17 @@ import base64
 import hashlib
 import hmac
 import json
-import math
 import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeGuard
+from typing import Any
 
 from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey
 
-from app import json_body
+from app import json_body, jwt_time
 
 ALGORITHM = "ES256"
 DIGEST_ALGORITHM = "sha-256"
@@ -308,17 +307,9 @@ def _holder_key(payload: dict[str, Any]) -> tuple[ECKey, dict[str, Any]]:
         raise SdJwtError("no-holder-key", "The holder key is not usable.") from error
 
 
-def _is_time(value: Any) -> TypeGuard[int | float]:
-    return (
-        isinstance(value, int | float)
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-    )
-
-
 def _check_lifetime(payload: dict[str, Any], now: float) -> None:
     for name in ("iat", "nbf", "exp"):
-        if name in payload and not _is_time(payload[name]):
+        if name in payload and not jwt_time.is_numeric_date(payload[name]):
             raise SdJwtError("malformed", f"'{name}' is not a time.")
     if "exp" in payload and now >= payload["exp"]:
         raise SdJwtError("expired", "The credential has expired.")
@@ -344,7 +335,7 @@ def _check_key_binding(
     ):
         raise SdJwtError("wrong-nonce", "The presentation answers another request.")
     iat = claims.get("iat")
-    if not _is_time(iat) or abs(now - iat) > KEY_BINDING_WINDOW_SECONDS:
+    if not jwt_time.is_recent(iat, KEY_BINDING_WINDOW_SECONDS, now):
         raise SdJwtError("stale", "The key-binding JWT's 'iat' is not recent.")
     sd_hash = claims.get("sd_hash")
     if not isinstance(sd_hash, str) or not hmac.compare_digest(

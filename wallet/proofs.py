@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import math
 import secrets
 import time
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey
 
-from app import json_body, single_use
+from app import json_body, jwt_time, single_use
 from app.crypto import derive_key
 from wallet.problems import InvalidNonce, InvalidProof
 
@@ -116,14 +115,8 @@ def check(proof: str, *, audience: str, client_id: str | None) -> KeyProof:
     _, claims, key = _claims(proof)
     if claims.get("aud") != audience:
         raise InvalidProof(detail_key="wallet-invalid-proof.audience")
-    iat = claims.get("iat")
     now = time.time()
-    if (
-        not isinstance(iat, int | float)
-        or isinstance(iat, bool)
-        or not math.isfinite(iat)
-        or abs(now - iat) > PROOF_WINDOW_SECONDS
-    ):
+    if not jwt_time.is_recent(claims.get("iat"), PROOF_WINDOW_SECONDS, now):
         raise InvalidProof(detail_key="wallet-invalid-proof.iat")
     if claims.get("iss") != client_id:
         raise InvalidProof(detail_key="wallet-invalid-proof.issuer")

@@ -24,6 +24,39 @@ from wallet.records import identifier
 from wallet.types import BHYT, HOC_BA
 
 
+def admission(grade: int | None = 6, base: str = "http://localhost") -> dict[str, Any]:
+    """What a high school asks of an applicant's transcript: the grade (this one,
+    unless ``None``), the year's average and conduct "Tốt", with its own check
+    that the average is at least 8.0."""
+    grade_claim: dict[str, Any] = {"path": ["grade"]}
+    if grade is not None:
+        grade_claim["values"] = [grade]
+    return {
+        "purpose": "Tuyển sinh lớp 10: điểm trung bình cả năm và rèn luyện",
+        "dcql_query": {
+            "credentials": [
+                {
+                    "id": "hoc_ba",
+                    "format": "dc+sd-jwt",
+                    "meta": {"vct_values": [f"{base}/vct/hoc-ba/v1"]},
+                    "claims": [
+                        grade_claim,
+                        {"path": ["year_results", "average"]},
+                        {"path": ["year_results", "conduct"], "values": ["Tốt"]},
+                    ],
+                }
+            ]
+        },
+        "checks": [
+            {
+                "query_id": "hoc_ba",
+                "path": ["year_results", "average"],
+                "minimum": "8.0",
+            }
+        ],
+    }
+
+
 @pytest.fixture
 def http(app) -> Iterator[httpx.Client]:
     """HTTP to the app in-process, as a phone's wallet reaches the issuer."""

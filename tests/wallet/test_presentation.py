@@ -24,39 +24,11 @@ from school_records import publishing
 from tests import factories
 from tests.demo_ids import AN, BINH, CLINIC, CUC, EM, HAI, SCHOOL, WARD
 from tests.problems import assert_problem
+from tests.wallet.conftest import admission
 from wallet.holder import WalletError, claims_to_disclose
 from wallet.models import PresentationRequest
 
-VCT = "http://localhost/vct/hoc-ba/v1"
 ASKED = [["grade"], ["year_results", "average"], ["year_results", "conduct"]]
-
-
-def admission(grade: int = 6) -> dict:
-    """What a high school asks of an applicant's grade-``grade`` transcript."""
-    return {
-        "purpose": "Tuyển sinh lớp 10: điểm trung bình cả năm và hạnh kiểm lớp 9",
-        "dcql_query": {
-            "credentials": [
-                {
-                    "id": "hoc_ba",
-                    "format": "dc+sd-jwt",
-                    "meta": {"vct_values": [VCT]},
-                    "claims": [
-                        {"path": ["grade"], "values": [grade]},
-                        {"path": ["year_results", "average"]},
-                        {"path": ["year_results", "conduct"], "values": ["Tốt"]},
-                    ],
-                }
-            ]
-        },
-        "checks": [
-            {
-                "query_id": "hoc_ba",
-                "path": ["year_results", "average"],
-                "minimum": "8.0",
-            }
-        ],
-    }
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from tests import factories
 from tests.browser import check_page, chromium, open_viewer
 from tests.conftest import find_citizen, live_auth
 from tests.demo_ids import AN, BINH
+from tests.wallet.conftest import admission
 from wallet.holder import Wallet
 
 pytestmark = [pytest.mark.slow, pytest.mark.real_sessions]
@@ -43,30 +44,7 @@ def _high_school(server) -> tuple[str, str]:
 def _ask(server, school: str, principal: str, lang: str = "vi") -> dict:
     asked = httpx.post(
         f"{server.url}/api/v1/verifier/requests",
-        json={
-            "purpose": "Tuyển sinh lớp 10: điểm trung bình cả năm và rèn luyện",
-            "dcql_query": {
-                "credentials": [
-                    {
-                        "id": "hoc_ba",
-                        "format": "dc+sd-jwt",
-                        "meta": {"vct_values": [f"{server.url}/vct/hoc-ba/v1"]},
-                        "claims": [
-                            {"path": ["grade"]},
-                            {"path": ["year_results", "average"]},
-                            {"path": ["year_results", "conduct"], "values": ["Tốt"]},
-                        ],
-                    }
-                ]
-            },
-            "checks": [
-                {
-                    "query_id": "hoc_ba",
-                    "path": ["year_results", "average"],
-                    "minimum": "8.0",
-                }
-            ],
-        },
+        json=admission(grade=None, base=server.url),
         auth=live_auth(server, principal, school, "principal"),
         headers={"Accept-Language": lang},
         timeout=30,
