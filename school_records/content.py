@@ -61,6 +61,11 @@ def regulation_for(grade: int) -> str:
 
 
 ONE_DECIMAL_ERROR: Final = "Scores have at most one decimal place (10-point scale)."
+#: A subject's code names it in the transcript's credentials too (a member of
+#: ``subjects``): letters and digits, then also ``_`` and ``-``, at most 20.
+SUBJECT_CODE: Final = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,19}$"
+SUBJECT_CODE_ERROR: Final = "A subject code is 1 to 20 letters, digits, '_' or '-', starting with a letter or digit."
+REPEATED_SUBJECT_ERROR: Final = "Each subject appears once (its code is repeated)."
 
 
 def _score_field(**kwargs: Any) -> fields.Decimal:
@@ -92,7 +97,9 @@ class CommentSemesterSchema(ma.Schema):
 
 
 class Tt22SubjectSchema(ma.Schema):
-    code = Code(required=True, validate=validate.Length(min=1, max=20))
+    code = Code(
+        required=True, validate=validate.Regexp(SUBJECT_CODE, error=SUBJECT_CODE_ERROR)
+    )
     name = Text(required=True, validate=validate.Length(min=1, max=100))
     assessment = Code(required=True, validate=validate.OneOf(["scored", "comment"]))
     periods_per_year = WholeNumber(
@@ -139,6 +146,13 @@ class AbsencesSchema(ma.Schema):
 
 class _CommonSchema(ma.Schema):
     absences = fields.Nested(AbsencesSchema, required=True)
+
+    @ma.validates_schema(skip_on_field_errors=True)
+    def _subjects_once(self, data: dict[str, Any], **_: Any) -> None:
+        codes = [subject["code"] for subject in data["subjects"]]
+        if len(set(codes)) != len(codes):
+            raise ma.ValidationError({"subjects": [REPEATED_SUBJECT_ERROR]})
+
     promotion = Text(required=True, validate=validate.OneOf(PROMOTIONS))
     award = Text(load_default=None, allow_none=True, validate=validate.OneOf(AWARDS))
     homeroom_comment = Text(
@@ -194,7 +208,9 @@ class Tt27SemesterSchema(ma.Schema):
 
 
 class Tt27SubjectSchema(ma.Schema):
-    code = Code(required=True, validate=validate.Length(min=1, max=20))
+    code = Code(
+        required=True, validate=validate.Regexp(SUBJECT_CODE, error=SUBJECT_CODE_ERROR)
+    )
     name = Text(required=True, validate=validate.Length(min=1, max=100))
     semester1 = fields.Nested(Tt27SemesterSchema, required=True)
     semester2 = fields.Nested(Tt27SemesterSchema, required=True)

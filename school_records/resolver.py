@@ -99,6 +99,12 @@ class CachedResolver:
         return self._spelling(self.registry, issuer) is not None
 
 
+def school_of(issuer: str) -> uuid.UUID | None:
+    """The school an issuer identifier of this service names (its URL or its
+    ``did:web``), whether or not such a school exists."""
+    return _id_after("schools", issuer)
+
+
 def _id_after(prefix: str, identifier: str) -> uuid.UUID | None:
     """The id in ``…/api/v1/{prefix}/{id}`` on this service, spelt as its URL or,
     for a school, as its ``did:web`` identifier (``…:api:v1:schools:{id}``)."""

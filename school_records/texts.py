@@ -232,6 +232,12 @@ MESSAGES |= {
 }
 
 VALIDATION_MESSAGES: dict[str, str] = {
+    "A subject code is 1 to 20 letters, digits, '_' or '-', starting with a letter or digit.": (
+        "Mã môn học gồm 1 đến 20 chữ cái, chữ số, '_' hoặc '-', bắt đầu bằng chữ cái hoặc chữ số."
+    ),
+    "Each subject appears once (its code is repeated).": (
+        "Mỗi môn học chỉ có một lần (mã môn bị lặp)."
+    ),
     "Scores have at most one decimal place (10-point scale).": (
         "Điểm có nhiều nhất một chữ số thập phân (thang điểm 10)."
     ),

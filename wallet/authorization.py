@@ -19,7 +19,6 @@ with VNeID at level 2, and the wallet gets a code for an access token.
 from __future__ import annotations
 
 import hmac
-import json
 import secrets
 from datetime import timedelta
 from typing import Any
@@ -29,7 +28,7 @@ import sqlalchemy as sa
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from flask import current_app
 
-from app import audit, crypto
+from app import audit, crypto, json_body
 from app.auth import STEP_UP_ACR, Actor
 from app.db import utcnow
 from app.errors import Problem
@@ -46,6 +45,8 @@ LOGIN_LIFETIME = timedelta(minutes=10)
 CODE_LIFETIME = timedelta(seconds=60)
 _VERIFIER_PURPOSE = "oid4vci-login-verifier"
 _LOOPBACK = ("127.0.0.1", "[::1]")
+#: Under the column's 2048: a redirect URI is a short address, not a payload.
+MAX_REDIRECT_URI = 2000
 
 
 def callback_url() -> str:
@@ -57,10 +58,14 @@ def _registered(client_id: str, redirect_uri: str) -> bool:
     """Whether ``redirect_uri`` is one of the wallet's (a loopback URI on any
     port, as RFC 8252 §7.3 lets native apps listen)."""
     uris = current_app.config["WALLET_CLIENTS"].get(client_id)
-    if not uris:
+    if not uris or len(redirect_uri) > MAX_REDIRECT_URI:
         return False
     if redirect_uri in uris:
         return True
+    # Read alike by every URL parser: no userinfo ("evil@127.0.0.1") and no
+    # backslash, which browsers read as a slash where Python does not.
+    if "@" in redirect_uri or "\\" in redirect_uri:
+        return False
     try:
         asked = urlsplit(redirect_uri)
         asked_port = asked.port
@@ -85,7 +90,7 @@ def _requested(form: dict[str, str]) -> list[CredentialType]:
     ]
     if "authorization_details" in form:
         try:
-            details = json.loads(form["authorization_details"])
+            details = json_body.loads(form["authorization_details"])
         except ValueError:
             raise InvalidRequest(
                 detail_key="wallet-invalid-request.authorization-details"
@@ -93,7 +98,8 @@ def _requested(form: dict[str, str]) -> list[CredentialType]:
         if not isinstance(details, list) or not all(
             isinstance(d, dict)
             and d.get("type") == "openid_credential"
-            and d.get("credential_configuration_id") in TYPES
+            and isinstance(d.get("credential_configuration_id"), str)
+            and d["credential_configuration_id"] in TYPES
             for d in details
         ):
             raise InvalidRequest(

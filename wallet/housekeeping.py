@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from app.db import utcnow
 from app.extensions import db
 from wallet import authorization, grants, offers
-from wallet.models import PresentationRequest
+from wallet.models import IssuedCredential, PresentationRequest
 
 #: A verifier's outcome (the claims a citizen disclosed) is kept a week after
 #: the request closed: long enough to look at again, not a second register.
@@ -24,6 +24,11 @@ def purge_spent() -> str:
         "wallet authorizations": authorization.purge_expired(),
         "wallet access tokens": grants.purge_expired(),
     }
+    # Whom a credential is about, once it can no longer be presented.
+    expired = db.session.execute(
+        sa.delete(IssuedCredential).where(IssuedCredential.expires_at <= utcnow())
+    )
+    spent["issued credentials' subjects"] = int(expired.rowcount)  # type: ignore[attr-defined]
     deleted = db.session.execute(
         sa.delete(PresentationRequest).where(
             PresentationRequest.expires_at <= utcnow() - KEEP_OUTCOMES

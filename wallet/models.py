@@ -93,6 +93,22 @@ class WalletGrant(Base):
     issued: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
 
 
+class IssuedCredential(Base):
+    """Whom a credential this service issued is about, by the digest of its
+    signed part: a presentation of it to a verifier here is logged for them."""
+
+    __tablename__ = "wallet_issued"
+
+    credential_digest: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    subject_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("citizens.id", ondelete="CASCADE"), index=True
+    )
+    configuration_id: Mapped[str] = mapped_column(sa.String(40))
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: When it can no longer be presented (``None``: a transcript, for life).
+    expires_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
 class PresentationRequest(Base):
     """A verifier's request for credentials (OpenID4VP, DCQL) and its outcome."""
 

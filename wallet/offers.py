@@ -136,7 +136,10 @@ def offer_object(offer_id: uuid.UUID) -> dict[str, Any]:
 
 
 def redeem(
-    code: str, tx_code: str | None, dpop_jkt: str | None = None
+    code: str,
+    tx_code: str | None,
+    dpop_jkt: str | None = None,
+    client_id: str | None = None,
 ) -> tuple[str, list[dict[str, Any]]]:
     """Exchange a pre-authorized code and its PIN for an access token (once).
 
@@ -145,6 +148,8 @@ def redeem(
     :raise InvalidGrant: unknown, expired or already redeemed code, or an offer
         spent by wrong PINs.
     :raise WrongTransactionCode: the PIN is wrong (the attempt counts).
+    :param client_id: the wallet's name, when it gave one (no authentication:
+        anonymous access is allowed); its key proofs may then name it.
     """
     if not tx_code:
         raise InvalidRequest(detail_key="wallet-invalid-request.tx-code")
@@ -175,7 +180,7 @@ def redeem(
     token, _ = grants.mint(
         offer.created_by,
         {offer.credential_identifier: offer.configuration_id},
-        client_id=None,
+        client_id=client_id,
         dpop_jkt=dpop_jkt,
     )
     details: list[dict[str, Any]] = [

@@ -26,6 +26,7 @@ page_blp = Blueprint(
 _TEXT = {
     "vi": {
         "brand": "CongDan", "title": "Kiểm tra giấy tờ từ ví", "switch": "English", "reload": "Tải lại",
+        "semester1": "Học kì I", "semester2": "Học kì II",
         "waiting": "Đang chờ ví của người dân trả lời…",
         "scan": "Người dân quét mã này bằng ví của mình (hoặc mở liên kết trên điện thoại).",
         "open": "Mở bằng ví trên điện thoại này", "purpose": "Mục đích",
@@ -38,6 +39,7 @@ _TEXT = {
     },
     "en": {
         "brand": "CongDan", "title": "Check a credential from a wallet", "switch": "Tiếng Việt", "reload": "Reload",
+        "semester1": "First semester", "semester2": "Second semester",
         "waiting": "Waiting for the citizen's wallet to answer…",
         "scan": "The citizen scans this code with their wallet (or opens the link on their phone).",
         "open": "Open with the wallet on this phone", "purpose": "Purpose",
@@ -94,6 +96,7 @@ def rows(
     kind: CredentialType, claims: dict[str, Any], lang: str
 ) -> list[tuple[str, str]]:
     """The disclosed claims as (label, value) lines, in the reader's language."""
+    t = _TEXT[lang]
     lines: list[tuple[str, str]] = []
 
     def label(*path: str | None) -> str:
@@ -112,7 +115,7 @@ def rows(
                     if semester in subject:
                         lines.append(
                             (
-                                f"{subject.get('name', code)} — {label('subjects', code, semester)}",
+                                f"{subject.get('name', code)} — {t[semester]}",
                                 _text(subject[semester], lang),
                             )
                         )

@@ -106,7 +106,8 @@ def check(proof: str, *, audience: str, client_id: str | None) -> KeyProof:
 
     Typed ``openid4vci-proof+jwt``, ES256, signed by the P-256 public key in its
     ``jwk`` header (no ``kid`` or ``x5c``); ``aud`` the issuer; ``iat`` recent;
-    ``iss`` the client when the wallet authenticated as one, absent otherwise;
+    ``iss``, if there, the client the token was issued to (never for an
+    anonymous one);
     ``nonce`` a ``c_nonce`` of this server, not expired, used once.
 
     :raise InvalidProof: the proof is malformed, for someone else, or stale.
@@ -118,7 +119,9 @@ def check(proof: str, *, audience: str, client_id: str | None) -> KeyProof:
     now = time.time()
     if not jwt_time.is_recent(claims.get("iat"), PROOF_WINDOW_SECONDS, now):
         raise InvalidProof(detail_key="wallet-invalid-proof.iat")
-    if claims.get("iss") != client_id:
+    # Appendix F.1: iss is optional; when there, it is the client the token was
+    # issued to, and an anonymous (pre-authorized) token has none to name.
+    if "iss" in claims and (client_id is None or claims["iss"] != client_id):
         raise InvalidProof(detail_key="wallet-invalid-proof.issuer")
     nonce = claims.get("nonce")
     made = _nonce_made_at(nonce)

@@ -10,9 +10,11 @@ is not issued.
 
 from __future__ import annotations
 
+import hashlib
+import re
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -28,11 +30,13 @@ from app.errors import NotFound
 from app.extensions import db
 from health_book import services as health_book
 from health_book.models import HealthProfile
+from health_book.services import PROFILE_CATEGORY
 from identity.models import Citizen, Guardianship
 from identity.policies import is_guardian_of
 from school_records import credentials, keys, token_status, transcripts
-from school_records.content import TT22
+from school_records.content import SUBJECT_CODE, TT22
 from school_records.models import Transcript, TranscriptStatus
+from wallet.models import IssuedCredential
 from wallet.types import BHYT, HOC_BA, TYPES, CredentialType
 
 Hidden = sd_jwt.Hidden
@@ -208,6 +212,19 @@ def _year_results(transcript: Transcript) -> dict[str, Any]:
     return {key: Hidden(value) for key, value in results.items() if value is not None}
 
 
+def _subjects(subjects: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each subject as a hidden member named by its code. A code the content
+    rules now refuse (repeated, or a name SD-JWT reserves), in a transcript
+    published before them, is told apart by its position: no subject is lost."""
+    named: dict[str, Any] = {}
+    for position, subject in enumerate(subjects, start=1):
+        code = str(subject["code"])
+        if code in named or not re.fullmatch(SUBJECT_CODE, code):
+            code = f"#{position}"  # never a code the rules allow
+        named[code] = Hidden(_subject(subject))
+    return named
+
+
 def transcript_claims(transcript: Transcript) -> dict[str, Any]:
     """What a transcript's SD-JWT VC says: the school, year and grade always
     shown; the pupil, the year's results and every subject each withheld unless
@@ -222,10 +239,7 @@ def transcript_claims(transcript: Transcript) -> dict[str, Any]:
         "birthdate": Hidden(transcript.pupil.birth_date.isoformat()),
         "class_name": Hidden(transcript.class_name),
         "year_results": Hidden(_year_results(transcript)),
-        "subjects": {
-            subject["code"]: Hidden(_subject(subject))
-            for subject in content["subjects"]
-        },
+        "subjects": _subjects(content["subjects"]),
     }
     if content.get("homeroom_comment"):
         claims["homeroom_comment"] = Hidden(content["homeroom_comment"])
@@ -250,17 +264,52 @@ def card_claims(citizen: Citizen, profile: HealthProfile) -> dict[str, Any]:
     return claims
 
 
-def _end_of(day: Any) -> int:
-    midnight = datetime.combine(day + timedelta(days=1), time(), LOCAL_TIMEZONE)
-    return int(midnight.timestamp())
+def _midnight_before(day: date) -> int:
+    """The first instant of ``day`` in Vietnam, as a NumericDate."""
+    return int(datetime.combine(day, time(), LOCAL_TIMEZONE).timestamp())
+
+
+def _lifetime(actor: Actor, subject: Citizen, ends: int | None) -> dict[str, int]:
+    """``iat``, and ``exp`` when the credential must end: at ``ends``, and for a
+    guardian's copy no later than the child's 14th birthday — from then on the
+    child acts for themself, and a verifier cannot tell who presents it."""
+    iat = int(utcnow().timestamp())
+    limits = [ends] if ends is not None else []
+    if actor.citizen_id != subject.id:
+        limits.append(_midnight_before(subject.guardianship_ends_on))
+    return {"iat": iat, **({"exp": min(limits)} if limits else {})}
 
 
 def _bound(kind: CredentialType, holder_jwk: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "vct": kind.vct,
-        "iat": int(utcnow().timestamp()),
-        "cnf": {"jwk": holder_jwk},
-    }
+    return {"vct": kind.vct, "cnf": {"jwk": holder_jwk}}
+
+
+def _signed(
+    claims: dict[str, Any],
+    key: ECKey,
+    kid: str,
+    subject_id: uuid.UUID,
+    kind: CredentialType,
+) -> str:
+    """Sign, and keep which citizen the credential is about (by its signed
+    part's digest): a verifier of this service logs the read for them."""
+    issued, _ = sd_jwt.issue(claims, key, {"typ": sd_jwt.CREDENTIAL_TYPE, "kid": kid})
+    expires = claims.get("exp")
+    db.session.add(
+        IssuedCredential(
+            credential_digest=credential_digest(issued),
+            subject_id=subject_id,
+            configuration_id=kind.configuration_id,
+            expires_at=datetime.fromtimestamp(expires, UTC) if expires else None,
+        )
+    )
+    return issued
+
+
+def credential_digest(credential: str) -> str:
+    """The SHA-256 of an SD-JWT's issuer-signed part (what every presentation
+    of it carries, whatever it discloses)."""
+    return hashlib.sha256(credential.split("~", 1)[0].encode()).hexdigest()
 
 
 def _issue_transcript(
@@ -276,6 +325,7 @@ def _issue_transcript(
     claims = {
         "iss": credentials.issuer_id(transcript.school_id),
         **_bound(HOC_BA, jwk),
+        **_lifetime(actor, transcript.pupil, None),
         "status": {
             "status_list": {
                 "idx": transcript.status_list_index,
@@ -284,10 +334,7 @@ def _issue_transcript(
         },
         **transcript_claims(transcript),
     }
-    issued, _ = sd_jwt.issue(
-        claims, key, {"typ": sd_jwt.CREDENTIAL_TYPE, "kid": row.kid}
-    )
-    return issued
+    return _signed(claims, key, row.kid, transcript.pupil_id, HOC_BA)
 
 
 def card_issuer() -> str:
@@ -300,7 +347,9 @@ def _issue_card(actor: Actor, citizen_id: uuid.UUID, jwk: dict[str, Any]) -> str
     citizen = db.session.get(Citizen, citizen_id)
     if citizen is None:
         raise NotFound()
-    profile = health_book.profile(actor, citizen)
+    # Handed out, as a transcript's credential is: an export in the access log.
+    seen = health_book.window(actor, citizen, PROFILE_CATEGORY, action="export")
+    profile = db.session.scalar(health_book.visible(HealthProfile, citizen.id, seen))
     today = _today()
     if (
         profile is None
@@ -308,10 +357,10 @@ def _issue_card(actor: Actor, citizen_id: uuid.UUID, jwk: dict[str, Any]) -> str
         or (profile.bhyt_valid_to is not None and profile.bhyt_valid_to < today)
     ):
         raise NotInForceError()
-    iat = int(utcnow().timestamp())
-    longest = iat + int(MAX_CARD_LIFETIME.total_seconds())
-    expires = (
-        min(_end_of(profile.bhyt_valid_to), longest)
+    # A year at most: the API's keys are published 400 days after they retire.
+    longest = int(utcnow().timestamp()) + int(MAX_CARD_LIFETIME.total_seconds())
+    ends = (
+        min(_midnight_before(profile.bhyt_valid_to + timedelta(days=1)), longest)
         if profile.bhyt_valid_to
         else longest
     )
@@ -321,13 +370,10 @@ def _issue_card(actor: Actor, citizen_id: uuid.UUID, jwk: dict[str, Any]) -> str
     claims = {
         "iss": card_issuer(),
         **_bound(BHYT, jwk),
-        "exp": expires,
+        **_lifetime(actor, citizen, ends),
         **card_claims(citizen, profile),
     }
-    issued, _ = sd_jwt.issue(
-        claims, key, {"typ": sd_jwt.CREDENTIAL_TYPE, "kid": key.kid}
-    )
-    return issued
+    return _signed(claims, key, str(key.kid), citizen.id, BHYT)
 
 
 def issue(actor: Actor, credential_identifier: str, holder_jwk: dict[str, Any]) -> str:

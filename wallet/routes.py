@@ -52,6 +52,16 @@ def _form(*names: str) -> dict[str, Any]:
     }
 
 
+def _client_id(form: dict[str, str]) -> str | None:
+    """The wallet's name in a pre-authorized token request, if it gave a sane one."""
+    named = form.get("client_id")
+    if named is None:
+        return None
+    if not (0 < len(named) <= 100 and named.isprintable()):
+        raise InvalidRequest(detail_key="wallet-invalid-request.client-id")
+    return named
+
+
 def _public(document: dict[str, Any], seconds: int = 300) -> Response:
     response = jsonify(document)
     response.headers["Cache-Control"] = f"public, max-age={seconds}"
@@ -288,7 +298,10 @@ def token() -> Response:
     key = grants.token_request_key()
     if grant_type == offers.PRE_AUTHORIZED_GRANT:
         access_token, details = offers.redeem(
-            form.get("pre-authorized_code", ""), form.get("tx_code"), key
+            form.get("pre-authorized_code", ""),
+            form.get("tx_code"),
+            key,
+            _client_id(form),
         )
     elif grant_type == "authorization_code":
         access_token, details = authorization.redeem(form, key)

@@ -144,11 +144,13 @@ class DcqlQuerySchema(ma.Schema):
         metadata=_says("The credentials asked for, all of them required."),
     )
 
-    @ma.validates("credentials")
-    def _distinct(self, value: list[dict[str, Any]], **_: Any) -> None:
-        ids = [query["id"] for query in value]
+    @ma.validates_schema(skip_on_field_errors=True)
+    def _distinct(self, data: dict[str, Any], **_: Any) -> None:
+        ids = [query["id"] for query in data["credentials"]]
         if len(set(ids)) != len(ids):
-            raise ValidationError("Each credential query has its own id.")
+            raise ValidationError(
+                {"credentials": ["Each credential query has its own id."]}
+            )
 
 
 class PresentationCheckSchema(ma.Schema):

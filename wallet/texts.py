@@ -44,6 +44,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "request_uri không tồn tại, đã hết hạn, đã dùng hoặc của ví khác.",
         "The request_uri is unknown, expired, used, or another wallet's.",
     ),
+    "wallet-invalid-request.client-id": (
+        "client_id phải là 1 đến 100 ký tự in được.",
+        "The client_id must be 1 to 100 printable characters.",
+    ),
     "wallet-invalid-request.pushed-only": (
         "Chỉ nhận client_id và request_uri: yêu cầu phải được đẩy trước (PAR).",
         "Only client_id and request_uri are read: the request must be pushed first (PAR).",
@@ -169,8 +173,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The key proof's iat is missing or not recent.",
     ),
     "wallet-invalid-proof.issuer": (
-        "iss của bằng chứng khóa phải là client_id của ví (hoặc vắng mặt với ưu đãi).",
-        "The key proof's iss must be the wallet's client_id (absent for an offer).",
+        "iss của bằng chứng khóa, nếu có, phải là client_id mà ví đã dùng để lấy mã truy cập.",
+        "The key proof's iss, if any, must be the client_id the token was issued to.",
     ),
     "wallet-invalid-nonce.title": ("Nonce không hợp lệ", "Invalid nonce"),
     "wallet-invalid-nonce.detail": (

@@ -19,7 +19,6 @@ with a key only its creator was given.
 from __future__ import annotations
 
 import json
-import re
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -32,24 +31,22 @@ import sqlalchemy as sa
 from flask import current_app
 from joserfc.jwk import ECKey
 
-from app import audit, qr, sd_jwt, signing
+from app import audit, json_body, qr, sd_jwt, signing
 from app.auth import Actor
 from app.db import utcnow
 from app.errors import Forbidden, NotFound
 from app.extensions import db
 from consent import policies as consent
 from consent.vocabulary import Category
-from health_book.models import HealthProfile
 from identity.models import ROLES_BY_KIND, Organisation, OrganisationKind
 from identity.policies import has_membership
 from school_records import token_status, verification
 from school_records.claims import SCHOOL_HOLDER
-from school_records.models import Transcript
-from school_records.resolver import DatabaseResolver
+from school_records.resolver import DatabaseResolver, school_of
 from wallet import grants, metadata, records
-from wallet.models import PresentationRequest
+from wallet.models import IssuedCredential, PresentationRequest
 from wallet.problems import InvalidRequest, PresentationRejected
-from wallet.types import BHYT, HOC_BA, by_vct
+from wallet.types import BHYT, HOC_BA, TYPES, CredentialType, by_vct
 
 REQUEST_LIFETIME = timedelta(minutes=10)
 VERIFIER_KINDS = (OrganisationKind.SCHOOL, OrganisationKind.CLINIC)
@@ -248,28 +245,21 @@ def trusted_key(header: dict[str, Any], payload: dict[str, Any]) -> ECKey | None
     return found.key
 
 
-_STATUS_URI = re.compile(r"/api/v1/schools/([0-9a-f-]{36})/token-status-list$")
-
-
-def _status(credential: dict[str, Any]) -> tuple[uuid.UUID, int] | None:
-    """The school and position of a transcript's status; ``None`` when the
-    credential has no status (a card)."""
+def _in_force_transcript(credential: dict[str, Any]) -> None:
+    """A transcript's status, read from its own school's list (the one its
+    ``iss`` names, never another's): revoked and suspended are refused, and a
+    transcript without a status entry is not one of this service's."""
+    school_id = school_of(str(credential.get("iss")))
     status = credential.get("status")
-    if status is None:
-        return None
     entry = status.get("status_list") if isinstance(status, dict) else None
     uri = entry.get("uri") if isinstance(entry, dict) else None
     idx = entry.get("idx") if isinstance(entry, dict) else None
-    found = _STATUS_URI.search(uri) if isinstance(uri, str) else None
     if (
-        found is None
-        or not isinstance(uri, str)
+        school_id is None
+        or uri != token_status.token_url(school_id)
         or not isinstance(idx, int)
         or isinstance(idx, bool)
     ):
-        raise RejectedError("status-unknown")
-    school_id = uuid.UUID(found.group(1))
-    if uri != token_status.token_url(school_id):
         raise RejectedError("status-unknown")
     try:
         value = token_status.status_of(school_id, idx)
@@ -279,7 +269,19 @@ def _status(credential: dict[str, Any]) -> tuple[uuid.UUID, int] | None:
         raise RejectedError("revoked")
     if value == token_status.SUSPENDED:
         raise RejectedError("suspended")
-    return school_id, idx
+
+
+def _issued_by_its_issuer(kind: CredentialType, credential: dict[str, Any]) -> None:
+    """Each type comes from its own issuer: BHYT cards from this service, a
+    transcript from a registered school (whose key ``trusted_key`` checked)."""
+    issuer = credential.get("iss")
+    if kind is BHYT:
+        if issuer != records.card_issuer():
+            raise RejectedError("wrong-issuer")
+        return
+    if not isinstance(issuer, str) or school_of(issuer) is None:
+        raise RejectedError("wrong-issuer")
+    _in_force_transcript(credential)
 
 
 # -- reading the answer ---------------------------------------------------------
@@ -346,7 +348,7 @@ def _verify_one(
     kind = by_vct(claims.get("vct", ""))
     if kind is None or claims["vct"] not in query["meta"]["vct_values"]:
         raise RejectedError("wrong-type")
-    position = _status(claims)
+    _issued_by_its_issuer(kind, claims)
     _answers(query, claims)
     return {
         "query": query["id"],
@@ -355,7 +357,7 @@ def _verify_one(
         "issuer": claims["iss"],
         "claims": _shown(claims),
         "disclosed": [list(path) for path in verified.disclosed],
-        "status_position": list(map(str, position)) if position else None,
+        "digest": records.credential_digest(presentation),
     }
 
 
@@ -389,38 +391,19 @@ def _verify(found: PresentationRequest, vp_token: Any) -> dict[str, Any]:
     }
 
 
+_CATEGORIES = {HOC_BA: Category.TRANSCRIPTS, BHYT: Category.OBSERVATIONS}
+
+
 def _log_for_the_citizen(found: PresentationRequest, result: dict[str, Any]) -> None:
-    """Tell the citizen the organisation read what their wallet showed it."""
+    """Tell the citizen the organisation read what their wallet showed it: the
+    citizen a credential is about is known from its issuance, by the digest of
+    its signed part, which every presentation carries whatever it discloses."""
     actor = Actor(citizen_id=found.created_by, org_id=found.org_id)
     for credential in result["credentials"]:
-        subject_id: uuid.UUID | None = None
-        category = Category.TRANSCRIPTS
-        if (
-            credential["type"] == HOC_BA.configuration_id
-            and credential["status_position"]
-        ):
-            school, idx = credential["status_position"]
-            subject_id = db.session.scalar(
-                sa.select(Transcript.pupil_id).where(
-                    Transcript.school_id == uuid.UUID(school),
-                    Transcript.status_list_index == int(idx),
-                )
-            )
-        elif credential["type"] == BHYT.configuration_id:
-            number = credential["claims"].get("bhyt_number")
-            subject_id = (
-                db.session.scalar(
-                    sa.select(HealthProfile.citizen_id).where(
-                        HealthProfile.bhyt_number == number,
-                        HealthProfile.superseded_at.is_(None),
-                    )
-                )
-                if isinstance(number, str)
-                else None
-            )
-            category = Category.OBSERVATIONS
-        if subject_id is not None:
-            consent.record_presentation(actor, subject_id, category)
+        issued = db.session.get(IssuedCredential, credential.pop("digest"))
+        if issued is not None:
+            kind = TYPES[issued.configuration_id]
+            consent.record_presentation(actor, issued.subject_id, _CATEGORIES[kind])
 
 
 def respond(org_id: uuid.UUID, form: dict[str, str]) -> dict[str, Any]:
@@ -446,7 +429,7 @@ def respond(org_id: uuid.UUID, form: dict[str, str]) -> dict[str, Any]:
         found.outcome, found.result = "refused", {"error": form["error"][:100]}
         return {}
     try:
-        result = _verify(found, json.loads(form.get("vp_token", "")))
+        result = _verify(found, json_body.loads(form.get("vp_token", "")))
     except (RejectedError, ValueError) as error:
         reason = error.reason if isinstance(error, RejectedError) else "malformed"
         found.outcome, found.result = "rejected", {"reason": reason}
@@ -456,8 +439,8 @@ def respond(org_id: uuid.UUID, form: dict[str, str]) -> dict[str, Any]:
             details={"request": str(found.id), "reason": reason},
         )
         raise RejectedPresentation(extra={"reason": reason}) from error
-    found.outcome, found.result = "verified", result
     _log_for_the_citizen(found, result)
+    found.outcome, found.result = "verified", result
     audit.record(
         "verifier.presentation_verified",
         "success",

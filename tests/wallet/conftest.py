@@ -18,6 +18,7 @@ from identity.models import Role
 from school_records.models import Transcript
 from tests import factories
 from tests.demo_ids import AN, BINH
+from tests.school_records.conftest import binh_in_7a1, school  # noqa: F401 - fixtures
 from tests.school_records.helpers import demo_transcript
 from wallet.holder import Wallet
 from wallet.records import identifier
@@ -130,11 +131,68 @@ def card_offer(make_offer, citizen, cards_in_force) -> dict[str, Any]:
 @pytest.fixture
 def verifier_school(citizen) -> tuple[Any, Any]:
     """A high school that admits pupils, and its principal."""
-    school = factories.school(name="Trường THPT Thủ Dầu Một")
-    principal = factories.staff(school, Role.PRINCIPAL)
-    return school, principal
+    high_school = factories.school(name="Trường THPT Thủ Dầu Một")
+    principal = factories.staff(high_school, Role.PRINCIPAL)
+    return high_school, principal
 
 
 @pytest.fixture
 def binh(citizen):
     return citizen(BINH)
+
+
+def redeem(http, offer, **form):
+    grant = http.get(offer["credential_offer_uri"]).json()["grants"][
+        "urn:ietf:params:oauth:grant-type:pre-authorized_code"
+    ]
+    data = {
+        "grant_type": "urn:ietf:params:oauth:grant-type:pre-authorized_code",
+        "pre-authorized_code": grant["pre-authorized_code"],
+        "tx_code": offer["tx_code"],
+        **form,
+    }
+    return http.post(
+        "/oid4vci/token", data={k: v for k, v in data.items() if v is not None}
+    )
+
+
+@pytest.fixture
+def token(http, transcript_offer):
+    answer = redeem(http, transcript_offer)
+    assert answer.status_code == 200
+    body = answer.json()
+    [detail] = body["authorization_details"]
+    return body["access_token"], detail["credential_identifiers"][0]
+
+
+@pytest.fixture
+def ask(client, auth_headers, verifier_school):
+    """Make a presentation request as a verifier school's principal."""
+
+    def make(body=None, where=None, principal=None):
+        where = where or verifier_school[0]
+        principal = principal or verifier_school[1]
+        made = client.post(
+            "/api/v1/verifier/requests",
+            json=body or admission(),
+            headers=auth_headers(principal, org=where, role="principal"),
+        )
+        assert made.status_code == 201, made.get_json()
+        return made.get_json()
+
+    return make
+
+
+@pytest.fixture
+def stored(holder, transcript_offer):
+    """Bình's transcript, in her father's wallet."""
+    [credential] = holder.accept_offer(
+        transcript_offer["deep_link"], transcript_offer["tx_code"]
+    )
+    return credential
+
+
+@pytest.fixture
+def verifier_headers(auth_headers, verifier_school):
+    high_school, principal = verifier_school
+    return auth_headers(principal, org=high_school, role="principal")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -22,7 +22,7 @@ from school_records import publishing
 from tests import factories
 from tests.demo_ids import AN, BINH, EM, HAI, SCHOOL
 from tests.problems import assert_problem
-from tests.wallet.conftest import CARD_VALID_TO
+from tests.wallet.conftest import CARD_VALID_TO, redeem
 from wallet.holder import WalletError
 from wallet.models import CredentialOffer
 from wallet.records import identifier
@@ -57,6 +57,15 @@ def test_a_guardian_adds_his_daughters_transcript_to_a_wallet(
     assert "d" not in claims["cnf"]["jwk"]
 
 
+def _midnight(birthdate: str, years: int) -> int:
+    born = date.fromisoformat(birthdate)
+    return int(
+        datetime.combine(
+            born.replace(year=born.year + years), time(), LOCAL_TIMEZONE
+        ).timestamp()
+    )
+
+
 def test_only_the_school_year_and_grade_are_shown_without_disclosures(
     holder, transcript_offer
 ):
@@ -66,10 +75,13 @@ def test_only_the_school_year_and_grade_are_shown_without_disclosures(
     signed = SDJWTHolder(added.sd_jwt).sd_jwt_payload
     shown = {name for name in signed if not name.startswith("_")}
     assert shown == {
-        "iss", "iat", "vct", "cnf", "status", "school", "school_year", "grade", "regulation", "subjects",
+        "iss", "iat", "exp", "vct", "cnf", "status", "school", "school_year", "grade", "regulation",
+        "subjects",
     }  # fmt: skip
     # Each subject is itself a digest: none is named until disclosed.
     assert set(signed["subjects"]) == {"_sd"}
+    # A guardian's copy ends when the child turns 14 and acts for herself.
+    assert signed["exp"] == _midnight(added.claims["birthdate"], years=14)
     # Decoys: the digests outnumber the hidden claims.
     assert len(signed["_sd"]) % 4 == 0
     assert len(signed["_sd"]) > 5
@@ -161,21 +173,6 @@ def test_the_offer_is_fetched_by_reference_and_needs_the_pin(client, transcript_
     assert transcript_offer["tx_code"] not in row.tx_code_digest
 
 
-def _token(http, offer, **form):
-    grant = http.get(offer["credential_offer_uri"]).json()["grants"][
-        "urn:ietf:params:oauth:grant-type:pre-authorized_code"
-    ]
-    data = {
-        "grant_type": "urn:ietf:params:oauth:grant-type:pre-authorized_code",
-        "pre-authorized_code": grant["pre-authorized_code"],
-        "tx_code": offer["tx_code"],
-        **form,
-    }
-    return http.post(
-        "/oid4vci/token", data={k: v for k, v in data.items() if v is not None}
-    )
-
-
 def test_an_offer_is_redeemed_once(http, transcript_offer):
     grant = http.get(transcript_offer["credential_offer_uri"]).json()["grants"][
         "urn:ietf:params:oauth:grant-type:pre-authorized_code"
@@ -200,19 +197,19 @@ def test_a_wrong_pin_is_refused_and_five_spend_the_offer(http, transcript_offer)
     right = transcript_offer["tx_code"]
     wrong = f"{(int(right) + 1) % 1_000_000:06d}"
     for attempt in range(1, 6):
-        refused = _token(http, transcript_offer, tx_code=wrong)
+        refused = redeem(http, transcript_offer, tx_code=wrong)
         assert refused.status_code == 400
         assert refused.json()["error"] == "invalid_grant"
         row = db.session.get(CredentialOffer, uuid.UUID(transcript_offer["id"]))
         db.session.refresh(row)
         assert row.failed_attempts == attempt
-    spent = _token(http, transcript_offer, tx_code=right)
+    spent = redeem(http, transcript_offer, tx_code=right)
     assert spent.status_code == 400
     assert spent.json()["error"] == "invalid_grant"
 
 
 def test_an_offer_without_its_pin_is_an_invalid_request(http, transcript_offer):
-    refused = _token(http, transcript_offer, tx_code=None)
+    refused = redeem(http, transcript_offer, tx_code=None)
     assert refused.status_code == 400
     assert refused.json()["error"] == "invalid_request"
     # For the wallet's developer, in English (the problem's detail is the caller's).
@@ -312,15 +309,6 @@ def test_a_transcript_revoked_after_the_offer_is_not_issued(
 # -- the credential endpoint and the key proof ---------------------------------
 
 
-@pytest.fixture
-def token(http, transcript_offer):
-    answer = _token(http, transcript_offer)
-    assert answer.status_code == 200
-    body = answer.json()
-    [detail] = body["authorization_details"]
-    return body["access_token"], detail["credential_identifiers"][0]
-
-
 def _nonce(http):
     return http.post("/oid4vci/nonce").json()["c_nonce"]
 
@@ -376,7 +364,7 @@ def test_a_nonce_is_used_once(
     assert _ask(http, holder, token, first).status_code == 200
     # Another token, the same nonce: refused.
     other = make_offer(identifier(HOC_BA, transcript.id)).get_json()
-    second_token = _token(http, other).json()
+    second_token = redeem(http, other).json()
     replayed = holder.key_proof(
         JWK.generate(kty="EC", crv="P-256"), "http://localhost", nonce
     )
@@ -443,7 +431,7 @@ def test_a_credential_of_another_record_is_not_in_the_token(
     assert refused.json()["error"] == "unknown_credential_identifier"
 
 
-def test_the_credential_endpoint_needs_the_token(http, holder, token):
+def test_the_credential_endpoint_needs_theredeem(http, holder, token):
     refused = _ask(http, holder, ("not-a-token", token[1]))
     assert refused.status_code == 401
     assert refused.json()["error"] == "invalid_token"

@@ -31,33 +31,6 @@ from wallet.models import PresentationRequest
 ASKED = [["grade"], ["year_results", "average"], ["year_results", "conduct"]]
 
 
-@pytest.fixture
-def ask(client, auth_headers, verifier_school):
-    """Make a presentation request as a verifier school's principal."""
-
-    def make(body=None, school=None, principal=None):
-        school = school or verifier_school[0]
-        principal = principal or verifier_school[1]
-        made = client.post(
-            "/api/v1/verifier/requests",
-            json=body or admission(),
-            headers=auth_headers(principal, org=school, role="principal"),
-        )
-        assert made.status_code == 201, made.get_json()
-        return made.get_json()
-
-    return make
-
-
-@pytest.fixture
-def stored(holder, transcript_offer):
-    """Bình's transcript, in her father's wallet."""
-    [credential] = holder.accept_offer(
-        transcript_offer["deep_link"], transcript_offer["tx_code"]
-    )
-    return credential
-
-
 def _params(request_link: str) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(request_link).query).items()}
 
@@ -128,12 +101,6 @@ def test_a_high_school_sees_only_the_grade_average_and_conduct(
         f"/api/v1/verifier/requests/{made['id']}", headers=verifier_headers
     )
     assert read.get_json()["outcome"] == "verified"
-
-
-@pytest.fixture
-def verifier_headers(auth_headers, verifier_school):
-    school, principal = verifier_school
-    return auth_headers(principal, org=school, role="principal")
 
 
 def test_the_verifier_reads_the_outcome_and_others_do_not(
@@ -265,7 +232,7 @@ def test_a_presentation_replayed_to_another_verifier_is_refused(
     presentation, _ = _present(stored, first["request_link"])
     other = factories.school(grades=(10, 12))
     other_principal = factories.staff(other, Role.PRINCIPAL)
-    second = ask(school=other, principal=other_principal)
+    second = ask(where=other, principal=other_principal)
     second_params = _params(second["request_link"])
     replayed = _post(http, second_params, presentation)
     assert replayed.status_code == 400

@@ -53,78 +53,7 @@ def _ask(server, school: str, principal: str, lang: str = "vi") -> dict:
     return dict(asked.json())
 
 
-def test_add_with_vneid_and_show_a_high_school_only_what_it_asked(
-    live_server, tmp_path, monkeypatch
-):
-    base = live_server.url
-    wallet_file = tmp_path / "wallet.json"
-    monkeypatch.setenv("CONGDAN_WALLET", str(wallet_file))
-    runner = live_server.app.test_cli_runner()
-    school, principal = _high_school(live_server)
-
-    with chromium() as browser:
-        viewer = open_viewer(browser, "phone")
-        page = viewer.page
-        # The wallet's redirect URI: the browser hands the code back to it.
-        page.route(f"{LOOPBACK}**", lambda route: route.fulfill(body="ok"))
-
-        def sign_in(url: str) -> str:
-            page.goto(url)
-            page.fill("#national_id", AN)
-            page.fill("#password", DEMO_PASSWORD)
-            page.click("button[type=submit]:not([name])")
-            page.wait_for_selector("#otp")
-            page.fill("#otp", pyotp.TOTP(DEMO_TOTP_SECRET).now())
-            page.click("button[type=submit]:not([name])")
-            page.wait_for_selector("button[name=confirm]")
-            check_page(viewer, "wallet-vneid-consent")
-            page.click("button[name=confirm]")
-            page.wait_for_url(f"{LOOPBACK}**")
-            return page.url
-
-        with httpx.Client(timeout=30) as http:
-            wallet = Wallet(http, wallet_file)
-            [added] = wallet.authorize(base, "hoc_ba_sd_jwt", LOOPBACK, sign_in)
-        assert added.claims["full_name"] == "Nguyễn Thị Bình"
-        assert (
-            json.loads(wallet_file.read_text())[0]["configuration_id"]
-            == "hoc_ba_sd_jwt"
-        )
-        assert wallet_file.stat().st_mode & 0o777 == 0o600
-        page.context.close()
-
-        # The high school asks; its page waits with the request's QR code.
-        asked = _ask(live_server, school, principal)
-        viewer = open_viewer(browser, "desktop")
-        page = viewer.page
-        page.goto(asked["page_url"])
-        assert page.locator(".qr svg").count() == 1
-        check_page(viewer, "verifier-waiting")
-
-        # The citizen's wallet answers from the command line.
-        shown = runner.invoke(
-            args=["wallet", "present", asked["request_link"], "--yes"]
-        )
-        assert shown.exit_code == 0, shown.output
-        assert '"year_results.conduct"' in shown.output
-        assert "Sent." in shown.output
-        page.goto(asked["page_url"])
-        text = page.locator("main").inner_text()
-        assert "Đã xác thực" in text
-        assert "Tốt" in text
-        assert "Nguyễn Thị Bình" not in text
-        assert "Toán" not in text
-        check_page(viewer, "verifier-verified")
-        for viewport in ("phone",):
-            phone = open_viewer(browser, viewport)
-            phone.page.goto(asked["page_url"] + "&lang=en")
-            assert "Verified" in phone.page.locator("main").inner_text()
-            check_page(phone, "verifier-verified-en")
-
-
-def test_an_offer_and_its_pin_from_the_command_line(live_server, tmp_path, monkeypatch):
-    monkeypatch.setenv("CONGDAN_WALLET", str(tmp_path / "wallet.json"))
-    runner = live_server.app.test_cli_runner()
+def _offer_and_its_pin_from_the_command_line(live_server, runner) -> None:
     with live_server.app.app_context():
         transcript_id = db.session.scalar(
             sa.select(Transcript.id).where(Transcript.pupil_id == find_citizen(BINH).id)
@@ -156,3 +85,73 @@ def test_an_offer_and_its_pin_from_the_command_line(live_server, tmp_path, monke
     )
     assert again.exit_code != 0
     assert parse_qs(urlsplit(offer["deep_link"]).query)["credential_offer_uri"]
+
+
+def test_add_with_vneid_and_show_a_high_school_only_what_it_asked(
+    live_server, tmp_path, monkeypatch
+):
+    base = live_server.url
+    wallet_file = tmp_path / "wallet.json"
+    monkeypatch.setenv("CONGDAN_WALLET", str(wallet_file))
+    runner = live_server.app.test_cli_runner()
+    school, principal = _high_school(live_server)
+    # One road: the app's offer, and its PIN typed into the wallet.
+    _offer_and_its_pin_from_the_command_line(live_server, runner)
+
+    with chromium() as browser:
+        viewer = open_viewer(browser, "phone")
+        page = viewer.page
+        # The wallet's redirect URI: the browser hands the code back to it.
+        page.route(f"{LOOPBACK}**", lambda route: route.fulfill(body="ok"))
+
+        def sign_in(url: str) -> str:
+            page.goto(url)
+            page.fill("#national_id", AN)
+            page.fill("#password", DEMO_PASSWORD)
+            page.click("button[type=submit]:not([name])")
+            page.wait_for_selector("#otp")
+            page.fill("#otp", pyotp.TOTP(DEMO_TOTP_SECRET).now())
+            page.click("button[type=submit]:not([name])")
+            page.wait_for_selector("button[name=confirm]")
+            check_page(viewer, "wallet-vneid-consent")
+            page.click("button[name=confirm]")
+            page.wait_for_url(f"{LOOPBACK}**")
+            return page.url
+
+        with httpx.Client(timeout=30) as http:
+            wallet = Wallet(http, wallet_file)
+            [added] = wallet.authorize(base, "hoc_ba_sd_jwt", LOOPBACK, sign_in)
+        # The other: through VNeID (authorization code flow, PAR, PKCE).
+        assert added.claims["full_name"] == "Nguyễn Thị Bình"
+        kept = json.loads(wallet_file.read_text())
+        assert [c["configuration_id"] for c in kept] == ["hoc_ba_sd_jwt"] * 2
+        assert wallet_file.stat().st_mode & 0o777 == 0o600
+        page.context.close()
+
+        # The high school asks; its page waits with the request's QR code.
+        asked = _ask(live_server, school, principal)
+        viewer = open_viewer(browser, "desktop")
+        page = viewer.page
+        page.goto(asked["page_url"])
+        assert page.locator(".qr svg").count() == 1
+        check_page(viewer, "verifier-waiting")
+
+        # The citizen's wallet answers from the command line.
+        shown = runner.invoke(
+            args=["wallet", "present", asked["request_link"], "--yes"]
+        )
+        assert shown.exit_code == 0, shown.output
+        assert '"year_results.conduct"' in shown.output
+        assert "Sent." in shown.output
+        page.goto(asked["page_url"])
+        text = page.locator("main").inner_text()
+        assert "Đã xác thực" in text
+        assert "Tốt" in text
+        assert "Nguyễn Thị Bình" not in text
+        assert "Toán" not in text
+        check_page(viewer, "verifier-verified")
+        for viewport in ("phone",):
+            phone = open_viewer(browser, viewport)
+            phone.page.goto(asked["page_url"] + "&lang=en")
+            assert "Verified" in phone.page.locator("main").inner_text()
+            check_page(phone, "verifier-verified-en")
