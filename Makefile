@@ -87,13 +87,14 @@ run-worker: install
 cluster: install fonts proxy
 	$(BIN)/python -m bench.cluster
 
-## Lint and type-check, then the whole suite on SQLite and again on PostgreSQL.
+## Lint and type-check, then the whole suite on SQLite and on PostgreSQL, the two
+## at once (each is one process; the machine has two cores), each one's output
+## printed whole when it ends.
 test: install-dev fonts browser judges proxy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(MAKE) --no-print-directory test-sqlite
-	$(MAKE) --no-print-directory test-postgres
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
 ## The everyday loop, on SQLite: every test but those marked slow (fuzzing, Chromium,
 ## real gunicorn servers, the sweeps of the whole URL map). `make test` runs them all.
