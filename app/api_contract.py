@@ -370,7 +370,13 @@ class ContractPlugin(BasePlugin):
 
 #: Paths whose errors keep their own standard's shape (GeoReport, OAuth 2.0): their
 #: routes document their refusals themselves.
-_OWN_ERROR_DIALECTS: Final = ("/open311/", "/vneid", "/.well-known/oauth-authorization")
+_OWN_ERROR_DIALECTS: Final = (
+    "/open311/",
+    "/vneid",
+    "/.well-known/oauth-authorization",
+    "/oid4vci/",
+    "/oid4vp/",
+)
 
 
 def _add_common_refusals(spec: APISpec, path: str, operation: dict[str, Any]) -> None:

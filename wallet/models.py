@@ -104,6 +104,11 @@ class IssuedCredential(Base):
         sa.ForeignKey("citizens.id", ondelete="CASCADE"), index=True
     )
     configuration_id: Mapped[str] = mapped_column(sa.String(40))
+    #: Who received it: the subject, or their guardian then (whose copy is good
+    #: only while the register still records the guardianship).
+    holder_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("citizens.id", ondelete="CASCADE")
+    )
     issued_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: When it can no longer be presented (``None``: a transcript, for life).
     expires_at: Mapped[datetime | None] = mapped_column(index=True)

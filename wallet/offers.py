@@ -114,7 +114,12 @@ def make(actor: Actor, credential_identifier: str) -> MadeOffer:
 def offer_object(offer_id: uuid.UUID) -> dict[str, Any]:
     """The credential offer object a wallet fetches (by reference)."""
     offer = db.session.get(CredentialOffer, offer_id)
-    if offer is None or offer.redeemed_at is not None or utcnow() >= offer.expires_at:
+    if (
+        offer is None
+        or offer.redeemed_at is not None
+        or utcnow() >= offer.expires_at
+        or offer.failed_attempts >= MAX_PIN_ATTEMPTS
+    ):
         raise NotFound()
     return {
         "credential_issuer": current_app.config["BASE_URL"],

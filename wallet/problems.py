@@ -123,7 +123,10 @@ def ascii_description(text: str) -> str:
 
 
 def render(status: int, problem: dict[str, Any]) -> Response:
-    """A problem in the OAuth shape: ``error`` and ``error_description`` first."""
+    """A problem in the OAuth shape: ``error`` and ``error_description`` first.
+    A request the API's parsing refuses (422) is OAuth's ``invalid_request``, 400."""
+    if status == 422:
+        status = problem["status"] = 400
     error = problem.get("error") or _BY_STATUS.get(
         status, "server_error" if status >= 500 else "invalid_request"
     )

@@ -288,17 +288,20 @@ def _signed(
     claims: dict[str, Any],
     key: ECKey,
     kid: str,
+    holder: Actor,
     subject_id: uuid.UUID,
     kind: CredentialType,
 ) -> str:
-    """Sign, and keep which citizen the credential is about (by its signed
-    part's digest): a verifier of this service logs the read for them."""
+    """Sign, and keep whom the credential is about and who received it (by the
+    digest of what was signed): a verifier of this service logs each read for
+    the citizen, and refuses a guardian's copy once the guardianship ended."""
     issued, _ = sd_jwt.issue(claims, key, {"typ": sd_jwt.CREDENTIAL_TYPE, "kid": kid})
     expires = claims.get("exp")
     db.session.add(
         IssuedCredential(
             credential_digest=credential_digest(issued),
             subject_id=subject_id,
+            holder_id=holder.citizen_id,
             configuration_id=kind.configuration_id,
             expires_at=datetime.fromtimestamp(expires, UTC) if expires else None,
         )
@@ -307,9 +310,11 @@ def _signed(
 
 
 def credential_digest(credential: str) -> str:
-    """The SHA-256 of an SD-JWT's issuer-signed part (what every presentation
-    of it carries, whatever it discloses)."""
-    return hashlib.sha256(credential.split("~", 1)[0].encode()).hexdigest()
+    """The SHA-256 of what the issuer signed in an SD-JWT (its JWS signing
+    input: every presentation carries it, whatever it discloses). Not of the
+    signature: an ECDSA signature has a second valid spelling, (r, n - s)."""
+    signing_input = credential.split("~", 1)[0].rsplit(".", 1)[0]
+    return hashlib.sha256(signing_input.encode()).hexdigest()
 
 
 def _issue_transcript(
@@ -334,7 +339,7 @@ def _issue_transcript(
         },
         **transcript_claims(transcript),
     }
-    return _signed(claims, key, row.kid, transcript.pupil_id, HOC_BA)
+    return _signed(claims, key, row.kid, actor, transcript.pupil_id, HOC_BA)
 
 
 def card_issuer() -> str:
@@ -373,7 +378,7 @@ def _issue_card(actor: Actor, citizen_id: uuid.UUID, jwk: dict[str, Any]) -> str
         **_lifetime(actor, citizen, ends),
         **card_claims(citizen, profile),
     }
-    return _signed(claims, key, str(key.kid), citizen.id, BHYT)
+    return _signed(claims, key, str(key.kid), actor, citizen.id, BHYT)
 
 
 def issue(actor: Actor, credential_identifier: str, holder_jwk: dict[str, Any]) -> str:

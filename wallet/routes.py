@@ -29,9 +29,14 @@ blp = Blueprint(
 )
 
 _JSON = {"application/json": {"schema": {"type": "object"}}}
+#: The standards' error body (``error``, ``error_description``, the RFC 9457
+#: members beside them), whatever the status: ``wallet.problems.render``.
 _OAUTH_ERRORS = {
     400: {"description": "OAuth 2.0 error (RFC 6749 §5.2)", "content": _JSON},
     401: {"description": "Missing or invalid token or client", "content": _JSON},
+    404: {"description": "Unknown, spent or expired", "content": _JSON},
+    429: {"description": "Too many requests (Retry-After)", "content": _JSON},
+    "default": {"description": "Any other error, in the same shape", "content": _JSON},
 }
 
 

@@ -33,13 +33,14 @@ from joserfc.jwk import ECKey
 
 from app import audit, json_body, qr, sd_jwt, signing
 from app.auth import Actor
+from app.date_fields import LOCAL_TIMEZONE
 from app.db import utcnow
 from app.errors import Forbidden, NotFound
 from app.extensions import db
 from consent import policies as consent
 from consent.vocabulary import Category
 from identity.models import ROLES_BY_KIND, Organisation, OrganisationKind
-from identity.policies import has_membership
+from identity.policies import has_membership, is_guardian_of
 from school_records import token_status, verification
 from school_records.claims import SCHOOL_HOLDER
 from school_records.resolver import DatabaseResolver, school_of
@@ -175,9 +176,15 @@ def create(actor: Actor, data: dict[str, Any]) -> MadeRequest:
 
 
 def read(actor: Actor, request_id: uuid.UUID) -> PresentationRequest:
-    """A request and its outcome, for a member of the organisation that made it."""
+    """A request and its outcome, for the member who made it, acting for the
+    organisation: the citizen's access log names that person, and no one else
+    reads what the wallet showed."""
     found = db.session.get(PresentationRequest, request_id)
-    if found is None or found.org_id != actor.org_id:
+    if (
+        found is None
+        or found.org_id != actor.org_id
+        or found.created_by != actor.citizen_id
+    ):
         raise NotFound()
     _require_verifier(actor)
     return found
@@ -332,7 +339,8 @@ def _shown(claims: dict[str, Any]) -> dict[str, Any]:
 
 def _verify_one(
     found: PresentationRequest, query: dict[str, Any], presentation: Any
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], IssuedCredential]:
+    """One presentation checked in full: what to keep of it, and its issuance."""
     if not isinstance(presentation, str):
         raise RejectedError("malformed")
     try:
@@ -349,16 +357,17 @@ def _verify_one(
     if kind is None or claims["vct"] not in query["meta"]["vct_values"]:
         raise RejectedError("wrong-type")
     _issued_by_its_issuer(kind, claims)
+    issued = _issued_here(presentation)
     _answers(query, claims)
-    return {
+    shown = {
         "query": query["id"],
         "type": kind.configuration_id,
         "vct": claims["vct"],
         "issuer": claims["iss"],
         "claims": _shown(claims),
         "disclosed": [list(path) for path in verified.disclosed],
-        "digest": records.credential_digest(presentation),
     }
+    return shown, issued
 
 
 def _check(check: dict[str, Any], credentials: list[dict[str, Any]]) -> dict[str, Any]:
@@ -373,37 +382,59 @@ def _check(check: dict[str, Any], credentials: list[dict[str, Any]]) -> dict[str
     return {**check, "value": value, "met": met}
 
 
-def _verify(found: PresentationRequest, vp_token: Any) -> dict[str, Any]:
+def _verify(
+    found: PresentationRequest, vp_token: Any
+) -> tuple[dict[str, Any], list[IssuedCredential]]:
+    """The outcome of a whole answer, and the issuances of what it showed."""
     if not isinstance(vp_token, dict):
         raise RejectedError("malformed")
     queries = found.dcql_query["credentials"]
     if set(vp_token) != {query["id"] for query in queries}:
         raise RejectedError("credential-missing")
-    credentials = []
+    credentials, issuances = [], []
     for query in queries:
         presented = vp_token[query["id"]]
         if not isinstance(presented, list) or len(presented) != 1:
             raise RejectedError("malformed")
-        credentials.append(_verify_one(found, query, presented[0]))
-    return {
+        shown, issued = _verify_one(found, query, presented[0])
+        credentials.append(shown)
+        issuances.append(issued)
+    result = {
         "credentials": credentials,
         "checks": [_check(check, credentials) for check in found.checks],
     }
+    return result, issuances
 
 
 _CATEGORIES = {HOC_BA: Category.TRANSCRIPTS, BHYT: Category.OBSERVATIONS}
 
 
-def _log_for_the_citizen(found: PresentationRequest, result: dict[str, Any]) -> None:
-    """Tell the citizen the organisation read what their wallet showed it: the
-    citizen a credential is about is known from its issuance, by the digest of
-    its signed part, which every presentation carries whatever it discloses."""
+def _issued_here(presentation: str) -> IssuedCredential:
+    """The issuance of a credential: whom it is about and who received it.
+
+    Every credential this verifier trusts was issued by this service, which
+    remembers each one: an unknown one is refused, not read unlogged. A
+    guardian's copy is refused once the register no longer records the
+    guardianship (before the 14th birthday its ``exp`` already marks).
+    """
+    issued = db.session.get(IssuedCredential, records.credential_digest(presentation))
+    if issued is None:
+        raise RejectedError("unknown-credential")
+    if issued.holder_id != issued.subject_id and not is_guardian_of(
+        issued.holder_id, issued.subject_id, utcnow().astimezone(LOCAL_TIMEZONE).date()
+    ):
+        raise RejectedError("guardianship-ended")
+    return issued
+
+
+def _log_for_the_citizen(
+    found: PresentationRequest, issuances: list[IssuedCredential]
+) -> None:
+    """Tell each citizen the organisation read what the wallet showed of them."""
     actor = Actor(citizen_id=found.created_by, org_id=found.org_id)
-    for credential in result["credentials"]:
-        issued = db.session.get(IssuedCredential, credential.pop("digest"))
-        if issued is not None:
-            kind = TYPES[issued.configuration_id]
-            consent.record_presentation(actor, issued.subject_id, _CATEGORIES[kind])
+    for issued in issuances:
+        kind = TYPES[issued.configuration_id]
+        consent.record_presentation(actor, issued.subject_id, _CATEGORIES[kind])
 
 
 def respond(org_id: uuid.UUID, form: dict[str, str]) -> dict[str, Any]:
@@ -429,7 +460,7 @@ def respond(org_id: uuid.UUID, form: dict[str, str]) -> dict[str, Any]:
         found.outcome, found.result = "refused", {"error": form["error"][:100]}
         return {}
     try:
-        result = _verify(found, json_body.loads(form.get("vp_token", "")))
+        result, issuances = _verify(found, json_body.loads(form.get("vp_token", "")))
     except (RejectedError, ValueError) as error:
         reason = error.reason if isinstance(error, RejectedError) else "malformed"
         found.outcome, found.result = "rejected", {"reason": reason}
@@ -439,7 +470,7 @@ def respond(org_id: uuid.UUID, form: dict[str, str]) -> dict[str, Any]:
             details={"request": str(found.id), "reason": reason},
         )
         raise RejectedPresentation(extra={"reason": reason}) from error
-    _log_for_the_citizen(found, result)
+    _log_for_the_citizen(found, issuances)
     found.outcome, found.result = "verified", result
     audit.record(
         "verifier.presentation_verified",

@@ -109,8 +109,10 @@ def upgrade():
     sa.Column('credential_digest', sa.String(length=64), nullable=False),
     sa.Column('subject_id', sa.Uuid(), nullable=False),
     sa.Column('configuration_id', sa.String(length=40), nullable=False),
+    sa.Column('holder_id', sa.Uuid(), nullable=False),
     sa.Column('issued_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['holder_id'], ['citizens.id'], name=op.f('fk_wallet_issued_holder_id_citizens'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['subject_id'], ['citizens.id'], name=op.f('fk_wallet_issued_subject_id_citizens'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('credential_digest', name=op.f('pk_wallet_issued'))
     )

@@ -141,13 +141,21 @@ def binh(citizen):
     return citizen(BINH)
 
 
+#: Each offer's pre-authorized code, fetched once (a spent offer is not served).
+_CODES: dict[str, str] = {}
+
+
 def redeem(http, offer, **form):
-    grant = http.get(offer["credential_offer_uri"]).json()["grants"][
-        "urn:ietf:params:oauth:grant-type:pre-authorized_code"
-    ]
+    """The token request of a wallet that read ``offer`` and types its PIN."""
+    if offer["id"] not in _CODES:
+        fetched = http.get(offer["credential_offer_uri"]).json()
+        grant = fetched["grants"][
+            "urn:ietf:params:oauth:grant-type:pre-authorized_code"
+        ]
+        _CODES[offer["id"]] = grant["pre-authorized_code"]
     data = {
         "grant_type": "urn:ietf:params:oauth:grant-type:pre-authorized_code",
-        "pre-authorized_code": grant["pre-authorized_code"],
+        "pre-authorized_code": _CODES[offer["id"]],
         "tx_code": offer["tx_code"],
         **form,
     }
@@ -196,3 +204,35 @@ def stored(holder, transcript_offer):
 def verifier_headers(auth_headers, verifier_school):
     high_school, principal = verifier_school
     return auth_headers(principal, org=high_school, role="principal")
+
+
+@pytest.fixture
+def clinic_ask(client, auth_headers):
+    """Make a presentation request for a BHYT card as a doctor of a clinic."""
+
+    clinic = factories.clinic(name="Phòng khám Đa khoa")
+    doctor = factories.staff(clinic, Role.DOCTOR)
+
+    def make(claims):
+        body = {
+            "purpose": "Khám bệnh",
+            "dcql_query": {
+                "credentials": [
+                    {
+                        "id": "card",
+                        "format": "dc+sd-jwt",
+                        "meta": {"vct_values": ["http://localhost/vct/bhyt/v1"]},
+                        "claims": [{"path": p} for p in claims],
+                    }
+                ]
+            },
+        }
+        made = client.post(
+            "/api/v1/verifier/requests",
+            json=body,
+            headers=auth_headers(doctor, org=clinic, role="doctor"),
+        )
+        assert made.status_code == 201, made.get_json()
+        return made.get_json()
+
+    return make

@@ -27,36 +27,6 @@ def _params(link):
     return {k: v[0] for k, v in parse_qs(urlsplit(link).query).items()}
 
 
-@pytest.fixture
-def clinic_ask(client, auth_headers):
-    clinic = factories.clinic(name="Phòng khám Đa khoa")
-    doctor = factories.staff(clinic, Role.DOCTOR)
-
-    def make(claims):
-        body = {
-            "purpose": "Khám bệnh",
-            "dcql_query": {
-                "credentials": [
-                    {
-                        "id": "card",
-                        "format": "dc+sd-jwt",
-                        "meta": {"vct_values": [BHYT_VCT]},
-                        "claims": [{"path": p} for p in claims],
-                    }
-                ]
-            },
-        }
-        made = client.post(
-            "/api/v1/verifier/requests",
-            json=body,
-            headers=auth_headers(doctor, org=clinic, role="doctor"),
-        )
-        assert made.status_code == 201, made.get_json()
-        return made.get_json()
-
-    return make
-
-
 def _outcome(made):
     found = db.session.get(PresentationRequest, uuid.UUID(made["id"]))
     db.session.refresh(found)
