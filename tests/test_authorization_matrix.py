@@ -385,7 +385,9 @@ def _wallet_rules() -> dict[str, Rule]:
             *CLINICS, *SCHOOL_STAFF, "teacher_other", "principal_other",
             body=lambda w, me: admission,
         ),
-        "GET /api/v1/verifier/requests/<uuid:presentation_id>": allow(*SCHOOL_STAFF),
+        # Only the member who asked (the principal, here): the citizen's access
+        # log names that person.
+        "GET /api/v1/verifier/requests/<uuid:presentation_id>": allow("principal"),
     }  # fmt: skip
 
 
