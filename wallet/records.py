@@ -82,7 +82,7 @@ def parse(credential_identifier: str) -> tuple[CredentialType, uuid.UUID]:
     return kind, record_id
 
 
-def _today() -> date:
+def local_date() -> date:
     """Today in Vietnam, by the application's clock."""
     return utcnow().astimezone(LOCAL_TIMEZONE).date()
 
@@ -95,7 +95,7 @@ def _people(actor: Actor) -> list[Citizen]:
         .where(Guardianship.guardian_id == actor.citizen_id)
     )
     me = db.session.get(Citizen, actor.citizen_id)
-    today = _today()
+    today = local_date()
     return [
         person
         for person in [me, *wards]
@@ -137,7 +137,7 @@ def available(actor: Actor, kinds: list[CredentialType]) -> list[Offerable]:
                 HealthProfile.bhyt_number.is_not(None),
                 sa.or_(
                     HealthProfile.bhyt_valid_to.is_(None),
-                    HealthProfile.bhyt_valid_to >= _today(),
+                    HealthProfile.bhyt_valid_to >= local_date(),
                 ),
             )
         ):
@@ -155,7 +155,7 @@ def available(actor: Actor, kinds: list[CredentialType]) -> list[Offerable]:
 def may_hold(actor: Actor, subject_id: uuid.UUID) -> bool:
     """Whether the actor may add a credential about ``subject_id``."""
     return actor.citizen_id == subject_id or is_guardian_of(
-        actor.citizen_id, subject_id, _today()
+        actor.citizen_id, subject_id, local_date()
     )
 
 
@@ -355,7 +355,7 @@ def _issue_card(actor: Actor, citizen_id: uuid.UUID, jwk: dict[str, Any]) -> str
     # Handed out, as a transcript's credential is: an export in the access log.
     seen = health_book.window(actor, citizen, PROFILE_CATEGORY, action="export")
     profile = db.session.scalar(health_book.visible(HealthProfile, citizen.id, seen))
-    today = _today()
+    today = local_date()
     if (
         profile is None
         or profile.bhyt_number is None

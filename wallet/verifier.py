@@ -33,7 +33,6 @@ from joserfc.jwk import ECKey
 
 from app import audit, json_body, qr, sd_jwt, signing
 from app.auth import Actor
-from app.date_fields import LOCAL_TIMEZONE
 from app.db import utcnow
 from app.errors import Forbidden, NotFound
 from app.extensions import db
@@ -161,7 +160,7 @@ def create(actor: Actor, data: dict[str, Any]) -> MadeRequest:
         actor_id=actor.citizen_id,
         details={"request": str(found.id), "org": str(org.id)},
     )
-    link = "openid4vp://?" + urlencode(authorization_request(found))
+    link = request_link(found)
     return MadeRequest(
         found.id,
         found.purpose,
@@ -421,7 +420,7 @@ def _issued_here(presentation: str) -> IssuedCredential:
     if issued is None:
         raise RejectedError("unknown-credential")
     if issued.holder_id != issued.subject_id and not is_guardian_of(
-        issued.holder_id, issued.subject_id, utcnow().astimezone(LOCAL_TIMEZONE).date()
+        issued.holder_id, issued.subject_id, records.local_date()
     ):
         raise RejectedError("guardianship-ended")
     return issued
